@@ -1,0 +1,15 @@
+/* What the sentry asks of the host about itself: randomness and the CPU. */
+#ifndef COMMON_HOST_INFO_H
+#define COMMON_HOST_INFO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Fills buf with random bytes from the host's getrandom(2). Aborts if it cannot. */
+void host_random_bytes(void *buf, size_t len);
+/* A random 64-bit value. */
+uint64_t host_random_u64(void);
+/* The host's own auxv entry for tag (AT_HWCAP, AT_HWCAP2, AT_MINSIGSTKSZ), or 0. */
+uint64_t host_auxval(unsigned long tag);
+
+#endif /* COMMON_HOST_INFO_H */

@@ -1,0 +1,148 @@
+/*
+ * The platform: how the sentry runs application code.
+ *
+ * Modelled on gVisor's pkg/sentry/platform. A platform provides
+ *   - address spaces (struct platform_as): one host process, the "stub",
+ *     whose memory is the application's. The sentry decides every mapping
+ *     and asks the platform to carry it out (platform_as_memop).
+ *   - contexts (struct platform_ctx): one application thread, with its
+ *     registers, that the sentry runs with platform_ctx_switch() until it
+ *     makes a system call, faults, or is interrupted.
+ *
+ * Threading: a context is bound to the sentry thread that created it (the
+ * ptrace platform requires it: only the tracer may control a tracee). Only
+ * that thread may switch it, read or write its registers, or run memory
+ * operations through its address space. platform_ctx_interrupt() and the
+ * guest memory copies (platform_as_read/write) may be called from any
+ * thread.
+ *
+ * Errors are -errno, as in the rest of the sentry.
+ */
+#ifndef PLATFORM_PLATFORM_H
+#define PLATFORM_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "common/abi/linux/arch_x86.h"
+#include "common/abi/linux/signal.h"
+#include "common/util.h"
+
+/*
+ * Each platform embeds these bases in its own structures and recovers them
+ * with container_of.
+ */
+struct platform_as {
+	const struct platform_ops *ops;
+};
+
+struct platform_ctx {
+	const struct platform_ops *ops;
+};
+
+/* Why platform_ctx_switch() returned. */
+enum platform_event {
+	PLATFORM_EV_SYSCALL,   /* regs hold a syscall: orig_rax is its number */
+	PLATFORM_EV_FAULT,     /* a synchronous signal; see struct platform_fault */
+	PLATFORM_EV_INTERRUPT, /* platform_ctx_interrupt() or a host signal */
+	PLATFORM_EV_DEAD,      /* the stub died under us (killed from outside) */
+};
+
+/* A synchronous fault raised by application code. */
+struct platform_fault {
+	int signo;    /* LINUX_SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP */
+	int code;     /* si_code as the host reported it */
+	uaddr_t addr; /* si_addr: the faulting address */
+};
+
+/* Memory operations that a platform carries out in an address space. */
+enum platform_memop {
+	PLATFORM_MEMOP_MMAP,     /* addr, len, prot, flags (anonymous, MAP_FIXED) */
+	PLATFORM_MEMOP_MUNMAP,   /* addr, len */
+	PLATFORM_MEMOP_MPROTECT, /* addr, len, prot */
+	PLATFORM_MEMOP_MREMAP,   /* old, old_len, new_len, flags, new_addr */
+	PLATFORM_MEMOP_MADVISE,  /* addr, len, advice */
+	PLATFORM_MEMOP_MINCORE,  /* addr, len, guest vec */
+	PLATFORM_MEMOP_MSYNC,    /* addr, len, flags */
+	PLATFORM_MEMOP_COUNT,
+};
+
+/*
+ * The guest address-space layout every platform gives: the application
+ * may map [min_addr, max_addr); above max_addr live the platform's own
+ * pages (stub code) and the vDSO, which the application can use but not
+ * change.
+ */
+struct platform_layout {
+	uaddr_t min_addr;
+	uaddr_t max_addr;
+	uaddr_t vdso_base; /* AT_SYSINFO_EHDR, or 0 */
+};
+
+struct platform_ops {
+	const char *name;
+
+	/* Prepares the platform once per sentry. Returns 0 or -errno. */
+	int (*init)(void);
+	void (*layout)(struct platform_layout *out);
+
+	/*
+	 * Creates a new, empty address space and its first context, bound to
+	 * the calling thread. Returns 0 or -errno.
+	 */
+	int (*as_new)(struct platform_as **out_as, struct platform_ctx **out_ctx);
+	/* Destroys an address space and every context in it. */
+	void (*as_destroy)(struct platform_as *as);
+
+	/*
+	 * Runs a memory operation in the address space, with arguments as the
+	 * host call takes them. Returns the host call's result or -errno.
+	 * Preconditions: the caller is the thread bound to the as's context.
+	 */
+	long (*as_memop)(struct platform_as *as, enum platform_memop op, const uint64_t args[6]);
+
+	/*
+	 * Copies between sentry memory and the address space. Return the
+	 * number of bytes copied, which is short only when a guest page is
+	 * missing or inaccessible; -errno on other failures.
+	 */
+	ssize_t (*as_read)(struct platform_as *as, void *dst, uaddr_t src, size_t len);
+	ssize_t (*as_write)(struct platform_as *as, uaddr_t dst, const void *src, size_t len);
+
+	/*
+	 * Runs the context until it traps and says why. Registers changed
+	 * since the last switch are written back first (see ctx_regs).
+	 */
+	enum platform_event (*ctx_switch)(struct platform_ctx *ctx,
+	                                  struct platform_fault *out_fault);
+	/* Makes a running or future ctx_switch return PLATFORM_EV_INTERRUPT. */
+	void (*ctx_interrupt)(struct platform_ctx *ctx);
+
+	/*
+	 * The context's general registers, valid after ctx_switch returned.
+	 * After changing them, call ctx_regs_changed (all) or set only rax
+	 * through ctx_set_retval, which is cheaper on ptrace.
+	 */
+	struct linux_regs *(*ctx_regs)(struct platform_ctx *ctx);
+	void (*ctx_regs_changed)(struct platform_ctx *ctx);
+	void (*ctx_set_retval)(struct platform_ctx *ctx, uint64_t rax);
+
+	/*
+	 * The context's FP/vector state in XSAVE layout. get copies up to
+	 * size bytes and returns the size of the state, or -errno; set
+	 * replaces it. Fetched only on demand: the syscall path never pays.
+	 */
+	long (*ctx_get_fpstate)(struct platform_ctx *ctx, void *buf, size_t size);
+	long (*ctx_set_fpstate)(struct platform_ctx *ctx, const void *buf, size_t size);
+
+	/* CPU time the context's host thread has used, in nanoseconds. */
+	uint64_t (*ctx_cpu_time_ns)(struct platform_ctx *ctx);
+};
+
+/* Returns the platform named name ("ptrace"), or NULL. */
+const struct platform_ops *platform_lookup(const char *name);
+
+extern const struct platform_ops g_platform_ptrace;
+
+#endif /* PLATFORM_PLATFORM_H */

@@ -1,0 +1,282 @@
+/*
+ * Stub processes for the ptrace platform: set-up and creation.
+ *
+ * At init the sentry maps two pages: a copy of the stub code (stub.S) and
+ * a data page holding what a new stub needs without a stack: the list of
+ * ranges to unmap and its seccomp filter. Both sit above the guest's
+ * address range, so the application can never map over them.
+ *
+ * A stub is a raw fork of the calling sentry thread. Before it jumps to
+ * the stub code it arranges to die with its tracer (PR_SET_PDEATHSIG and,
+ * once traced, PTRACE_O_EXITKILL), leaves the sentry's session and
+ * process group (so terminal signals reach only the sentry), closes every
+ * fd, asks to be traced, and unblocks all signals. The stub code then
+ * drops the sentry's memory and installs the filter.
+ *
+ * The filter is the second wall: if a stub ever ran untraced, the only
+ * system calls it could make are the memory operations the sentry
+ * injects, and only from the gadget's address; anything else kills it.
+ */
+#include "platform/ptrace/ptrace_internal.h"
+
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+extern const char runsc_stub_start[], runsc_stub_gadget[], runsc_stub_end[];
+
+#define STUB_MAX_RANGES 16
+#define STUB_MAX_FILTER 64
+#define STUB_SIZE       (2 * PAGE_SIZE)
+#define GUEST_ALIGN     (1ULL << 30)
+
+/* The data page; the offsets of the first three fields are fixed in stub.S. */
+struct stub_data {
+	uint64_t nranges;        /* at 0 */
+	struct sock_fprog fprog; /* at 8 */
+	struct {
+		uint64_t start, len;
+	} ranges[STUB_MAX_RANGES]; /* at 24 */
+	struct sock_filter filter[STUB_MAX_FILTER];
+};
+_Static_assert(offsetof(struct stub_data, fprog) == 8, "stub.S layout");
+_Static_assert(offsetof(struct stub_data, ranges) == 24, "stub.S layout");
+_Static_assert(sizeof(struct stub_data) <= PAGE_SIZE, "stub data fits a page");
+
+const int g_stub_memop_nr[PLATFORM_MEMOP_COUNT] = {
+	[PLATFORM_MEMOP_MMAP] = SYS_mmap,         [PLATFORM_MEMOP_MUNMAP] = SYS_munmap,
+	[PLATFORM_MEMOP_MPROTECT] = SYS_mprotect, [PLATFORM_MEMOP_MREMAP] = SYS_mremap,
+	[PLATFORM_MEMOP_MADVISE] = SYS_madvise,   [PLATFORM_MEMOP_MINCORE] = SYS_mincore,
+	[PLATFORM_MEMOP_MSYNC] = SYS_msync,
+};
+
+static struct stub_layout g_layout;
+
+struct range {
+	uint64_t start, end;
+};
+
+/* Reads the [vdso], [vvar] and [vvar_vclock] ranges of the sentry. */
+static int find_special_ranges(struct range *out, int max, int *count)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return -errno;
+	char line[512];
+	int n = 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long start, end;
+		char name[64] = "";
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %63s", &start, &end, name) < 2)
+			continue;
+		if (strcmp(name, "[vdso]") != 0 && strncmp(name, "[vvar", 5) != 0)
+			continue;
+		if (n == max) {
+			fclose(f);
+			return -E2BIG;
+		}
+		out[n++] = (struct range){ start, end };
+	}
+	fclose(f);
+	*count = n;
+	return 0;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct range *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/*
+ * The stub's seccomp filter: allow the memory operations from the gadget
+ * (rip is the address after its `syscall`), kill the process otherwise.
+ */
+static int build_filter(struct stub_data *d, uaddr_t gadget_ret)
+{
+	struct sock_filter *f = d->filter;
+	int n = 0;
+#define EMIT(stmt) f[n++] = (struct sock_filter)stmt
+	EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)));
+	EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0));
+	EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
+	EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	              offsetof(struct seccomp_data, instruction_pointer)));
+	EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)gadget_ret, 1, 0));
+	EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
+	EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+	              offsetof(struct seccomp_data, instruction_pointer) + 4));
+	EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(gadget_ret >> 32), 1, 0));
+	EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
+	EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)));
+	for (int i = 0; i < PLATFORM_MEMOP_COUNT; i++) {
+		/* Jump over the remaining tests to the ALLOW at the end. */
+		int left = PLATFORM_MEMOP_COUNT - 1 - i;
+		EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)g_stub_memop_nr[i],
+		              (uint8_t)(left + 1), 0));
+	}
+	EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
+	EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+#undef EMIT
+	BUG_ON(n > STUB_MAX_FILTER);
+	d->fprog.len = (unsigned short)n;
+	return 0;
+}
+
+int ptrace_stub_init(struct stub_layout *out)
+{
+	if (g_layout.base) {
+		*out = g_layout;
+		return 0;
+	}
+	size_t code_size = (size_t)(runsc_stub_end - runsc_stub_start);
+	BUG_ON(code_size > PAGE_SIZE);
+
+	void *p = mmap(NULL, STUB_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	uaddr_t base = (uaddr_t)p;
+	memcpy(p, runsc_stub_start, code_size);
+	struct stub_data *d = (struct stub_data *)((char *)p + PAGE_SIZE);
+	d->fprog.filter =
+	        (struct sock_filter *)(base + PAGE_SIZE + offsetof(struct stub_data, filter));
+	uaddr_t gadget = base + (uaddr_t)(runsc_stub_gadget - runsc_stub_start);
+	build_filter(d, gadget + 2);
+
+	/* Keep the stub pages and the vDSO; unmap everything else. */
+	struct range keep[STUB_MAX_RANGES];
+	int nkeep = 0;
+	int err = find_special_ranges(keep, STUB_MAX_RANGES - 1, &nkeep);
+	if (err < 0)
+		goto out_unmap;
+	keep[nkeep++] = (struct range){ base, base + STUB_SIZE };
+	qsort(keep, (size_t)nkeep, sizeof(keep[0]), range_cmp);
+	uint64_t lowest = keep[0].start;
+	uint64_t cursor = 0;
+	d->nranges = 0;
+	for (int i = 0; i <= nkeep; i++) {
+		uint64_t end = i < nkeep ? keep[i].start : LINUX_TASK_SIZE;
+		if (end > cursor) {
+			if (d->nranges == STUB_MAX_RANGES) {
+				err = -E2BIG;
+				goto out_unmap;
+			}
+			d->ranges[d->nranges].start = cursor;
+			d->ranges[d->nranges].len = end - cursor;
+			d->nranges++;
+		}
+		if (i < nkeep)
+			cursor = keep[i].end;
+	}
+	if (mprotect(p, PAGE_SIZE, PROT_READ | PROT_EXEC) < 0 ||
+	    mprotect((char *)p + PAGE_SIZE, PAGE_SIZE, PROT_READ) < 0) {
+		err = -errno;
+		goto out_unmap;
+	}
+
+	g_layout.base = base;
+	g_layout.gadget = gadget;
+	g_layout.vdso_base = getauxval(AT_SYSINFO_EHDR);
+	g_layout.max_addr = lowest & ~(GUEST_ALIGN - 1);
+	*out = g_layout;
+	log_debug("ptrace: stub at %#lx, guest below %#lx, vdso %#lx", (unsigned long)base,
+	          (unsigned long)g_layout.max_addr, (unsigned long)g_layout.vdso_base);
+	return 0;
+
+out_unmap:
+	munmap(p, STUB_SIZE);
+	return err;
+}
+
+/* glibc's registration of the thread's rseq area (<sys/rseq.h>). */
+extern const ptrdiff_t __rseq_offset;
+extern const unsigned int __rseq_size;
+#define RSEQ_SIG             0x53053053
+#define RSEQ_FLAG_UNREGISTER 1
+
+/*
+ * The forked thread inherits glibc's rseq registration, whose area lives
+ * in sentry memory the stub is about to unmap: the kernel would then fail
+ * to update it on the next return to user mode and kill the stub with
+ * SIGSEGV. Unregister it (glibc registers 32 bytes; newer ones report a
+ * smaller __rseq_size, so try both).
+ */
+static void unregister_rseq(void)
+{
+	if (__rseq_size == 0)
+		return;
+	void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+	if (syscall(SYS_rseq, area, 32, RSEQ_FLAG_UNREGISTER, RSEQ_SIG) != 0)
+		syscall(SYS_rseq, area, __rseq_size, RSEQ_FLAG_UNREGISTER, RSEQ_SIG);
+}
+
+/* Runs in the child between fork and the stub code: raw system calls only. */
+NORETURN static void stub_child(pid_t parent)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	unregister_rseq();
+	if (syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
+	    syscall(SYS_getppid) != parent)
+		syscall(SYS_exit_group, 127);
+	syscall(SYS_setsid);
+	syscall(SYS_close_range, 0, ~0U, 0);
+	if (syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0) != 0 ||
+	    syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof(uint64_t)) != 0)
+		syscall(SYS_exit_group, 127);
+	((void (*)(void))g_layout.base)();
+	__builtin_unreachable();
+}
+
+pid_t ptrace_stub_create(void)
+{
+	BUG_ON(!g_layout.base);
+	pid_t parent = getpid();
+	/* A raw fork: no atfork handlers, nothing of libc's runs in the child. */
+	long pid = syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		stub_child(parent);
+
+	int status;
+	for (;;) {
+		pid_t r = waitpid((pid_t)pid, &status, __WALL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		break;
+	}
+	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP) {
+		log_warn("ptrace: stub %ld failed to start (status %#x)", pid, status);
+		if (WIFSTOPPED(status)) {
+			kill((pid_t)pid, SIGKILL);
+			waitpid((pid_t)pid, &status, __WALL);
+		}
+		return -ECHILD;
+	}
+	if (ptrace(PTRACE_SETOPTIONS, (pid_t)pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL) !=
+	    0) {
+		int err = -errno;
+		kill((pid_t)pid, SIGKILL);
+		waitpid((pid_t)pid, &status, __WALL);
+		return err;
+	}
+	return (pid_t)pid;
+}

@@ -1,0 +1,405 @@
+/*
+ * The ptrace platform: each address space is a stub process traced with
+ * PTRACE_SYSEMU; each context is a thread of it, bound to the sentry
+ * thread that traces it.
+ *
+ * Costs on this kind of machine (../shared/reference/interception-costs.md):
+ * every ptrace request costs 1.2-1.7 us, and a tracee on another CPU than
+ * its tracer costs 7-8x more per stop. So a switch:
+ *   - moves the stub thread to the tracer's current CPU when that changed;
+ *   - writes registers back only when the sentry changed them, with one
+ *     POKEUSER when only rax (a syscall's result) changed;
+ *   - reads them with one GETREGS per stop.
+ * Guest memory is copied with process_vm_readv/writev, one call per copy.
+ *
+ * Memory operations are injected: the context's registers point rip at
+ * the stub's `syscall; int3` gadget, PTRACE_CONT runs it, the int3 stops
+ * it, and the saved application registers are put back at the next switch.
+ */
+#include "platform/ptrace/ptrace_internal.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+
+/* The host signal that interrupts a running stub, as in gVisor. */
+#define INTERRUPT_SIGNAL SIGCHLD
+
+enum regs_state {
+	REGS_CLEAN,     /* the tracee has what ctx->regs says */
+	REGS_RAX_DIRTY, /* only rax changed */
+	REGS_DIRTY,     /* anything may have changed */
+};
+
+struct ptrace_ctx;
+
+struct ptrace_as {
+	struct platform_as base;
+	pid_t pid;
+	struct ptrace_ctx *ctx; /* the context that runs memory operations */
+};
+
+struct ptrace_ctx {
+	struct platform_ctx base;
+	struct ptrace_as *as;
+	pid_t tid;
+	pid_t tracer;
+	int cpu;
+	enum regs_state regs_state;
+	struct linux_regs regs;
+	atomic_bool interrupted;
+};
+
+static struct stub_layout g_stub;
+
+static struct ptrace_as *to_as(struct platform_as *as)
+{
+	return container_of(as, struct ptrace_as, base);
+}
+
+static struct ptrace_ctx *to_ctx(struct platform_ctx *ctx)
+{
+	return container_of(ctx, struct ptrace_ctx, base);
+}
+
+static pid_t current_tid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+static int ptrace_init(void)
+{
+	return ptrace_stub_init(&g_stub);
+}
+
+static void ptrace_layout(struct platform_layout *out)
+{
+	out->min_addr = 0x10000; /* Linux's default vm.mmap_min_addr */
+	out->max_addr = g_stub.max_addr;
+	out->vdso_base = g_stub.vdso_base;
+}
+
+/* Waits for tid to stop; returns the wait status or -errno. */
+static int wait_stop(pid_t tid)
+{
+	int status;
+	for (;;) {
+		pid_t r = waitpid(tid, &status, __WALL);
+		if (r == tid)
+			return status;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+static int get_regs(struct ptrace_ctx *c)
+{
+	if (ptrace(PTRACE_GETREGS, c->tid, 0, &c->regs) != 0)
+		return -errno;
+	c->regs_state = REGS_CLEAN;
+	return 0;
+}
+
+/* Writes back what the sentry changed since the last stop. */
+static int flush_regs(struct ptrace_ctx *c)
+{
+	switch (c->regs_state) {
+	case REGS_CLEAN:
+		return 0;
+	case REGS_RAX_DIRTY:
+		if (ptrace(PTRACE_POKEUSER, c->tid, offsetof(struct user_regs_struct, rax),
+		           c->regs.rax) != 0)
+			return -errno;
+		break;
+	case REGS_DIRTY:
+		if (ptrace(PTRACE_SETREGS, c->tid, 0, &c->regs) != 0)
+			return -errno;
+		break;
+	}
+	c->regs_state = REGS_CLEAN;
+	return 0;
+}
+
+/* Keeps the stub thread on its tracer's CPU: a wake-up across CPUs costs ~60 us here. */
+static void bind_cpu(struct ptrace_ctx *c)
+{
+	int cpu = sched_getcpu();
+	if (cpu < 0 || cpu == c->cpu)
+		return;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(c->tid, sizeof(set), &set) == 0)
+		c->cpu = cpu;
+}
+
+static void kill_stub(pid_t pid)
+{
+	int status;
+	kill(pid, SIGKILL);
+	while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR)
+		;
+}
+
+/* Resets the FP/vector state so that no sentry value leaks into the application. */
+static int reset_fpstate(pid_t tid)
+{
+	static _Thread_local uint8_t buf[16384] __attribute__((aligned(64)));
+	memset(buf, 0, sizeof(buf));
+	struct iovec iov = { buf, sizeof(buf) };
+	if (ptrace(PTRACE_GETREGSET, tid, NT_X86_XSTATE, &iov) != 0)
+		return -errno;
+	size_t size = iov.iov_len;
+	memset(buf, 0, size);
+	/* fxsave area: FCW (offset 0) and MXCSR (offset 24) at their reset values. */
+	uint16_t fcw = 0x37f;
+	uint32_t mxcsr = 0x1f80;
+	memcpy(buf, &fcw, sizeof(fcw));
+	memcpy(buf + 24, &mxcsr, sizeof(mxcsr));
+	/* XSTATE_BV (offset 512) = 0: every other component in its init state. */
+	iov.iov_len = size;
+	if (ptrace(PTRACE_SETREGSET, tid, NT_X86_XSTATE, &iov) != 0)
+		return -errno;
+	return 0;
+}
+
+static int ptrace_as_new(struct platform_as **out_as, struct platform_ctx **out_ctx)
+{
+	struct ptrace_as *as = calloc(1, sizeof(*as));
+	struct ptrace_ctx *c = calloc(1, sizeof(*c));
+	int err = -ENOMEM;
+	if (!as || !c)
+		goto out_free;
+	pid_t pid = ptrace_stub_create();
+	if (pid < 0) {
+		err = pid;
+		goto out_free;
+	}
+	as->base.ops = &g_platform_ptrace;
+	as->pid = pid;
+	as->ctx = c;
+	c->base.ops = &g_platform_ptrace;
+	c->as = as;
+	c->tid = pid;
+	c->tracer = current_tid();
+	c->cpu = -1;
+	err = get_regs(c);
+	if (err == 0)
+		err = reset_fpstate(pid);
+	if (err < 0) {
+		kill_stub(pid);
+		goto out_free;
+	}
+	/* The application starts from clean registers; the loader sets rip and rsp. */
+	struct linux_regs clean = { 0 };
+	clean.cs = c->regs.cs;
+	clean.ss = c->regs.ss;
+	clean.ds = c->regs.ds;
+	clean.es = c->regs.es;
+	clean.eflags = 0x202; /* IF, and the reserved bit 1 */
+	clean.orig_rax = (uint64_t)-1;
+	c->regs = clean;
+	c->regs_state = REGS_DIRTY;
+	*out_as = &as->base;
+	*out_ctx = &c->base;
+	return 0;
+
+out_free:
+	free(c);
+	free(as);
+	return err;
+}
+
+static void ptrace_as_destroy(struct platform_as *pas)
+{
+	struct ptrace_as *as = to_as(pas);
+	kill_stub(as->pid);
+	free(as->ctx);
+	free(as);
+}
+
+static long ptrace_as_memop(struct platform_as *pas, enum platform_memop op, const uint64_t args[6])
+{
+	struct ptrace_as *as = to_as(pas);
+	struct ptrace_ctx *c = as->ctx;
+	BUG_ON(op < 0 || op >= PLATFORM_MEMOP_COUNT);
+	BUG_ON(c->tracer != current_tid());
+
+	struct linux_regs saved = c->regs;
+	struct linux_regs r = c->regs;
+	r.rip = g_stub.gadget;
+	r.rax = (uint64_t)g_stub_memop_nr[op];
+	r.orig_rax = (uint64_t)-1;
+	r.rdi = args[0];
+	r.rsi = args[1];
+	r.rdx = args[2];
+	r.r10 = args[3];
+	r.r8 = args[4];
+	r.r9 = args[5];
+	if (ptrace(PTRACE_SETREGS, c->tid, 0, &r) != 0)
+		return -errno;
+	c->regs_state = REGS_DIRTY; /* the application's registers go back at the next switch */
+	int sig = 0;
+	for (;;) {
+		if (ptrace(PTRACE_CONT, c->tid, 0, sig) != 0)
+			return -errno;
+		int status = wait_stop(c->tid);
+		if (status < 0)
+			return status;
+		if (!WIFSTOPPED(status)) {
+			log_warn("ptrace: stub %d died during a memory operation", as->pid);
+			return -ESRCH;
+		}
+		if (WSTOPSIG(status) == SIGTRAP)
+			break;
+		/* Anything else (our interrupt signal) is remembered and dropped. */
+		if (WSTOPSIG(status) == INTERRUPT_SIGNAL)
+			atomic_store(&c->interrupted, true);
+		sig = 0;
+	}
+	if (ptrace(PTRACE_GETREGS, c->tid, 0, &r) != 0)
+		return -errno;
+	c->regs = saved;
+	return (long)r.rax;
+}
+
+static ssize_t ptrace_as_read(struct platform_as *pas, void *dst, uaddr_t src, size_t len)
+{
+	struct iovec local = { dst, len };
+	struct iovec remote = { (void *)src, len };
+	ssize_t n = process_vm_readv(to_as(pas)->pid, &local, 1, &remote, 1, 0);
+	if (n < 0)
+		return errno == EFAULT ? 0 : -errno;
+	return n;
+}
+
+static ssize_t ptrace_as_write(struct platform_as *pas, uaddr_t dst, const void *src, size_t len)
+{
+	struct iovec local = { (void *)src, len };
+	struct iovec remote = { (void *)dst, len };
+	ssize_t n = process_vm_writev(to_as(pas)->pid, &local, 1, &remote, 1, 0);
+	if (n < 0)
+		return errno == EFAULT ? 0 : -errno;
+	return n;
+}
+
+static bool is_fault_signal(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP;
+}
+
+static enum platform_event ptrace_ctx_switch(struct platform_ctx *pctx, struct platform_fault *out)
+{
+	struct ptrace_ctx *c = to_ctx(pctx);
+	BUG_ON(c->tracer != current_tid());
+	if (atomic_exchange(&c->interrupted, false))
+		return PLATFORM_EV_INTERRUPT;
+	bind_cpu(c);
+	if (flush_regs(c) < 0)
+		return PLATFORM_EV_DEAD;
+	if (ptrace(PTRACE_SYSEMU, c->tid, 0, 0) != 0)
+		return PLATFORM_EV_DEAD;
+	int status = wait_stop(c->tid);
+	if (status < 0 || !WIFSTOPPED(status))
+		return PLATFORM_EV_DEAD;
+	if (get_regs(c) < 0)
+		return PLATFORM_EV_DEAD;
+	int sig = WSTOPSIG(status);
+	if (sig == (SIGTRAP | 0x80))
+		return PLATFORM_EV_SYSCALL;
+	if (is_fault_signal(sig)) {
+		siginfo_t si;
+		/* A fault has a positive si_code; one sent with kill() is an interrupt. */
+		if (ptrace(PTRACE_GETSIGINFO, c->tid, 0, &si) == 0 && si.si_code > 0) {
+			out->signo = sig;
+			out->code = si.si_code;
+			out->addr = (uaddr_t)si.si_addr;
+			return PLATFORM_EV_FAULT;
+		}
+	}
+	/* The signal is dropped: the next PTRACE_SYSEMU resumes with none. */
+	return PLATFORM_EV_INTERRUPT;
+}
+
+static void ptrace_ctx_interrupt(struct platform_ctx *pctx)
+{
+	struct ptrace_ctx *c = to_ctx(pctx);
+	atomic_store(&c->interrupted, true);
+	syscall(SYS_tgkill, c->as->pid, c->tid, INTERRUPT_SIGNAL);
+}
+
+static struct linux_regs *ptrace_ctx_regs(struct platform_ctx *pctx)
+{
+	return &to_ctx(pctx)->regs;
+}
+
+static void ptrace_ctx_regs_changed(struct platform_ctx *pctx)
+{
+	to_ctx(pctx)->regs_state = REGS_DIRTY;
+}
+
+static void ptrace_ctx_set_retval(struct platform_ctx *pctx, uint64_t rax)
+{
+	struct ptrace_ctx *c = to_ctx(pctx);
+	c->regs.rax = rax;
+	if (c->regs_state == REGS_CLEAN)
+		c->regs_state = REGS_RAX_DIRTY;
+}
+
+static long ptrace_ctx_get_fpstate(struct platform_ctx *pctx, void *buf, size_t size)
+{
+	struct iovec iov = { buf, size };
+	if (ptrace(PTRACE_GETREGSET, to_ctx(pctx)->tid, NT_X86_XSTATE, &iov) != 0)
+		return -errno;
+	return (long)iov.iov_len;
+}
+
+static long ptrace_ctx_set_fpstate(struct platform_ctx *pctx, const void *buf, size_t size)
+{
+	struct iovec iov = { (void *)buf, size };
+	if (ptrace(PTRACE_SETREGSET, to_ctx(pctx)->tid, NT_X86_XSTATE, &iov) != 0)
+		return -errno;
+	return 0;
+}
+
+static uint64_t ptrace_ctx_cpu_time_ns(struct platform_ctx *pctx)
+{
+	/* The stub's process CPU clock (Linux's MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)). */
+	clockid_t clk = (clockid_t)((~(unsigned)to_ctx(pctx)->as->pid << 3) | 2);
+	struct timespec ts;
+	if (clock_gettime(clk, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+const struct platform_ops g_platform_ptrace = {
+	.name = "ptrace",
+	.init = ptrace_init,
+	.layout = ptrace_layout,
+	.as_new = ptrace_as_new,
+	.as_destroy = ptrace_as_destroy,
+	.as_memop = ptrace_as_memop,
+	.as_read = ptrace_as_read,
+	.as_write = ptrace_as_write,
+	.ctx_switch = ptrace_ctx_switch,
+	.ctx_interrupt = ptrace_ctx_interrupt,
+	.ctx_regs = ptrace_ctx_regs,
+	.ctx_regs_changed = ptrace_ctx_regs_changed,
+	.ctx_set_retval = ptrace_ctx_set_retval,
+	.ctx_get_fpstate = ptrace_ctx_get_fpstate,
+	.ctx_set_fpstate = ptrace_ctx_set_fpstate,
+	.ctx_cpu_time_ns = ptrace_ctx_cpu_time_ns,
+};

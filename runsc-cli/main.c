@@ -1,0 +1,132 @@
+/*
+ * runsc: the command-line entry point. Parses the global flags, then runs
+ * the verb named by the first other argument from the table below.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "runsc-cli/runsc.h"
+
+struct command {
+	const char *name;
+	int (*run)(struct runsc_globals *g, int argc, char **argv);
+	const char *help;
+};
+
+static const struct command g_commands[] = {
+	{ "do", cmd_do, "run a program in a new sandbox: runsc do [flags] CMD [ARG...]" },
+	{ "syscalls", cmd_syscalls, "print the syscall table: runsc syscalls [--markdown]" },
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: runsc [global flags] COMMAND [flags] [args]\n\n"
+	             "A user-space kernel sandbox: programs run on the sentry, never on the "
+	             "host kernel.\n\nCommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(g_commands); i++)
+		fprintf(out, "  %-10s %s\n", g_commands[i].name, g_commands[i].help);
+	fprintf(out, "\nGlobal flags:\n"
+	             "  --platform=NAME   how application code runs: ptrace (default)\n"
+	             "  --strace          log every system call of the application\n"
+	             "  --debug           log at debug level\n"
+	             "  --debug-log=FILE  write the log (and strace) to FILE instead of stderr\n"
+	             "  --log=FILE        write errors to FILE\n"
+	             "  --log-format=text|json\n");
+}
+
+int runsc_parse_global(struct runsc_globals *g, int opt, const char *arg)
+{
+	switch (opt) {
+	case 0x1000:
+		g->platform = arg;
+		return 1;
+	case 0x1001:
+		g->debug_log = arg;
+		return 1;
+	case 0x1002:
+		g->log = arg;
+		return 1;
+	case 0x1003:
+		g->debug = true;
+		return 1;
+	case 0x1004:
+		g->strace = true;
+		return 1;
+	case 0x1005:
+		if (strcmp(arg, "text") != 0 && strcmp(arg, "json") != 0) {
+			fprintf(stderr, "runsc: --log-format must be text or json\n");
+			return -1;
+		}
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+int runsc_setup_logging(const struct runsc_globals *g)
+{
+	if (g->debug)
+		log_set_level(LOG_DEBUG);
+	const char *file = g->debug_log ? g->debug_log : g->log;
+	if (file) {
+		int fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			fprintf(stderr, "runsc: cannot open log %s: %s\n", file, strerror(errno));
+			return -1;
+		}
+		log_set_fd(fd);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		RUNSC_GLOBAL_OPTIONS,
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct runsc_globals g = { .platform = "ptrace" };
+	int opt;
+	while ((opt = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
+		int r = runsc_parse_global(&g, opt, optarg);
+		if (r < 0)
+			return 2;
+		if (r > 0)
+			continue;
+		switch (opt) {
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'v':
+			printf("runsc version 0.1.0\n");
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	const char *verb = argv[optind];
+	for (size_t i = 0; i < ARRAY_SIZE(g_commands); i++) {
+		if (strcmp(g_commands[i].name, verb) == 0) {
+			/* The verb sees its own name as argv[0] and parses from there. */
+			int sub_argc = argc - optind;
+			char **sub_argv = argv + optind;
+			optind = 0;
+			return g_commands[i].run(&g, sub_argc, sub_argv);
+		}
+	}
+	fprintf(stderr, "runsc: unknown command \"%s\"\n\n", verb);
+	usage(stderr);
+	return 2;
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what runsc needs to build and test, from Debian 12's packages.
+# Run as root. Safe to run again: apt skips what is already installed.
+set -euo pipefail
+
+# build-essential brings libc6-dev, whose libc.a builds the static test programs;
+# libcmocka-dev is for the unit tests, clang-format for the formatting check, and
+# util-linux's unshare runs the native half of each syscall test as a pid-namespace init.
+packages=(
+	build-essential meson ninja-build pkg-config
+	libseccomp-dev libelf-dev libunwind-dev libjansson-dev
+	libcmocka-dev clang-format util-linux
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs the dependencies, builds runsc, checks the formatting and runs every test:
+# unit tests, the syscall suite (each test natively, then under each platform) and the
+# end-to-end tests. Exits non-zero if anything fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh
+if [ -f build/build.ninja ]; then
+	meson setup --reconfigure build >/dev/null
+else
+	meson setup build >/dev/null
+fi
+ninja -C build
+./scripts/check-format.sh
+meson test -C build --print-errorlogs --num-processes 2

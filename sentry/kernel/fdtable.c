@@ -1,0 +1,135 @@
+/* The fd table: see fdtable.h. */
+#include "sentry/kernel/fdtable.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "sentry/vfs/file.h"
+
+struct fdtable *fdtable_new(void)
+{
+	struct fdtable *fdt = calloc(1, sizeof(*fdt));
+	if (!fdt)
+		return NULL;
+	atomic_init(&fdt->refs, 1);
+	pthread_mutex_init(&fdt->mu, NULL);
+	return fdt;
+}
+
+struct fdtable *fdtable_get(struct fdtable *fdt)
+{
+	BUG_ON(atomic_fetch_add(&fdt->refs, 1) <= 0);
+	return fdt;
+}
+
+void fdtable_put(struct fdtable *fdt)
+{
+	int old = atomic_fetch_sub(&fdt->refs, 1);
+	BUG_ON(old <= 0);
+	if (old != 1)
+		return;
+	for (int i = 0; i < fdt->size; i++) {
+		if (fdt->fds[i].file)
+			file_put(fdt->fds[i].file);
+	}
+	free(fdt->fds);
+	pthread_mutex_destroy(&fdt->mu);
+	free(fdt);
+}
+
+struct file *fdtable_lookup(struct fdtable *fdt, int fd, bool *out_cloexec)
+{
+	struct file *f = NULL;
+	pthread_mutex_lock(&fdt->mu);
+	if (fd >= 0 && fd < fdt->size && fdt->fds[fd].file) {
+		f = file_get(fdt->fds[fd].file);
+		if (out_cloexec)
+			*out_cloexec = fdt->fds[fd].cloexec;
+	}
+	pthread_mutex_unlock(&fdt->mu);
+	return f;
+}
+
+/* Makes room for fd. Preconditions: fdt->mu held. */
+static int grow(struct fdtable *fdt, int fd)
+{
+	if (fd < fdt->size)
+		return 0;
+	int size = MAX(fdt->size * 2, 64);
+	while (size <= fd)
+		size *= 2;
+	struct fd_entry *fds = realloc(fdt->fds, (size_t)size * sizeof(*fds));
+	if (!fds)
+		return -ENOMEM;
+	memset(fds + fdt->size, 0, (size_t)(size - fdt->size) * sizeof(*fds));
+	fdt->fds = fds;
+	fdt->size = size;
+	return 0;
+}
+
+int fdtable_install(struct fdtable *fdt, struct file *file, int min, bool cloexec, int limit)
+{
+	pthread_mutex_lock(&fdt->mu);
+	int fd = min;
+	while (fd < fdt->size && fdt->fds[fd].file)
+		fd++;
+	int ret = -EMFILE;
+	if (fd < limit) {
+		ret = grow(fdt, fd);
+		if (ret == 0) {
+			fdt->fds[fd].file = file_get(file);
+			fdt->fds[fd].cloexec = cloexec;
+			ret = fd;
+		}
+	}
+	pthread_mutex_unlock(&fdt->mu);
+	return ret;
+}
+
+int fdtable_install_at(struct fdtable *fdt, int fd, struct file *file, bool cloexec, int limit)
+{
+	if (fd < 0 || fd >= limit)
+		return -EBADF;
+	pthread_mutex_lock(&fdt->mu);
+	int err = grow(fdt, fd);
+	struct file *old = NULL;
+	if (err == 0) {
+		old = fdt->fds[fd].file;
+		fdt->fds[fd].file = file_get(file);
+		fdt->fds[fd].cloexec = cloexec;
+	}
+	pthread_mutex_unlock(&fdt->mu);
+	if (old)
+		file_put(old);
+	return err < 0 ? err : fd;
+}
+
+int fdtable_close(struct fdtable *fdt, int fd)
+{
+	struct file *old = NULL;
+	pthread_mutex_lock(&fdt->mu);
+	if (fd >= 0 && fd < fdt->size) {
+		old = fdt->fds[fd].file;
+		fdt->fds[fd].file = NULL;
+		fdt->fds[fd].cloexec = false;
+	}
+	pthread_mutex_unlock(&fdt->mu);
+	if (!old)
+		return -EBADF;
+	file_put(old);
+	return 0;
+}
+
+int fdtable_set_cloexec(struct fdtable *fdt, int fd, bool cloexec)
+{
+	int err = -EBADF;
+	pthread_mutex_lock(&fdt->mu);
+	if (fd >= 0 && fd < fdt->size && fdt->fds[fd].file) {
+		fdt->fds[fd].cloexec = cloexec;
+		err = 0;
+	}
+	pthread_mutex_unlock(&fdt->mu);
+	return err;
+}

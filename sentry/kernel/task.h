@@ -1,0 +1,70 @@
+/*
+ * Tasks: creation of the init task, the task loop, exit, and signals.
+ *
+ * A task's fields that only its own sentry thread touches need no lock;
+ * the thread group's shared state is under tg->mu.
+ */
+#ifndef SENTRY_KERNEL_TASK_H
+#define SENTRY_KERNEL_TASK_H
+
+#include "sentry/kernel/kernel.h"
+#include "sentry/loader/loader.h"
+
+/* What the first process of a sandbox runs. */
+struct task_init_args {
+	struct loader_file *exe; /* consumed */
+	const char *filename;    /* AT_EXECFN and argv[0]'s origin */
+	char *const *argv;
+	char *const *envp;
+	const char *cwd;
+	struct creds creds;
+	struct fdtable *fdt; /* consumed: the init task's fds */
+	struct linux_rlimit rlimits[LINUX_RLIM_NLIMITS];
+	loader_open_fn open_interp;
+	void *open_arg;
+};
+
+/*
+ * Starts the init process on a new sentry thread: creates its address
+ * space (bound to that thread), loads the program and runs it. Returns 0
+ * once it runs, or -errno when it could not be started (the program did
+ * not load: -ENOEXEC, -EACCES, ...).
+ */
+int task_start_init(struct kernel *k, struct task_init_args *args);
+
+/* The RLIMIT_NOFILE soft limit of t's process: the fd table's bound. */
+int task_nofile_limit(struct task *t);
+
+/*
+ * Starts exiting t's whole thread group with the given wait(2) status
+ * (exit code << 8, or the signal number). The task loop finishes the job.
+ */
+void task_group_exit(struct task *t, int wait_status);
+
+/* signal.c */
+
+/*
+ * Queues signal sig for t's thread group (process-directed). info may be
+ * NULL (SI_USER from the task itself). Returns 0 or -errno.
+ */
+int task_send_group_signal(struct task *t, int sig, const struct linux_siginfo *info);
+/* Queues signal sig for thread t (thread-directed). */
+int task_send_thread_signal(struct task *t, int sig, const struct linux_siginfo *info);
+/*
+ * Delivers t's pending, unblocked signals. Called by the task loop
+ * before returning to the application.
+ */
+void task_deliver_signals(struct task *t);
+/* Handles a synchronous fault of application code (SIGSEGV and the like). */
+void task_handle_fault(struct task *t, const struct platform_fault *f);
+/*
+ * Replaces (when act is not NULL) the action for sig and returns the old
+ * one in *old. An action that ignores the signal discards it if pending.
+ * Preconditions: sig is valid and, with act, neither SIGKILL nor SIGSTOP.
+ */
+void task_set_sigaction(struct task *t, int sig, const struct linux_sigaction *act,
+                        struct linux_sigaction *old);
+/* Signals pending for t (thread and process). */
+linux_sigset_t task_pending_signals(struct task *t);
+
+#endif /* SENTRY_KERNEL_TASK_H */

@@ -1,0 +1,138 @@
+/*
+ * sentry/mm: the application's address space, as the sentry decides it.
+ *
+ * The host kernel manages the pages (one stub process per address space,
+ * see platform/platform.h); the sentry keeps the authoritative list of
+ * mappings (a VMA tree, sentry/mm/vma.h), applies Linux's argument checks,
+ * and asks the platform to carry out each validated change. Faults on
+ * valid mappings never reach the sentry; one on an unmapped address comes
+ * back as a platform fault and is either a stack growth (mm_handle_fault)
+ * or the application's SIGSEGV.
+ *
+ * Guest memory is touched only through mm_copy_in/mm_copy_out/
+ * mm_copy_string_in, which check the VMA tree first and fail with -EFAULT
+ * on an address the application could not access itself.
+ *
+ * Lock order: mm->mu is a leaf lock. It is held for every VMA tree change
+ * and the platform call that goes with it, so the tree and the host never
+ * disagree.
+ */
+#ifndef SENTRY_MM_MM_H
+#define SENTRY_MM_MM_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/util.h"
+#include "platform/platform.h"
+#include "sentry/mm/vma.h"
+
+struct mm {
+	const struct platform_ops *platform;
+	struct platform_as *as; /* owned: destroyed with the mm */
+	pthread_mutex_t mu;
+
+	/* Protected by mu. */
+	struct vma_tree vmas;
+	uaddr_t min_addr, max_addr; /* the guest may map [min_addr, max_addr) */
+	uaddr_t mmap_base;          /* top-down search starts below this */
+	uaddr_t brk_start, brk;     /* brk(2) area: [brk_start, brk) */
+	uaddr_t stack_top;          /* the initial stack's top */
+	uaddr_t vdso_base;          /* AT_SYSINFO_EHDR, 0 when none */
+	uint64_t stack_limit;       /* RLIMIT_STACK cur when the stack was set up */
+	uint64_t data_limit;        /* RLIMIT_DATA cur, for brk */
+	uaddr_t arg_start, arg_end, env_start, env_end; /* for /proc/PID/cmdline */
+};
+
+/*
+ * Creates an mm over a new platform address space. out_ctx receives the
+ * address space's first context, bound to the calling thread.
+ * Returns 0 or -errno.
+ */
+int mm_new(const struct platform_ops *platform, struct mm **out_mm, struct platform_ctx **out_ctx);
+/* Destroys the mm and its address space (kills the stub). */
+void mm_destroy(struct mm *mm);
+
+/* Picks randomised mmap_base and stack top, as Linux's ASLR does. */
+void mm_randomize_layout(struct mm *mm);
+
+/*
+ * mmap(2) for anonymous memory with Linux's checks. addr is a hint unless
+ * flags has MAP_FIXED or MAP_FIXED_NOREPLACE. *out_addr receives the
+ * address. Returns 0 or -errno.
+ */
+int mm_mmap(struct mm *mm, uaddr_t addr, uint64_t len, int prot, int flags, uaddr_t *out_addr);
+int mm_munmap(struct mm *mm, uaddr_t addr, uint64_t len);
+int mm_mprotect(struct mm *mm, uaddr_t addr, uint64_t len, int prot);
+/* mremap(2). Returns the new address or -errno. */
+long mm_mremap(struct mm *mm, uaddr_t old, uint64_t old_len, uint64_t new_len, int flags,
+               uaddr_t new_addr);
+int mm_madvise(struct mm *mm, uaddr_t addr, uint64_t len, int advice);
+int mm_mincore(struct mm *mm, uaddr_t addr, uint64_t len, uaddr_t vec);
+int mm_msync(struct mm *mm, uaddr_t addr, uint64_t len, int flags);
+/* brk(2): returns the new (or unchanged) break; never fails. */
+uaddr_t mm_brk(struct mm *mm, uaddr_t addr);
+
+/*
+ * Sets the brk area to start at start (page-aligned after the loaded
+ * image). Called by the loader.
+ */
+void mm_set_brk(struct mm *mm, uaddr_t start);
+
+/*
+ * Maps the initial stack: [top - size, top) with prot (read-write, plus
+ * exec when PT_GNU_STACK asks for it), growing down up to the stack
+ * rlimit. Called by the loader.
+ */
+int mm_map_stack(struct mm *mm, uaddr_t top, uint64_t size, int prot);
+
+/*
+ * Handles a fault the platform reported at addr. Returns true when it was
+ * a stack growth that the mm carried out and the access can be retried;
+ * false when the fault is the application's (SIGSEGV).
+ */
+bool mm_handle_fault(struct mm *mm, uaddr_t addr);
+
+/*
+ * Checks that [addr, addr+len) is mapped with at least prot. Returns 0 or
+ * -EFAULT. len 0 always succeeds.
+ */
+int mm_check_access(struct mm *mm, uaddr_t addr, uint64_t len, int prot);
+
+/*
+ * Returns how many bytes from addr on (at most len) the application could
+ * access with prot: the length of the accessible prefix. A read(2) reads
+ * no more than this, so that, as on Linux, it consumes no input it cannot
+ * store.
+ */
+uint64_t mm_access_prefix(struct mm *mm, uaddr_t addr, uint64_t len, int prot);
+
+/*
+ * Copies len bytes from guest addr into dst. Returns 0 or -EFAULT, in
+ * which case dst may have been partly written.
+ */
+int mm_copy_in(struct mm *mm, void *dst, uaddr_t addr, size_t len);
+/* Copies len bytes from src to guest addr. Returns 0 or -EFAULT. */
+int mm_copy_out(struct mm *mm, uaddr_t addr, const void *src, size_t len);
+/*
+ * Copies a NUL-terminated string of at most max bytes (NUL included) into
+ * dst. Returns its length without the NUL, -EFAULT, or -ENAMETOOLONG when
+ * no NUL is found within max bytes.
+ */
+long mm_copy_string_in(struct mm *mm, char *dst, uaddr_t addr, size_t max);
+/*
+ * Copies up to len bytes from guest addr, stopping early at an
+ * inaccessible page. Returns the bytes copied (for strace, which prints
+ * what it can).
+ */
+size_t mm_copy_in_partial(struct mm *mm, void *dst, uaddr_t addr, size_t len);
+
+/*
+ * Writes the guest's mappings as /proc/PID/maps lines into buf.
+ * Returns the length written (truncated to size).
+ */
+size_t mm_format_maps(struct mm *mm, char *buf, size_t size);
+
+#endif /* SENTRY_MM_MM_H */

@@ -1,0 +1,122 @@
+/*
+ * Signal system calls: rt_sigaction, rt_sigprocmask, rt_sigpending, kill,
+ * tkill, tgkill. Queueing and delivery are in sentry/kernel/signal.c.
+ */
+#include <errno.h>
+
+#include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
+#include "syscalls/syscalls.h"
+
+static const linux_sigset_t g_unblockable =
+        (1ULL << (LINUX_SIGKILL - 1)) | (1ULL << (LINUX_SIGSTOP - 1));
+
+static bool valid_signal(uint64_t sig)
+{
+	return sig <= LINUX_NSIG;
+}
+
+/* sys_rt_sigaction implements rt_sigaction(2). */
+long sys_rt_sigaction(struct task *t, const struct sys_args *a)
+{
+	uint64_t sig = a->a[0];
+	if (a->a[3] != sizeof(linux_sigset_t))
+		return -EINVAL;
+	struct linux_sigaction act, old;
+	if (a->a[1]) {
+		int err = mm_copy_in(t->mm, &act, a->a[1], sizeof(act));
+		if (err < 0)
+			return err;
+	}
+	if (sig < 1 || !valid_signal(sig) ||
+	    (a->a[1] && (sig == LINUX_SIGKILL || sig == LINUX_SIGSTOP)))
+		return -EINVAL;
+	task_set_sigaction(t, (int)sig, a->a[1] ? &act : NULL, &old);
+	if (a->a[2])
+		return mm_copy_out(t->mm, a->a[2], &old, sizeof(old));
+	return 0;
+}
+
+/* sys_rt_sigprocmask implements rt_sigprocmask(2). */
+long sys_rt_sigprocmask(struct task *t, const struct sys_args *a)
+{
+	if (a->a[3] != sizeof(linux_sigset_t))
+		return -EINVAL;
+	linux_sigset_t old = t->sigmask;
+	if (a->a[1]) {
+		linux_sigset_t set;
+		int err = mm_copy_in(t->mm, &set, a->a[1], sizeof(set));
+		if (err < 0)
+			return err;
+		set &= ~g_unblockable;
+		switch (a->a[0]) {
+		case LINUX_SIG_BLOCK:
+			t->sigmask |= set;
+			break;
+		case LINUX_SIG_UNBLOCK:
+			t->sigmask &= ~set;
+			break;
+		case LINUX_SIG_SETMASK:
+			t->sigmask = set;
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	if (a->a[2])
+		return mm_copy_out(t->mm, a->a[2], &old, sizeof(old));
+	return 0;
+}
+
+/* sys_rt_sigpending implements rt_sigpending(2): pending signals that are blocked. */
+long sys_rt_sigpending(struct task *t, const struct sys_args *a)
+{
+	if (a->a[1] > sizeof(linux_sigset_t))
+		return -EINVAL;
+	linux_sigset_t set = task_pending_signals(t) & t->sigmask;
+	return mm_copy_out(t->mm, a->a[0], &set, (size_t)a->a[1]);
+}
+
+/* sys_kill implements kill(2); the sandbox's only process is the caller's. */
+long sys_kill(struct task *t, const struct sys_args *a)
+{
+	int pid = (int)a->a[0];
+	uint64_t sig = (uint32_t)a->a[1];
+	if (!valid_signal(sig))
+		return -EINVAL;
+	/* pid 0 and -pgid name the caller's process group, which is its own pid. */
+	if (pid == t->tg->tgid || pid == 0 || pid == -t->tg->tgid)
+		return task_send_group_signal(t, (int)sig, NULL);
+	/* -1: every process but init and the caller, and there is none. */
+	return -ESRCH;
+}
+
+static long thread_kill(struct task *t, int tgid, int tid, uint64_t sig)
+{
+	if (!valid_signal(sig))
+		return -EINVAL;
+	if (tid != t->tid || (tgid > 0 && tgid != t->tg->tgid))
+		return -ESRCH;
+	struct linux_siginfo si = { .signo = (int)sig, .code = LINUX_SI_TKILL };
+	si.kill.pid = t->tg->tgid;
+	si.kill.uid = t->creds.ruid;
+	return task_send_thread_signal(t, (int)sig, &si);
+}
+
+/* sys_tkill implements tkill(2). */
+long sys_tkill(struct task *t, const struct sys_args *a)
+{
+	int tid = (int)a->a[0];
+	if (tid <= 0)
+		return -EINVAL;
+	return thread_kill(t, 0, tid, (uint32_t)a->a[1]);
+}
+
+/* sys_tgkill implements tgkill(2). */
+long sys_tgkill(struct task *t, const struct sys_args *a)
+{
+	int tgid = (int)a->a[0], tid = (int)a->a[1];
+	if (tgid <= 0 || tid <= 0)
+		return -EINVAL;
+	return thread_kill(t, tgid, tid, (uint32_t)a->a[2]);
+}

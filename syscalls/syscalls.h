@@ -1,0 +1,240 @@
+/*
+ * The system call table and its handlers.
+ *
+ * Three layers, as in Linux (../shared/style.md): a handler here decodes
+ * and copies its arguments, then calls into sentry/kernel, sentry/mm or
+ * sentry/vfs, which apply Linux's generic checks; file and platform
+ * operations do only their own work.
+ *
+ * Every handler has one signature and returns a value or -errno (or a
+ * restart code, see common/abi/linux/errno.h); the task loop writes the
+ * result back to the guest's rax and handles restarts in one place.
+ *
+ * The table records, for every x86-64 syscall number, the handler (NULL
+ * when the sentry does not implement the call: it then returns -ENOSYS
+ * and logs "unsupported syscall N (name)" once per sandbox), the support
+ * level with a note, and how strace prints the arguments. `runsc
+ * syscalls` and docs/syscalls.md are generated from it.
+ */
+#ifndef SYSCALLS_SYSCALLS_H
+#define SYSCALLS_SYSCALLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/abi/linux/syscall_nr.h"
+
+struct task;
+
+struct sys_args {
+	uint64_t nr;
+	uint64_t a[6];
+};
+
+typedef long (*sys_handler_fn)(struct task *t, const struct sys_args *a);
+
+enum sys_support {
+	SYS_UNIMPLEMENTED, /* returns ENOSYS; the note says why */
+	SYS_PARTIAL,       /* implemented with the limits in the note */
+	SYS_FULL,          /* implemented as Linux specifies */
+};
+
+/*
+ * How strace prints an argument. Kinds that name a buffer or an array take
+ * its length (or element count) from the argument whose index is in the
+ * entry's `len` field for that argument, or from the return value (the
+ * *_RET kinds).
+ *
+ * Input kinds are formatted by strace_enter, before the handler runs (it
+ * may change guest memory); output kinds (*_OUT, *_RET) by strace_exit,
+ * and only when the call succeeded: after an error they print as the
+ * pointer value. A pointer strace cannot read prints as its value too.
+ */
+enum sarg {
+	SA_NONE,       /* not decoded: printed in hex, like SA_HEX */
+	SA_INT,        /* signed decimal */
+	SA_UINT,       /* unsigned decimal */
+	SA_HEX,        /* 0x... */
+	SA_PTR,        /* a pointer: 0x... or NULL */
+	SA_FD,         /* a file descriptor (AT_FDCWD shown by name) */
+	SA_STR,        /* NUL-terminated input string */
+	SA_BUF_IN,     /* input buffer, length in another argument */
+	SA_BUF_RET,    /* output buffer, length = return value */
+	SA_IOV_IN,     /* iovec array, count in another argument */
+	SA_IOV_RET,    /* iovec array filled up to the return value */
+	SA_OCT,        /* mode_t */
+	SA_PROT,       /* PROT_* */
+	SA_MMAP_FLAGS, /* MAP_* */
+	SA_MREMAP_FLAGS,
+	SA_MADV, /* MADV_* */
+	SA_MSYNC_FLAGS,
+	SA_OPEN_FLAGS, /* O_* */
+	SA_AT_FLAGS,   /* AT_* */
+	SA_FCNTL_CMD,
+	SA_IOCTL_CMD,
+	SA_SIGNAL,    /* SIGTERM */
+	SA_SIGSET_IN, /* pointer to an 8-byte sigset */
+	SA_SIGSET_OUT,
+	SA_SIGPROCMASK_HOW,
+	SA_SIGACTION_IN,
+	SA_SIGACTION_OUT,
+	SA_CLOCKID,
+	SA_TIMESPEC_IN,
+	SA_TIMESPEC_OUT,
+	SA_TIMEVAL_OUT,
+	SA_RLIMIT_RES, /* RLIMIT_* */
+	SA_RLIMIT_IN,
+	SA_RLIMIT_OUT,
+	SA_ARCH_PRCTL_CODE,
+	SA_GRND_FLAGS,
+	SA_UTSNAME_OUT,
+	SA_STAT_OUT,
+	SA_STR_OUT,      /* output string (getcwd): printed after the call */
+	SA_FD_FLAGS,     /* O_CLOEXEC|O_NONBLOCK only (dup3, pipe2, eventfd2, ...) */
+	SA_WHENCE,       /* SEEK_* */
+	SA_ACCESS_MODE,  /* F_OK or R_OK|W_OK|X_OK */
+	SA_STRV,         /* NULL-terminated array of strings (execve argv) */
+	SA_FDPAIR_OUT,   /* int[2] filled by the call (pipe, socketpair) */
+	SA_FCNTL_ARG,    /* fcntl's third argument, decoded by its command */
+	SA_CLONE_FLAGS,  /* CLONE_* with the exit signal in the low byte */
+	SA_FUTEX_OP,     /* FUTEX_WAIT_PRIVATE and the like */
+	SA_SOCK_FAMILY,  /* AF_* */
+	SA_SOCK_TYPE,    /* SOCK_* with SOCK_NONBLOCK, SOCK_CLOEXEC */
+	SA_SOCKADDR_IN,  /* struct sockaddr, length in another argument */
+	SA_WAIT_OPTIONS, /* WNOHANG and the like */
+	SA_EPOLL_CTL_OP, /* EPOLL_CTL_* */
+	SA_POLLFD_IN,    /* struct pollfd array, count in another argument */
+	SA_KIND_COUNT,
+};
+
+/* How strace prints the result. */
+enum sret {
+	SR_INT,  /* decimal, or -ERRNO */
+	SR_HEX,  /* 0x... (mmap, brk), or -ERRNO */
+	SR_NONE, /* the call does not return (exit, exit_group) */
+};
+
+/*
+ * One syscall. Numbers Linux does not define (335..423 on x86-64) have an
+ * all-zero entry: no handler, SYS_UNIMPLEMENTED, no note, no arguments.
+ */
+struct syscall_entry {
+	sys_handler_fn handler; /* NULL: unimplemented */
+	enum sys_support support;
+	const char *note; /* why it is partial or unimplemented; NULL for FULL */
+	uint8_t nargs;    /* arguments strace prints */
+	uint8_t arg[6];   /* enum sarg */
+	uint8_t len[6];   /* for buffer kinds: index of the length argument */
+	uint8_t ret;      /* enum sret */
+};
+
+extern const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX];
+
+/* The syscall's name ("read"), or NULL for a number Linux does not define. */
+const char *syscall_name(uint64_t nr);
+/*
+ * The entry for nr, or NULL when nr is out of the table. A number inside
+ * the table that Linux does not define gets its all-zero entry.
+ */
+const struct syscall_entry *syscall_entry(uint64_t nr);
+
+/*
+ * Runs syscall a->nr for t: strace, the handler or ENOSYS. Returns the
+ * handler's result (value, -errno or restart code).
+ */
+long syscall_dispatch(struct task *t, const struct sys_args *a);
+
+/*
+ * strace: syscall_dispatch calls these when --strace is on. strace_enter
+ * formats the input arguments (before the handler may change guest
+ * memory) into *st; strace_exit formats the outputs and the result and
+ * writes one line to the log:
+ *
+ *   [   1] write(1, "hello\n", 6) = 6
+ *
+ * *st is opaque to the caller (syscalls/strace_format.c owns its layout)
+ * and lives on the dispatcher's stack between the two calls.
+ */
+struct strace_state {
+	char buf[2048];
+	size_t len;
+};
+void strace_enter(struct task *t, const struct sys_args *a, struct strace_state *st);
+void strace_exit(struct task *t, const struct sys_args *a, long ret, struct strace_state *st);
+
+/*
+ * Writes the table to fd: as Markdown (docs/syscalls.md) when markdown is
+ * true, else as text columns (`runsc syscalls`), each with a count per
+ * support level. Returns 0 or -errno (a failed write, e.g. EPIPE).
+ */
+int syscalls_write_table(int fd, bool markdown);
+
+/* Handlers, by family (sys_<family>.c). */
+#define SYSCALL_DECLARE(name) long sys_##name(struct task *t, const struct sys_args *a);
+/* sys_file.c */
+SYSCALL_DECLARE(read)
+SYSCALL_DECLARE(write)
+SYSCALL_DECLARE(readv)
+SYSCALL_DECLARE(writev)
+SYSCALL_DECLARE(pread64)
+SYSCALL_DECLARE(pwrite64)
+SYSCALL_DECLARE(lseek)
+SYSCALL_DECLARE(close)
+SYSCALL_DECLARE(dup)
+SYSCALL_DECLARE(dup2)
+SYSCALL_DECLARE(dup3)
+SYSCALL_DECLARE(fcntl)
+SYSCALL_DECLARE(ioctl)
+SYSCALL_DECLARE(fstat)
+SYSCALL_DECLARE(newfstatat)
+/* sys_mm.c */
+SYSCALL_DECLARE(brk)
+SYSCALL_DECLARE(mmap)
+SYSCALL_DECLARE(munmap)
+SYSCALL_DECLARE(mprotect)
+SYSCALL_DECLARE(mremap)
+SYSCALL_DECLARE(madvise)
+SYSCALL_DECLARE(mincore)
+SYSCALL_DECLARE(msync)
+/* sys_identity.c */
+SYSCALL_DECLARE(getpid)
+SYSCALL_DECLARE(getppid)
+SYSCALL_DECLARE(gettid)
+SYSCALL_DECLARE(getuid)
+SYSCALL_DECLARE(geteuid)
+SYSCALL_DECLARE(getgid)
+SYSCALL_DECLARE(getegid)
+SYSCALL_DECLARE(getgroups)
+SYSCALL_DECLARE(uname)
+SYSCALL_DECLARE(sysinfo)
+SYSCALL_DECLARE(getcwd)
+SYSCALL_DECLARE(prlimit64)
+SYSCALL_DECLARE(getrlimit)
+SYSCALL_DECLARE(setrlimit)
+/* sys_time.c */
+SYSCALL_DECLARE(clock_gettime)
+SYSCALL_DECLARE(clock_getres)
+SYSCALL_DECLARE(gettimeofday)
+SYSCALL_DECLARE(time)
+SYSCALL_DECLARE(nanosleep)
+SYSCALL_DECLARE(clock_nanosleep)
+/* sys_signal.c */
+SYSCALL_DECLARE(rt_sigaction)
+SYSCALL_DECLARE(rt_sigprocmask)
+SYSCALL_DECLARE(rt_sigpending)
+SYSCALL_DECLARE(kill)
+SYSCALL_DECLARE(tkill)
+SYSCALL_DECLARE(tgkill)
+/* sys_misc.c */
+SYSCALL_DECLARE(exit)
+SYSCALL_DECLARE(exit_group)
+SYSCALL_DECLARE(arch_prctl)
+SYSCALL_DECLARE(set_tid_address)
+SYSCALL_DECLARE(set_robust_list)
+SYSCALL_DECLARE(getrandom)
+SYSCALL_DECLARE(sched_yield)
+SYSCALL_DECLARE(sched_getaffinity)
+#undef SYSCALL_DECLARE
+
+#endif /* SYSCALLS_SYSCALLS_H */

@@ -1,0 +1,87 @@
+#!/bin/bash
+# End-to-end tests of `runsc do`: e2e.sh TEST RUNSC DEMO SLEEPER
+#   demo_matches_native  the demo prints the same and exits 7 natively and in the sandbox
+#   strace               --strace prints the demo's calls to stderr and to --debug-log
+#   bad_programs         missing, non-executable, garbage and truncated programs fail clearly
+#   no_stub_left         killing runsc kills its stub process too
+set -u
+test=$1 runsc=$2 demo=$3 sleeper=$4
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/runsc-e2e.XXXXXX") || exit 2
+trap 'rm -rf "$tmp"' EXIT
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+run() { timeout --kill-after=5 60 "$@"; }
+
+case "$test" in
+demo_matches_native)
+	run "$demo" a 'b c' >"$tmp/native" 2>&1
+	n=$?
+	run "$runsc" do "$demo" a 'b c' >"$tmp/sandbox" 2>&1
+	s=$?
+	[ "$n" -eq 7 ] || fail "native exit $n, expected 7"
+	[ "$s" -eq 7 ] || fail "sandbox exit $s, expected 7: $(cat "$tmp/sandbox")"
+	diff -u "$tmp/native" "$tmp/sandbox" || fail "output differs"
+	;;
+strace)
+	run "$runsc" --strace do "$demo" >"$tmp/out" 2>"$tmp/err"
+	[ $? -eq 7 ] || fail "exit status"
+	grep -q '^hello from a static program' "$tmp/out" || fail "stdout lost"
+	for pat in 'write(1, "hello from a static program' 'mmap(NULL, 1048576, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x' \
+		'munmap(0x' 'nanosleep(' 'uname(' 'exit_group(7) = ?'; do
+		grep -qF "$pat" "$tmp/err" || fail "strace output lacks '$pat':
+$(cat "$tmp/err")"
+	done
+	run "$runsc" --strace --debug-log="$tmp/log" do "$demo" >/dev/null 2>"$tmp/err2"
+	[ $? -eq 7 ] || fail "exit status with --debug-log"
+	grep -qF 'exit_group(7) = ?' "$tmp/log" || fail "--debug-log has no strace"
+	grep -qF 'exit_group' "$tmp/err2" && fail "strace went to stderr despite --debug-log"
+	;;
+bad_programs)
+	run "$runsc" do "$tmp/does-not-exist" 2>"$tmp/err"
+	[ $? -eq 127 ] || fail "missing program: expected 127"
+	grep -q 'No such file' "$tmp/err" || fail "missing program: no clear message"
+	printf 'this is not an ELF file\n' >"$tmp/garbage"
+	chmod +x "$tmp/garbage"
+	run "$runsc" do "$tmp/garbage" 2>"$tmp/err"
+	[ $? -eq 126 ] || fail "garbage: expected 126"
+	grep -q 'Exec format error' "$tmp/err" || fail "garbage: $(cat "$tmp/err")"
+	head -c 100 "$demo" >"$tmp/truncated"
+	chmod +x "$tmp/truncated"
+	run "$runsc" do "$tmp/truncated" 2>"$tmp/err"
+	s=$?
+	[ $s -eq 126 ] || fail "truncated: expected 126, got $s"
+	cp "$demo" "$tmp/noexec"
+	chmod -x "$tmp/noexec"
+	run "$runsc" do "$tmp/noexec" 2>"$tmp/err"
+	[ $? -eq 126 ] || fail "not executable: expected 126"
+	grep -q 'Permission denied' "$tmp/err" || fail "not executable: $(cat "$tmp/err")"
+	;;
+no_stub_left)
+	# A program that sleeps; runsc is killed while it runs; its stub must not survive.
+	"$runsc" do "$sleeper" 30 >/dev/null 2>&1 &
+	pid=$!
+	stubs=""
+	for _ in $(seq 50); do
+		stubs=$(pgrep -P "$pid")
+		[ -n "$stubs" ] && break
+		sleep 0.01
+	done
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+	for _ in $(seq 100); do
+		alive=""
+		for s in $stubs; do
+			kill -0 "$s" 2>/dev/null && alive="$alive $s"
+		done
+		[ -z "$alive" ] && break
+		sleep 0.05
+	done
+	[ -z "$alive" ] || fail "stub process(es)$alive outlived runsc"
+	;;
+*)
+	fail "unknown test $test"
+	;;
+esac
+echo "ok: $test"
