@@ -2,7 +2,10 @@
 #include "common/host_info.h"
 
 #include <errno.h>
-#include <sys/auxv.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <string.h>
+#include <unistd.h>
 #include <sys/random.h>
 
 #include "common/log.h"
@@ -28,7 +31,30 @@ uint64_t host_random_u64(void)
 	return v;
 }
 
+/*
+ * The kernel's auxv for this process. glibc's getauxval() is not used:
+ * it answers AT_HWCAP and AT_HWCAP2 with glibc's own view of the CPU.
+ */
+static uint64_t g_auxv[128][2];
+static pthread_once_t g_auxv_once = PTHREAD_ONCE_INIT;
+
+static void read_auxv(void)
+{
+	int fd = open("/proc/self/auxv", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, g_auxv, sizeof(g_auxv) - sizeof(g_auxv[0]));
+	close(fd);
+	if (n < 0)
+		memset(g_auxv, 0, sizeof(g_auxv));
+}
+
 uint64_t host_auxval(unsigned long tag)
 {
-	return getauxval(tag);
+	pthread_once(&g_auxv_once, read_auxv);
+	for (size_t i = 0; i < ARRAY_SIZE(g_auxv) && g_auxv[i][0] != 0; i++) {
+		if (g_auxv[i][0] == tag)
+			return g_auxv[i][1];
+	}
+	return 0;
 }

@@ -127,7 +127,7 @@ static void put_buf(struct sbuf *sb, const struct strace_mem *m, uint64_t addr, 
  * the first limit bytes is shown (readv shows what it read).
  */
 static void put_iov(struct sbuf *sb, const struct strace_mem *m, uint64_t addr, uint64_t count,
-		    uint64_t limit)
+                    uint64_t limit)
 {
 	struct linux_iovec iov[STRACE_ARRAY_MAX];
 	size_t n = (size_t)MIN(count, (uint64_t)STRACE_ARRAY_MAX);
@@ -198,7 +198,7 @@ static void put_timespec(struct sbuf *sb, const struct strace_mem *m, uint64_t a
 		strace_put_ptr(sb, addr);
 	else
 		sb_printf(sb, "{tv_sec=%lld, tv_nsec=%lld}", (long long)ts.tv_sec,
-			  (long long)ts.tv_nsec);
+		          (long long)ts.tv_nsec);
 }
 
 static void put_timeval(struct sbuf *sb, const struct strace_mem *m, uint64_t addr)
@@ -211,7 +211,7 @@ static void put_timeval(struct sbuf *sb, const struct strace_mem *m, uint64_t ad
 		strace_put_ptr(sb, addr);
 	else
 		sb_printf(sb, "{tv_sec=%lld, tv_usec=%lld}", (long long)tv.tv_sec,
-			  (long long)tv.tv_usec);
+		          (long long)tv.tv_usec);
 }
 
 static void put_sigset_at(struct sbuf *sb, const struct strace_mem *m, uint64_t addr)
@@ -365,8 +365,7 @@ static void put_fdpair(struct sbuf *sb, const struct strace_mem *m, uint64_t add
  * {sa_family=AF_UNIX, sun_path="/run/s"} or {sa_family=AF_INET,
  * sin_port=htons(80), sin_addr=inet_addr("127.0.0.1")}.
  */
-static void put_sockaddr(struct sbuf *sb, const struct strace_mem *m, uint64_t addr,
-			 uint64_t len)
+static void put_sockaddr(struct sbuf *sb, const struct strace_mem *m, uint64_t addr, uint64_t len)
 {
 	uint8_t sa[128];
 	size_t n = (size_t)MIN(len, (uint64_t)sizeof(sa));
@@ -394,14 +393,14 @@ static void put_sockaddr(struct sbuf *sb, const struct strace_mem *m, uint64_t a
 		}
 	} else if (family == LINUX_AF_INET && n >= 8) {
 		sb_printf(sb, ", sin_port=htons(%u), sin_addr=inet_addr(\"%u.%u.%u.%u\")",
-			  (unsigned int)sa[2] << 8 | sa[3], sa[4], sa[5], sa[6], sa[7]);
+		          (unsigned int)sa[2] << 8 | sa[3], sa[4], sa[5], sa[6], sa[7]);
 	} else if (family == LINUX_AF_INET6 && n >= 24) {
 		char text[INET6_ADDRSTRLEN];
 
 		if (!inet_ntop(AF_INET6, sa + 8, text, sizeof(text)))
 			strcpy(text, "?");
 		sb_printf(sb, ", sin6_port=htons(%u), sin6_addr=\"%s\"",
-			  (unsigned int)sa[2] << 8 | sa[3], text);
+		          (unsigned int)sa[2] << 8 | sa[3], text);
 	} else if (n > 2) {
 		sb_puts(sb, ", ...");
 	}
@@ -409,8 +408,7 @@ static void put_sockaddr(struct sbuf *sb, const struct strace_mem *m, uint64_t a
 }
 
 /* [{fd=3, events=POLLIN}, ...] */
-static void put_pollfds(struct sbuf *sb, const struct strace_mem *m, uint64_t addr,
-			uint64_t count)
+static void put_pollfds(struct sbuf *sb, const struct strace_mem *m, uint64_t addr, uint64_t count)
 {
 	struct {
 		int32_t fd;
@@ -480,7 +478,7 @@ static uint64_t len_arg(const struct syscall_entry *e, const struct sys_args *a,
 }
 
 static void format_arg(struct sbuf *sb, const struct strace_mem *m, const struct syscall_entry *e,
-		       const struct sys_args *a, unsigned int i, long ret)
+                       const struct sys_args *a, unsigned int i, long ret)
 {
 	enum sarg kind = e ? (enum sarg)e->arg[i] : SA_NONE;
 	uint64_t v = a->a[i];
@@ -491,6 +489,12 @@ static void format_arg(struct sbuf *sb, const struct strace_mem *m, const struct
 		return;
 	}
 	switch (kind) {
+	case SA_OCT:
+		/* open's mode is left out, as strace does, unless the flags use it. */
+		if (i > 0 && e->arg[i - 1] == SA_OPEN_FLAGS && !strace_open_has_mode(a->a[i - 1]))
+			break;
+		strace_put_value(sb, kind, v, a);
+		break;
 	case SA_STR:
 	case SA_STR_OUT:
 		put_str(sb, m, v);
@@ -572,8 +576,8 @@ static void format_ret(struct sbuf *sb, enum sret kind, long ret)
 }
 
 size_t strace_format_arg(char *buf, size_t size, const struct strace_mem *m,
-			 const struct syscall_entry *e, const struct sys_args *a, unsigned int i,
-			 long ret)
+                         const struct syscall_entry *e, const struct sys_args *a, unsigned int i,
+                         long ret)
 {
 	struct sbuf sb;
 
@@ -607,7 +611,7 @@ size_t strace_format_ret(char *buf, size_t size, enum sret kind, long ret)
  * segments.
  */
 void strace_format_enter(struct strace_state *st, const struct strace_mem *m, int tid,
-			 const char *name, const struct syscall_entry *e, const struct sys_args *a)
+                         const char *name, const struct syscall_entry *e, const struct sys_args *a)
 {
 	unsigned int nargs = entry_nargs(e);
 	struct sbuf sb;
@@ -643,8 +647,8 @@ static const char *next_segment(const struct strace_state *st, size_t *pos)
 }
 
 size_t strace_format_exit(char *buf, size_t size, const struct strace_state *st,
-			  const struct strace_mem *m, const struct syscall_entry *e,
-			  const struct sys_args *a, long ret)
+                          const struct strace_mem *m, const struct syscall_entry *e,
+                          const struct sys_args *a, long ret)
 {
 	unsigned int nargs = entry_nargs(e);
 	bool first = true;

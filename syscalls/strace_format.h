@@ -47,7 +47,8 @@ bool strace_arg_is_output(enum sarg kind);
  * entry, every argument printed in hex) into buf, NUL-terminated and
  * truncated to size. ret is the call's result, used by the output kinds
  * (pass 0 for an input kind). Returns the length written; 0 means the
- * argument is omitted (fcntl(fd, F_GETFL) has no third argument).
+ * argument is omitted, as strace omits fcntl(fd, F_GETFL)'s third argument
+ * and open's mode without O_CREAT or O_TMPFILE.
  */
 size_t strace_format_arg(char *buf, size_t size, const struct strace_mem *m,
                          const struct syscall_entry *e, const struct sys_args *a, unsigned int i,

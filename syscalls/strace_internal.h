@@ -79,6 +79,8 @@ static inline PRINTF_LIKE(2, 3) void sb_printf(struct sbuf *sb, const char *fmt,
  */
 bool strace_put_value(struct sbuf *sb, enum sarg kind, uint64_t v, const struct sys_args *a);
 
+/* Whether open flags take a mode (O_CREAT, O_TMPFILE): else strace omits it. */
+bool strace_open_has_mode(uint64_t flags);
 /* NULL or 0x... */
 void strace_put_ptr(struct sbuf *sb, uint64_t v);
 /* 0 or 0x... */

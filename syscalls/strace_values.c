@@ -454,7 +454,7 @@ static void put_flags(struct sbuf *sb, const struct sym *t, size_t n, uint64_t v
 		sb_printf(sb, "%s%#llx", first ? "" : "|", (unsigned long long)v);
 }
 
-#define ENUM(sb, t, v)	     put_enum(sb, t, ARRAY_SIZE(t), v)
+#define ENUM(sb, t, v)        put_enum(sb, t, ARRAY_SIZE(t), v)
 #define FLAGS(sb, t, v, zero) put_flags(sb, t, ARRAY_SIZE(t), v, zero)
 
 /* Scalars. */
@@ -618,14 +618,13 @@ static void put_sock_type(struct sbuf *sb, uint64_t v)
 		sb_putc(sb, '0');
 }
 
-
 /* fcntl(fd, cmd, arg): arg as cmd reads it; nothing for the F_GET* commands. */
 static void put_fcntl_arg(struct sbuf *sb, uint64_t cmd, uint64_t v)
 {
 	switch (cmd) {
 	case LINUX_F_GETFD:
 	case LINUX_F_GETFL:
-	case 9:	   /* F_GETOWN */
+	case 9:    /* F_GETOWN */
 	case 11:   /* F_GETSIG */
 	case 1025: /* F_GETLEASE */
 	case 1032: /* F_GETPIPE_SZ */
@@ -639,7 +638,7 @@ static void put_fcntl_arg(struct sbuf *sb, uint64_t cmd, uint64_t v)
 		break;
 	case LINUX_F_DUPFD:
 	case LINUX_F_DUPFD_CLOEXEC:
-	case 8:	   /* F_SETOWN */
+	case 8:    /* F_SETOWN */
 	case 10:   /* F_SETSIG */
 	case 1024: /* F_SETLEASE */
 	case 1026: /* F_NOTIFY */
@@ -650,6 +649,11 @@ static void put_fcntl_arg(struct sbuf *sb, uint64_t cmd, uint64_t v)
 	default: /* locks and owners: a pointer */
 		strace_put_ptr(sb, v);
 	}
+}
+
+bool strace_open_has_mode(uint64_t flags)
+{
+	return (flags & 0100) /* O_CREAT */ || (flags & 020000000) /* __O_TMPFILE */;
 }
 
 void strace_put_sa_flags(struct sbuf *sb, uint64_t flags)
@@ -717,7 +721,7 @@ bool strace_put_value(struct sbuf *sb, enum sarg kind, uint64_t v, const struct 
 	case SA_IOCTL_CMD:
 		/* The command is an unsigned int. */
 		put_named_or_hex(sb, sym_find(g_ioctl_cmds, ARRAY_SIZE(g_ioctl_cmds), (uint32_t)v),
-				 (uint32_t)v);
+		                 (uint32_t)v);
 		break;
 	case SA_SIGNAL:
 		put_signal(sb, (int)v);
@@ -733,8 +737,8 @@ bool strace_put_value(struct sbuf *sb, enum sarg kind, uint64_t v, const struct 
 		ENUM(sb, g_rlimit_res, v);
 		break;
 	case SA_ARCH_PRCTL_CODE:
-		put_named_or_hex(sb, sym_find(g_arch_prctl_codes, ARRAY_SIZE(g_arch_prctl_codes), v),
-				 v);
+		put_named_or_hex(
+		        sb, sym_find(g_arch_prctl_codes, ARRAY_SIZE(g_arch_prctl_codes), v), v);
 		break;
 	case SA_GRND_FLAGS:
 		FLAGS(sb, g_grnd_flags, v, NULL);

@@ -40,9 +40,27 @@ struct iov_set {
 };
 
 /*
+ * vfs_read()'s access_ok() on each buffer (whatever is mapped there), then
+ * the clamp of the total to MAX_RW_COUNT.
+ */
+static int check_set(struct iov_set *s)
+{
+	uint64_t total = 0;
+	for (int i = 0; i < s->count; i++) {
+		if (!mm_access_ok(s->iov[i].base, s->iov[i].len))
+			return -EFAULT;
+		s->iov[i].len = MIN(s->iov[i].len, MAX_RW_COUNT - total);
+		total += s->iov[i].len;
+	}
+	s->total = total;
+	return 0;
+}
+
+/*
  * Reads and checks the application's iovec array as Linux's
  * import_iovec() does: EINVAL for a bad count or length, EFAULT for an
- * unreadable array. The total is clipped to MAX_RW_COUNT.
+ * unreadable array or a buffer above the user address range. The total is
+ * clipped to MAX_RW_COUNT.
  */
 static int import_iov(struct task *t, uaddr_t addr, uint64_t count, struct iov_set *out)
 {
@@ -58,12 +76,8 @@ static int import_iov(struct task *t, uaddr_t addr, uint64_t count, struct iov_s
 	for (int i = 0; i < out->count; i++) {
 		if ((int64_t)out->iov[i].len < 0)
 			return -EINVAL;
-		uint64_t room = MAX_RW_COUNT - out->total;
-		if (out->iov[i].len > room)
-			out->iov[i].len = room;
-		out->total += out->iov[i].len;
 	}
-	return 0;
+	return check_set(out);
 }
 
 /*
@@ -145,7 +159,9 @@ static long do_read(struct task *t, struct file *f, struct iov_set *s, int64_t o
 		return -EBADF;
 	if (!f->ops->read)
 		return -EINVAL;
-	int err = clip_to_access(t, s, LINUX_PROT_WRITE);
+	int err = check_set(s);
+	if (err == 0)
+		err = clip_to_access(t, s, LINUX_PROT_WRITE);
 	if (err < 0)
 		return err;
 	bool seekable = f->ops->seekable && f->ops->seekable(f);
@@ -171,7 +187,9 @@ static long do_write(struct task *t, struct file *f, struct iov_set *s, int64_t 
 		return -EBADF;
 	if (!f->ops->write)
 		return -EINVAL;
-	int err = clip_to_access(t, s, LINUX_PROT_READ);
+	int err = check_set(s);
+	if (err == 0)
+		err = clip_to_access(t, s, LINUX_PROT_READ);
 	if (err < 0)
 		return err;
 	uint64_t done = 0;
@@ -190,9 +208,10 @@ static long do_write(struct task *t, struct file *f, struct iov_set *s, int64_t 
 	return (long)done;
 }
 
+/* A set of one buffer; `len` is kept whole for the access_ok check in check_set. */
 static void single_iov(struct iov_set *s, uaddr_t buf, uint64_t len)
 {
-	s->iov[0] = (struct linux_iovec){ buf, MIN(len, (uint64_t)MAX_RW_COUNT) };
+	s->iov[0] = (struct linux_iovec){ buf, len };
 	s->count = 1;
 	s->total = s->iov[0].len;
 }

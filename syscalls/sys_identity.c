@@ -5,9 +5,9 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/sysinfo.h>
-#include <time.h>
 
 #include "common/log.h"
+#include "sentry/kernel/ktime.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "syscalls/syscalls.h"
@@ -95,13 +95,12 @@ long sys_sysinfo(struct task *t, const struct sys_args *a)
 	struct sysinfo hs;
 	if (sysinfo(&hs) != 0)
 		return -errno;
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
+	/* The sandbox's clocks are the host's, so uptime agrees with CLOCK_BOOTTIME. */
+	struct linux_timespec boot;
+	ktime_get(t, LINUX_CLOCK_BOOTTIME, &boot);
 	struct linux_sysinfo si;
 	memset(&si, 0, sizeof(si));
-	si.uptime = now.tv_sec - t->k->boot_time.tv_sec;
-	if (si.uptime < 1)
-		si.uptime = 1;
+	si.uptime = boot.tv_sec;
 	/* Load averages are the sandbox's own and not tracked yet: 0, as gVisor reports. */
 	si.totalram = hs.totalram;
 	si.freeram = hs.freeram;

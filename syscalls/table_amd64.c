@@ -22,52 +22,56 @@
  */
 #include "syscalls/syscalls.h"
 
-#define FULL(name, ...) \
-	[LINUX_SYS_##name] = { .handler = sys_##name, .support = SYS_FULL, __VA_ARGS__ }
-#define PARTIAL(name, why, ...)                                                           \
-	[LINUX_SYS_##name] = { .handler = sys_##name, .support = SYS_PARTIAL, .note = (why), \
-			       __VA_ARGS__ }
-#define UNIMPL(name, why, ...) \
-	[LINUX_SYS_##name] = { .support = SYS_UNIMPLEMENTED, .note = (why), __VA_ARGS__ }
+/*
+ * The macros, the notes and the table stay laid out as a table, one entry
+ * per line, which clang-format would reflow.
+ */
+/* clang-format off */
+#define FULL(name, ...)         [LINUX_SYS_##name] = { .handler = sys_##name, \
+	.support = SYS_FULL, __VA_ARGS__ }
+#define PARTIAL(name, why, ...) [LINUX_SYS_##name] = { .handler = sys_##name, \
+	.support = SYS_PARTIAL, .note = (why), __VA_ARGS__ }
+#define UNIMPL(name, why, ...)  [LINUX_SYS_##name] = { \
+	.support = SYS_UNIMPLEMENTED, .note = (why), __VA_ARGS__ }
 
 #define COUNT_ARGS_(a1, a2, a3, a4, a5, a6, n, ...) n
-#define COUNT_ARGS(...)				   COUNT_ARGS_(__VA_ARGS__, 6, 5, 4, 3, 2, 1, 0)
-#define ARGS(...)				   .nargs = COUNT_ARGS(__VA_ARGS__), .arg = { __VA_ARGS__ }
-#define NOARGS					   .nargs = 0
-#define RAW(n)					   .nargs = (n)
-#define LEN(i, j)				   .len[i] = (j)
-#define RET(kind)				   .ret = (kind)
+#define COUNT_ARGS(...) COUNT_ARGS_(__VA_ARGS__, 6, 5, 4, 3, 2, 1, 0)
+
+#define ARGS(...)  .nargs = COUNT_ARGS(__VA_ARGS__), .arg = { __VA_ARGS__ }
+#define NOARGS     .nargs = 0
+#define RAW(n)     .nargs = (n)
+#define LEN(i, j)  .len[i] = (j)
+#define RET(kind)  .ret = (kind)
 
 /* Why a call is partial or missing, for the notes shared by many calls. */
 #define N_HOST_IO  "host files (inherited stdio) only; the VFS comes later (issue 3)"
-#define N_VFS	   "files: with the VFS (issue 3)"
-#define N_MOUNT	   "mounts: with the VFS (issue 3)"
-#define N_XATTR	   "extended attributes: with the VFS (issue 3)"
-#define N_POLL	   "poll, select and epoll: with the VFS's wait queues (issue 3)"
+#define N_VFS      "files: with the VFS (issue 3)"
+#define N_MOUNT    "mounts: with the VFS (issue 3)"
+#define N_XATTR    "extended attributes: with the VFS (issue 3)"
+#define N_POLL     "poll, select and epoll: with the VFS's wait queues (issue 3)"
 #define N_ANONFD   "event files (eventfd, signalfd, timerfd, inotify): with the VFS (issue 3)"
-#define N_PIPE	   "pipes: with the VFS (issue 3)"
-#define N_PROC	   "processes: issue 4"
+#define N_PIPE     "pipes: with the VFS (issue 3)"
+#define N_PROC     "processes: issue 4"
 #define N_THREADS  "threads and futexes: with processes (issue 4)"
-#define N_PGRP	   "process groups and sessions: with processes (issue 4)"
-#define N_USAGE	   "resource usage accounting: with processes (issue 4)"
-#define N_NET	   "network: issue 7"
+#define N_PGRP     "process groups and sessions: with processes (issue 4)"
+#define N_USAGE    "resource usage accounting: with processes (issue 4)"
+#define N_NET      "network: issue 7"
 #define N_SIGNALS  "signal delivery: handlers are not run yet"
 #define N_TIMERS   "interval and POSIX timers: not yet"
-#define N_IPC	   "System V and POSIX IPC: not yet"
-#define N_CREDS	   "credentials: fixed at boot for now; only the get*id calls"
-#define N_CAPS	   "capabilities: not yet"
-#define N_SCHED	   "scheduling policy and priorities: not emulated yet"
-#define N_NUMA	   "NUMA memory policy: not emulated"
-#define N_MLOCK	   "memory locking: not yet"
-#define N_AIO	   "asynchronous I/O (aio, io_uring): not yet"
-#define N_NS	   "namespaces: not yet"
-#define N_KEYS	   "kernel keyrings: not emulated"
-#define N_LSM	   "security modules (Landlock, LSM attributes): not yet"
-#define N_HOST	   "administers the machine: never from inside a sandbox"
-#define N_GONE	   "not in current Linux either (removed or never implemented)"
+#define N_IPC      "System V and POSIX IPC: not yet"
+#define N_CREDS    "credentials: fixed at boot for now"
+#define N_CAPS     "capabilities: not yet"
+#define N_SCHED    "scheduling policy and priorities: not emulated yet"
+#define N_NUMA     "NUMA memory policy: not emulated"
+#define N_MLOCK    "memory locking: not yet"
+#define N_AIO      "asynchronous I/O (aio, io_uring): not yet"
+#define N_NS       "namespaces: not yet"
+#define N_KEYS     "kernel keyrings: not emulated"
+#define N_LSM      "security modules (Landlock, LSM attributes): not yet"
+#define N_HOST     "administers the machine: never from inside a sandbox"
+#define N_GONE     "not in current Linux either (removed or never implemented)"
 #define N_X86_32   "32-bit segments and I/O ports: not supported (64-bit code only)"
 
-/* clang-format off: one entry per line reads as a table. */
 const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	PARTIAL(read, N_HOST_IO, ARGS(SA_FD, SA_BUF_RET, SA_UINT)),
 	PARTIAL(write, N_HOST_IO, ARGS(SA_FD, SA_BUF_IN, SA_UINT), LEN(1, 2)),
@@ -79,12 +83,12 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	UNIMPL(poll, N_POLL, ARGS(SA_POLLFD_IN, SA_UINT, SA_INT), LEN(0, 1)),
 	PARTIAL(lseek, N_HOST_IO, ARGS(SA_FD, SA_INT, SA_WHENCE)),
 	PARTIAL(mmap, "anonymous memory only; file mappings come with the VFS (issue 3)",
-		ARGS(SA_PTR, SA_UINT, SA_PROT, SA_MMAP_FLAGS, SA_FD, SA_HEX), RET(SR_HEX)),
+	        ARGS(SA_PTR, SA_UINT, SA_PROT, SA_MMAP_FLAGS, SA_FD, SA_HEX), RET(SR_HEX)),
 	FULL(mprotect, ARGS(SA_PTR, SA_UINT, SA_PROT)),
 	FULL(munmap, ARGS(SA_PTR, SA_UINT)),
 	FULL(brk, ARGS(SA_PTR), RET(SR_HEX)),
 	PARTIAL(rt_sigaction, "stored; handlers are not delivered yet",
-		ARGS(SA_SIGNAL, SA_SIGACTION_IN, SA_SIGACTION_OUT, SA_UINT)),
+	        ARGS(SA_SIGNAL, SA_SIGACTION_IN, SA_SIGACTION_OUT, SA_UINT)),
 	FULL(rt_sigprocmask, ARGS(SA_SIGPROCMASK_HOW, SA_SIGSET_IN, SA_SIGSET_OUT, SA_UINT)),
 	UNIMPL(rt_sigreturn, N_SIGNALS, NOARGS),
 	PARTIAL(ioctl, "TCGETS and TIOCGWINSZ on host ttys", ARGS(SA_FD, SA_IOCTL_CMD, SA_HEX)),
@@ -145,7 +149,7 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	UNIMPL(msgrcv, N_IPC, ARGS(SA_INT, SA_PTR, SA_UINT, SA_INT, SA_HEX)),
 	UNIMPL(msgctl, N_IPC, ARGS(SA_INT, SA_INT, SA_PTR)),
 	PARTIAL(fcntl, "F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL; no locks yet",
-		ARGS(SA_FD, SA_FCNTL_CMD, SA_FCNTL_ARG)),
+	        ARGS(SA_FD, SA_FCNTL_CMD, SA_FCNTL_ARG)),
 	UNIMPL(flock, "file locks: with the VFS (issue 3)", ARGS(SA_FD, SA_INT)),
 	UNIMPL(fsync, N_VFS, ARGS(SA_FD)),
 	UNIMPL(fdatasync, N_VFS, ARGS(SA_FD)),
@@ -192,9 +196,9 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	FULL(getgroups, ARGS(SA_INT, SA_PTR)),
 	UNIMPL(setgroups, N_CREDS, ARGS(SA_INT, SA_PTR)),
 	UNIMPL(setresuid, N_CREDS, ARGS(SA_INT, SA_INT, SA_INT)),
-	UNIMPL(getresuid, N_CREDS, ARGS(SA_PTR, SA_PTR, SA_PTR)),
+	UNIMPL(getresuid, "not yet; getuid and geteuid are", ARGS(SA_PTR, SA_PTR, SA_PTR)),
 	UNIMPL(setresgid, N_CREDS, ARGS(SA_INT, SA_INT, SA_INT)),
-	UNIMPL(getresgid, N_CREDS, ARGS(SA_PTR, SA_PTR, SA_PTR)),
+	UNIMPL(getresgid, "not yet; getgid and getegid are", ARGS(SA_PTR, SA_PTR, SA_PTR)),
 	UNIMPL(getpgid, N_PGRP, ARGS(SA_INT)),
 	UNIMPL(setfsuid, N_CREDS, ARGS(SA_INT)),
 	UNIMPL(setfsgid, N_CREDS, ARGS(SA_INT)),
@@ -234,10 +238,10 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	UNIMPL(prctl, "process attributes: with processes (issue 4)",
 	       ARGS(SA_INT, SA_HEX, SA_HEX, SA_HEX, SA_HEX)),
 	PARTIAL(arch_prctl, "FS and GS bases only; no ARCH_GET_CPUID or ARCH_SET_CPUID",
-		ARGS(SA_ARCH_PRCTL_CODE, SA_PTR)),
+	        ARGS(SA_ARCH_PRCTL_CODE, SA_PTR)),
 	UNIMPL(adjtimex, "clock adjustment: not emulated", ARGS(SA_PTR)),
 	PARTIAL(setrlimit, "stored; not every limit is enforced yet",
-		ARGS(SA_RLIMIT_RES, SA_RLIMIT_IN)),
+	        ARGS(SA_RLIMIT_RES, SA_RLIMIT_IN)),
 	UNIMPL(chroot, N_VFS, ARGS(SA_STR)),
 	UNIMPL(sync, N_VFS, NOARGS),
 	UNIMPL(acct, N_HOST, ARGS(SA_STR)),
@@ -298,7 +302,7 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	UNIMPL(remap_file_pages, N_VFS, ARGS(SA_PTR, SA_UINT, SA_PROT, SA_UINT, SA_HEX)),
 	UNIMPL(getdents64, N_VFS, ARGS(SA_FD, SA_PTR, SA_UINT)),
 	PARTIAL(set_tid_address, "stored; the wake-up at thread exit comes with threads (issue 4)",
-		ARGS(SA_PTR)),
+	        ARGS(SA_PTR)),
 	UNIMPL(restart_syscall, N_SIGNALS, NOARGS),
 	UNIMPL(semtimedop, N_IPC, ARGS(SA_INT, SA_PTR, SA_UINT, SA_TIMESPEC_IN)),
 	UNIMPL(fadvise64, N_VFS, ARGS(SA_FD, SA_INT, SA_UINT, SA_INT)),
@@ -344,7 +348,7 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	UNIMPL(fchownat, N_VFS, ARGS(SA_FD, SA_STR, SA_INT, SA_INT, SA_AT_FLAGS)),
 	UNIMPL(futimesat, N_VFS, ARGS(SA_FD, SA_STR, SA_PTR)),
 	PARTIAL(newfstatat, "AT_EMPTY_PATH on an fd only",
-		ARGS(SA_FD, SA_STR, SA_STAT_OUT, SA_AT_FLAGS)),
+	        ARGS(SA_FD, SA_STR, SA_STAT_OUT, SA_AT_FLAGS)),
 	UNIMPL(unlinkat, N_VFS, ARGS(SA_FD, SA_STR, SA_AT_FLAGS)),
 	UNIMPL(renameat, N_VFS, ARGS(SA_FD, SA_STR, SA_FD, SA_STR)),
 	UNIMPL(linkat, N_VFS, ARGS(SA_FD, SA_STR, SA_FD, SA_STR, SA_AT_FLAGS)),
@@ -357,7 +361,7 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	       LEN(0, 1)),
 	UNIMPL(unshare, N_NS, ARGS(SA_CLONE_FLAGS)),
 	PARTIAL(set_robust_list, "stored; robust futexes are not released at exit yet (issue 4)",
-		ARGS(SA_PTR, SA_UINT)),
+	        ARGS(SA_PTR, SA_UINT)),
 	UNIMPL(get_robust_list, N_THREADS, ARGS(SA_INT, SA_PTR, SA_PTR)),
 	UNIMPL(splice, N_PIPE, ARGS(SA_FD, SA_PTR, SA_FD, SA_PTR, SA_UINT, SA_HEX)),
 	UNIMPL(tee, N_PIPE, ARGS(SA_FD, SA_FD, SA_UINT, SA_HEX)),
@@ -388,7 +392,7 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	UNIMPL(fanotify_init, "fanotify: not yet", ARGS(SA_HEX, SA_HEX)),
 	UNIMPL(fanotify_mark, "fanotify: not yet", ARGS(SA_FD, SA_HEX, SA_HEX, SA_FD, SA_STR)),
 	PARTIAL(prlimit64, "the calling process only",
-		ARGS(SA_INT, SA_RLIMIT_RES, SA_RLIMIT_IN, SA_RLIMIT_OUT)),
+	        ARGS(SA_INT, SA_RLIMIT_RES, SA_RLIMIT_IN, SA_RLIMIT_OUT)),
 	UNIMPL(name_to_handle_at, N_VFS, ARGS(SA_FD, SA_STR, SA_PTR, SA_PTR, SA_AT_FLAGS)),
 	UNIMPL(open_by_handle_at, N_VFS, ARGS(SA_FD, SA_PTR, SA_OPEN_FLAGS)),
 	UNIMPL(clock_adjtime, N_HOST, ARGS(SA_CLOCKID, SA_PTR)),
@@ -403,7 +407,8 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	UNIMPL(sched_setattr, N_SCHED, ARGS(SA_INT, SA_PTR, SA_HEX)),
 	UNIMPL(sched_getattr, N_SCHED, ARGS(SA_INT, SA_PTR, SA_UINT, SA_HEX)),
 	UNIMPL(renameat2, N_VFS, ARGS(SA_FD, SA_STR, SA_FD, SA_STR, SA_HEX)),
-	UNIMPL(seccomp, "seccomp filters inside the sandbox: not yet", ARGS(SA_INT, SA_HEX, SA_PTR)),
+	UNIMPL(seccomp, "seccomp filters inside the sandbox: not yet",
+	       ARGS(SA_INT, SA_HEX, SA_PTR)),
 	FULL(getrandom, ARGS(SA_BUF_RET, SA_UINT, SA_GRND_FLAGS)),
 	UNIMPL(memfd_create, N_VFS, ARGS(SA_STR, SA_HEX)),
 	UNIMPL(kexec_file_load, N_HOST, RAW(5)),
@@ -441,7 +446,8 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	UNIMPL(pidfd_getfd, N_PROC, ARGS(SA_FD, SA_FD, SA_HEX)),
 	UNIMPL(faccessat2, N_VFS, ARGS(SA_FD, SA_STR, SA_ACCESS_MODE, SA_HEX)),
 	UNIMPL(process_madvise, N_PROC, ARGS(SA_FD, SA_PTR, SA_UINT, SA_MADV, SA_HEX)),
-	UNIMPL(epoll_pwait2, N_POLL, ARGS(SA_FD, SA_PTR, SA_INT, SA_TIMESPEC_IN, SA_SIGSET_IN, SA_UINT)),
+	UNIMPL(epoll_pwait2, N_POLL,
+	       ARGS(SA_FD, SA_PTR, SA_INT, SA_TIMESPEC_IN, SA_SIGSET_IN, SA_UINT)),
 	UNIMPL(mount_setattr, N_MOUNT, ARGS(SA_FD, SA_STR, SA_AT_FLAGS, SA_PTR, SA_UINT)),
 	UNIMPL(quotactl_fd, "disk quotas: not emulated", ARGS(SA_FD, SA_HEX, SA_INT, SA_PTR)),
 	UNIMPL(landlock_create_ruleset, N_LSM, ARGS(SA_PTR, SA_UINT, SA_HEX)),
@@ -456,7 +462,8 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	UNIMPL(map_shadow_stack, "shadow stacks: not supported", ARGS(SA_PTR, SA_UINT, SA_HEX),
 	       RET(SR_HEX)),
 	UNIMPL(futex_wake, N_THREADS, ARGS(SA_PTR, SA_HEX, SA_INT, SA_HEX)),
-	UNIMPL(futex_wait, N_THREADS, ARGS(SA_PTR, SA_HEX, SA_HEX, SA_HEX, SA_TIMESPEC_IN, SA_CLOCKID)),
+	UNIMPL(futex_wait, N_THREADS,
+	       ARGS(SA_PTR, SA_HEX, SA_HEX, SA_HEX, SA_TIMESPEC_IN, SA_CLOCKID)),
 	UNIMPL(futex_requeue, N_THREADS, ARGS(SA_PTR, SA_HEX, SA_INT, SA_INT)),
 	UNIMPL(statmount, N_MOUNT, ARGS(SA_PTR, SA_PTR, SA_UINT, SA_HEX)),
 	UNIMPL(listmount, N_MOUNT, ARGS(SA_PTR, SA_PTR, SA_UINT, SA_HEX)),

@@ -59,7 +59,7 @@ static void write_markdown(FILE *out, const unsigned int counts[], unsigned int 
 	fputs("| Support | Calls |\n|---------|------:|\n", out);
 	for (size_t k = 0; k < ARRAY_SIZE(g_support_order); k++)
 		fprintf(out, "| %s | %u |\n", support_name(g_support_order[k]),
-			counts[g_support_order[k]]);
+		        counts[g_support_order[k]]);
 	fprintf(out, "| total | %u |\n\n", total);
 
 	fputs("| Number | Name | Support | Note |\n|-------:|------|---------|------|\n", out);
@@ -70,7 +70,7 @@ static void write_markdown(FILE *out, const unsigned int counts[], unsigned int 
 		if (!name)
 			continue;
 		fprintf(out, "| %llu | `%s` | %s | ", (unsigned long long)nr, name,
-			support_name(e->support));
+		        support_name(e->support));
 		put_md_cell(out, e->note ? e->note : "");
 		fputs(" |\n", out);
 	}
@@ -85,13 +85,16 @@ static void write_text(FILE *out, const unsigned int counts[], unsigned int tota
 
 		if (!name)
 			continue;
-		fprintf(out, "%-4llu  %-24s  %-13s  %s\n", (unsigned long long)nr, name,
-			support_name(e->support), e->note ? e->note : "");
+		fprintf(out, "%-4llu  %-24s  ", (unsigned long long)nr, name);
+		if (e->note)
+			fprintf(out, "%-13s  %s\n", support_name(e->support), e->note);
+		else
+			fprintf(out, "%s\n", support_name(e->support));
 	}
 	fputc('\n', out);
 	for (size_t k = 0; k < ARRAY_SIZE(g_support_order); k++)
 		fprintf(out, "%s: %u, ", support_name(g_support_order[k]),
-			counts[g_support_order[k]]);
+		        counts[g_support_order[k]]);
 	fprintf(out, "total: %u\n", total);
 }
 

@@ -97,6 +97,8 @@ int ktime_can_sleep(struct task *t, int clockid)
 	case LINUX_CLOCK_REALTIME_COARSE:
 	case LINUX_CLOCK_MONOTONIC_COARSE:
 		return -EOPNOTSUPP; /* Linux has no nsleep for these */
+	case LINUX_CLOCK_THREAD_CPUTIME_ID:
+		return -EOPNOTSUPP; /* Linux's thread CPU clock has no nsleep */
 	case LINUX_CLOCK_PROCESS_CPUTIME_ID:
 		/* Sleeping until the application used some CPU time: not yet. */
 		log_info("clock_nanosleep on CLOCK_PROCESS_CPUTIME_ID is not supported yet");

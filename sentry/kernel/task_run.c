@@ -34,7 +34,7 @@ static void task_syscall(struct task *t)
 	const struct platform_ops *p = t->k->cfg.platform;
 	const struct linux_regs *regs = p->ctx_regs(t->ctx);
 	struct sys_args a = {
-		.nr = regs->orig_rax,
+		.nr = (uint32_t)regs->orig_rax, /* Linux reads the number as an int */
 		.a = { regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8, regs->r9 },
 	};
 	long ret = syscall_dispatch(t, &a);

@@ -264,7 +264,7 @@ int mm_mprotect(struct mm *mm, uaddr_t addr, uint64_t len, int prot)
 	}
 	/* Linux changes the mapped prefix and reports a hole with ENOMEM. */
 	uaddr_t covered = addr;
-	for (struct vma *v = vma; v && v->start == covered && covered < end; v = vma_next(v))
+	for (struct vma *v = vma; v && v->start <= covered && covered < end; v = vma_next(v))
 		covered = MIN(v->end, end);
 	err = vma_split_at(&mm->vmas, addr);
 	if (err == 0)
@@ -299,7 +299,7 @@ long mm_mremap(struct mm *mm, uaddr_t old, uint64_t old_len, uint64_t new_len, i
 		return -EINVAL;
 	old_len = page_round_up(old_len, &ok1);
 	new_len = page_round_up(new_len, &ok2);
-	if (!ok1 || !ok2 || new_len == 0)
+	if (!ok1 || !ok2 || new_len == 0 || new_len > LINUX_TASK_SIZE)
 		return -EINVAL;
 	if (flags & LINUX_MREMAP_FIXED) {
 		if (!is_page_aligned(new_addr) || !in_guest_range(mm, new_addr, new_len) ||

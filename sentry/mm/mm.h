@@ -102,6 +102,16 @@ bool mm_handle_fault(struct mm *mm, uaddr_t addr);
 int mm_check_access(struct mm *mm, uaddr_t addr, uint64_t len, int prot);
 
 /*
+ * Linux's access_ok(): [addr, addr + len) lies below the highest user
+ * address, whatever is mapped there. read(2) and write(2) fail with EFAULT
+ * up front when it does not.
+ */
+static inline bool mm_access_ok(uaddr_t addr, uint64_t len)
+{
+	return len <= LINUX_TASK_SIZE && addr <= LINUX_TASK_SIZE - len;
+}
+
+/*
  * Returns how many bytes from addr on (at most len) the application could
  * access with prot: the length of the accessible prefix. A read(2) reads
  * no more than this, so that, as on Linux, it consumes no input it cannot

@@ -12,8 +12,8 @@ extern const Elf64_Ehdr __ehdr_start; /* this program's ELF header (GNU ld) */
 extern char _start[];                 /* its entry point (crt1.o) */
 
 /* Bits of CPUID leaf 1 EDX that every x86-64 CPU has: FPU, TSC, CX8, CMOV, MMX, FXSR, SSE, SSE2. */
-#define HWCAP_X86_64_BASELINE                                                              \
-	((1UL << 0) | (1UL << 4) | (1UL << 8) | (1UL << 15) | (1UL << 23) | (1UL << 24) |  \
+#define HWCAP_X86_64_BASELINE                                                             \
+	((1UL << 0) | (1UL << 4) | (1UL << 8) | (1UL << 15) | (1UL << 23) | (1UL << 24) | \
 	 (1UL << 25) | (1UL << 26))
 
 static void check_args(int argc, char **argv, char **envp)
@@ -78,9 +78,10 @@ static void check_auxv(char **argv, char **envp)
 		if (a->a_type == AT_HWCAP)
 			hwcap = a->a_un.a_val;
 	}
-	int required[] = { AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_ENTRY, AT_UID, AT_EUID,
-			   AT_GID, AT_EGID, AT_CLKTCK, AT_RANDOM, AT_EXECFN, AT_PLATFORM,
-			   AT_HWCAP, AT_SECURE, AT_SYSINFO_EHDR, AT_MINSIGSTKSZ, AT_FLAGS };
+	int required[] = { AT_PHDR,         AT_PHENT,       AT_PHNUM,    AT_PAGESZ, AT_ENTRY,
+		           AT_UID,          AT_EUID,        AT_GID,      AT_EGID,   AT_CLKTCK,
+		           AT_RANDOM,       AT_EXECFN,      AT_PLATFORM, AT_HWCAP,  AT_SECURE,
+		           AT_SYSINFO_EHDR, AT_MINSIGSTKSZ, AT_FLAGS };
 	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
 		if (!seen[required[i]])
 			test_fail(__FILE__, __LINE__, "no auxv entry %d", required[i]);

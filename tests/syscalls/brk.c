@@ -52,7 +52,7 @@ int main(void)
 	CHECK_EQ(sys_brk(UINTPTR_MAX), cur + grow);
 	uintptr_t wall = PAGE_UP(cur + grow) + 16 * PAGE_SIZE;
 	void *w = (void *)CHECK_SYS(mmap((void *)wall, PAGE_SIZE, PROT_READ,
-					 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0));
+	                                 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0));
 	CHECK_EQ(w, wall);
 	CHECK_EQ(sys_brk(wall + 16 * PAGE_SIZE), cur + grow);
 	CHECK_EQ(sys_brk(wall + PAGE_SIZE), cur + grow);

@@ -26,9 +26,9 @@ static void check_monotonic(clockid_t clk, int n)
 	for (int i = 0; i < n; i++) {
 		struct timespec cur = now(clk);
 		if (!before_or_same(prev, cur))
-			test_fail(__FILE__, __LINE__, "clock %d went back: %ld.%09ld then %ld.%09ld",
-				  (int)clk, (long)prev.tv_sec, prev.tv_nsec, (long)cur.tv_sec,
-				  cur.tv_nsec);
+			test_fail(__FILE__, __LINE__,
+			          "clock %d went back: %ld.%09ld then %ld.%09ld", (int)clk,
+			          (long)prev.tv_sec, prev.tv_nsec, (long)cur.tv_sec, cur.tv_nsec);
 		prev = cur;
 	}
 }

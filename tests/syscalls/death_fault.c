@@ -23,12 +23,12 @@ int main(int argc, char **argv)
 	} else if (strcmp(mode, "div0") == 0) {
 		/* In assembly: the compiler may assume that C never divides by zero. */
 		__asm__ volatile("xor %%ecx, %%ecx\n\t"
-				 "mov $1, %%eax\n\t"
-				 "cltd\n\t"
-				 "idivl %%ecx"
-				 :
-				 :
-				 : "eax", "ecx", "edx", "cc");
+		                 "mov $1, %%eax\n\t"
+		                 "cltd\n\t"
+		                 "idivl %%ecx"
+		                 :
+		                 :
+		                 : "eax", "ecx", "edx", "cc");
 	} else if (strcmp(mode, "hlt") == 0) {
 		__asm__ volatile("hlt");
 	} else {

@@ -102,7 +102,7 @@ int main(void)
 	/* The file offset is shared as well. */
 	char buf[2];
 	CHECK_EQ(syscall(SYS_read, a, buf, 2L), 2);
-	CHECK(memcmp(buf, "\x7f" "E", 2) == 0);
+	CHECK(memcmp(buf, "\177E", 2) == 0);
 	CHECK_EQ(syscall(SYS_read, 0, buf, 2L), 2);
 	CHECK(memcmp(buf, "LF", 2) == 0);
 	CHECK_EQ(syscall(SYS_lseek, b, 0L, SEEK_CUR), 4);

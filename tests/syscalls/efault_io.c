@@ -27,7 +27,7 @@ static void check_offset_zero(void)
 	char buf[4];
 
 	CHECK_EQ(syscall(SYS_pread64, 0, buf, 4L, 0L), 4);
-	CHECK(memcmp(buf, "\x7f" "ELF", 4) == 0);
+	CHECK(memcmp(buf, "\177ELF", 4) == 0);
 	CHECK_EQ(syscall(SYS_lseek, 0, 0L, SEEK_CUR), 0);
 }
 
@@ -82,7 +82,7 @@ int main(void)
 	/* A buffer that runs into an unmapped page: a short read of the bytes that fit. */
 	unsigned char *edge = test_page_before_hole();
 	CHECK_EQ(syscall(SYS_read, 0, edge + PAGE_SIZE - 2, 8L), 2);
-	CHECK(memcmp(edge + PAGE_SIZE - 2, "\x7f" "E", 2) == 0);
+	CHECK(memcmp(edge + PAGE_SIZE - 2, "\177E", 2) == 0);
 	CHECK_EQ(syscall(SYS_lseek, 0, 0L, SEEK_CUR), 2);
 	/* Likewise an iovec whose second segment is bad: the first one's bytes. */
 	char first[3];

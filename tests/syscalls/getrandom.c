@@ -25,7 +25,8 @@ int main(void)
 		count[g_buf[i]]++;
 	for (int v = 0; v < 256; v++)
 		if (count[v] >= 100)
-			test_fail(__FILE__, __LINE__, "byte %#x appears %d times in 4096", v, count[v]);
+			test_fail(__FILE__, __LINE__, "byte %#x appears %d times in 4096", v,
+			          count[v]);
 
 	/* Requests of up to 256 bytes are never short, whatever the flags. */
 	CHECK_EQ(syscall(SYS_getrandom, a, 16L, GRND_NONBLOCK), 16);
@@ -45,7 +46,7 @@ int main(void)
 	CHECK_ERR(syscall(SYS_getrandom, a, 16L, 0x80000000), EINVAL);
 	CHECK_ERR(syscall(SYS_getrandom, a, 16L, GRND_INSECURE | GRND_RANDOM), EINVAL);
 	CHECK_ERR(syscall(SYS_getrandom, a, 16L, GRND_INSECURE | GRND_RANDOM | GRND_NONBLOCK),
-		  EINVAL);
+	          EINVAL);
 	CHECK_ERR(syscall(SYS_getrandom, NULL, 0L, 0x10), EINVAL);
 
 	/* A buffer that runs into unmapped memory: the bytes that fit, not EFAULT. */

@@ -58,8 +58,8 @@ int main(void)
 			long n = (long)(ph[i].p_filesz - done < BIG ? ph[i].p_filesz - done : BIG);
 			CHECK_EQ(syscall(SYS_pread64, 0, g_b, n, (long)(ph[i].p_offset + done)), n);
 			if (memcmp(mem + done, g_b, (size_t)n) != 0)
-				test_fail(__FILE__, __LINE__, "segment %d differs near offset %#lx", i,
-					  (unsigned long)(ph[i].p_offset + done));
+				test_fail(__FILE__, __LINE__, "segment %d differs near offset %#lx",
+				          i, (unsigned long)(ph[i].p_offset + done));
 		}
 		checked++;
 	}

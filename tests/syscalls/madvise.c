@@ -20,7 +20,7 @@ int main(void)
 
 	/* On shared anonymous memory the contents survive. */
 	unsigned char *s = (unsigned char *)CHECK_SYS(
-		mmap(NULL, 2 * PAGE_SIZE, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+	        mmap(NULL, 2 * PAGE_SIZE, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
 	memset(s, 0xcd, 2 * PAGE_SIZE);
 	CHECK_EQ(madvise(s, 2 * PAGE_SIZE, MADV_DONTNEED), 0);
 	CHECK_EQ(s[0], 0xcd);

@@ -18,13 +18,13 @@ int main(void)
 
 	/* A private mapping is page aligned, zero-filled, readable and writable. */
 	unsigned char *p = (unsigned char *)CHECK_SYS(
-		mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	        mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
 	CHECK_EQ((uintptr_t)p % PAGE_SIZE, 0);
 	check_zero_then_pattern(p, size, 1);
 
 	/* A second mapping does not overlap the first. */
 	unsigned char *q = (unsigned char *)CHECK_SYS(
-		mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	        mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
 	CHECK_EQ((uintptr_t)q % PAGE_SIZE, 0);
 	CHECK(q + size <= p || q >= p + size);
 	check_zero_then_pattern(q, size, 2);
@@ -34,14 +34,14 @@ int main(void)
 
 	/* A shared anonymous mapping behaves the same within one process. */
 	unsigned char *s = (unsigned char *)CHECK_SYS(
-		mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+	        mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
 	CHECK_EQ((uintptr_t)s % PAGE_SIZE, 0);
 	check_zero_then_pattern(s, size, 3);
 	CHECK_EQ(munmap(s, size), 0);
 
 	/* A length that is not a page multiple maps the whole last page. */
 	unsigned char *one = (unsigned char *)CHECK_SYS(
-		mmap(NULL, 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	        mmap(NULL, 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
 	one[PAGE_SIZE - 1] = 0x5a;
 	CHECK_EQ(one[PAGE_SIZE - 1], 0x5a);
 	CHECK_EQ(munmap(one, 1), 0);
@@ -49,13 +49,13 @@ int main(void)
 
 	/* The offset is ignored for anonymous mappings, as long as it is page aligned. */
 	unsigned char *off = (unsigned char *)CHECK_SYS(mmap(
-		NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 1 << 20));
+	        NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 1 << 20));
 	CHECK_EQ(off[0], 0);
 	CHECK_EQ(munmap(off, PAGE_SIZE), 0);
 
 	/* A PROT_NONE mapping can be created and is mapped. */
-	void *none = (void *)CHECK_SYS(
-		mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	void *none =
+	        (void *)CHECK_SYS(mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
 	CHECK(test_is_mapped(none));
 	CHECK_EQ(munmap(none, size), 0);
 
@@ -64,22 +64,23 @@ int main(void)
 	CHECK_EQ(munmap(hole, 16 * PAGE_SIZE), 0);
 	unsigned char *hint = hole + 4 * PAGE_SIZE;
 	unsigned char *h = (unsigned char *)CHECK_SYS(
-		mmap(hint, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	        mmap(hint, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
 	CHECK_EQ(h, hint);
 	check_zero_then_pattern(h, size, 4);
 
 	/* A hint on an occupied range is not an error: the mapping goes elsewhere. */
 	unsigned char *h2 = (unsigned char *)CHECK_SYS(
-		mmap(hint, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	        mmap(hint, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
 	CHECK(h2 != hint);
 	CHECK(h2 + size <= h || h2 >= h + size);
 	CHECK_EQ(h[0], 4);
 	CHECK_EQ(munmap(h2, size), 0);
 	CHECK_EQ(munmap(h, size), 0);
 
-	/* x86-64 Linux rounds an unaligned hint down to its page (arch_get_unmapped_area_topdown). */
-	unsigned char *u = (unsigned char *)CHECK_SYS(mmap(hint + 1, PAGE_SIZE, PROT_READ | PROT_WRITE,
-							  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	/* x86-64 Linux rounds an unaligned hint down to its page (arch_get_unmapped_area_topdown).
+	 */
+	unsigned char *u = (unsigned char *)CHECK_SYS(mmap(
+	        hint + 1, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
 	CHECK_EQ(u, hint);
 	CHECK_EQ(munmap(u, PAGE_SIZE), 0);
 

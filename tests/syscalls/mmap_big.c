@@ -4,9 +4,9 @@
 int main(void)
 {
 	const size_t size = 1UL << 40;
-	unsigned char *p = (unsigned char *)CHECK_SYS(mmap(NULL, size, PROT_READ | PROT_WRITE,
-							  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-							  -1, 0));
+	unsigned char *p = (unsigned char *)CHECK_SYS(
+	        mmap(NULL, size, PROT_READ | PROT_WRITE,
+	             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
 	CHECK_EQ((uintptr_t)p % PAGE_SIZE, 0);
 
 	volatile unsigned char *v = p;
@@ -27,7 +27,7 @@ int main(void)
 
 	/* Twice in a row works too: nothing was left committed. */
 	p = (unsigned char *)CHECK_SYS(mmap(NULL, size, PROT_READ | PROT_WRITE,
-					    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
+	                                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0));
 	v = p;
 	CHECK_EQ(v[size - 1], 0);
 	CHECK_EQ(munmap(p, size), 0);

@@ -21,7 +21,7 @@ int main(void)
 	CHECK_ERR(mmap(NULL, PAGE_SIZE, RW, MAP_SHARED_VALIDATE | MAP_ANONYMOUS, -1, 0), EINVAL);
 	/* EINVAL: a shared anonymous mapping cannot grow down. */
 	CHECK_ERR(mmap(NULL, PAGE_SIZE, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_GROWSDOWN, -1, 0),
-		  EINVAL);
+	          EINVAL);
 	/* EINVAL: an unaligned offset, even for anonymous memory. */
 	CHECK_ERR(mmap(NULL, PAGE_SIZE, RW, ANON, -1, 1), EINVAL);
 	CHECK_ERR(mmap(NULL, PAGE_SIZE, RW, ANON, -1, PAGE_SIZE - 1), EINVAL);
@@ -46,9 +46,9 @@ int main(void)
 	CHECK_ERR(mmap(NULL, 1UL << 48, RW, ANON | MAP_NORESERVE, -1, 0), ENOMEM);
 	/* ENOMEM: MAP_FIXED beyond the top of user space or across it. */
 	CHECK_ERR(mmap((void *)0xffff800000000000UL, PAGE_SIZE, RW, ANON | MAP_FIXED, -1, 0),
-		  ENOMEM);
+	          ENOMEM);
 	CHECK_ERR(mmap((void *)0x7ffffffff000UL, 2 * PAGE_SIZE, RW, ANON | MAP_FIXED, -1, 0),
-		  ENOMEM);
+	          ENOMEM);
 
 	/* None of the failures disturbed the existing mapping. */
 	p[0] = 1;

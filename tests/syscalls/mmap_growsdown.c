@@ -15,8 +15,8 @@ int main(void)
 	CHECK_EQ(munmap(base, area), 0);
 	unsigned char *start = base + area - 4 * PAGE_SIZE;
 	unsigned char *g = (unsigned char *)CHECK_SYS(
-		mmap(start, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN, -1, 0));
+	        mmap(start, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+	             MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_GROWSDOWN, -1, 0));
 	CHECK_EQ(g, start);
 	g[0] = 1;
 	CHECK(!test_is_mapped(start - PAGE_SIZE));

@@ -37,7 +37,8 @@ int main(void)
 	CHECK_ERR(mprotect(p, PAGE_SIZE, PROT_READ | PROT_GROWSDOWN | PROT_GROWSUP), EINVAL);
 	CHECK_ERR(mprotect(p, PAGE_SIZE, PROT_READ | PROT_GROWSDOWN), EINVAL);
 
-	/* ENOMEM: an unmapped range, a range with a hole, a range that wraps or is in the kernel. */
+	/* ENOMEM: an unmapped range, a range with a hole, a range that wraps or is in the kernel.
+	 */
 	void *gone = test_unmapped_page();
 	CHECK_ERR(mprotect(gone, PAGE_SIZE, PROT_READ), ENOMEM);
 	CHECK_ERR(mprotect(p, 6 * PAGE_SIZE, PROT_READ), ENOMEM);

@@ -48,7 +48,7 @@ int main(void)
 	check_fill(q, 2);
 	/* With MREMAP_MAYMOVE it moves, keeping the contents and unmapping the old range. */
 	unsigned char *m = (unsigned char *)CHECK_SYS(
-		mremap(q, 2 * PAGE_SIZE, 64 * PAGE_SIZE, MREMAP_MAYMOVE));
+	        mremap(q, 2 * PAGE_SIZE, 64 * PAGE_SIZE, MREMAP_MAYMOVE));
 	CHECK(m != q);
 	CHECK_EQ((uintptr_t)m % PAGE_SIZE, 0);
 	check_fill(m, 2);
@@ -61,8 +61,9 @@ int main(void)
 	/* MREMAP_FIXED moves to exactly the given address, replacing what was there. */
 	unsigned char *target = test_map(4 * PAGE_SIZE, RW);
 	memset(target, 0xee, 4 * PAGE_SIZE);
-	unsigned char *f = (unsigned char *)CHECK_SYS(mremap(
-		m, 2 * PAGE_SIZE, 3 * PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, target + PAGE_SIZE));
+	unsigned char *f = (unsigned char *)CHECK_SYS(mremap(m, 2 * PAGE_SIZE, 3 * PAGE_SIZE,
+	                                                     MREMAP_MAYMOVE | MREMAP_FIXED,
+	                                                     target + PAGE_SIZE));
 	CHECK_EQ(f, target + PAGE_SIZE);
 	check_fill(f, 2);
 	CHECK_EQ(f[2 * PAGE_SIZE], 0);
@@ -81,10 +82,9 @@ int main(void)
 	CHECK_ERR(mremap(f, PAGE_SIZE, -PAGE_SIZE, MREMAP_MAYMOVE), EINVAL);
 	/* EINVAL: an unaligned new address, or a new range overlapping the old one. */
 	CHECK_ERR(mremap(f, PAGE_SIZE, PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, target + 1),
-		  EINVAL);
-	CHECK_ERR(mremap(f, 2 * PAGE_SIZE, PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED,
-			 f + PAGE_SIZE),
-		  EINVAL);
+	          EINVAL);
+	CHECK_ERR(mremap(f, 2 * PAGE_SIZE, PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED, f + PAGE_SIZE),
+	          EINVAL);
 	/* EINVAL: an old length of 0 (a duplicate) is only for shared mappings. */
 	CHECK_ERR(mremap(f, 0, PAGE_SIZE, MREMAP_MAYMOVE), EINVAL);
 	/* EINVAL: MREMAP_DONTUNMAP needs MREMAP_MAYMOVE. */
@@ -101,7 +101,7 @@ int main(void)
 
 	/* Old length 0 on a shared mapping makes a second view of the same pages. */
 	unsigned char *s = (unsigned char *)CHECK_SYS(
-		mmap(NULL, PAGE_SIZE, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
+	        mmap(NULL, PAGE_SIZE, RW, MAP_SHARED | MAP_ANONYMOUS, -1, 0));
 	unsigned char *dup = (unsigned char *)CHECK_SYS(mremap(s, 0, PAGE_SIZE, MREMAP_MAYMOVE));
 	CHECK(dup != s);
 	s[10] = 0x77;

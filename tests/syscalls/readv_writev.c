@@ -35,7 +35,7 @@ int main(void)
 	/* Zero-length entries are skipped; the data is scattered in order. */
 	struct iovec iov[5] = { { a, 0 }, { a, 2 }, { NULL, 0 }, { b, 2 }, { c, 0 } };
 	CHECK_EQ(syscall(SYS_readv, 0, iov, 5), 4);
-	CHECK(memcmp(a, "\x7f" "E", 2) == 0);
+	CHECK(memcmp(a, "\177E", 2) == 0);
 	CHECK(memcmp(b, "LF", 2) == 0);
 	CHECK_EQ(syscall(SYS_lseek, 0, 0L, SEEK_CUR), 4);
 	/* All zero-length entries: 0, and nothing consumed. */

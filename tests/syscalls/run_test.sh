@@ -16,10 +16,23 @@ if [ $# -lt 3 ]; then
 fi
 runsc=$1
 expected=$2
+case $expected in
+'' | *[!0-9]*)
+	echo "run_test.sh: EXPECTED_STATUS must be a number, not '$expected'" >&2
+	exit 2
+	;;
+esac
 # An absolute path, so that both runs execute the same file whatever their working directory.
 prog=$(realpath -s -- "$3") || exit 2
 shift 3
 set -- "$prog" "$@"
+
+if [ "$runsc" != none ]; then
+	runsc=$(command -v -- "$runsc") || {
+		echo "run_test.sh: no runsc at $1" >&2
+		exit 2
+	}
+fi
 
 limit=60
 out=$(mktemp "${TMPDIR:-/tmp}/runsc-test.XXXXXX") || exit 2

@@ -12,7 +12,7 @@ struct k_sigaction {
 };
 
 #define SIGSETSIZE     8
-#define BIT(sig)       (1ULL << ((sig) - 1))
+#define BIT(sig)       (1ULL << ((sig)-1))
 #define SA_UNSUPPORTED 0x00000400UL
 #define SA_RESTORER    0x04000000UL
 
@@ -26,7 +26,7 @@ static void restorer(void)
 }
 
 static long sigaction_raw(int sig, const struct k_sigaction *act, struct k_sigaction *old,
-			  size_t size)
+                          size_t size)
 {
 	return syscall(SYS_rt_sigaction, sig, act, old, size);
 }

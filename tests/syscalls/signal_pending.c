@@ -6,7 +6,7 @@
 
 #include "test.h"
 
-#define BIT(sig) (1ULL << ((sig) - 1))
+#define BIT(sig) (1ULL << ((sig)-1))
 
 struct k_sigaction {
 	void (*handler)(int);

@@ -47,58 +47,58 @@ static inline const char *test_errname(int err)
 }
 
 /* CHECK fails the test unless cond holds. */
-#define CHECK(cond)                                                                        \
-	do {                                                                               \
-		if (!(cond))                                                               \
-			test_fail(__FILE__, __LINE__, "CHECK(%s) failed", #cond);          \
+#define CHECK(cond)                                                               \
+	do {                                                                      \
+		if (!(cond))                                                      \
+			test_fail(__FILE__, __LINE__, "CHECK(%s) failed", #cond); \
 	} while (0)
 
 /* CHECK_EQ compares two integers (or pointers) and prints both on failure. */
-#define CHECK_EQ(a, b)                                                                     \
-	do {                                                                               \
-		long long eq_a_ = (long long)(a), eq_b_ = (long long)(b);                  \
-		if (eq_a_ != eq_b_)                                                        \
-			test_fail(__FILE__, __LINE__, "CHECK_EQ(%s, %s): %lld (%#llx) != %lld (%#llx)", \
-				  #a, #b, eq_a_, (unsigned long long)eq_a_, eq_b_,         \
-				  (unsigned long long)eq_b_);                              \
+#define CHECK_EQ(a, b)                                                                             \
+	do {                                                                                       \
+		long long eq_a_ = (long long)(a), eq_b_ = (long long)(b);                          \
+		if (eq_a_ != eq_b_)                                                                \
+			test_fail(__FILE__, __LINE__,                                              \
+			          "CHECK_EQ(%s, %s): %lld (%#llx) != %lld (%#llx)", #a, #b, eq_a_, \
+			          (unsigned long long)eq_a_, eq_b_, (unsigned long long)eq_b_);    \
 	} while (0)
 
 /* CHECK_STREQ compares two NUL-terminated strings. */
-#define CHECK_STREQ(a, b)                                                                  \
-	do {                                                                               \
-		const char *st_a_ = (a), *st_b_ = (b);                                     \
-		if (strcmp(st_a_, st_b_) != 0)                                             \
+#define CHECK_STREQ(a, b)                                                                          \
+	do {                                                                                       \
+		const char *st_a_ = (a), *st_b_ = (b);                                             \
+		if (strcmp(st_a_, st_b_) != 0)                                                     \
 			test_fail(__FILE__, __LINE__, "CHECK_STREQ(%s, %s): \"%s\" != \"%s\"", #a, \
-				  #b, st_a_, st_b_);                                       \
+			          #b, st_a_, st_b_);                                               \
 	} while (0)
 
 /*
  * CHECK_ERR expects expr to return -1 (or MAP_FAILED) with errno == err. Use it for libc
  * wrappers and for raw syscall() calls alike.
  */
-#define CHECK_ERR(expr, err)                                                               \
-	do {                                                                               \
-		errno = 0;                                                                 \
-		long long er_r_ = (long long)(expr);                                       \
-		int er_e_ = errno;                                                         \
-		if (er_r_ != -1 || er_e_ != (err))                                         \
-			test_fail(__FILE__, __LINE__,                                      \
-				  "%s: returned %lld (errno %s), expected -1 (errno %s)", #expr, \
-				  er_r_, test_errname(er_e_), test_errname(err));          \
+#define CHECK_ERR(expr, err)                                                                     \
+	do {                                                                                     \
+		errno = 0;                                                                       \
+		long long er_r_ = (long long)(expr);                                             \
+		int er_e_ = errno;                                                               \
+		if (er_r_ != -1 || er_e_ != (err))                                               \
+			test_fail(__FILE__, __LINE__,                                            \
+			          "%s: returned %lld (errno %s), expected -1 (errno %s)", #expr, \
+			          er_r_, test_errname(er_e_), test_errname(err));                \
 	} while (0)
 
 /*
  * CHECK_SYS expects expr to succeed (not return -1 or MAP_FAILED) and yields its value as a
  * long long: `char *p = (char *)CHECK_SYS(mmap(...));`.
  */
-#define CHECK_SYS(expr)                                                                    \
-	({                                                                                 \
-		errno = 0;                                                                 \
-		long long sy_r_ = (long long)(expr);                                       \
-		if (sy_r_ == -1)                                                           \
-			test_fail(__FILE__, __LINE__, "%s failed: errno %s", #expr,        \
-				  test_errname(errno));                                    \
-		sy_r_;                                                                     \
+#define CHECK_SYS(expr)                                                             \
+	({                                                                          \
+		errno = 0;                                                          \
+		long long sy_r_ = (long long)(expr);                                \
+		if (sy_r_ == -1)                                                    \
+			test_fail(__FILE__, __LINE__, "%s failed: errno %s", #expr, \
+			          test_errname(errno));                             \
+		sy_r_;                                                              \
 	})
 
 /* test_unreachable follows an act that must have killed the process. */
@@ -114,7 +114,7 @@ static inline void *test_unmapped_page(void)
 {
 	const size_t hole = 16UL << 20;
 	char *p = mmap(NULL, hole + 2 * PAGE_SIZE, PROT_NONE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 
 	if (p == MAP_FAILED)
 		test_fail(__FILE__, __LINE__, "mmap: errno %s", test_errname(errno));
@@ -131,7 +131,7 @@ static inline unsigned char *test_page_before_hole(void)
 {
 	unsigned char *hole = test_unmapped_page();
 	void *p = mmap(hole - PAGE_SIZE, PAGE_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 
 	if (p != hole - PAGE_SIZE)
 		test_fail(__FILE__, __LINE__, "mmap: %p, errno %s", p, test_errname(errno));

@@ -26,7 +26,8 @@ int main(void)
 	 * which may lag the fine one by a tick, so t2 may be one second behind.
 	 */
 	CHECK(t1 <= tv.tv_sec);
-	CHECK(tv.tv_sec < ts.tv_sec || (tv.tv_sec == ts.tv_sec && tv.tv_usec * 1000L <= ts.tv_nsec));
+	CHECK(tv.tv_sec < ts.tv_sec ||
+	      (tv.tv_sec == ts.tv_sec && tv.tv_usec * 1000L <= ts.tv_nsec));
 	CHECK(ts.tv_sec <= t2 + 1);
 
 	/* A timezone can be asked for: it is filled in (UTC on a normal system is 0, 0). */

@@ -7,14 +7,15 @@ int main(void)
 	 * Numbers beyond the table, and negative ones. (Not the gaps inside the table: this
 	 * machine's kernel has something at 335 and 336.)
 	 */
-	static const long missing[] = { 500, 511, 512, 547, 1000, 4096, 1000000, 0x3fffffff, -1,
-					-2, -1000 };
+	static const long missing[] = { 500,     511,        512, 547, 1000, 4096,
+		                        1000000, 0x3fffffff, -1,  -2,  -1000 };
 	for (size_t i = 0; i < sizeof(missing) / sizeof(missing[0]); i++) {
 		errno = 0;
 		long r = syscall(missing[i], 1, 2, 3, 4, 5, 6);
 		if (r != -1 || errno != ENOSYS)
-			test_fail(__FILE__, __LINE__, "syscall(%ld): %ld (errno %s), expected ENOSYS",
-				  missing[i], r, test_errname(errno));
+			test_fail(__FILE__, __LINE__,
+			          "syscall(%ld): %ld (errno %s), expected ENOSYS", missing[i], r,
+			          test_errname(errno));
 	}
 	/* The process is intact after all that. */
 	CHECK(syscall(SYS_getpid) > 0);

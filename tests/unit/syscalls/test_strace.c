@@ -460,8 +460,13 @@ static void test_lines(void **state)
 		               .a = { (uint64_t)(int64_t)LINUX_AT_FDCWD, put_string("/etc/passwd"),
 		                      LINUX_O_RDONLY | LINUX_O_CLOEXEC, 0 } };
 	check_line(&openat_e, "openat", &a, NULL, -ENOSYS,
-	           "[   1] openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY|O_CLOEXEC, 000)"
+	           "[   1] openat(AT_FDCWD, \"/etc/passwd\", O_RDONLY|O_CLOEXEC)"
 	           " = -ENOSYS (Function not implemented)");
+	/* The mode shows only when the flags use it. */
+	a.a[2] = LINUX_O_WRONLY | 0100;
+	a.a[3] = 0644;
+	check_line(&openat_e, "openat", &a, NULL, 3,
+	           "[   1] openat(AT_FDCWD, \"/etc/passwd\", O_WRONLY|O_CREAT, 0644) = 3");
 
 	a = (struct sys_args){ .nr = 231, .a = { 7 } };
 	check_line(&exit_e, "exit_group", &a, NULL, 0, "[   1] exit_group(7) = ?");
