@@ -1,6 +1,7 @@
 /* runsc syscalls: prints the syscall table and each call's support level. */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "runsc-cli/runsc.h"
@@ -22,6 +23,10 @@ int cmd_syscalls(struct runsc_globals *g, int argc, char **argv)
 		markdown = true;
 	}
 	fflush(stdout);
-	syscalls_write_table(STDOUT_FILENO, markdown);
+	int err = syscalls_write_table(STDOUT_FILENO, markdown);
+	if (err < 0) {
+		fprintf(stderr, "runsc syscalls: %s\n", strerror(-err));
+		return 1;
+	}
 	return 0;
 }

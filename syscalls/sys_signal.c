@@ -84,10 +84,12 @@ long sys_kill(struct task *t, const struct sys_args *a)
 	uint64_t sig = (uint32_t)a->a[1];
 	if (!valid_signal(sig))
 		return -EINVAL;
+	/* -1: every process but init and the caller, and there is none. */
+	if (pid == -1)
+		return -ESRCH;
 	/* pid 0 and -pgid name the caller's process group, which is its own pid. */
 	if (pid == t->tg->tgid || pid == 0 || pid == -t->tg->tgid)
 		return task_send_group_signal(t, (int)sig, NULL);
-	/* -1: every process but init and the caller, and there is none. */
 	return -ESRCH;
 }
 

@@ -4,6 +4,7 @@
 #   strace               --strace prints the demo's calls to stderr and to --debug-log
 #   bad_programs         missing, non-executable, garbage and truncated programs fail clearly
 #   no_stub_left         killing runsc kills its stub process too
+#   syscalls_doc         docs/syscalls.md is what `runsc syscalls --markdown` prints (DEMO names the doc)
 set -u
 test=$1 runsc=$2 demo=$3 sleeper=$4
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/runsc-e2e.XXXXXX") || exit 2
@@ -79,6 +80,12 @@ no_stub_left)
 		sleep 0.05
 	done
 	[ -z "$alive" ] || fail "stub process(es)$alive outlived runsc"
+	;;
+syscalls_doc)
+	"$runsc" syscalls --markdown >"$tmp/doc" || fail "runsc syscalls failed"
+	diff -u "$demo" "$tmp/doc" >"$tmp/diff" ||
+		fail "docs/syscalls.md is stale: regenerate it with runsc syscalls --markdown
+$(head -40 "$tmp/diff")"
 	;;
 *)
 	fail "unknown test $test"

@@ -28,10 +28,11 @@ shift 3
 set -- "$prog" "$@"
 
 if [ "$runsc" != none ]; then
-	runsc=$(command -v -- "$runsc") || {
-		echo "run_test.sh: no runsc at $1" >&2
+	path=$(command -v -- "$runsc") || {
+		echo "run_test.sh: runsc not found: $runsc" >&2
 		exit 2
 	}
+	runsc=$path
 fi
 
 limit=60
