@@ -102,31 +102,15 @@ static int clip_to_access(struct task *t, struct iov_set *s, int prot)
 	return 0;
 }
 
-/* Copies n bytes of bounce data out to the set's buffers, from byte `from`. */
-static int scatter(struct task *t, const struct iov_set *s, uint64_t from, const char *buf,
-                   size_t n)
-{
-	uint64_t pos = 0;
-	for (int i = 0; i < s->count && n > 0; i++) {
-		uint64_t len = s->iov[i].len;
-		if (from >= pos + len) {
-			pos += len;
-			continue;
-		}
-		uint64_t skip = from - pos;
-		size_t chunk = (size_t)MIN(len - skip, n);
-		int err = mm_copy_out(t->mm, s->iov[i].base + skip, buf, chunk);
-		if (err < 0)
-			return err;
-		buf += chunk;
-		n -= chunk;
-		from += chunk;
-		pos += len;
-	}
-	return 0;
-}
+enum copy_dir { COPY_OUT, COPY_IN };
 
-static int gather(struct task *t, const struct iov_set *s, uint64_t from, char *buf, size_t n)
+/*
+ * Moves n bytes between the bounce buffer and the set's guest buffers,
+ * starting `from` bytes into the set: out to the guest after a read, in
+ * from it before a write.
+ */
+static int copy_set(struct task *t, const struct iov_set *s, uint64_t from, char *buf, size_t n,
+		    enum copy_dir dir)
 {
 	uint64_t pos = 0;
 	for (int i = 0; i < s->count && n > 0; i++) {
@@ -137,7 +121,9 @@ static int gather(struct task *t, const struct iov_set *s, uint64_t from, char *
 		}
 		uint64_t skip = from - pos;
 		size_t chunk = (size_t)MIN(len - skip, n);
-		int err = mm_copy_in(t->mm, buf, s->iov[i].base + skip, chunk);
+		uaddr_t addr = s->iov[i].base + skip;
+		int err = dir == COPY_OUT ? mm_copy_out(t->mm, addr, buf, chunk)
+					  : mm_copy_in(t->mm, buf, addr, chunk);
 		if (err < 0)
 			return err;
 		buf += chunk;
@@ -171,7 +157,7 @@ static long do_read(struct task *t, struct file *f, struct iov_set *s, int64_t o
 		ssize_t n = f->ops->read(f, g_bounce, want, off < 0 ? -1 : off + (int64_t)done);
 		if (n < 0)
 			return done ? (long)done : n;
-		err = scatter(t, s, done, g_bounce, (size_t)n);
+		err = copy_set(t, s, done, g_bounce, (size_t)n, COPY_OUT);
 		if (err < 0)
 			return done ? (long)done : err;
 		done += (uint64_t)n;
@@ -195,7 +181,7 @@ static long do_write(struct task *t, struct file *f, struct iov_set *s, int64_t 
 	uint64_t done = 0;
 	do {
 		size_t want = (size_t)MIN(s->total - done, BOUNCE_SIZE);
-		err = gather(t, s, done, g_bounce, want);
+		err = copy_set(t, s, done, g_bounce, want, COPY_IN);
 		if (err < 0)
 			return done ? (long)done : err;
 		ssize_t n = f->ops->write(f, g_bounce, want, off < 0 ? -1 : off + (int64_t)done);

@@ -8,6 +8,11 @@
 # must end with EXPECTED_STATUS as the shell reports it: the exit code, or 128+N for death by
 # signal N (`runsc do` exits 128+N when signal N killed the program, and `timeout` re-raises
 # the child's signal, so the shell sees the same number both ways).
+#
+# In the sandbox the program is PID 1, the init of the sandbox's pid namespace, and Linux
+# treats an init specially (it drops signals with a default action sent from inside its
+# namespace, even SIGKILL). So the native run is made an init too, with `unshare --pid
+# --fork`, and both runs see the same rules.
 set -u
 
 if [ $# -lt 3 ]; then
@@ -79,7 +84,7 @@ run_stage() {
 	return 1
 }
 
-run_stage native "$@" || exit 1
+run_stage native unshare --pid --fork --kill-child "$@" || exit 1
 if [ "$runsc" = none ]; then
 	exit 0
 fi

@@ -63,9 +63,14 @@ int main(void)
 	CHECK_EQ(syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &set, NULL, 8), 0);
 	CHECK_EQ(pending(), BIT(SIGTERM));
 
-	/* Still alive with SIGTERM pending. Unblocking it delivers it: the default kills. */
+	/*
+	 * Still alive with SIGTERM pending. Unblocking it delivers it, and its default action
+	 * would kill; but this process is the init of its pid namespace (run_test.sh makes it one
+	 * natively too), and an init gets no signal it did not ask for: it is dropped.
+	 */
 	set = BIT(SIGTERM);
-	syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &set, NULL, 8);
+	CHECK_EQ(syscall(SYS_rt_sigprocmask, SIG_UNBLOCK, &set, NULL, 8), 0);
 	syscall(SYS_sched_yield);
-	test_unreachable("unblocking a pending SIGTERM");
+	CHECK_EQ(pending(), 0);
+	return 0;
 }
