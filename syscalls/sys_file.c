@@ -110,7 +110,7 @@ enum copy_dir { COPY_OUT, COPY_IN };
  * from it before a write.
  */
 static int copy_set(struct task *t, const struct iov_set *s, uint64_t from, char *buf, size_t n,
-		    enum copy_dir dir)
+                    enum copy_dir dir)
 {
 	uint64_t pos = 0;
 	for (int i = 0; i < s->count && n > 0; i++) {
@@ -123,7 +123,7 @@ static int copy_set(struct task *t, const struct iov_set *s, uint64_t from, char
 		size_t chunk = (size_t)MIN(len - skip, n);
 		uaddr_t addr = s->iov[i].base + skip;
 		int err = dir == COPY_OUT ? mm_copy_out(t->mm, addr, buf, chunk)
-					  : mm_copy_in(t->mm, buf, addr, chunk);
+		                          : mm_copy_in(t->mm, buf, addr, chunk);
 		if (err < 0)
 			return err;
 		buf += chunk;

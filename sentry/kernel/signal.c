@@ -21,8 +21,8 @@
 #include "sentry/mm/mm.h"
 
 /* The flags rt_sigaction keeps (Linux's UAPI_SA_FLAGS on x86). */
-#define UAPI_SA_FLAGS \
-	(LINUX_SA_NOCLDSTOP | LINUX_SA_NOCLDWAIT | LINUX_SA_SIGINFO | LINUX_SA_ONSTACK | \
+#define UAPI_SA_FLAGS                                                                         \
+	(LINUX_SA_NOCLDSTOP | LINUX_SA_NOCLDWAIT | LINUX_SA_SIGINFO | LINUX_SA_ONSTACK |      \
 	 LINUX_SA_RESTART | LINUX_SA_NODEFER | LINUX_SA_RESETHAND | LINUX_SA_EXPOSE_TAGBITS | \
 	 LINUX_SA_RESTORER)
 
@@ -141,7 +141,8 @@ void task_set_sigaction(struct task *t, int sig, const struct linux_sigaction *a
 	*old = tg->actions[sig];
 	if (act) {
 		tg->actions[sig] = *act;
-		/* Unknown flags are cleared so that the application can detect them (Linux 5.11). */
+		/* Unknown flags are cleared so that the application can detect them (Linux 5.11).
+		 */
 		tg->actions[sig].flags &= UAPI_SA_FLAGS;
 		tg->actions[sig].mask &=
 		        ~(linux_sigmask(LINUX_SIGKILL) | linux_sigmask(LINUX_SIGSTOP));

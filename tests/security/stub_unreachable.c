@@ -18,8 +18,8 @@ int main(void)
 	/* Map as much as possible: every mapping stays below the sandbox's top. */
 	uintptr_t highest = 0;
 	for (int i = 0; i < 64; i++) {
-		void *p = mmap(NULL, 1UL << 30, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-			       -1, 0);
+		void *p = mmap(NULL, 1UL << 30, PROT_NONE,
+		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (p == MAP_FAILED)
 			break;
 		if ((uintptr_t)p + (1UL << 30) > highest)
@@ -37,14 +37,15 @@ int main(void)
 			return 1;
 	}
 	void *p = mmap((void *)(TOP - 4096), 4096, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
 	if (p != MAP_FAILED) {
 		printf("MAP_FIXED at the top of the address space succeeded\n");
 		return 1;
 	}
 	for (uintptr_t a = TOP - (16UL << 30); a < TOP; a += 1UL << 28) {
 		if (syscall(SYS_mprotect, a, 4096, PROT_READ | PROT_WRITE | PROT_EXEC) == 0) {
-			printf("mprotect above the guest range succeeded at %#lx\n", (unsigned long)a);
+			printf("mprotect above the guest range succeeded at %#lx\n",
+			       (unsigned long)a);
 			return 1;
 		}
 	}
