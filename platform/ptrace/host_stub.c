@@ -105,32 +105,42 @@ static int range_cmp(const void *a, const void *b)
 /*
  * The stub's seccomp filter: allow the memory operations from the gadget
  * (rip is the address after its `syscall`), kill the process otherwise.
+ * mmap must also be MAP_FIXED: the sentry always chooses the address.
  */
 static int build_filter(struct stub_data *d, uaddr_t gadget_ret)
 {
 	struct sock_filter *f = d->filter;
 	int n = 0;
-#define EMIT(stmt) f[n++] = (struct sock_filter)stmt
-	EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)));
+#define EMIT(stmt)  f[n++] = (struct sock_filter)stmt
+#define LOAD(field) EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, field))
+#define RET(action) EMIT(BPF_STMT(BPF_RET | BPF_K, action))
+	LOAD(offsetof(struct seccomp_data, arch));
 	EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0));
-	EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
-	EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-	              offsetof(struct seccomp_data, instruction_pointer)));
+	RET(SECCOMP_RET_KILL_PROCESS);
+	LOAD(offsetof(struct seccomp_data, instruction_pointer));
 	EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)gadget_ret, 1, 0));
-	EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
-	EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
-	              offsetof(struct seccomp_data, instruction_pointer) + 4));
+	RET(SECCOMP_RET_KILL_PROCESS);
+	LOAD(offsetof(struct seccomp_data, instruction_pointer) + 4);
 	EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(gadget_ret >> 32), 1, 0));
-	EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
-	EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)));
+	RET(SECCOMP_RET_KILL_PROCESS);
+	LOAD(offsetof(struct seccomp_data, nr));
+	/* mmap: to the flags check below; the other memory operations: to ALLOW. */
+	EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, PLATFORM_MEMOP_COUNT, 0));
 	for (int i = 0; i < PLATFORM_MEMOP_COUNT; i++) {
-		/* Jump over the remaining tests to the ALLOW at the end. */
-		int left = PLATFORM_MEMOP_COUNT - 1 - i;
+		if (g_stub_memop_nr[i] == SYS_mmap)
+			continue;
+		int left = PLATFORM_MEMOP_COUNT - 2 - (i > PLATFORM_MEMOP_MMAP ? i - 1 : i);
 		EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)g_stub_memop_nr[i],
-		              (uint8_t)(left + 1), 0));
+		              (uint8_t)(left + 4), 0));
 	}
-	EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS));
-	EMIT(BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW));
+	RET(SECCOMP_RET_KILL_PROCESS);
+	/* mmap's flags, the low half of args[3]. */
+	LOAD(offsetof(struct seccomp_data, args[3]));
+	EMIT(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MAP_FIXED, 1, 0));
+	RET(SECCOMP_RET_KILL_PROCESS);
+	RET(SECCOMP_RET_ALLOW);
+#undef RET
+#undef LOAD
 #undef EMIT
 	BUG_ON(n > STUB_MAX_FILTER);
 	d->fprog.len = (unsigned short)n;

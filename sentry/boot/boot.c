@@ -116,20 +116,17 @@ int sentry_do(const struct sentry_do_args *args)
 	caller_creds(&init.creds);
 	initial_rlimits(init.rlimits);
 	err = host_loader_file_open(args->exe_path, &init.exe);
-	if (err < 0) {
-		log_error("exec %s: %s", args->exe_path, strerror(-err));
+	if (err < 0)
 		goto out_kernel;
-	}
 	err = import_stdio(&init.fdt);
 	if (err < 0) {
 		init.exe->ops->close(init.exe);
 		goto out_kernel;
 	}
+	/* On failure the loader has logged why; the caller reports the errno. */
 	err = task_start_init(k, &init);
-	if (err < 0) {
-		log_error("exec %s: %s", args->exe_path, strerror(-err));
+	if (err < 0)
 		goto out_kernel;
-	}
 	err = kernel_wait_init(k);
 out_kernel:
 	kernel_destroy(k);

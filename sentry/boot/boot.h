@@ -25,7 +25,8 @@ struct sentry_do_args {
 /*
  * Runs the program and returns its wait(2)-style status: exit code << 8,
  * or the number of the signal that killed it. Returns -errno when the
- * sandbox or the program could not start; the reason has been logged.
+ * sandbox or the program could not start: the caller reports it; details
+ * (what is wrong with the ELF file) have been logged as warnings.
  */
 int sentry_do(const struct sentry_do_args *args);
 

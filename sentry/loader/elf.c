@@ -241,7 +241,9 @@ static int elf_check_ehdr(struct loader_elf *elf, const GElf_Ehdr *eh, const cha
 		         "bytes)",
 		         what, (unsigned long long)eh->e_phoff, eh->e_phnum * sizeof(Elf64_Phdr),
 		         elf->size);
-		return -EIO;
+		/* elf_read() fails with -EIO, but load_elf_phdrs() drops it: execve says ENOEXEC.
+		 */
+		return -ENOEXEC;
 	}
 	elf->type = eh->e_type;
 	elf->entry = eh->e_entry;

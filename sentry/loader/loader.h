@@ -82,7 +82,7 @@ struct loader_result {
  * caller destroys it. Returns 0 and fills *out, or -errno:
  *   -E2BIG    argv, envp and the file name exceed Linux's limits
  *   -ENOEXEC  not a loadable x86-64 ELF program
- *   -EIO      headers, interpreter path or segments past the end of the file
+ *   -EIO      interpreter path or segment data past the end of the file
  *   -ELIBBAD  the interpreter is not a valid x86-64 ET_DYN ELF
  *   -ENOENT   PT_INTERP and no open_interp (or open_interp's own error)
  *   -EINVAL   the entry point lies outside the address space
