@@ -70,8 +70,11 @@ int runsc_parse_global(struct runsc_globals *g, int opt, const char *arg)
 
 int runsc_setup_logging(const struct runsc_globals *g)
 {
+	/* A debug log is for reading later: it gets the info level (unsupported syscalls) too. */
 	if (g->debug)
 		log_set_level(LOG_DEBUG);
+	else if (g->debug_log)
+		log_set_level(LOG_INFO);
 	const char *file = g->debug_log ? g->debug_log : g->log;
 	if (file) {
 		int fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);

@@ -4,6 +4,8 @@
 #   strace               --strace prints the demo's calls to stderr and to --debug-log
 #   bad_programs         missing, non-executable, garbage and truncated programs fail clearly
 #   no_stub_left         killing runsc kills its stub process too
+#   unsupported_logged   an unimplemented call fails with ENOSYS and is logged once (DEMO is
+#                        a program that makes one twice)
 #   syscalls_doc         docs/syscalls.md is what `runsc syscalls --markdown` prints (DEMO names the doc)
 set -u
 test=$1 runsc=$2 demo=$3 sleeper=$4
@@ -80,6 +82,12 @@ no_stub_left)
 		sleep 0.05
 	done
 	[ -z "$alive" ] || fail "stub process(es)$alive outlived runsc"
+	;;
+unsupported_logged)
+	run "$runsc" --debug-log="$tmp/log" do "$demo" || fail "the program saw no ENOSYS"
+	n=$(grep -c 'unsupported syscall 246 (kexec_load)' "$tmp/log")
+	[ "$n" -eq 1 ] || fail "logged $n times, expected once:
+$(cat "$tmp/log")"
 	;;
 syscalls_doc)
 	"$runsc" syscalls --markdown >"$tmp/doc" || fail "runsc syscalls failed"
