@@ -6,7 +6,7 @@
  * Costs on this kind of machine (../shared/reference/interception-costs.md):
  * every ptrace request costs 1.2-1.7 us, and a tracee on another CPU than
  * its tracer costs 7-8x more per stop. So a switch:
- *   - moves the stub thread to the tracer's current CPU when that changed;
+ *   - keeps tracer and stub pinned to one CPU (bind_cpu);
  *   - writes registers back only when the sentry changed them, with one
  *     POKEUSER when only rax (a syscall's result) changed;
  *   - reads them with one GETREGS per stop.
@@ -57,13 +57,15 @@ struct ptrace_ctx {
 	struct ptrace_as *as;
 	pid_t tid;
 	pid_t tracer;
-	int cpu;
+	int cpu;          /* where tracer and stub are pinned, or -1 */
+	unsigned switches; /* since the pair was last pinned */
 	enum regs_state regs_state;
 	struct linux_regs regs;
 	atomic_bool interrupted;
 };
 
 static struct stub_layout g_stub;
+static cpu_set_t g_allowed_cpus; /* the sentry's affinity at start-up */
 
 static struct ptrace_as *to_as(struct platform_as *as)
 {
@@ -75,13 +77,19 @@ static struct ptrace_ctx *to_ctx(struct platform_ctx *ctx)
 	return container_of(ctx, struct ptrace_ctx, base);
 }
 
+/* The calling thread's id, cached: the switch checks it on every syscall. */
 static pid_t current_tid(void)
 {
-	return (pid_t)syscall(SYS_gettid);
+	static _Thread_local pid_t tid;
+	if (!tid)
+		tid = (pid_t)syscall(SYS_gettid);
+	return tid;
 }
 
 static int ptrace_init(void)
 {
+	if (sched_getaffinity(0, sizeof(g_allowed_cpus), &g_allowed_cpus) != 0)
+		return -errno;
 	return ptrace_stub_init(&g_stub);
 }
 
@@ -133,17 +141,41 @@ static int flush_regs(struct ptrace_ctx *c)
 	return 0;
 }
 
-/* Keeps the stub thread on its tracer's CPU: a wake-up across CPUs costs ~60 us here. */
+/*
+ * Keeps the tracer and its stub thread on one CPU. A syscall is a strict
+ * ping-pong between the two, so they never want to run at once, and a
+ * wake-up across CPUs costs 25-60 us here against a few for a switch on
+ * one CPU (docs/performance.md: pinning both halves the round trip).
+ * Pinning only the stub, as gVisor does, leaves the tracer to the
+ * scheduler, which wakes it on the other CPU a third of the time.
+ *
+ * So that a busy CPU does not hold the pair forever, the tracer is let go
+ * every REBALANCE_SWITCHES switches; the scheduler may then move it, and
+ * the next switch pins both where it landed.
+ */
+#define REBALANCE_SWITCHES 1024
+
 static void bind_cpu(struct ptrace_ctx *c)
 {
 	int cpu = sched_getcpu();
-	if (cpu < 0 || cpu == c->cpu)
+	if (cpu < 0)
 		return;
+	if (cpu == c->cpu) {
+		if (++c->switches < REBALANCE_SWITCHES)
+			return;
+		c->switches = 0;
+		c->cpu = -1;
+		sched_setaffinity(0, sizeof(g_allowed_cpus), &g_allowed_cpus);
+		return;
+	}
 	cpu_set_t set;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
-	if (sched_setaffinity(c->tid, sizeof(set), &set) == 0)
+	if (sched_setaffinity(c->tid, sizeof(set), &set) == 0 &&
+	    sched_setaffinity(0, sizeof(set), &set) == 0) {
 		c->cpu = cpu;
+		c->switches = 0;
+	}
 }
 
 static void kill_stub(pid_t pid)

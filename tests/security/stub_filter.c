@@ -101,7 +101,7 @@ int main(void)
 
 	/* What the sentry injects is allowed: a MAP_FIXED anonymous mmap from the gadget. */
 	const uint64_t args[4] = { 0x10000000, 4096, PROT_READ | PROT_WRITE,
-				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED };
+		                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED };
 	uint64_t rax = 0;
 	int status = run_untraced(g_layout.gadget, SYS_mmap, args, &rax);
 	if (!WIFSTOPPED(status) || WSTOPSIG(status) != SIGTRAP || (int64_t)rax < 0) {
