@@ -57,7 +57,7 @@ struct ptrace_ctx {
 	struct ptrace_as *as;
 	pid_t tid;
 	pid_t tracer;
-	int cpu;          /* where tracer and stub are pinned, or -1 */
+	int cpu;           /* where tracer and stub are pinned, or -1 */
 	unsigned switches; /* since the pair was last pinned */
 	enum regs_state regs_state;
 	struct linux_regs regs;

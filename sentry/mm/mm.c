@@ -108,6 +108,13 @@ static int find_free(struct mm *mm, uaddr_t hint, uint64_t len, int flags, uaddr
 	}
 	if (vma_find_gap_topdown(&mm->vmas, len, low, high, out) == 0)
 		return 0;
+	/*
+	 * MAP_32BIT never falls back above 2 GiB: Linux's search for it is
+	 * bounded there and fails with ENOMEM (find_start_end()); an address
+	 * above would be truncated by the application.
+	 */
+	if (flags & LINUX_MAP_32BIT)
+		return -ENOMEM;
 	return vma_find_gap_topdown(&mm->vmas, len, low, mm->max_addr, out);
 }
 
@@ -126,6 +133,12 @@ int mm_mmap(struct mm *mm, uaddr_t addr, uint64_t len, int prot, int flags, uadd
 	len = page_round_up(len, &ok);
 	if (!ok || len == 0)
 		return -ENOMEM;
+	/*
+	 * mmap ignores the other prot bits (calc_vm_prot_bits()); kept in the
+	 * tree they would stop merges the host makes, and mremap across the
+	 * boundary would then fail with EFAULT where Linux succeeds.
+	 */
+	prot &= LINUX_PROT_READ | LINUX_PROT_WRITE | LINUX_PROT_EXEC;
 	if (flags & LINUX_MAP_FIXED_NOREPLACE)
 		flags |= LINUX_MAP_FIXED;
 	if ((flags & LINUX_MAP_FIXED) && !is_page_aligned(addr))
@@ -250,7 +263,8 @@ int mm_mprotect(struct mm *mm, uaddr_t addr, uint64_t len, int prot)
 		goto out_unlock;
 	}
 	if (grows & LINUX_PROT_GROWSDOWN) {
-		if (!(vma->flags & VMA_GROWSDOWN) || vma->start > addr) {
+		/* Linux starts at the vma's start even when addr lies in the hole below it. */
+		if (!(vma->flags & VMA_GROWSDOWN)) {
 			err = -EINVAL;
 			goto out_unlock;
 		}
@@ -301,13 +315,21 @@ long mm_mremap(struct mm *mm, uaddr_t old, uint64_t old_len, uint64_t new_len, i
 	new_len = page_round_up(new_len, &ok2);
 	if (!ok1 || !ok2 || new_len == 0 || new_len > LINUX_TASK_SIZE)
 		return -EINVAL;
-	if (flags & LINUX_MREMAP_FIXED) {
-		if (!is_page_aligned(new_addr) || !in_guest_range(mm, new_addr, new_len) ||
-		    new_addr < mm->min_addr)
+	/*
+	 * mremap_to() checks new_addr for MREMAP_DONTUNMAP too, for which it
+	 * is a hint (used below) rather than the destination.
+	 */
+	if (flags & (LINUX_MREMAP_FIXED | LINUX_MREMAP_DONTUNMAP)) {
+		if (!is_page_aligned(new_addr) || !mm_access_ok(new_addr, new_len))
+			return -EINVAL;
+		if ((flags & LINUX_MREMAP_FIXED) && !in_guest_range(mm, new_addr, new_len))
 			return -EINVAL;
 		/* The ranges may not overlap. */
 		if (new_addr < old + old_len && old < new_addr + new_len)
 			return -EINVAL;
+		/* get_unmapped_area()'s vm.mmap_min_addr check, as for mmap. */
+		if ((flags & LINUX_MREMAP_FIXED) && new_addr < mm->min_addr)
+			return -EPERM;
 	}
 
 	pthread_mutex_lock(&mm->mu);
@@ -322,7 +344,12 @@ long mm_mremap(struct mm *mm, uaddr_t old, uint64_t old_len, uint64_t new_len, i
 		goto out_unlock;
 	}
 	struct vma tmpl = *vma;
-	if (!(flags & LINUX_MREMAP_FIXED) && new_len <= old_len) {
+	/*
+	 * MREMAP_DONTUNMAP always moves, even at the same size (mremap_to()):
+	 * treated as a resize in place it returned old and moved nothing.
+	 */
+	bool move = flags & (LINUX_MREMAP_FIXED | LINUX_MREMAP_DONTUNMAP);
+	if (!move && new_len <= old_len) {
 		/* Shrink in place. */
 		if (new_len < old_len) {
 			ret = unmap_locked(mm, old + new_len, old_len - new_len);
@@ -332,7 +359,7 @@ long mm_mremap(struct mm *mm, uaddr_t old, uint64_t old_len, uint64_t new_len, i
 		ret = (long)old;
 		goto out_unlock;
 	}
-	if (!(flags & LINUX_MREMAP_FIXED) && old_len != 0 && vma->end == old + old_len &&
+	if (!move && old_len != 0 && vma->end == old + old_len &&
 	    in_guest_range(mm, old, new_len) &&
 	    vma_range_is_free(&mm->vmas, old + old_len, old + new_len)) {
 		/* Grow in place. */
@@ -355,7 +382,8 @@ long mm_mremap(struct mm *mm, uaddr_t old, uint64_t old_len, uint64_t new_len, i
 		if (ret < 0)
 			goto out_unlock;
 	} else {
-		ret = find_free(mm, 0, new_len, 0, &new_addr);
+		uaddr_t hint = (flags & LINUX_MREMAP_DONTUNMAP) ? new_addr : 0;
+		ret = find_free(mm, hint, new_len, 0, &new_addr);
 		if (ret < 0)
 			goto out_unlock;
 	}
@@ -560,8 +588,14 @@ bool mm_handle_fault(struct mm *mm, uaddr_t addr)
 	uaddr_t start = page_round_down(addr);
 	if (vma->end - start > mm->stack_limit)
 		goto out_unlock;
+	/*
+	 * The guard gap is kept only below a mapping the application can
+	 * access and that does not grow down itself (expand_downwards()): a
+	 * stack may grow right up to a PROT_NONE guard mapping below it.
+	 */
 	struct vma *prev = vma_prev(vma);
-	if (prev && (start < prev->end || start - prev->end < STACK_GUARD_GAP))
+	if (prev && !(prev->flags & VMA_GROWSDOWN) && prev->prot != LINUX_PROT_NONE &&
+	    start - prev->end < STACK_GUARD_GAP)
 		goto out_unlock;
 	if (start < mm->min_addr)
 		goto out_unlock;

@@ -1,4 +1,5 @@
-/* Makes an unimplemented system call twice: the sandbox must log it once, and fail it with ENOSYS. */
+/* Makes an unimplemented system call twice: the sandbox must log it once, and fail it with ENOSYS.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <sys/syscall.h>
