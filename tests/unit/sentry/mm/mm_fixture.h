@@ -177,5 +177,4 @@ static inline uint64_t host_calls(struct fixture *f, enum platform_memop op)
 
 /* mmap */
 
-
 #endif /* TESTS_UNIT_SENTRY_MM_MM_FIXTURE_H */
