@@ -18,7 +18,6 @@
 
 #include "common/log.h"
 #include "sentry/kernel/kernel.h"
-#include "sentry/loader/loader.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/file.h"
 
@@ -156,76 +155,6 @@ int host_file_new(int fd, struct file **out)
 	h->seekable = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode);
 	/* O_LARGEFILE is implied on x86-64, and Linux reports it in F_GETFL. */
 	file_init(&h->base, &g_host_file_ops, (unsigned)flags | LINUX_O_LARGEFILE);
-	*out = &h->base;
-	return 0;
-}
-
-/* The loader's view of a host file. */
-struct host_loader_file {
-	struct loader_file base;
-	int fd;
-};
-
-static ssize_t loader_pread(struct loader_file *lf, void *buf, size_t len, uint64_t off)
-{
-	struct host_loader_file *h = container_of(lf, struct host_loader_file, base);
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n = pread(h->fd, (char *)buf + done, len - done, (off_t)(off + done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		done += (size_t)n;
-	}
-	return (ssize_t)done;
-}
-
-static int64_t loader_size(struct loader_file *lf)
-{
-	struct host_loader_file *h = container_of(lf, struct host_loader_file, base);
-	struct stat st;
-	if (fstat(h->fd, &st) != 0)
-		return -errno;
-	return st.st_size;
-}
-
-static void loader_close(struct loader_file *lf)
-{
-	struct host_loader_file *h = container_of(lf, struct host_loader_file, base);
-	close(h->fd);
-	free(h);
-}
-
-static const struct loader_file_ops g_host_loader_ops = {
-	.pread = loader_pread,
-	.size = loader_size,
-	.close = loader_close,
-};
-
-int host_loader_file_open(const char *path, struct loader_file **out)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	struct stat st;
-	int err = fstat(fd, &st) != 0 ? -errno : 0;
-	/* execve(2): only regular files with an execute bit, else EACCES. */
-	if (err == 0 && (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)))
-		err = -EACCES;
-	if (err < 0) {
-		close(fd);
-		return err;
-	}
-	struct host_loader_file *h = calloc(1, sizeof(*h));
-	if (!h) {
-		close(fd);
-		return -ENOMEM;
-	}
-	h->base.ops = &g_host_loader_ops;
-	h->fd = fd;
 	*out = &h->base;
 	return 0;
 }

@@ -17,6 +17,7 @@
 #include "common/abi/linux/arch_x86.h"
 #include "common/abi/linux/mman.h"
 #include "common/log.h"
+#include "sentry/fsimpl/host/host.h"
 #include "sentry/loader/elf.h"
 
 #define MAX_ADDR LINUX_TASK_SIZE
@@ -71,37 +72,6 @@ static struct mem_file mem_file(const void *data, size_t size)
 {
 	return (struct mem_file){ .base = { .ops = &g_mem_ops }, .data = data, .size = size };
 }
-
-/* A struct loader_file over a host file descriptor. */
-struct fd_file {
-	struct loader_file base;
-	int fd;
-};
-
-static ssize_t fd_pread(struct loader_file *f, void *buf, size_t len, uint64_t off)
-{
-	ssize_t n = pread(container_of(f, struct fd_file, base)->fd, buf, len, (off_t)off);
-	return n < 0 ? -errno : n;
-}
-
-static int64_t fd_size(struct loader_file *f)
-{
-	struct stat st;
-	if (fstat(container_of(f, struct fd_file, base)->fd, &st) < 0)
-		return -errno;
-	return st.st_size;
-}
-
-static void fd_close(struct loader_file *f)
-{
-	close(container_of(f, struct fd_file, base)->fd);
-}
-
-static const struct loader_file_ops g_fd_ops = {
-	.pread = fd_pread,
-	.size = fd_size,
-	.close = fd_close,
-};
 
 /* Crafted images: an ELF header, program headers right after it, data. */
 #define IMG_MAX 0x3000
@@ -717,13 +687,12 @@ static void test_page_ranges_holes(void **state)
 static void test_bin_true(void **state)
 {
 	(void)state;
-	int fd = open("/bin/true", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	struct loader_file *f;
+	if (host_loader_file_open("/bin/true", &f) < 0)
 		skip();
-	struct fd_file f = { .base = { .ops = &g_fd_ops }, .fd = fd };
 	struct loader_elf elf;
-	int err = loader_elf_read(&f.base, "exec /bin/true", MAX_ADDR, false, &elf);
-	f.base.ops->close(&f.base);
+	int err = loader_elf_read(f, "exec /bin/true", MAX_ADDR, false, &elf);
+	f->ops->close(f);
 	assert_int_equal(err, 0);
 
 	assert_int_equal(elf.type, ET_DYN);

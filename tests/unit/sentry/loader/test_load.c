@@ -31,6 +31,7 @@
 #include "common/host_info.h"
 #include "common/log.h"
 #include "platform/skeleton/skeleton.h"
+#include "sentry/fsimpl/host/host.h"
 #include "sentry/loader/loader.h"
 #include "sentry/mm/mm.h"
 
@@ -50,52 +51,10 @@ static char *g_envp[] = { "HOME=/root", "PATH=/bin", NULL };
 
 /* Loader files: a host file (what open_interp hands out) and a byte buffer. */
 
-struct fd_file {
-	struct loader_file base;
-	int fd;
-};
-
-static ssize_t fd_pread(struct loader_file *f, void *buf, size_t len, uint64_t off)
-{
-	ssize_t n = pread(container_of(f, struct fd_file, base)->fd, buf, len, (off_t)off);
-	return n < 0 ? -errno : n;
-}
-
-static int64_t fd_size(struct loader_file *f)
-{
-	struct stat st;
-	if (fstat(container_of(f, struct fd_file, base)->fd, &st) < 0)
-		return -errno;
-	return st.st_size;
-}
-
-static void fd_close(struct loader_file *f)
-{
-	struct fd_file *ff = container_of(f, struct fd_file, base);
-	close(ff->fd);
-	free(ff);
-}
-
-static const struct loader_file_ops g_fd_ops = {
-	.pread = fd_pread,
-	.size = fd_size,
-	.close = fd_close,
-};
-
+/* What open_interp hands out: a host file, as runsc do opens it. */
 static int open_host(const char *path, struct loader_file **out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	struct fd_file *f = calloc(1, sizeof(*f));
-	if (!f) {
-		close(fd);
-		return -ENOMEM;
-	}
-	f->base.ops = &g_fd_ops;
-	f->fd = fd;
-	*out = &f->base;
-	return 0;
+	return host_loader_file_open(path, out);
 }
 
 struct mem_file {
