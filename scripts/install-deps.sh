@@ -4,12 +4,13 @@
 set -euo pipefail
 
 # build-essential brings libc6-dev, whose libc.a builds the static test programs;
-# libcmocka-dev is for the unit tests, clang-format for the formatting check, and
-# util-linux's unshare runs the native half of each syscall test as a pid-namespace init.
+# libcmocka-dev is for the unit tests, clang-format for the formatting check;
+# util-linux's unshare runs the native half of each syscall test as a pid-namespace init,
+# and bsdutils' script(1) gives the terminal test a pty.
 packages=(
 	build-essential meson ninja-build pkg-config
 	libseccomp-dev libelf-dev libunwind-dev libjansson-dev
-	libcmocka-dev clang-format util-linux
+	libcmocka-dev clang-format util-linux bsdutils
 )
 
 missing=()

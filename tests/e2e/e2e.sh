@@ -6,6 +6,8 @@
 #   no_stub_left         killing runsc kills its stub process too
 #   unsupported_logged   an unimplemented call fails with ENOSYS and is logged once (DEMO is
 #                        a program that makes one twice)
+#   tty                  terminal ioctls on a host tty (under script(1)) match the native run
+#                        (DEMO is tty_check)
 #   syscalls_doc         docs/syscalls.md is what `runsc syscalls --markdown` prints (DEMO names the doc)
 set -u
 test=$1 runsc=$2 demo=$3 sleeper=$4
@@ -82,6 +84,15 @@ no_stub_left)
 		sleep 0.05
 	done
 	[ -z "$alive" ] || fail "stub process(es)$alive outlived runsc"
+	;;
+tty)
+	command -v script >/dev/null || fail "script(1) is missing (bsdutils)"
+	run script -qec "$demo" /dev/null </dev/null >"$tmp/native" 2>&1 || fail "native run failed"
+	run script -qec "$runsc do $demo" /dev/null </dev/null >"$tmp/sandbox" 2>&1 ||
+		fail "sandbox run failed: $(cat "$tmp/sandbox")"
+	grep -q 'tcgets stdin 0 stdout 0, same flags 1, winsize 0' "$tmp/native" ||
+		fail "unexpected native result: $(cat "$tmp/native")"
+	diff -u "$tmp/native" "$tmp/sandbox" || fail "the sandbox sees the terminal differently"
 	;;
 unsupported_logged)
 	run "$runsc" --debug-log="$tmp/log" do "$demo" || fail "the program saw no ENOSYS"
