@@ -284,9 +284,9 @@ static long ptrace_as_memop(struct platform_as *pas, enum platform_memop op, con
 	if (ptrace(PTRACE_SETREGS, c->tid, 0, &r) != 0)
 		return -errno;
 	c->regs_state = REGS_DIRTY; /* the application's registers go back at the next switch */
-	int sig = 0;
 	for (;;) {
-		if (ptrace(PTRACE_CONT, c->tid, 0, sig) != 0)
+		/* Resuming with no signal drops whatever stopped the stub. */
+		if (ptrace(PTRACE_CONT, c->tid, 0, 0) != 0)
 			return -errno;
 		int status = wait_stop(c->tid);
 		if (status < 0)
@@ -297,10 +297,9 @@ static long ptrace_as_memop(struct platform_as *pas, enum platform_memop op, con
 		}
 		if (WSTOPSIG(status) == SIGTRAP)
 			break;
-		/* Anything else (our interrupt signal) is remembered and dropped. */
+		/* Anything else is dropped; our interrupt signal is remembered. */
 		if (WSTOPSIG(status) == INTERRUPT_SIGNAL)
 			atomic_store(&c->interrupted, true);
-		sig = 0;
 	}
 	if (ptrace(PTRACE_GETREGS, c->tid, 0, &r) != 0)
 		return -errno;

@@ -62,10 +62,16 @@ int kernel_wait_init(struct kernel *k)
 	return status;
 }
 
-void kernel_task_exited(struct kernel *k, int tgid, int wait_status)
+void kernel_release_tid(struct kernel *k, int tid)
 {
 	pthread_mutex_lock(&k->mu);
 	k->ntasks--;
+	pthread_mutex_unlock(&k->mu);
+}
+
+void kernel_task_exited(struct kernel *k, int tgid, int wait_status)
+{
+	pthread_mutex_lock(&k->mu);
 	if (tgid == 1) {
 		k->init_exited = true;
 		k->init_status = wait_status;

@@ -107,6 +107,8 @@ void kernel_destroy(struct kernel *k);
 
 /* Allocates a thread id in the sandbox's pid namespace (the first is 1). */
 int kernel_alloc_tid(struct kernel *k);
+/* Gives back a thread id when its task is freed. */
+void kernel_release_tid(struct kernel *k, int tid);
 
 /*
  * Logs "unsupported syscall N (name)" the first time nr is seen in the

@@ -47,6 +47,8 @@ static void task_free(struct task *t)
 		pthread_mutex_destroy(&t->tg->mu);
 		free(t->tg);
 	}
+	if (t->tid)
+		kernel_release_tid(t->k, t->tid);
 	free(t->cwd);
 	free(t);
 }
