@@ -103,6 +103,15 @@ struct platform_ops {
 	long (*as_memop)(struct platform_as *as, enum platform_memop op, const uint64_t args[6]);
 
 	/*
+	 * Maps [off, off + len) of host_fd at addr (always MAP_FIXED) with prot
+	 * and flags (MAP_SHARED or MAP_PRIVATE). The fd is lent to the address
+	 * space for this call only. NULL when the platform cannot map files.
+	 * Returns addr or -errno. Preconditions: as for as_memop.
+	 */
+	long (*as_mmap_fd)(struct platform_as *as, uaddr_t addr, uint64_t len, int prot, int flags,
+	                   int host_fd, uint64_t off);
+
+	/*
 	 * Copies between sentry memory and the address space. Return the
 	 * number of bytes copied, which is short only when a guest page is
 	 * missing or inaccessible; -errno on other failures.

@@ -103,9 +103,15 @@ static int range_cmp(const void *a, const void *b)
 }
 
 /*
- * The stub's seccomp filter: allow the memory operations from the gadget
- * (rip is the address after its `syscall`), kill the process otherwise.
- * mmap must also be MAP_FIXED: the sentry always chooses the address.
+ * The stub's seccomp filter. From the gadget only (rip is the address
+ * after its `syscall`):
+ *   - the memory operations, mmap only with MAP_FIXED (the sentry always
+ *     chooses the address), and close (of a lent fd);
+ *   - dup, which is never executed: it traps to the sentry through the
+ *     filter's user-notification listener, and the sentry answers it by
+ *     installing a host fd in the stub (SECCOMP_IOCTL_NOTIF_ADDFD). That
+ *     is how a file is lent to the stub for one mmap.
+ * Anything else kills the process.
  */
 static int build_filter(struct stub_data *d, uaddr_t gadget_ret)
 {
@@ -114,31 +120,42 @@ static int build_filter(struct stub_data *d, uaddr_t gadget_ret)
 #define EMIT(stmt)  f[n++] = (struct sock_filter)stmt
 #define LOAD(field) EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, field))
 #define RET(action) EMIT(BPF_STMT(BPF_RET | BPF_K, action))
+#define JEQ(k, jt)  EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(k), (uint8_t)(jt), 0))
 	LOAD(offsetof(struct seccomp_data, arch));
-	EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0));
+	JEQ(AUDIT_ARCH_X86_64, 1);
 	RET(SECCOMP_RET_KILL_PROCESS);
 	LOAD(offsetof(struct seccomp_data, instruction_pointer));
-	EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)gadget_ret, 1, 0));
+	JEQ(gadget_ret, 1);
 	RET(SECCOMP_RET_KILL_PROCESS);
 	LOAD(offsetof(struct seccomp_data, instruction_pointer) + 4);
-	EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)(gadget_ret >> 32), 1, 0));
+	JEQ(gadget_ret >> 32, 1);
 	RET(SECCOMP_RET_KILL_PROCESS);
 	LOAD(offsetof(struct seccomp_data, nr));
-	/* mmap: to the flags check below; the other memory operations: to ALLOW. */
-	EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, PLATFORM_MEMOP_COUNT, 0));
+	/*
+	 * The tests jump forward over the tests still to come (`left`) to the
+	 * verdicts laid out after them: KILL, the mmap flags check (LOAD,
+	 * JSET, KILL), ALLOW, USER_NOTIF.
+	 */
+	int left = PLATFORM_MEMOP_COUNT + 1; /* after mmap: the other memops, close, dup */
+	JEQ(SYS_mmap, left + 1);             /* to the flags check */
 	for (int i = 0; i < PLATFORM_MEMOP_COUNT; i++) {
 		if (g_stub_memop_nr[i] == SYS_mmap)
 			continue;
-		int left = PLATFORM_MEMOP_COUNT - 2 - (i > PLATFORM_MEMOP_MMAP ? i - 1 : i);
-		EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)g_stub_memop_nr[i],
-		              (uint8_t)(left + 4), 0));
+		left--;
+		JEQ(g_stub_memop_nr[i], left + 4); /* to ALLOW */
 	}
+	left--;
+	JEQ(SYS_close, left + 4);
+	left--;
+	JEQ(SYS_dup, left + 5); /* to USER_NOTIF */
+	BUG_ON(left != 0);
 	RET(SECCOMP_RET_KILL_PROCESS);
-	/* mmap's flags, the low half of args[3]. */
-	LOAD(offsetof(struct seccomp_data, args[3]));
+	LOAD(offsetof(struct seccomp_data, args[3])); /* mmap's flags, low half */
 	EMIT(BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MAP_FIXED, 1, 0));
 	RET(SECCOMP_RET_KILL_PROCESS);
 	RET(SECCOMP_RET_ALLOW);
+	RET(SECCOMP_RET_USER_NOTIF);
+#undef JEQ
 #undef RET
 #undef LOAD
 #undef EMIT
@@ -259,7 +276,19 @@ NORETURN static void stub_child(pid_t parent)
 	__builtin_unreachable();
 }
 
-pid_t ptrace_stub_create(void)
+/* Copies fd of process pid into the sentry (pidfd_getfd(2)). Returns the new fd or -errno. */
+static int take_fd(pid_t pid, int fd)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -errno;
+	int copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	int err = copy < 0 ? -errno : copy;
+	close(pidfd);
+	return err;
+}
+
+pid_t ptrace_stub_create(int *out_listener)
 {
 	BUG_ON(!g_layout.base);
 	pid_t parent = getpid();
@@ -287,12 +316,17 @@ pid_t ptrace_stub_create(void)
 		}
 		return -ECHILD;
 	}
+	int err = 0;
 	if (ptrace(PTRACE_SETOPTIONS, (pid_t)pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL) !=
-	    0) {
-		int err = -errno;
+	    0)
+		err = -errno;
+	/* The filter's listener is the stub's fd 0; the sentry takes a copy. */
+	int listener = err < 0 ? err : take_fd((pid_t)pid, 0);
+	if (listener < 0) {
 		kill((pid_t)pid, SIGKILL);
 		waitpid((pid_t)pid, &status, __WALL);
-		return err;
+		return listener;
 	}
+	*out_listener = listener;
 	return (pid_t)pid;
 }

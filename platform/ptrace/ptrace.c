@@ -19,12 +19,17 @@
 #include "platform/ptrace/ptrace_internal.h"
 
 #include <elf.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -49,6 +54,7 @@ struct ptrace_ctx;
 struct ptrace_as {
 	struct platform_as base;
 	pid_t pid;
+	int listener;           /* the stub filter's user-notification listener: lends fds */
 	struct ptrace_ctx *ctx; /* the context that runs memory operations */
 };
 
@@ -66,6 +72,8 @@ struct ptrace_ctx {
 
 static struct stub_layout g_stub;
 static cpu_set_t g_allowed_cpus; /* the sentry's affinity at start-up */
+
+static long inject(struct ptrace_ctx *c, long nr, const uint64_t args[6]);
 
 static struct ptrace_as *to_as(struct platform_as *as)
 {
@@ -215,13 +223,15 @@ static int ptrace_as_new(struct platform_as **out_as, struct platform_ctx **out_
 	int err = -ENOMEM;
 	if (!as || !c)
 		goto out_free;
-	pid_t pid = ptrace_stub_create();
+	int listener;
+	pid_t pid = ptrace_stub_create(&listener);
 	if (pid < 0) {
 		err = pid;
 		goto out_free;
 	}
 	as->base.ops = &g_platform_ptrace;
 	as->pid = pid;
+	as->listener = listener;
 	as->ctx = c;
 	c->base.ops = &g_platform_ptrace;
 	c->as = as;
@@ -231,8 +241,15 @@ static int ptrace_as_new(struct platform_as **out_as, struct platform_ctx **out_
 	err = get_regs(c);
 	if (err == 0)
 		err = reset_fpstate(pid);
+	if (err == 0) {
+		/* The stub's own copy of the listener (its fd 0) goes: the stub holds no fd. */
+		const uint64_t args[6] = { 0 };
+		long r = inject(c, SYS_close, args);
+		err = r < 0 ? (int)r : 0;
+	}
 	if (err < 0) {
 		kill_stub(pid);
+		close(listener);
 		goto out_free;
 	}
 	/* The application starts from clean registers; the loader sets rip and rsp. */
@@ -259,21 +276,17 @@ static void ptrace_as_destroy(struct platform_as *pas)
 {
 	struct ptrace_as *as = to_as(pas);
 	kill_stub(as->pid);
+	close(as->listener);
 	free(as->ctx);
 	free(as);
 }
 
-static long ptrace_as_memop(struct platform_as *pas, enum platform_memop op, const uint64_t args[6])
+/* Sets the registers to run host syscall nr with args at the stub's gadget. */
+static int prepare_gadget(struct ptrace_ctx *c, long nr, const uint64_t args[6])
 {
-	struct ptrace_as *as = to_as(pas);
-	struct ptrace_ctx *c = as->ctx;
-	BUG_ON(op < 0 || op >= PLATFORM_MEMOP_COUNT);
-	BUG_ON(c->tracer != current_tid());
-
-	struct linux_regs saved = c->regs;
 	struct linux_regs r = c->regs;
 	r.rip = g_stub.gadget;
-	r.rax = (uint64_t)g_stub_memop_nr[op];
+	r.rax = (uint64_t)nr;
 	r.orig_rax = (uint64_t)-1;
 	r.rdi = args[0];
 	r.rsi = args[1];
@@ -284,27 +297,161 @@ static long ptrace_as_memop(struct platform_as *pas, enum platform_memop op, con
 	if (ptrace(PTRACE_SETREGS, c->tid, 0, &r) != 0)
 		return -errno;
 	c->regs_state = REGS_DIRTY; /* the application's registers go back at the next switch */
+	return 0;
+}
+
+/*
+ * Handles a stop of the stub while it runs the gadget: anything but the
+ * gadget's int3 is dropped (our interrupt signal is remembered), and the
+ * stub resumed. Returns 1 at the int3, 0 when resumed, or -errno.
+ */
+static int gadget_stop(struct ptrace_ctx *c, int status)
+{
+	if (!WIFSTOPPED(status)) {
+		log_warn("ptrace: stub %d died during a host call", c->as->pid);
+		return -ESRCH;
+	}
+	if (WSTOPSIG(status) == SIGTRAP)
+		return 1;
+	if (WSTOPSIG(status) == INTERRUPT_SIGNAL)
+		atomic_store(&c->interrupted, true);
+	/* Resuming with no signal drops whatever stopped the stub. */
+	return ptrace(PTRACE_CONT, c->tid, 0, 0) == 0 ? 0 : -errno;
+}
+
+/* The result of the gadget's syscall, once the stub stopped at its int3. */
+static long gadget_result(struct ptrace_ctx *c)
+{
+	struct linux_regs r;
+	if (ptrace(PTRACE_GETREGS, c->tid, 0, &r) != 0)
+		return -errno;
+	return (long)r.rax;
+}
+
+/*
+ * Runs host syscall nr in the stub, from its gadget, and returns its
+ * result. Preconditions: the calling thread is the context's tracer, and
+ * the stub is stopped.
+ */
+static long inject(struct ptrace_ctx *c, long nr, const uint64_t args[6])
+{
+	BUG_ON(c->tracer != current_tid());
+	int err = prepare_gadget(c, nr, args);
+	if (err < 0)
+		return err;
+	if (ptrace(PTRACE_CONT, c->tid, 0, 0) != 0)
+		return -errno;
 	for (;;) {
-		/* Resuming with no signal drops whatever stopped the stub. */
-		if (ptrace(PTRACE_CONT, c->tid, 0, 0) != 0)
-			return -errno;
 		int status = wait_stop(c->tid);
 		if (status < 0)
 			return status;
-		if (!WIFSTOPPED(status)) {
-			log_warn("ptrace: stub %d died during a memory operation", as->pid);
-			return -ESRCH;
-		}
-		if (WSTOPSIG(status) == SIGTRAP)
-			break;
-		/* Anything else is dropped; our interrupt signal is remembered. */
-		if (WSTOPSIG(status) == INTERRUPT_SIGNAL)
-			atomic_store(&c->interrupted, true);
+		int r = gadget_stop(c, status);
+		if (r < 0)
+			return r;
+		if (r == 1)
+			return gadget_result(c);
 	}
-	if (ptrace(PTRACE_GETREGS, c->tid, 0, &r) != 0)
+}
+
+static long ptrace_as_memop(struct platform_as *pas, enum platform_memop op, const uint64_t args[6])
+{
+	BUG_ON(op < 0 || op >= PLATFORM_MEMOP_COUNT);
+	return inject(to_as(pas)->ctx, g_stub_memop_nr[op], args);
+}
+
+/*
+ * Answers the stub's trapped `dup` (see host_stub.c's filter) by
+ * installing host_fd in it. Returns the fd number in the stub or -errno.
+ */
+static int answer_dup(struct ptrace_as *as, int host_fd)
+{
+	struct seccomp_notif req;
+	memset(&req, 0, sizeof(req));
+	if (ioctl(as->listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0)
 		return -errno;
-	c->regs = saved;
-	return (long)r.rax;
+	if ((pid_t)req.pid != as->ctx->tid || req.data.nr != SYS_dup ||
+	    req.data.instruction_pointer != g_stub.gadget + 2) {
+		struct seccomp_notif_resp resp = { .id = req.id, .error = -EPERM };
+		ioctl(as->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+		return -EPERM;
+	}
+	struct seccomp_notif_addfd addfd = {
+		.id = req.id,
+		.flags = SECCOMP_ADDFD_FLAG_SEND, /* the installed fd is dup's result */
+		.srcfd = (uint32_t)host_fd,
+		.newfd_flags = O_CLOEXEC,
+	};
+	if (ioctl(as->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) < 0) {
+		int err = -errno;
+		struct seccomp_notif_resp resp = { .id = req.id, .error = err };
+		ioctl(as->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+		return err;
+	}
+	return 0;
+}
+
+/*
+ * Lends host_fd to the stub: runs a `dup` at the gadget, which the
+ * filter turns into a notification that answer_dup() completes. Returns
+ * the fd number in the stub or -errno.
+ */
+static long lend_fd(struct ptrace_as *as, int host_fd)
+{
+	struct ptrace_ctx *c = as->ctx;
+	BUG_ON(c->tracer != current_tid());
+	static const uint64_t none[6];
+	int err = prepare_gadget(c, SYS_dup, none);
+	if (err < 0)
+		return err;
+	if (ptrace(PTRACE_CONT, c->tid, 0, 0) != 0)
+		return -errno;
+	bool answered = false;
+	for (;;) {
+		/* The stub either traps into the listener or stops (a signal, its death). */
+		struct pollfd p = { .fd = as->listener, .events = POLLIN };
+		if (!answered && poll(&p, 1, /*timeout_ms=*/10) > 0 && (p.revents & POLLIN)) {
+			err = answer_dup(as, host_fd);
+			if (err < 0 && err != -ENOENT)
+				log_warn("ptrace: lending an fd to stub %d: %s", as->pid,
+				         strerror(-err));
+			answered = err == 0;
+			continue;
+		}
+		int status;
+		pid_t r = waitpid(c->tid, &status, __WALL | (answered ? 0 : WNOHANG));
+		if (r == 0)
+			continue;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		int stop = gadget_stop(c, status);
+		if (stop < 0)
+			return stop;
+		if (stop == 1)
+			return gadget_result(c);
+	}
+}
+
+static long ptrace_as_mmap_fd(struct platform_as *pas, uaddr_t addr, uint64_t len, int prot,
+                              int flags, int host_fd, uint64_t off)
+{
+	struct ptrace_as *as = to_as(pas);
+	struct linux_regs saved = as->ctx->regs;
+	long fd = lend_fd(as, host_fd);
+	long ret = fd;
+	if (fd >= 0) {
+		const uint64_t margs[6] = { addr,           len,
+			                    (uint64_t)prot, (uint64_t)(flags | MAP_FIXED),
+			                    (uint64_t)fd,   off };
+		ret = inject(as->ctx, SYS_mmap, margs);
+		const uint64_t cargs[6] = { (uint64_t)fd };
+		long closed = inject(as->ctx, SYS_close, cargs);
+		if (closed < 0 && ret >= 0)
+			ret = closed;
+	}
+	as->ctx->regs = saved;
+	return ret;
 }
 
 static ssize_t ptrace_as_read(struct platform_as *pas, void *dst, uaddr_t src, size_t len)
@@ -423,6 +570,7 @@ const struct platform_ops g_platform_ptrace = {
 	.as_new = ptrace_as_new,
 	.as_destroy = ptrace_as_destroy,
 	.as_memop = ptrace_as_memop,
+	.as_mmap_fd = ptrace_as_mmap_fd,
 	.as_read = ptrace_as_read,
 	.as_write = ptrace_as_write,
 	.ctx_switch = ptrace_ctx_switch,

@@ -26,9 +26,11 @@ int ptrace_stub_init(struct stub_layout *out);
 
 /*
  * Forks a new stub process from the calling thread, which becomes its
- * tracer, and waits until it stops, ready. Returns its pid or -errno.
+ * tracer, and waits until it stops, ready. Returns its pid, and in
+ * *out_listener a copy of its seccomp filter's user-notification
+ * listener (the stub's own copy, its fd 0, is still open); or -errno.
  */
-pid_t ptrace_stub_create(void);
+pid_t ptrace_stub_create(int *out_listener);
 
 /* The host syscall numbers a stub may run from its gadget. */
 extern const int g_stub_memop_nr[PLATFORM_MEMOP_COUNT];

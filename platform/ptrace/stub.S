@@ -9,7 +9,8 @@
  *      memory except the stub pages and the vDSO;
  *   2. installs the seccomp filter from the data page, which kills the
  *      process on any system call except the memory operations made from
- *      runsc_stub_gadget;
+ *      runsc_stub_gadget, with a user-notification listener (its fd 0,
+ *      which the tracer copies with pidfd_getfd and then has it close);
  *   3. stops with int3 for its tracer.
  * From then on the tracer runs application code with PTRACE_SYSEMU, and
  * injects memory operations by pointing rip at the gadget: `syscall; int3`.
@@ -35,12 +36,12 @@ runsc_stub_start:
 	add $16, %r13
 	dec %r12
 	jmp 1b
-2:	mov $317, %eax			/* seccomp(SECCOMP_SET_MODE_FILTER, 0, &fprog) */
+2:	mov $317, %eax			/* seccomp(SECCOMP_SET_MODE_FILTER, */
 	mov $1, %edi
-	xor %esi, %esi
+	mov $8, %esi			/*   SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog) */
 	lea 8(%rbx), %rdx
 	syscall
-	test %rax, %rax
+	test %rax, %rax			/* the listener's fd: 0, the only one open */
 	jnz 9f
 	/* Leave no sentry values in registers for the application to see. */
 	xor %eax, %eax

@@ -6,6 +6,9 @@
  * (no SYSEMU: as if tracing had been escaped).
  */
 #include <errno.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,13 +26,39 @@ static struct stub_layout g_layout;
 static int g_failed;
 
 /*
+ * The stub's `dup` from the gadget is the sentry's fd-lending hook: it
+ * traps into the filter's listener instead of running. Answer it as the
+ * sentry would refuse it.
+ */
+static void answer_with_eperm(int listener, pid_t pid)
+{
+	struct pollfd p = { .fd = listener, .events = POLLIN };
+	if (poll(&p, 1, 5000) != 1) {
+		printf("FAIL: dup from the gadget did not reach the listener\n");
+		g_failed = 1;
+		return;
+	}
+	struct seccomp_notif req;
+	memset(&req, 0, sizeof(req));
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0 || (pid_t)req.pid != pid ||
+	    req.data.nr != SYS_dup) {
+		printf("FAIL: bad notification\n");
+		g_failed = 1;
+		return;
+	}
+	struct seccomp_notif_resp resp = { .id = req.id, .error = -EPERM };
+	ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+}
+
+/*
  * Runs syscall nr with args from address rip in a new stub, untraced
  * until it stops or dies. Returns the wait status; *rax gets the result
  * if it stopped.
  */
 static int run_untraced(uint64_t rip, uint64_t nr, const uint64_t args[4], uint64_t *rax)
 {
-	pid_t pid = ptrace_stub_create();
+	int listener;
+	pid_t pid = ptrace_stub_create(&listener);
 	if (pid < 0) {
 		printf("stub: %s\n", strerror(-pid));
 		return -1;
@@ -47,9 +76,12 @@ static int run_untraced(uint64_t rip, uint64_t nr, const uint64_t args[4], uint6
 	r.r9 = 0;
 	ptrace(PTRACE_SETREGS, pid, 0, &r);
 	ptrace(PTRACE_CONT, pid, 0, 0);
+	if (nr == SYS_dup && rip == g_layout.gadget)
+		answer_with_eperm(listener, pid);
 	int status;
 	while (waitpid(pid, &status, __WALL) < 0 && errno == EINTR)
 		;
+	close(listener);
 	if (WIFSTOPPED(status)) {
 		ptrace(PTRACE_GETREGS, pid, 0, &r);
 		*rax = r.rax;
@@ -98,6 +130,22 @@ int main(void)
 	expect_killed("mmap from another address", other, SYS_mmap);
 	expect_killed("mmap with the x32 bit", g_layout.gadget, SYS_mmap | 0x40000000);
 	expect_killed("mmap without MAP_FIXED", g_layout.gadget, SYS_mmap);
+
+	expect_killed("dup from another address", other, SYS_dup);
+	expect_killed("close from another address", other, SYS_close);
+
+	/* dup from the gadget traps to the sentry's listener, which answers it. */
+	const uint64_t none[4] = { 0, 0, 0, 0 };
+	uint64_t dup_ret = 0;
+	int dup_status = run_untraced(g_layout.gadget, SYS_dup, none, &dup_ret);
+	if (!WIFSTOPPED(dup_status) || WSTOPSIG(dup_status) != SIGTRAP ||
+	    (int64_t)dup_ret != -EPERM) {
+		printf("FAIL: dup from the gadget: status %#x rax %ld\n", dup_status,
+		       (long)dup_ret);
+		g_failed = 1;
+	} else {
+		printf("ok: dup from the gadget went to the listener, which refused it\n");
+	}
 
 	/* What the sentry injects is allowed: a MAP_FIXED anonymous mmap from the gadget. */
 	const uint64_t args[4] = { 0x10000000, 4096, PROT_READ | PROT_WRITE,

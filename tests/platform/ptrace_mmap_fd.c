@@ -1,0 +1,96 @@
+/*
+ * The ptrace platform lends a host fd to a stub for one mmap: the mapping
+ * shows the file (MAP_SHARED stays coherent with the file, MAP_PRIVATE
+ * does not write back), a bad fd fails cleanly, and no fd stays in the
+ * stub afterwards.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "platform/platform.h"
+
+static int g_failed;
+
+#define CHECK(cond)                                                          \
+	do {                                                                 \
+		if (!(cond)) {                                               \
+			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+			g_failed = 1;                                        \
+		}                                                            \
+	} while (0)
+
+/* Counts the open fds of the stub, the only child of this process. */
+static int stub_fd_count(void)
+{
+	char path[64];
+	FILE *f = fopen("/proc/self/task/self/children", "r");
+	if (!f)
+		f = fopen("/proc/thread-self/children", "r");
+	int pid = 0;
+	if (!f || fscanf(f, "%d", &pid) != 1)
+		pid = 0;
+	if (f)
+		fclose(f);
+	if (pid == 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return -1;
+	int n = 0;
+	for (struct dirent *e; (e = readdir(d));)
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+int main(void)
+{
+	const struct platform_ops *p = &g_platform_ptrace;
+	CHECK(p->init() == 0);
+	struct platform_as *as;
+	struct platform_ctx *ctx;
+	CHECK(p->as_new(&as, &ctx) == 0);
+	CHECK(stub_fd_count() == 0);
+
+	int fd = memfd_create("runsc-test", 0);
+	CHECK(fd >= 0);
+	CHECK(pwrite(fd, "hello", 5, 0) == 5);
+	CHECK(ftruncate(fd, 8192) == 0);
+
+	const uaddr_t shared = 0x10000000, priv = 0x20000000;
+	CHECK(p->as_mmap_fd(as, shared, 8192, PROT_READ, MAP_SHARED, fd, 0) == (long)shared);
+	char buf[8] = { 0 };
+	CHECK(p->as_read(as, buf, shared, 5) == 5 && memcmp(buf, "hello", 5) == 0);
+	/* MAP_SHARED: a write to the file shows through the mapping. */
+	CHECK(pwrite(fd, "HELLO", 5, 0) == 5);
+	CHECK(p->as_read(as, buf, shared, 5) == 5 && memcmp(buf, "HELLO", 5) == 0);
+	/* A mapping at a page offset. */
+	CHECK(pwrite(fd, "page2", 5, 4096) == 5);
+	CHECK(p->as_mmap_fd(as, shared + 0x100000, 4096, PROT_READ, MAP_SHARED, fd, 4096) ==
+	      (long)(shared + 0x100000));
+	CHECK(p->as_read(as, buf, shared + 0x100000, 5) == 5 && memcmp(buf, "page2", 5) == 0);
+
+	/* MAP_PRIVATE: writes through the mapping stay private. */
+	CHECK(p->as_mmap_fd(as, priv, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0) ==
+	      (long)priv);
+	CHECK(p->as_write(as, priv, "xxxxx", 5) == 5);
+	CHECK(pread(fd, buf, 5, 0) == 5 && memcmp(buf, "HELLO", 5) == 0);
+
+	/* A bad fd fails cleanly, and the stub still works. */
+	CHECK(p->as_mmap_fd(as, priv, 4096, PROT_READ, MAP_PRIVATE, -1, 0) == -EBADF);
+	CHECK(p->as_mmap_fd(as, priv, 4096, PROT_READ, MAP_PRIVATE, fd, 0) == (long)priv);
+
+	/* Lending left nothing behind in the stub. */
+	CHECK(stub_fd_count() == 0);
+	close(fd);
+	p->as_destroy(as);
+	if (!g_failed)
+		printf("ok\n");
+	return g_failed;
+}
