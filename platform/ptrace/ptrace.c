@@ -361,7 +361,9 @@ static long ptrace_as_memop(struct platform_as *pas, enum platform_memop op, con
 
 /*
  * Answers the stub's trapped `dup` (see host_stub.c's filter) by
- * installing host_fd in it. Returns the fd number in the stub or -errno.
+ * installing host_fd in it. Returns 0 once the notification is answered
+ * (the fd, or the error, reaches the stub as dup's result), or -errno when
+ * there was none to answer (the stub was interrupted before it trapped).
  */
 static int answer_dup(struct ptrace_as *as, int host_fd)
 {
@@ -369,11 +371,13 @@ static int answer_dup(struct ptrace_as *as, int host_fd)
 	memset(&req, 0, sizeof(req));
 	if (ioctl(as->listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0)
 		return -errno;
+	struct seccomp_notif_resp resp = { .id = req.id, .error = -EPERM };
 	if ((pid_t)req.pid != as->ctx->tid || req.data.nr != SYS_dup ||
 	    req.data.instruction_pointer != g_stub.gadget + 2) {
-		struct seccomp_notif_resp resp = { .id = req.id, .error = -EPERM };
+		log_warn("ptrace: unexpected notification from stub %d (syscall %d)", as->pid,
+		         req.data.nr);
 		ioctl(as->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
-		return -EPERM;
+		return 0;
 	}
 	struct seccomp_notif_addfd addfd = {
 		.id = req.id,
@@ -382,10 +386,8 @@ static int answer_dup(struct ptrace_as *as, int host_fd)
 		.newfd_flags = O_CLOEXEC,
 	};
 	if (ioctl(as->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) < 0) {
-		int err = -errno;
-		struct seccomp_notif_resp resp = { .id = req.id, .error = err };
+		resp.error = -errno;
 		ioctl(as->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
-		return err;
 	}
 	return 0;
 }
@@ -407,14 +409,13 @@ static long lend_fd(struct ptrace_as *as, int host_fd)
 		return -errno;
 	bool answered = false;
 	for (;;) {
-		/* The stub either traps into the listener or stops (a signal, its death). */
+		/*
+		 * The stub either traps into the listener or stops (a signal, its
+		 * death): wait for both, without blocking on either alone.
+		 */
 		struct pollfd p = { .fd = as->listener, .events = POLLIN };
 		if (!answered && poll(&p, 1, /*timeout_ms=*/10) > 0 && (p.revents & POLLIN)) {
-			err = answer_dup(as, host_fd);
-			if (err < 0 && err != -ENOENT)
-				log_warn("ptrace: lending an fd to stub %d: %s", as->pid,
-				         strerror(-err));
-			answered = err == 0;
+			answered = answer_dup(as, host_fd) == 0;
 			continue;
 		}
 		int status;

@@ -16,12 +16,12 @@
 
 static int g_failed;
 
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		if (!(cond)) {                                                 \
 			printf("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			g_failed = 1;                                        \
-		}                                                            \
+			g_failed = 1;                                          \
+		}                                                              \
 	} while (0)
 
 /* Counts the open fds of the stub, the only child of this process. */
