@@ -431,6 +431,8 @@ static long lend_fd(struct ptrace_as *as, int host_fd)
 			return stop;
 		if (stop == 1)
 			return gadget_result(c);
+		/* Resumed after a signal: an interrupted dup is restarted and traps again. */
+		answered = false;
 	}
 }
 
