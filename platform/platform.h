@@ -44,6 +44,7 @@ struct platform_ctx {
 /* Why platform_ctx_switch() returned. */
 enum platform_event {
 	PLATFORM_EV_SYSCALL,   /* regs hold a syscall: orig_rax is its number */
+	PLATFORM_EV_SYSCALL32, /* a 32-bit syscall (int $0x80): the i386 ABI, not emulated */
 	PLATFORM_EV_FAULT,     /* a synchronous signal; see struct platform_fault */
 	PLATFORM_EV_INTERRUPT, /* platform_ctx_interrupt() or a host signal */
 	PLATFORM_EV_DEAD,      /* the stub died under us (killed from outside) */

@@ -499,8 +499,14 @@ static enum platform_event ptrace_ctx_switch(struct platform_ctx *pctx, struct p
 	if (get_regs(c) < 0)
 		return PLATFORM_EV_DEAD;
 	int sig = WSTOPSIG(status);
-	if (sig == (SIGTRAP | 0x80))
-		return PLATFORM_EV_SYSCALL;
+	if (sig == (SIGTRAP | 0x80)) {
+		/*
+		 * The `syscall` instruction leaves the return address in rcx; int
+		 * $0x80 (the i386 ABI, with other numbers and arguments) does not.
+		 * Telling them apart this way costs no ptrace request.
+		 */
+		return c->regs.rcx == c->regs.rip ? PLATFORM_EV_SYSCALL : PLATFORM_EV_SYSCALL32;
+	}
 	if (is_fault_signal(sig)) {
 		siginfo_t si;
 		/* A fault has a positive si_code; one sent with kill() is an interrupt. */

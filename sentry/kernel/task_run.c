@@ -3,6 +3,7 @@
  * signals, repeat (gVisor's Task.run).
  */
 #include <errno.h>
+#include <stdatomic.h>
 
 #include "common/abi/linux/errno.h"
 #include "common/log.h"
@@ -43,6 +44,24 @@ static void task_syscall(struct task *t)
 	p->ctx_set_retval(t->ctx, (uint64_t)syscall_result(ret));
 }
 
+/*
+ * A 32-bit system call (int $0x80) from a 64-bit program: the sentry does
+ * not emulate the i386 ABI, so it fails with ENOSYS instead of being read
+ * as the 64-bit call with the same number.
+ */
+static void task_syscall32(struct task *t)
+{
+	const struct platform_ops *p = t->k->cfg.platform;
+	const struct linux_regs *regs = p->ctx_regs(t->ctx);
+	static atomic_bool logged;
+	if (!atomic_exchange(&logged, true))
+		log_info("unsupported 32-bit syscall %u (int $0x80)", (unsigned)regs->orig_rax);
+	if (t->k->cfg.strace)
+		log_raw("[%4d] int $0x80 syscall %u = -ENOSYS (32-bit calls are not supported)\n",
+		        t->tid, (unsigned)regs->orig_rax);
+	p->ctx_set_retval(t->ctx, (uint64_t)-ENOSYS);
+}
+
 void task_run(struct task *t)
 {
 	const struct platform_ops *p = t->k->cfg.platform;
@@ -51,6 +70,9 @@ void task_run(struct task *t)
 		switch (p->ctx_switch(t->ctx, &fault)) {
 		case PLATFORM_EV_SYSCALL:
 			task_syscall(t);
+			break;
+		case PLATFORM_EV_SYSCALL32:
+			task_syscall32(t);
 			break;
 		case PLATFORM_EV_FAULT:
 			task_handle_fault(t, &fault);
