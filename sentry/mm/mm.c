@@ -335,7 +335,31 @@ long mm_mremap(struct mm *mm, uaddr_t old, uint64_t old_len, uint64_t new_len, i
 	pthread_mutex_lock(&mm->mu);
 	long ret;
 	struct vma *vma = vma_find(&mm->vmas, old);
-	if (!vma || old_len > vma->end - old) {
+	if (!vma) {
+		ret = -EFAULT;
+		goto out_unlock;
+	}
+	/*
+	 * MREMAP_DONTUNMAP always moves, even at the same size (mremap_to()):
+	 * treated as a resize in place it returned old and moved nothing.
+	 */
+	bool move = flags & (LINUX_MREMAP_FIXED | LINUX_MREMAP_DONTUNMAP);
+	if (!move && new_len <= old_len) {
+		/*
+		 * Shrink in place: Linux unmaps the tail whatever lies there (other
+		 * mappings, holes). Nothing above the guest's range is the guest's
+		 * to unmap.
+		 */
+		if (new_len < old_len && old + new_len < mm->max_addr) {
+			uint64_t end = MIN(old + old_len, mm->max_addr);
+			ret = unmap_locked(mm, old + new_len, end - (old + new_len));
+			if (ret < 0)
+				goto out_unlock;
+		}
+		ret = (long)old;
+		goto out_unlock;
+	}
+	if (old_len > vma->end - old) {
 		ret = -EFAULT;
 		goto out_unlock;
 	}
@@ -344,21 +368,6 @@ long mm_mremap(struct mm *mm, uaddr_t old, uint64_t old_len, uint64_t new_len, i
 		goto out_unlock;
 	}
 	struct vma tmpl = *vma;
-	/*
-	 * MREMAP_DONTUNMAP always moves, even at the same size (mremap_to()):
-	 * treated as a resize in place it returned old and moved nothing.
-	 */
-	bool move = flags & (LINUX_MREMAP_FIXED | LINUX_MREMAP_DONTUNMAP);
-	if (!move && new_len <= old_len) {
-		/* Shrink in place. */
-		if (new_len < old_len) {
-			ret = unmap_locked(mm, old + new_len, old_len - new_len);
-			if (ret < 0)
-				goto out_unlock;
-		}
-		ret = (long)old;
-		goto out_unlock;
-	}
 	if (!move && old_len != 0 && vma->end == old + old_len &&
 	    in_guest_range(mm, old, new_len) &&
 	    vma_range_is_free(&mm->vmas, old + old_len, old + new_len)) {
