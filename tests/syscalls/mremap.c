@@ -116,15 +116,15 @@ int main(void)
 	 * Shrinking only unmaps the tail, whatever lies there: other mappings and
 	 * holes. Growing still needs [old, old + old_len) inside one mapping.
 	 */
-	unsigned char *m = (unsigned char *)CHECK_SYS(
+	unsigned char *sh = (unsigned char *)CHECK_SYS(
 	        mmap(NULL, 4 * PAGE_SIZE, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-	CHECK_EQ(mprotect(m + 2 * PAGE_SIZE, 2 * PAGE_SIZE, PROT_READ), 0);
-	CHECK_EQ(mremap(m, 4 * PAGE_SIZE, 3 * PAGE_SIZE, 0), m);
-	CHECK_ERR(mremap(m, 3 * PAGE_SIZE, 4 * PAGE_SIZE, 0), EFAULT);
-	CHECK_EQ(munmap(m + 2 * PAGE_SIZE, PAGE_SIZE), 0); /* now: RW RW hole */
-	CHECK_EQ(mremap(m, 3 * PAGE_SIZE, PAGE_SIZE, 0), m);
+	CHECK_EQ(mprotect(sh + 2 * PAGE_SIZE, 2 * PAGE_SIZE, PROT_READ), 0);
+	CHECK_EQ(mremap(sh, 4 * PAGE_SIZE, 3 * PAGE_SIZE, 0), sh);
+	CHECK_ERR(mremap(sh, 3 * PAGE_SIZE, 4 * PAGE_SIZE, 0), EFAULT);
+	CHECK_EQ(munmap(sh + 2 * PAGE_SIZE, PAGE_SIZE), 0); /* now: RW RW hole */
+	CHECK_EQ(mremap(sh, 3 * PAGE_SIZE, PAGE_SIZE, 0), sh);
 	unsigned char vec;
-	CHECK_ERR(mincore(m + PAGE_SIZE, PAGE_SIZE, &vec), ENOMEM);
-	CHECK_EQ(munmap(m, PAGE_SIZE), 0);
+	CHECK_ERR(mincore(sh + PAGE_SIZE, PAGE_SIZE, &vec), ENOMEM);
+	CHECK_EQ(munmap(sh, PAGE_SIZE), 0);
 	return 0;
 }
