@@ -21,6 +21,8 @@ struct command {
 static const struct command g_commands[] = {
 	{ "do", cmd_do, "run a program in a new sandbox: runsc do [flags] CMD [ARG...]" },
 	{ "syscalls", cmd_syscalls, "print the syscall table: runsc syscalls [--markdown]" },
+	{ "gofer", cmd_gofer,
+	  "serve host directories to a sentry: runsc gofer --socket-fd N --mount DIR[:ro]..." },
 };
 
 static void usage(FILE *out)

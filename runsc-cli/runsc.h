@@ -38,5 +38,6 @@ int runsc_setup_logging(const struct runsc_globals *g);
 
 int cmd_do(struct runsc_globals *g, int argc, char **argv);
 int cmd_syscalls(struct runsc_globals *g, int argc, char **argv);
+int cmd_gofer(struct runsc_globals *g, int argc, char **argv);
 
 #endif /* RUNSC_CLI_RUNSC_H */
