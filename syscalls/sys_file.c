@@ -185,6 +185,12 @@ static long do_write(struct task *t, struct file *f, struct iov_set *s, int64_t 
 		if (err < 0)
 			return done ? (long)done : err;
 		ssize_t n = f->ops->write(f, g_bounce, want, off < 0 ? -1 : off + (int64_t)done);
+		/*
+		 * A write to a pipe with no reader also raises SIGPIPE (pipe_write()'s
+		 * send_sig()); the sandbox's init drops it, as Linux's does.
+		 */
+		if (n == -EPIPE)
+			task_send_thread_signal(t, LINUX_SIGPIPE, NULL);
 		if (n < 0)
 			return done ? (long)done : n;
 		done += (uint64_t)n;

@@ -8,6 +8,8 @@
 #                        a program that makes one twice)
 #   tty                  terminal ioctls on a host tty (under script(1)) match the native run
 #                        (DEMO is tty_check)
+#   pipes                a program copying stdin to stdout through pipes and files moves every
+#                        byte, and a closed reader gives what an init gets natively (DEMO: copy)
 #   syscalls_doc         docs/syscalls.md is what `runsc syscalls --markdown` prints (DEMO names the doc)
 set -u
 test=$1 runsc=$2 demo=$3 sleeper=$4
@@ -93,6 +95,19 @@ tty)
 	grep -q 'tcgets stdin 0 stdout 0, same flags 1, winsize 0' "$tmp/native" ||
 		fail "unexpected native result: $(cat "$tmp/native")"
 	diff -u "$tmp/native" "$tmp/sandbox" || fail "the sandbox sees the terminal differently"
+	;;
+pipes)
+	head -c 3000000 /dev/urandom >"$tmp/data"
+	cat "$tmp/data" | run "$runsc" do "$demo" | cmp - "$tmp/data" || fail "pipe to pipe"
+	run "$runsc" do "$demo" <"$tmp/data" >"$tmp/out" && cmp "$tmp/out" "$tmp/data" ||
+		fail "file to file"
+	# The reader goes away: a write fails with EPIPE, and the SIGPIPE that comes with it is
+	# dropped for an init, natively (unshare) as in the sandbox.
+	run unshare --pid --fork --kill-child "$demo" <"$tmp/data" | head -c 10 >/dev/null
+	n=${PIPESTATUS[0]}
+	run "$runsc" do "$demo" <"$tmp/data" | head -c 10 >/dev/null
+	s=${PIPESTATUS[0]}
+	[ "$n" -eq "$s" ] || fail "broken pipe: native init exit $n, sandbox $s"
 	;;
 unsupported_logged)
 	run "$runsc" --debug-log="$tmp/log" do "$demo" || fail "the program saw no ENOSYS"
