@@ -6,11 +6,11 @@ set -euo pipefail
 # build-essential brings libc6-dev, whose libc.a builds the static test programs;
 # libcmocka-dev is for the unit tests, clang-format for the formatting check;
 # util-linux's unshare runs the native half of each syscall test as a pid-namespace init,
-# and bsdutils' script(1) gives the terminal test a pty.
+# bsdutils' script(1) gives the terminal test a pty, and procps' pgrep finds stubs.
 packages=(
 	build-essential meson ninja-build pkg-config
 	libseccomp-dev libelf-dev libunwind-dev libjansson-dev
-	libcmocka-dev clang-format util-linux bsdutils
+	libcmocka-dev clang-format util-linux bsdutils procps
 )
 
 missing=()

@@ -75,6 +75,10 @@ no_stub_left)
 		[ -n "$stubs" ] && break
 		sleep 0.01
 	done
+	if [ -z "$stubs" ]; then
+		kill -KILL "$pid"
+		fail "no stub process found under runsc"
+	fi
 	kill -KILL "$pid"
 	wait "$pid" 2>/dev/null
 	for _ in $(seq 100); do
