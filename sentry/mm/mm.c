@@ -178,6 +178,16 @@ int mm_mmap(struct mm *mm, uaddr_t addr, uint64_t len, int prot, int flags, uadd
 			goto out_unlock;
 	}
 
+	/*
+	 * Split first (the only step that can run out of memory while the old
+	 * mappings are still in the tree): after the host call, removing the
+	 * replaced range then cannot fail, and the tree and the host agree.
+	 */
+	err = vma_split_at(&mm->vmas, addr);
+	if (err == 0)
+		err = vma_split_at(&mm->vmas, addr + len);
+	if (err < 0)
+		goto out_merge;
 	int host_flags = (flags & ~(LINUX_MAP_GROWSDOWN | LINUX_MAP_FIXED_NOREPLACE |
 	                            LINUX_MAP_32BIT | LINUX_MAP_DENYWRITE | LINUX_MAP_EXECUTABLE)) |
 	                 LINUX_MAP_FIXED | LINUX_MAP_ANONYMOUS;
@@ -185,20 +195,25 @@ int mm_mmap(struct mm *mm, uaddr_t addr, uint64_t len, int prot, int flags, uadd
 	               (uint64_t)-1);
 	if (r < 0) {
 		err = (int)r;
-		goto out_unlock;
+		goto out_merge;
 	}
 	BUG_ON((uaddr_t)r != addr);
-	/* The host call replaced whatever was there; so does the tree. */
+	/* The host call replaced whatever was there; so does the tree (no allocation: split). */
 	err = vma_remove_range(&mm->vmas, addr, addr + len);
+	BUG_ON(err < 0);
 	struct vma tmpl = { .start = addr, .end = addr + len, .prot = prot, .flags = vflags };
-	if (err == 0 && !vma_insert(&mm->vmas, &tmpl))
-		err = -ENOMEM;
-	if (err < 0) {
+	if (!vma_insert(&mm->vmas, &tmpl)) {
+		/* The old mappings are gone, as on Linux when MAP_FIXED fails late. */
 		memop(mm, PLATFORM_MEMOP_MUNMAP, addr, len, 0, 0, 0);
-		vma_remove_range(&mm->vmas, addr, addr + len);
+		err = -ENOMEM;
 		goto out_unlock;
 	}
 	*out_addr = addr;
+	goto out_unlock;
+out_merge:
+	/* Nothing changed: undo the splits. */
+	vma_merge_at(&mm->vmas, addr);
+	vma_merge_at(&mm->vmas, addr + len);
 out_unlock:
 	pthread_mutex_unlock(&mm->mu);
 	return err;
@@ -214,11 +229,20 @@ static int unmap_locked(struct mm *mm, uaddr_t addr, uint64_t len)
 	if (err == 0)
 		err = vma_split_at(&mm->vmas, addr + len);
 	if (err < 0)
-		return err;
+		goto out_merge;
 	long r = memop(mm, PLATFORM_MEMOP_MUNMAP, addr, len, 0, 0, 0);
 	if (r < 0)
-		return (int)r;
-	return vma_remove_range(&mm->vmas, addr, addr + len);
+		err = (int)r;
+	else
+		err = vma_remove_range(&mm->vmas, addr, addr + len);
+	if (err < 0)
+		goto out_merge;
+	return 0;
+out_merge:
+	/* Nothing changed: undo the splits. */
+	vma_merge_at(&mm->vmas, addr);
+	vma_merge_at(&mm->vmas, addr + len);
+	return err;
 }
 
 int mm_munmap(struct mm *mm, uaddr_t addr, uint64_t len)
@@ -284,15 +308,20 @@ int mm_mprotect(struct mm *mm, uaddr_t addr, uint64_t len, int prot)
 	if (err == 0)
 		err = vma_split_at(&mm->vmas, covered);
 	if (err < 0)
-		goto out_unlock;
+		goto out_merge;
 	long r = memop(mm, PLATFORM_MEMOP_MPROTECT, addr, covered - addr, (uint64_t)prot, 0, 0);
 	if (r < 0) {
 		err = (int)r;
-		goto out_unlock;
+		goto out_merge;
 	}
 	err = vma_protect_range(&mm->vmas, addr, covered, prot);
 	if (err == 0 && covered < end)
 		err = -ENOMEM;
+	goto out_unlock;
+out_merge:
+	/* Nothing changed: undo the splits. */
+	vma_merge_at(&mm->vmas, addr);
+	vma_merge_at(&mm->vmas, covered);
 out_unlock:
 	pthread_mutex_unlock(&mm->mu);
 	return err;

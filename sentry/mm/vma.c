@@ -230,6 +230,16 @@ int vma_split_at(struct vma_tree *tree, uaddr_t addr)
 	return 0;
 }
 
+void vma_merge_at(struct vma_tree *tree, uaddr_t addr)
+{
+	struct vma *upper = vma_find(tree, addr);
+	if (!upper || upper->start != addr)
+		return;
+	struct vma *lower = vma_prev(upper);
+	if (lower && lower->end == addr)
+		vma_merge_next(tree, lower);
+}
+
 int vma_remove_range(struct vma_tree *tree, uaddr_t start, uaddr_t end)
 {
 	struct vma *vma, *next, *upper;

@@ -95,6 +95,12 @@ struct vma *vma_insert(struct vma_tree *tree, const struct vma *tmpl);
 int vma_split_at(struct vma_tree *tree, uaddr_t addr);
 
 /*
+ * Undoes vma_split_at(addr): merges the vma that ends at addr with the one
+ * that starts there when they can merge. Never allocates.
+ */
+void vma_merge_at(struct vma_tree *tree, uaddr_t addr);
+
+/*
  * Removes and frees every part of every vma within [start, end), trimming
  * those that straddle an edge. Returns 0, or -ENOMEM only when the range
  * is strictly inside one vma (splitting it needs a new vma).

@@ -377,6 +377,33 @@ static void test_split_at(void **state)
 	vma_tree_clear(&tree);
 }
 
+/* vma_merge_at undoes a split, and only merges what may merge. */
+static void test_merge_at(void **state)
+{
+	struct vma_tree tree;
+
+	vma_tree_init(&tree);
+	insert(&tree, anon(P(0), P(8), PROT_R));
+	assert_int_equal(vma_split_at(&tree, P(3)), 0);
+	assert_int_equal(vma_split_at(&tree, P(5)), 0);
+	assert_int_equal(tree.count, 3);
+	vma_merge_at(&tree, P(3));
+	CHECK_SPANS(&tree, { P(0), P(5), PROT_R }, { P(5), P(8), PROT_R });
+	vma_merge_at(&tree, P(5));
+	CHECK_SPANS(&tree, { P(0), P(8), PROT_R });
+	/* Not a boundary, a hole, or the edges: nothing to do. */
+	vma_merge_at(&tree, P(4));
+	vma_merge_at(&tree, P(0));
+	vma_merge_at(&tree, P(8));
+	vma_merge_at(&tree, P(20));
+	CHECK_SPANS(&tree, { P(0), P(8), PROT_R });
+	/* Different protections stay apart. */
+	insert(&tree, anon(P(8), P(10), PROT_R | PROT_W));
+	vma_merge_at(&tree, P(8));
+	CHECK_SPANS(&tree, { P(0), P(8), PROT_R }, { P(8), P(10), PROT_R | PROT_W });
+	vma_tree_clear(&tree);
+}
+
 static void test_remove_range(void **state)
 {
 	struct vma_tree tree;
@@ -911,6 +938,7 @@ int main(void)
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_range_is_free_mapped),
 		cmocka_unit_test(test_split_at),
+		cmocka_unit_test(test_merge_at),
 		cmocka_unit_test(test_remove_range),
 		cmocka_unit_test(test_protect_range),
 		cmocka_unit_test(test_gap_topdown),
