@@ -6,11 +6,12 @@ set -euo pipefail
 # build-essential brings libc6-dev, whose libc.a builds the static test programs;
 # libcmocka-dev is for the unit tests, clang-format for the formatting check;
 # util-linux's unshare runs the native half of each syscall test as a pid-namespace init,
-# bsdutils' script(1) gives the terminal test a pty, and procps' pgrep finds stubs.
+# bsdutils' script(1) gives the terminal test a pty, procps' pgrep finds stubs, and
+# busybox-static (checked with file(1)) is a real static program for the e2e tests.
 packages=(
 	build-essential meson ninja-build pkg-config
 	libseccomp-dev libelf-dev libunwind-dev libjansson-dev
-	libcmocka-dev clang-format util-linux bsdutils procps
+	libcmocka-dev clang-format util-linux bsdutils procps busybox-static file
 )
 
 missing=()

@@ -10,6 +10,8 @@
 #                        (DEMO is tty_check)
 #   pipes                a program copying stdin to stdout through pipes and files moves every
 #                        byte, and a closed reader gives what an init gets natively (DEMO: copy)
+#   busybox              busybox-static applets that need no file system print and exit as
+#                        natively, on arguments and on stdin (DEMO: /bin/busybox)
 #   syscalls_doc         docs/syscalls.md is what `runsc syscalls --markdown` prints (DEMO names the doc)
 set -u
 test=$1 runsc=$2 demo=$3 sleeper=$4
@@ -112,6 +114,50 @@ pipes)
 	run "$runsc" do "$demo" <"$tmp/data" | head -c 10 >/dev/null
 	s=${PIPESTATUS[0]}
 	[ "$n" -eq "$s" ] || fail "broken pipe: native init exit $n, sandbox $s"
+	;;
+busybox)
+	[ -x "$demo" ] || fail "$demo is missing: install busybox-static"
+	file -L "$demo" 2>/dev/null | grep -q 'statically linked' ||
+		fail "$demo is not static: install busybox-static"
+	input=$(printf 'b line\na line\na line\n')
+	while IFS= read -r applet; do
+		# shellcheck disable=SC2086 # the applet line is split into words on purpose
+		n=$(printf '%s\n' "$input" | run "$demo" $applet 2>&1)
+		ns=$?
+		# shellcheck disable=SC2086
+		s=$(printf '%s\n' "$input" | run "$runsc" do "$demo" $applet 2>&1)
+		ss=$?
+		[ "$n" = "$s" ] && [ "$ns" = "$ss" ] ||
+			fail "busybox $applet: native ($ns) '$n', sandbox ($ss) '$s'"
+	done <<'APPLETS'
+echo hello world
+uname -s -m
+true
+false
+seq 1 5
+expr 6 * 7
+printf %05d\n 42
+basename /a/b/c.txt .txt
+sleep 0.1
+sha256sum
+md5sum
+wc -c
+sort
+uniq -c
+tr a-z A-Z
+od -c
+base64
+cut -c1-3
+APPLETS
+	# The shell, with builtins only (no fork or exec until the processes issue).
+	# shellcheck disable=SC2016 # expanded by busybox sh, not here
+	script='i=0; while [ $i -lt 3 ]; do i=$((i+1)); echo "n=$i"; done; exit 5'
+	n=$(run "$demo" sh -c "$script" 2>&1)
+	ns=$?
+	s=$(run "$runsc" do "$demo" sh -c "$script" 2>&1)
+	ss=$?
+	[ "$n" = "$s" ] && [ "$ns" = "$ss" ] && [ "$ns" = 5 ] ||
+		fail "busybox sh: native ($ns) '$n', sandbox ($ss) '$s'"
 	;;
 unsupported_logged)
 	run "$runsc" --debug-log="$tmp/log" do "$demo" || fail "the program saw no ENOSYS"
