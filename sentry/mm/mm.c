@@ -90,32 +90,45 @@ void mm_randomize_layout(struct mm *mm)
 }
 
 /*
+ * MAP_32BIT, as x86-64 Linux places it (find_start_end()): the hint when
+ * it is free below 2 GiB, else bottom-up from 1 GiB (plus up to 32 MiB of
+ * randomisation), and never above 2 GiB: the application keeps only the
+ * low 32 bits. Preconditions: mm->mu held.
+ */
+static int find_free_32bit(struct mm *mm, uaddr_t hint, uint64_t len, uaddr_t *out)
+{
+	const uaddr_t end = MIN(mm->max_addr, 1ULL << 31);
+	if (hint) {
+		hint = page_round_up(hint, NULL);
+		if (hint >= mm->min_addr && len <= end && hint <= end - len &&
+		    vma_range_is_free(&mm->vmas, hint, hint + len)) {
+			*out = hint;
+			return 0;
+		}
+	}
+	uaddr_t begin =
+	        (1ULL << 30) + (host_random_u64() % ((32ULL << 20) / PAGE_SIZE)) * PAGE_SIZE;
+	return vma_find_gap_bottomup(&mm->vmas, len, MAX(begin, mm->min_addr), end, out);
+}
+
+/*
  * Finds room for len bytes: the hint when it is free, else top-down below
- * mmap_base, else anywhere. MAP_32BIT asks for the first 2 GiB.
- * Preconditions: mm->mu held.
+ * mmap_base, else anywhere. Preconditions: mm->mu held.
  */
 static int find_free(struct mm *mm, uaddr_t hint, uint64_t len, int flags, uaddr_t *out)
 {
-	uaddr_t low = mm->min_addr, high = mm->mmap_base;
-	if (flags & LINUX_MAP_32BIT) {
-		high = MIN(mm->max_addr, 1ULL << 31);
-	} else if (hint) {
+	if (flags & LINUX_MAP_32BIT)
+		return find_free_32bit(mm, hint, len, out);
+	if (hint) {
 		hint = page_round_down(MAX(hint, mm->min_addr));
 		if (hint <= mm->max_addr - len && vma_range_is_free(&mm->vmas, hint, hint + len)) {
 			*out = hint;
 			return 0;
 		}
 	}
-	if (vma_find_gap_topdown(&mm->vmas, len, low, high, out) == 0)
+	if (vma_find_gap_topdown(&mm->vmas, len, mm->min_addr, mm->mmap_base, out) == 0)
 		return 0;
-	/*
-	 * MAP_32BIT never falls back above 2 GiB: Linux's search for it is
-	 * bounded there and fails with ENOMEM (find_start_end()); an address
-	 * above would be truncated by the application.
-	 */
-	if (flags & LINUX_MAP_32BIT)
-		return -ENOMEM;
-	return vma_find_gap_topdown(&mm->vmas, len, low, mm->max_addr, out);
+	return vma_find_gap_topdown(&mm->vmas, len, mm->min_addr, mm->max_addr, out);
 }
 
 /* Checks that [addr, addr + len) lies in the guest's range. */

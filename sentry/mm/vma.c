@@ -360,3 +360,24 @@ int vma_find_gap_topdown(const struct vma_tree *tree, uint64_t len, uaddr_t low,
 		vma = vma_prev(vma);
 	}
 }
+
+int vma_find_gap_bottomup(const struct vma_tree *tree, uint64_t len, uaddr_t low, uaddr_t high,
+                          uaddr_t *out)
+{
+	BUG_ON(!is_page_aligned(low) || len == 0);
+	if (low >= high || len > high - low)
+		return -ENOMEM;
+	uaddr_t cursor = low;
+	for (struct vma *v = vma_find_first(tree, low); v && v->start < high; v = vma_next(v)) {
+		if (v->start >= cursor && v->start - cursor >= len)
+			break;
+		if (v->end > cursor)
+			cursor = v->end;
+		if (cursor >= high)
+			return -ENOMEM;
+	}
+	if (len > high - cursor)
+		return -ENOMEM;
+	*out = cursor;
+	return 0;
+}

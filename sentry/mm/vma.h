@@ -119,6 +119,14 @@ int vma_protect_range(struct vma_tree *tree, uaddr_t start, uaddr_t end, int pro
 bool vma_range_is_mapped(const struct vma_tree *tree, uaddr_t start, uaddr_t end);
 
 /*
+ * Finds the lowest free range of len bytes within [low, high) and stores
+ * its start in *out; the same contract as vma_find_gap_topdown, with low
+ * page-aligned. O(log n + vmas in the range).
+ */
+int vma_find_gap_bottomup(const struct vma_tree *tree, uint64_t len, uaddr_t low, uaddr_t high,
+                          uaddr_t *out);
+
+/*
  * Finds the highest free range of len bytes within [low, high) and stores
  * its (page-aligned) start in *out. Returns 0 or -ENOMEM when none fits,
  * including when low >= high or len > high - low. len is page-aligned and

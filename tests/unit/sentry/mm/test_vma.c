@@ -494,6 +494,42 @@ static void test_protect_range(void **state)
 	vma_tree_clear(&tree);
 }
 
+/* The lowest gap that fits, at the edges of the range and of the vmas. */
+static void test_gap_bottomup(void **state)
+{
+	struct vma_tree tree;
+	uaddr_t out = 0;
+
+	vma_tree_init(&tree);
+	/* Empty tree: the range's start; too small or empty ranges fail. */
+	assert_int_equal(vma_find_gap_bottomup(&tree, ((2) * PAGE_SIZE), P(0), P(10), &out), 0);
+	assert_int_equal(out, P(0));
+	assert_int_equal(vma_find_gap_bottomup(&tree, ((11) * PAGE_SIZE), P(0), P(10), &out),
+	                 -ENOMEM);
+	assert_int_equal(vma_find_gap_bottomup(&tree, ((1) * PAGE_SIZE), P(10), P(10), &out),
+	                 -ENOMEM);
+
+	/* [0,2) used, [2,3) free, [3,5) used, [5,10) free. */
+	insert(&tree, anon(P(0), P(2), PROT_R));
+	insert(&tree, anon(P(3), P(5), PROT_W));
+	assert_int_equal(vma_find_gap_bottomup(&tree, ((1) * PAGE_SIZE), P(0), P(10), &out), 0);
+	assert_int_equal(out, P(2));
+	assert_int_equal(vma_find_gap_bottomup(&tree, ((2) * PAGE_SIZE), P(0), P(10), &out), 0);
+	assert_int_equal(out, P(5));
+	/* A start inside a vma begins at its end; the range's end bounds the gap. */
+	assert_int_equal(vma_find_gap_bottomup(&tree, ((1) * PAGE_SIZE), P(1), P(10), &out), 0);
+	assert_int_equal(out, P(2));
+	assert_int_equal(vma_find_gap_bottomup(&tree, ((5) * PAGE_SIZE), P(0), P(10), &out), 0);
+	assert_int_equal(out, P(5));
+	assert_int_equal(vma_find_gap_bottomup(&tree, ((6) * PAGE_SIZE), P(0), P(10), &out),
+	                 -ENOMEM);
+	assert_int_equal(vma_find_gap_bottomup(&tree, ((2) * PAGE_SIZE), P(0), P(6), &out),
+	                 -ENOMEM);
+	assert_int_equal(vma_find_gap_bottomup(&tree, ((1) * PAGE_SIZE), P(0), P(3), &out), 0);
+	assert_int_equal(out, P(2));
+	vma_tree_clear(&tree);
+}
+
 static void test_gap_topdown(void **state)
 {
 	const uaddr_t top = UINT64_MAX & PAGE_MASK;
@@ -941,6 +977,7 @@ int main(void)
 		cmocka_unit_test(test_merge_at),
 		cmocka_unit_test(test_remove_range),
 		cmocka_unit_test(test_protect_range),
+		cmocka_unit_test(test_gap_bottomup),
 		cmocka_unit_test(test_gap_topdown),
 		cmocka_unit_test(test_enomem),
 		cmocka_unit_test(test_clear_many),
