@@ -188,6 +188,8 @@ SYSCALL_DECLARE(fcntl)
 SYSCALL_DECLARE(ioctl)
 SYSCALL_DECLARE(fstat)
 SYSCALL_DECLARE(newfstatat)
+/* sys_poll.c */
+SYSCALL_DECLARE(poll)
 /* sys_mm.c */
 SYSCALL_DECLARE(brk)
 SYSCALL_DECLARE(mmap)

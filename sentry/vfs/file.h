@@ -45,6 +45,12 @@ struct file_ops {
 	void (*release)(struct file *f);
 	/* True when pread/pwrite make sense (regular files); else they fail with ESPIPE. */
 	bool (*seekable)(struct file *f);
+	/*
+	 * The host fd whose readiness is the file's, for poll(2): a host file's
+	 * own. NULL for files that are always ready (Linux's DEFAULT_POLLMASK);
+	 * sentry files with their own readiness wait on wait queues instead.
+	 */
+	int (*poll_host_fd)(struct file *f);
 };
 
 struct file {

@@ -13,7 +13,7 @@ int main(void)
 {
 	for (int i = 0; i < 16; i++) {
 		void *p = mmap(NULL, 3 * PAGE_SIZE, PROT_READ | PROT_WRITE,
-			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+		               MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
 		CHECK(p != MAP_FAILED);
 		CHECK((uintptr_t)p >= ONE_GIB);
 		CHECK((uintptr_t)p + 3 * PAGE_SIZE <= TWO_GIB);
@@ -25,7 +25,7 @@ int main(void)
 	CHECK(q == hint);
 	/* A hint above 2 GiB is not. */
 	void *r = mmap((void *)0x100000000UL, PAGE_SIZE, PROT_READ,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	               MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
 	CHECK(r != MAP_FAILED && (uintptr_t)r + PAGE_SIZE <= TWO_GIB);
 	return 0;
 }

@@ -124,6 +124,11 @@ static bool host_seekable(struct file *f)
 	return to_host(f)->seekable;
 }
 
+static int host_poll_host_fd(struct file *f)
+{
+	return to_host(f)->fd;
+}
+
 static void host_release(struct file *f)
 {
 	struct host_file *h = to_host(f);
@@ -140,6 +145,7 @@ static const struct file_ops g_host_file_ops = {
 	.set_status_flags = host_set_status_flags,
 	.release = host_release,
 	.seekable = host_seekable,
+	.poll_host_fd = host_poll_host_fd,
 };
 
 int host_file_new(int fd, struct file **out)
