@@ -69,8 +69,8 @@ long sys_poll(struct task *t, const struct sys_args *a)
 			host[i].events = fds[i].events;
 			continue;
 		} else {
-			fds[i].revents = (int16_t)(DEFAULT_POLLMASK & (fds[i].events | LINUX_POLLERR |
-								      LINUX_POLLHUP));
+			fds[i].revents = (int16_t)(DEFAULT_POLLMASK &
+			                           (fds[i].events | LINUX_POLLERR | LINUX_POLLHUP));
 		}
 		if (fds[i].revents)
 			ready++;

@@ -122,3 +122,49 @@ long sys_tgkill(struct task *t, const struct sys_args *a)
 		return -EINVAL;
 	return thread_kill(t, tgid, tid, (uint32_t)a->a[2]);
 }
+
+/* Linux's on_sig_stack(): sp lies on the alternate stack (which grows down). */
+static bool on_sig_stack(const struct task *t, uint64_t sp)
+{
+	return sp > t->sas_sp && sp - t->sas_sp <= t->sas_size;
+}
+
+/*
+ * sys_sigaltstack implements sigaltstack(2): the stack is recorded; signal
+ * frames are built on it once handlers run (the processes issue).
+ */
+long sys_sigaltstack(struct task *t, const struct sys_args *a)
+{
+	const struct platform_ops *p = t->k->cfg.platform;
+	uint64_t sp = p->ctx_regs(t->ctx)->rsp;
+	struct linux_stack ss, old;
+	if (a->a[0]) {
+		int err = mm_copy_in(t->mm, &ss, a->a[0], sizeof(ss));
+		if (err < 0)
+			return err;
+	}
+	old = (struct linux_stack){ .ss_sp = t->sas_sp, .ss_size = t->sas_size };
+	if (t->sas_size == 0)
+		old.ss_flags = LINUX_SS_DISABLE;
+	else
+		old.ss_flags = (on_sig_stack(t, sp) ? LINUX_SS_ONSTACK : 0) | (int32_t)t->sas_flags;
+	if (a->a[0]) {
+		if (on_sig_stack(t, sp))
+			return -EPERM;
+		uint32_t mode = (uint32_t)ss.ss_flags & ~LINUX_SS_AUTODISARM;
+		if (mode != LINUX_SS_DISABLE && mode != LINUX_SS_ONSTACK && mode != 0)
+			return -EINVAL;
+		if (mode == LINUX_SS_DISABLE) {
+			ss.ss_sp = 0;
+			ss.ss_size = 0;
+		} else if (ss.ss_size < LINUX_MINSIGSTKSZ) {
+			return -ENOMEM;
+		}
+		t->sas_sp = ss.ss_sp;
+		t->sas_size = ss.ss_size;
+		t->sas_flags = (uint32_t)ss.ss_flags & LINUX_SS_AUTODISARM;
+	}
+	if (a->a[1])
+		return mm_copy_out(t->mm, a->a[1], &old, sizeof(old));
+	return 0;
+}

@@ -228,6 +228,7 @@ SYSCALL_DECLARE(rt_sigpending)
 SYSCALL_DECLARE(kill)
 SYSCALL_DECLARE(tkill)
 SYSCALL_DECLARE(tgkill)
+SYSCALL_DECLARE(sigaltstack)
 /* sys_misc.c */
 SYSCALL_DECLARE(exit)
 SYSCALL_DECLARE(exit_group)

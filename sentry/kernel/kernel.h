@@ -95,6 +95,9 @@ struct task {
 	linux_sigset_t sigmask;
 	linux_sigset_t pending; /* thread-directed pending signals */
 	struct linux_siginfo pending_info[LINUX_NSIG];
+	uaddr_t sas_sp; /* sigaltstack(2): the alternate signal stack */
+	uint64_t sas_size;
+	uint32_t sas_flags; /* SS_AUTODISARM */
 	uaddr_t clear_child_tid;
 	uaddr_t robust_list;
 	uint64_t robust_list_len;

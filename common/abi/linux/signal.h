@@ -76,6 +76,18 @@ struct linux_sigaction {
 #define LINUX_SIG_UNBLOCK 1
 #define LINUX_SIG_SETMASK 2
 
+/* sigaltstack(2): stack_t, and its flags. */
+struct linux_stack {
+	uint64_t ss_sp;
+	int32_t ss_flags;
+	int32_t pad;
+	uint64_t ss_size;
+};
+#define LINUX_SS_ONSTACK    1
+#define LINUX_SS_DISABLE    2
+#define LINUX_SS_AUTODISARM (1U << 31)
+#define LINUX_MINSIGSTKSZ   2048
+
 /* si_code values used by the sentry. */
 #define LINUX_SI_USER     0
 #define LINUX_SI_KERNEL   0x80
