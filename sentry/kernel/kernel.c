@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "common/log.h"
 #include "syscalls/syscalls.h"
@@ -15,9 +14,6 @@ int kernel_new(const struct kernel_config *cfg, struct kernel **out)
 	if (!k)
 		return -ENOMEM;
 	k->cfg = *cfg;
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	k->boot_time = (struct linux_timespec){ now.tv_sec, now.tv_nsec };
 	pthread_mutex_init(&k->mu, NULL);
 	pthread_cond_init(&k->cond, NULL);
 	k->next_tid = 1;

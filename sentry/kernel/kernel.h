@@ -38,7 +38,6 @@ struct kernel_config {
 
 struct kernel {
 	struct kernel_config cfg;
-	struct linux_timespec boot_time; /* CLOCK_MONOTONIC at boot, for uptime */
 
 	pthread_mutex_t mu;
 	/* Protected by mu. */
