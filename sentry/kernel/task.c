@@ -16,8 +16,6 @@
 #include "sentry/kernel/fdtable.h"
 #include "sentry/mm/mm.h"
 
-void task_run(struct task *t);
-
 /* Hand-off between task_start_init and the new task's thread. */
 struct start_sync {
 	struct kernel *k;

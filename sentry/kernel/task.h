@@ -32,6 +32,9 @@ struct task_init_args {
  */
 int task_start_init(struct kernel *k, struct task_init_args *args);
 
+/* Runs t's loop on the calling thread (its own) until the task exits (task_run.c). */
+void task_run(struct task *t);
+
 /* The RLIMIT_NOFILE soft limit of t's process: the fd table's bound. */
 int task_nofile_limit(struct task *t);
 

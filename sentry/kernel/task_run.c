@@ -10,8 +10,6 @@
 #include "sentry/kernel/task.h"
 #include "syscalls/syscalls.h"
 
-void task_run(struct task *t);
-
 /*
  * Decides what the application sees of a handler's result. Restart codes
  * become EINTR until signal handlers (and so restarts) exist; this is the
