@@ -97,7 +97,8 @@ static void test_blocked_channel(void **state)
 	assert_int_equal(pthread_create(&t, NULL, open_thread, &b), 0);
 	usleep(200 * 1000); /* let it reach the gofer and block there */
 
-	long long t0 = harness_now_ms();
+	/* Were the channels not independent, these would wait on the blocked open (and the
+	 * test would end on its meson timeout). */
 	for (int i = 0; i < 50; i++) {
 		struct linux_statx sx;
 		uint64_t id = walk1(c, root, "file");
@@ -107,9 +108,7 @@ static void test_blocked_channel(void **state)
 		close(fd);
 		assert_int_equal(gofer_client_close(c, &id, 1), 0);
 	}
-	long long elapsed = harness_now_ms() - t0;
 	assert_false(__atomic_load_n(&b.done, __ATOMIC_ACQUIRE));
-	assert_true(elapsed < 20000);
 
 	/* A writer releases the blocked open. */
 	char path[1024];
