@@ -113,6 +113,18 @@ struct platform_ops {
 	                   int host_fd, uint64_t off);
 
 	/*
+	 * Optional: reads up to len bytes of host_fd (a regular file) at off
+	 * straight into the address space at dst, as a pread(2) there would:
+	 * the host kernel copies once, from its page cache to the
+	 * application's pages. Returns the count (short at the end of the
+	 * file or at an unwritable page) or -errno. NULL: the caller copies
+	 * through its own memory. Preconditions: as for as_memop; dst..len
+	 * checked against the mm.
+	 */
+	long (*as_pread_fd)(struct platform_as *as, int host_fd, uaddr_t dst, uint64_t len,
+	                    uint64_t off);
+
+	/*
 	 * Copies between sentry memory and the address space. Return the
 	 * number of bytes copied, which is short only when a guest page is
 	 * missing or inaccessible; -errno on other failures.

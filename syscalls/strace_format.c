@@ -349,6 +349,53 @@ static void put_stat(struct sbuf *sb, const struct strace_mem *m, uint64_t addr)
 	sb_puts(sb, ", ...}");
 }
 
+/* fcntl's struct flock: {l_type=F_WRLCK, l_whence=SEEK_SET, l_start=0, l_len=100}. */
+static void put_flock(struct sbuf *sb, const struct strace_mem *m, uint64_t addr)
+{
+	struct {
+		int16_t type, whence;
+		int32_t pad0;
+		int64_t start, len;
+		int32_t pid, pad1;
+	} fl;
+	static const char *const types[] = { "F_RDLCK", "F_WRLCK", "F_UNLCK" };
+
+	if (addr == 0) {
+		sb_puts(sb, "NULL");
+		return;
+	}
+	if (!mem_read_all(m, &fl, addr, sizeof(fl))) {
+		strace_put_ptr(sb, addr);
+		return;
+	}
+	if (fl.type >= 0 && fl.type < 3)
+		sb_printf(sb, "{l_type=%s, l_whence=", types[fl.type]);
+	else
+		sb_printf(sb, "{l_type=%d, l_whence=", fl.type);
+	strace_put_value(sb, SA_WHENCE, (uint64_t)(int64_t)fl.whence, NULL);
+	sb_printf(sb, ", l_start=%lld, l_len=%lld}", (long long)fl.start, (long long)fl.len);
+}
+
+/* openat2's struct open_how: {flags=O_RDONLY, mode=0, resolve=RESOLVE_BENEATH}. */
+static void put_open_how(struct sbuf *sb, const struct strace_mem *m, uint64_t addr)
+{
+	uint64_t how[3]; /* flags, mode, resolve */
+
+	if (addr == 0) {
+		sb_puts(sb, "NULL");
+		return;
+	}
+	if (!mem_read_all(m, how, addr, sizeof(how))) {
+		strace_put_ptr(sb, addr);
+		return;
+	}
+	sb_puts(sb, "{flags=");
+	strace_put_value(sb, SA_OPEN_FLAGS, how[0], NULL);
+	sb_printf(sb, ", mode=%#03llo, resolve=", (unsigned long long)how[1]);
+	strace_put_value(sb, SA_RESOLVE_FLAGS, how[2], NULL);
+	sb_putc(sb, '}');
+}
+
 static void put_fdpair(struct sbuf *sb, const struct strace_mem *m, uint64_t addr)
 {
 	int32_t fds[2];
@@ -547,6 +594,16 @@ static void format_arg(struct sbuf *sb, const struct strace_mem *m, const struct
 		break;
 	case SA_POLLFD_IN:
 		put_pollfds(sb, m, v, len_arg(e, a, i));
+		break;
+	case SA_OPEN_HOW_IN:
+		put_open_how(sb, m, v);
+		break;
+	case SA_FCNTL_ARG:
+		/* The lock commands (F_GETLK ... F_OFD_SETLKW) point at a struct flock. */
+		if ((a->a[1] >= 5 && a->a[1] <= 7) || (a->a[1] >= 36 && a->a[1] <= 38))
+			put_flock(sb, m, v);
+		else
+			strace_put_value(sb, kind, v, a);
 		break;
 	default:
 		if (!strace_put_value(sb, kind, v, a))

@@ -373,6 +373,121 @@ static const struct sym g_poll_events[] = {
 	{ 0x2000, "POLLRDHUP" },
 };
 
+static const struct sym g_resolve_flags[] = {
+	{ 0x01, "RESOLVE_NO_XDEV" },
+	{ 0x02, "RESOLVE_NO_MAGICLINKS" },
+	{ 0x04, "RESOLVE_NO_SYMLINKS" },
+	{ 0x08, "RESOLVE_BENEATH" },
+	{ 0x10, "RESOLVE_IN_ROOT" },
+	{ 0x20, "RESOLVE_CACHED" },
+};
+
+static const struct sym g_mount_flags[] = {
+	{ 0x1, "MS_RDONLY" },
+	{ 0x2, "MS_NOSUID" },
+	{ 0x4, "MS_NODEV" },
+	{ 0x8, "MS_NOEXEC" },
+	{ 0x10, "MS_SYNCHRONOUS" },
+	{ 0x20, "MS_REMOUNT" },
+	{ 0x40, "MS_MANDLOCK" },
+	{ 0x80, "MS_DIRSYNC" },
+	{ 0x100, "MS_NOSYMFOLLOW" },
+	{ 0x400, "MS_NOATIME" },
+	{ 0x800, "MS_NODIRATIME" },
+	{ 0x1000, "MS_BIND" },
+	{ 0x2000, "MS_MOVE" },
+	{ 0x4000, "MS_REC" },
+	{ 0x8000, "MS_SILENT" },
+	{ 0x10000, "MS_POSIXACL" },
+	{ 0x20000, "MS_UNBINDABLE" },
+	{ 0x40000, "MS_PRIVATE" },
+	{ 0x80000, "MS_SLAVE" },
+	{ 0x100000, "MS_SHARED" },
+	{ 0x200000, "MS_RELATIME" },
+	{ 0x1000000, "MS_STRICTATIME" },
+	{ 0x2000000, "MS_LAZYTIME" },
+	{ 0xc0ed0000, "MS_MGC_VAL" },
+};
+
+static const struct sym g_umount_flags[] = {
+	{ 0x1, "MNT_FORCE" },
+	{ 0x2, "MNT_DETACH" },
+	{ 0x4, "MNT_EXPIRE" },
+	{ 0x8, "UMOUNT_NOFOLLOW" },
+};
+
+static const struct sym g_rename_flags[] = {
+	{ 0x1, "RENAME_NOREPLACE" },
+	{ 0x2, "RENAME_EXCHANGE" },
+	{ 0x4, "RENAME_WHITEOUT" },
+};
+
+static const struct sym g_flock_ops[] = {
+	{ 1, "LOCK_SH" },
+	{ 2, "LOCK_EX" },
+	{ 4, "LOCK_NB" },
+	{ 8, "LOCK_UN" },
+	{ 32, "LOCK_MAND" },
+};
+
+static const struct sym g_xattr_flags[] = {
+	{ 0x1, "XATTR_CREATE" },
+	{ 0x2, "XATTR_REPLACE" },
+};
+
+static const struct sym g_statx_mask[] = {
+	{ 0x7ff, "STATX_BASIC_STATS" },
+	{ 0x1, "STATX_TYPE" },
+	{ 0x2, "STATX_MODE" },
+	{ 0x4, "STATX_NLINK" },
+	{ 0x8, "STATX_UID" },
+	{ 0x10, "STATX_GID" },
+	{ 0x20, "STATX_ATIME" },
+	{ 0x40, "STATX_MTIME" },
+	{ 0x80, "STATX_CTIME" },
+	{ 0x100, "STATX_INO" },
+	{ 0x200, "STATX_SIZE" },
+	{ 0x400, "STATX_BLOCKS" },
+	{ 0x800, "STATX_BTIME" },
+	{ 0x1000, "STATX_MNT_ID" },
+	{ 0x2000, "STATX_DIOALIGN" },
+	{ 0x4000, "STATX_MNT_ID_UNIQUE" },
+	{ 0x8000, "STATX_SUBVOL" },
+	{ 0x10000, "STATX_WRITE_ATOMIC" },
+	{ 0x80000000, "STATX__RESERVED" },
+};
+
+static const struct sym g_mfd_flags[] = {
+	{ 0x1, "MFD_CLOEXEC" },
+	{ 0x2, "MFD_ALLOW_SEALING" },
+	{ 0x4, "MFD_HUGETLB" },
+	{ 0x8, "MFD_NOEXEC_SEAL" },
+	{ 0x10, "MFD_EXEC" },
+};
+
+static const struct sym g_falloc_modes[] = {
+	{ 0x01, "FALLOC_FL_KEEP_SIZE" },
+	{ 0x02, "FALLOC_FL_PUNCH_HOLE" },
+	{ 0x04, "FALLOC_FL_NO_HIDE_STALE" },
+	{ 0x08, "FALLOC_FL_COLLAPSE_RANGE" },
+	{ 0x10, "FALLOC_FL_ZERO_RANGE" },
+	{ 0x20, "FALLOC_FL_INSERT_RANGE" },
+	{ 0x40, "FALLOC_FL_UNSHARE_RANGE" },
+	{ 0x80, "FALLOC_FL_WRITE_ZEROES" },
+};
+
+static const struct sym g_splice_flags[] = {
+	{ 0x1, "SPLICE_F_MOVE" },
+	{ 0x2, "SPLICE_F_NONBLOCK" },
+	{ 0x4, "SPLICE_F_MORE" },
+	{ 0x8, "SPLICE_F_GIFT" },
+};
+
+static const struct sym g_close_range_flags[] = {
+	{ 0x2, "CLOSE_RANGE_UNSHARE" },
+	{ 0x4, "CLOSE_RANGE_CLOEXEC" },
+};
+
 /* Signal names without "SIG", by number. */
 static const char *const g_signal_names[32] = {
 	[LINUX_SIGHUP] = "HUP",
@@ -769,6 +884,39 @@ bool strace_put_value(struct sbuf *sb, enum sarg kind, uint64_t v, const struct 
 		break;
 	case SA_EPOLL_CTL_OP:
 		ENUM(sb, g_epoll_ctl_ops, v);
+		break;
+	case SA_RESOLVE_FLAGS:
+		FLAGS(sb, g_resolve_flags, v, NULL);
+		break;
+	case SA_MOUNT_FLAGS:
+		FLAGS(sb, g_mount_flags, v, NULL);
+		break;
+	case SA_UMOUNT_FLAGS:
+		FLAGS(sb, g_umount_flags, (uint32_t)v, NULL);
+		break;
+	case SA_RENAME_FLAGS:
+		FLAGS(sb, g_rename_flags, (uint32_t)v, NULL);
+		break;
+	case SA_FLOCK_OP:
+		FLAGS(sb, g_flock_ops, (uint32_t)v, NULL);
+		break;
+	case SA_XATTR_FLAGS:
+		FLAGS(sb, g_xattr_flags, (uint32_t)v, NULL);
+		break;
+	case SA_STATX_MASK:
+		FLAGS(sb, g_statx_mask, (uint32_t)v, NULL);
+		break;
+	case SA_MFD_FLAGS:
+		FLAGS(sb, g_mfd_flags, (uint32_t)v, NULL);
+		break;
+	case SA_FALLOC_MODE:
+		FLAGS(sb, g_falloc_modes, (uint32_t)v, NULL);
+		break;
+	case SA_SPLICE_FLAGS:
+		FLAGS(sb, g_splice_flags, (uint32_t)v, NULL);
+		break;
+	case SA_CLOSE_RANGE_FLAGS:
+		FLAGS(sb, g_close_range_flags, (uint32_t)v, NULL);
 		break;
 	default:
 		return false;

@@ -1,7 +1,8 @@
 /*
  * File descriptor and I/O system calls: read, write, readv, writev,
- * pread64, pwrite64, lseek, close, dup, dup2, dup3, fcntl, ioctl, fstat,
- * newfstatat.
+ * pread64, pwrite64, lseek, close, dup, dup2, dup3, fcntl, ioctl. (fstat
+ * and newfstatat are with the stat family in sys_stat.c, fcntl's lock
+ * commands in sys_fslock.c.)
  *
  * Data moves through a per-thread bounce buffer: a read copies at most
  * what the application's buffer can take (mm_access_prefix), so no input
@@ -9,6 +10,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/abi/linux/mman.h"
@@ -18,18 +20,44 @@
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/file.h"
 #include "syscalls/syscalls.h"
+#include "syscalls/vfs_ctx.h"
 
 /* Linux's MAX_RW_COUNT: one call moves at most this many bytes. */
 #define MAX_RW_COUNT (INT_MAX & PAGE_MASK)
-#define BOUNCE_SIZE  (64 * 1024)
+#define BOUNCE_SIZE  (1024 * 1024)
 
-static _Thread_local char g_bounce[BOUNCE_SIZE];
+/*
+ * The bounce buffer of the calling sentry thread, allocated on first use
+ * (not in TLS: glibc puts static TLS on each thread's stack, and the
+ * gofer's threads have small ones). 1 MiB, so that a big read costs one
+ * host read and one copy to the guest, not sixteen.
+ */
+static _Thread_local char *g_bounce;
 
-static struct file *get_file(struct task *t, uint64_t fd)
+static char *bounce(void)
+{
+	if (!g_bounce)
+		g_bounce = malloc(BOUNCE_SIZE);
+	return g_bounce;
+}
+
+/* The file at fd, O_PATH ones included (Linux's fdget_raw: dup and friends). */
+static struct file *get_file_raw(struct task *t, uint64_t fd)
 {
 	if (fd > INT_MAX)
 		return NULL;
 	return fdtable_lookup(t->fdt, (int)fd, NULL);
+}
+
+/* The file at fd for I/O: an O_PATH fd is EBADF (Linux's fdget). */
+static struct file *get_file(struct task *t, uint64_t fd)
+{
+	struct file *f = get_file_raw(t, fd);
+	if (f && (atomic_load(&f->flags) & LINUX_O_PATH)) {
+		file_put(f);
+		return NULL;
+	}
+	return f;
 }
 
 /* A validated iovec array, clipped to the accessible prefix of guest memory. */
@@ -134,6 +162,56 @@ static int copy_set(struct task *t, const struct iov_set *s, uint64_t from, char
 	return 0;
 }
 
+/* A read this big of a regular file with a host fd goes straight into guest memory. */
+#define DIRECT_READ_MIN (64 * 1024)
+
+/*
+ * The host fd whose bytes are f's when f is a regular VFS file that one
+ * backs (the gofer's donated fd, tmpfs's memfd), else -1.
+ */
+static int direct_read_fd(struct file *f, uint64_t total)
+{
+	if (total < DIRECT_READ_MIN || !f->inode || !inode_is_reg(f->inode) || !f->ops->mmap_fd)
+		return -1;
+	int fd;
+	return f->ops->mmap_fd(f, false, &fd) == 0 ? fd : -1;
+}
+
+/*
+ * A read whose copy the host kernel makes, from host_fd into the
+ * application's pages (mm_pread_fd): no bounce through the sentry. The
+ * set is already checked and clipped. Returns the count, -EOPNOTSUPP
+ * when the platform cannot (nothing was read), or -errno.
+ */
+static long read_direct(struct task *t, struct file *f, int host_fd, struct iov_set *s, int64_t off)
+{
+	bool use_pos = off < 0;
+	if (use_pos) {
+		pthread_mutex_lock(&f->pos_mu);
+		off = f->pos;
+	}
+	uint64_t done = 0;
+	long ret = 0;
+	for (int i = 0; i < s->count; i++) {
+		uint64_t len = s->iov[i].len;
+		if (len == 0)
+			continue;
+		long n = mm_pread_fd(t->mm, host_fd, s->iov[i].base, len, (uint64_t)off + done);
+		if (n < 0) {
+			ret = n;
+			break;
+		}
+		done += (uint64_t)n;
+		if ((uint64_t)n < len)
+			break;
+	}
+	if (use_pos) {
+		f->pos += (int64_t)done;
+		pthread_mutex_unlock(&f->pos_mu);
+	}
+	return done ? (long)done : ret;
+}
+
 /*
  * The read side of read, readv and pread64. A seekable file is read until
  * the request is met or the file runs short; anything else is read once,
@@ -143,21 +221,31 @@ static long do_read(struct task *t, struct file *f, struct iov_set *s, int64_t o
 {
 	if (!file_readable(f))
 		return -EBADF;
-	if (!f->ops->read)
+	/* A directory can be "read" as far as the checks go: EISDIR comes from vfs_read. */
+	if (!f->ops->read && !(f->inode && inode_is_dir(f->inode)))
 		return -EINVAL;
 	int err = check_set(s);
 	if (err == 0)
 		err = clip_to_access(t, s, LINUX_PROT_WRITE);
 	if (err < 0)
 		return err;
+	int host_fd = direct_read_fd(f, s->total);
+	if (host_fd >= 0) {
+		long n = read_direct(t, f, host_fd, s, off);
+		if (n != -EOPNOTSUPP)
+			return n;
+	}
 	bool seekable = f->ops->seekable && f->ops->seekable(f);
 	uint64_t done = 0;
 	do {
 		size_t want = (size_t)MIN(s->total - done, BOUNCE_SIZE);
-		ssize_t n = f->ops->read(f, g_bounce, want, off < 0 ? -1 : off + (int64_t)done);
+		char *buf = bounce();
+		if (!buf)
+			return done ? (long)done : -ENOMEM;
+		ssize_t n = vfs_read(f, buf, want, off < 0 ? -1 : off + (int64_t)done);
 		if (n < 0)
 			return done ? (long)done : n;
-		err = copy_set(t, s, done, g_bounce, (size_t)n, COPY_OUT);
+		err = copy_set(t, s, done, buf, (size_t)n, COPY_OUT);
 		if (err < 0)
 			return done ? (long)done : err;
 		done += (uint64_t)n;
@@ -181,10 +269,13 @@ static long do_write(struct task *t, struct file *f, struct iov_set *s, int64_t 
 	uint64_t done = 0;
 	do {
 		size_t want = (size_t)MIN(s->total - done, BOUNCE_SIZE);
-		err = copy_set(t, s, done, g_bounce, want, COPY_IN);
+		char *buf = bounce();
+		if (!buf)
+			return done ? (long)done : -ENOMEM;
+		err = copy_set(t, s, done, buf, want, COPY_IN);
 		if (err < 0)
 			return done ? (long)done : err;
-		ssize_t n = f->ops->write(f, g_bounce, want, off < 0 ? -1 : off + (int64_t)done);
+		ssize_t n = vfs_write(f, buf, want, off < 0 ? -1 : off + (int64_t)done);
 		/*
 		 * A write to a pipe with no reader also raises SIGPIPE (pipe_write()'s
 		 * send_sig()); the sandbox's init drops it, as Linux's does.
@@ -293,10 +384,8 @@ long sys_lseek(struct task *t, const struct sys_args *a)
 	int whence = (int)a->a[2];
 	if ((uint32_t)a->a[2] > 4 /* SEEK_HOLE */)
 		ret = -EINVAL;
-	else if (!f->ops->llseek)
-		ret = -ESPIPE;
 	else
-		ret = (long)f->ops->llseek(f, (int64_t)a->a[1], whence);
+		ret = (long)vfs_llseek(f, (int64_t)a->a[1], whence);
 	file_put(f);
 	return ret;
 }
@@ -312,7 +401,7 @@ long sys_close(struct task *t, const struct sys_args *a)
 /* sys_dup implements dup(2). */
 long sys_dup(struct task *t, const struct sys_args *a)
 {
-	struct file *f = get_file(t, a->a[0]);
+	struct file *f = get_file_raw(t, a->a[0]);
 	if (!f)
 		return -EBADF;
 	long ret = fdtable_install(t->fdt, f, 0, false, task_nofile_limit(t));
@@ -329,7 +418,7 @@ static long do_dup3(struct task *t, uint64_t oldfd, uint64_t newfd, uint64_t fla
 	int limit = task_nofile_limit(t);
 	if ((uint32_t)newfd >= (uint32_t)limit)
 		return -EBADF;
-	struct file *f = get_file(t, oldfd);
+	struct file *f = get_file_raw(t, oldfd);
 	if (!f)
 		return -EBADF;
 	long ret = fdtable_install_at(t->fdt, (int)newfd, f, flags & LINUX_O_CLOEXEC, limit);
@@ -342,7 +431,7 @@ long sys_dup2(struct task *t, const struct sys_args *a)
 {
 	uint32_t oldfd = (uint32_t)a->a[0], newfd = (uint32_t)a->a[1];
 	if (oldfd == newfd) {
-		struct file *f = get_file(t, oldfd);
+		struct file *f = get_file_raw(t, oldfd);
 		if (!f)
 			return -EBADF;
 		file_put(f);
@@ -361,6 +450,20 @@ long sys_dup3(struct task *t, const struct sys_args *a)
 #define SETFL_MASK \
 	(LINUX_O_APPEND | LINUX_O_NONBLOCK | LINUX_O_ASYNC | LINUX_O_DIRECT | LINUX_O_NOATIME)
 
+/* Linux's check_fcntl_cmd(): what an O_PATH fd allows. */
+static bool fcntl_cmd_on_opath(uint32_t cmd)
+{
+	switch (cmd) {
+	case LINUX_F_DUPFD:
+	case LINUX_F_DUPFD_CLOEXEC:
+	case LINUX_F_GETFD:
+	case LINUX_F_SETFD:
+	case LINUX_F_GETFL:
+		return true;
+	}
+	return false;
+}
+
 /* sys_fcntl implements fcntl(2). */
 long sys_fcntl(struct task *t, const struct sys_args *a)
 {
@@ -372,6 +475,10 @@ long sys_fcntl(struct task *t, const struct sys_args *a)
 	uint32_t cmd = (uint32_t)a->a[1];
 	uint64_t arg = a->a[2];
 	long ret;
+	if ((atomic_load(&f->flags) & LINUX_O_PATH) && !fcntl_cmd_on_opath(cmd)) {
+		file_put(f);
+		return -EBADF;
+	}
 	switch (cmd) {
 	case LINUX_F_DUPFD:
 	case LINUX_F_DUPFD_CLOEXEC: {
@@ -400,6 +507,14 @@ long sys_fcntl(struct task *t, const struct sys_args *a)
 			atomic_store(&f->flags, flags);
 		break;
 	}
+	case LINUX_F_GETLK:
+	case LINUX_F_SETLK:
+	case LINUX_F_SETLKW:
+	case LINUX_F_OFD_GETLK:
+	case LINUX_F_OFD_SETLK:
+	case LINUX_F_OFD_SETLKW:
+		ret = fslock_fcntl(t, f, cmd, arg);
+		break;
 	default:
 		log_info("fcntl: unsupported command %u", cmd);
 		ret = -EINVAL;
@@ -417,7 +532,7 @@ long sys_fcntl(struct task *t, const struct sys_args *a)
 long sys_ioctl(struct task *t, const struct sys_args *a)
 {
 	int fd = a->a[0] > INT_MAX ? -1 : (int)a->a[0];
-	struct file *f = fd < 0 ? NULL : fdtable_lookup(t->fdt, fd, NULL);
+	struct file *f = get_file(t, a->a[0]);
 	if (!f)
 		return -EBADF;
 	uint32_t cmd = (uint32_t)a->a[1];
@@ -445,47 +560,4 @@ long sys_ioctl(struct task *t, const struct sys_args *a)
 	}
 	file_put(f);
 	return ret;
-}
-
-static long stat_fd(struct task *t, uint64_t fd, uaddr_t buf)
-{
-	struct file *f = get_file(t, fd);
-	if (!f)
-		return -EBADF;
-	struct linux_stat st;
-	long ret = f->ops->stat ? f->ops->stat(f, &st) : -EOPNOTSUPP;
-	file_put(f);
-	if (ret == 0)
-		ret = mm_copy_out(t->mm, buf, &st, sizeof(st));
-	return ret;
-}
-
-/* sys_fstat implements fstat(2). */
-long sys_fstat(struct task *t, const struct sys_args *a)
-{
-	return stat_fd(t, a->a[0], a->a[1]);
-}
-
-#define LINUX_AT_NO_AUTOMOUNT 0x800
-
-/* sys_newfstatat implements newfstatat(2); until the VFS, only for an fd with AT_EMPTY_PATH. */
-long sys_newfstatat(struct task *t, const struct sys_args *a)
-{
-	uint64_t flags = a->a[3];
-	if (flags &
-	    ~(uint64_t)(LINUX_AT_SYMLINK_NOFOLLOW | LINUX_AT_EMPTY_PATH | LINUX_AT_NO_AUTOMOUNT))
-		return -EINVAL;
-	char path[2];
-	long n = mm_copy_string_in(t->mm, path, a->a[1], sizeof(path));
-	if (n == -ENAMETOOLONG)
-		n = 1;
-	if (n < 0)
-		return n;
-	if (n == 0 && !(flags & LINUX_AT_EMPTY_PATH))
-		return -ENOENT;
-	if (n == 0 && (int32_t)a->a[0] != LINUX_AT_FDCWD)
-		return stat_fd(t, (uint32_t)a->a[0], a->a[2]);
-	/* A path (or the cwd) needs the VFS. */
-	kernel_log_unsupported(t->k, a->nr);
-	return -ENOSYS;
 }

@@ -3,6 +3,7 @@
  * getters, getgroups, uname, sysinfo, getcwd, and resource limits.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/sysinfo.h>
 
@@ -10,6 +11,7 @@
 #include "sentry/kernel/ktime.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
+#include "sentry/vfs/vfs.h"
 #include "syscalls/syscalls.h"
 
 /* sys_getpid implements getpid(2). */
@@ -115,14 +117,43 @@ long sys_sysinfo(struct task *t, const struct sys_args *a)
 	return mm_copy_out(t->mm, a->a[0], &si, sizeof(si));
 }
 
-/* sys_getcwd implements getcwd(2): returns the length including the NUL. */
+/*
+ * sys_getcwd implements getcwd(2): returns the length including the NUL.
+ * A removed cwd gives ENOENT; one outside the root is "(unreachable)"-
+ * prefixed, as Linux does.
+ */
 long sys_getcwd(struct task *t, const struct sys_args *a)
 {
-	size_t len = strlen(t->cwd) + 1;
-	if (a->a[1] < len)
-		return -ERANGE;
-	int err = mm_copy_out(t->mm, a->a[0], t->cwd, len);
-	return err < 0 ? err : (long)len;
+	struct path root, cwd;
+	fs_context_paths(t->fs, &root, &cwd);
+	char *buf = malloc(LINUX_PATH_MAX + 16);
+	long ret = buf ? 0 : -ENOMEM;
+	bool reachable = true;
+	ssize_t n = 0;
+	if (ret == 0 && dentry_unlinked(cwd.d))
+		ret = -ENOENT;
+	if (ret == 0) {
+		n = vfs_path_string(&cwd, &root, buf + 13, LINUX_PATH_MAX, &reachable);
+		if (n < 0)
+			ret = n;
+	}
+	if (ret == 0) {
+		char *s = buf + 13;
+		if (!reachable) {
+			memcpy(buf, "(unreachable)", 13);
+			s = buf;
+			n += 13;
+		}
+		size_t len = (size_t)n + 1;
+		if (a->a[1] < len)
+			ret = -ERANGE;
+		else
+			ret = mm_copy_out(t->mm, a->a[0], s, len) < 0 ? -EFAULT : (long)len;
+	}
+	free(buf);
+	path_put(&root);
+	path_put(&cwd);
+	return ret;
 }
 
 /* Linux's sysctl fs.nr_open default: the most fds RLIMIT_NOFILE may allow. */

@@ -105,6 +105,19 @@ enum sarg {
 	SA_WAIT_OPTIONS, /* WNOHANG and the like */
 	SA_EPOLL_CTL_OP, /* EPOLL_CTL_* */
 	SA_POLLFD_IN,    /* struct pollfd array, count in another argument */
+	SA_OPEN_HOW_IN,  /* openat2's struct open_how */
+	/* RESOLVE_* */
+	SA_RESOLVE_FLAGS,
+	SA_MOUNT_FLAGS,  /* MS_* */
+	SA_UMOUNT_FLAGS, /* MNT_FORCE and the like */
+	SA_RENAME_FLAGS, /* RENAME_NOREPLACE and the like */
+	SA_FLOCK_OP,     /* LOCK_SH|LOCK_NB and the like */
+	SA_XATTR_FLAGS,  /* XATTR_CREATE, XATTR_REPLACE */
+	SA_STATX_MASK,   /* STATX_* */
+	SA_MFD_FLAGS,    /* MFD_* */
+	SA_FALLOC_MODE,  /* FALLOC_FL_* */
+	SA_SPLICE_FLAGS, /* SPLICE_F_* */
+	SA_CLOSE_RANGE_FLAGS,
 	SA_KIND_COUNT,
 };
 
@@ -172,6 +185,23 @@ int syscalls_write_table(int fd, bool markdown);
 
 /* Handlers, by family (sys_<family>.c). */
 #define SYSCALL_DECLARE(name) long sys_##name(struct task *t, const struct sys_args *a);
+/* sys_creds.c */
+SYSCALL_DECLARE(setuid)
+SYSCALL_DECLARE(setgid)
+SYSCALL_DECLARE(setreuid)
+SYSCALL_DECLARE(setregid)
+SYSCALL_DECLARE(setresuid)
+SYSCALL_DECLARE(setresgid)
+SYSCALL_DECLARE(getresuid)
+SYSCALL_DECLARE(getresgid)
+SYSCALL_DECLARE(setfsuid)
+SYSCALL_DECLARE(setfsgid)
+SYSCALL_DECLARE(setgroups)
+/* sys_pipe.c */
+SYSCALL_DECLARE(pipe)
+SYSCALL_DECLARE(pipe2)
+/* sys_futex.c */
+SYSCALL_DECLARE(futex)
 /* sys_file.c */
 SYSCALL_DECLARE(read)
 SYSCALL_DECLARE(write)
@@ -186,8 +216,88 @@ SYSCALL_DECLARE(dup2)
 SYSCALL_DECLARE(dup3)
 SYSCALL_DECLARE(fcntl)
 SYSCALL_DECLARE(ioctl)
+/* sys_path.c */
+SYSCALL_DECLARE(open)
+SYSCALL_DECLARE(openat)
+SYSCALL_DECLARE(openat2)
+SYSCALL_DECLARE(creat)
+SYSCALL_DECLARE(mkdir)
+SYSCALL_DECLARE(mkdirat)
+SYSCALL_DECLARE(mknod)
+SYSCALL_DECLARE(mknodat)
+SYSCALL_DECLARE(rmdir)
+SYSCALL_DECLARE(unlink)
+SYSCALL_DECLARE(unlinkat)
+SYSCALL_DECLARE(rename)
+SYSCALL_DECLARE(renameat)
+SYSCALL_DECLARE(renameat2)
+SYSCALL_DECLARE(link)
+SYSCALL_DECLARE(linkat)
+SYSCALL_DECLARE(symlink)
+SYSCALL_DECLARE(symlinkat)
+SYSCALL_DECLARE(readlink)
+SYSCALL_DECLARE(readlinkat)
+SYSCALL_DECLARE(chdir)
+SYSCALL_DECLARE(fchdir)
+SYSCALL_DECLARE(umask)
+SYSCALL_DECLARE(chroot)
+SYSCALL_DECLARE(mount)
+SYSCALL_DECLARE(umount2)
+SYSCALL_DECLARE(close_range)
+SYSCALL_DECLARE(memfd_create)
+/* sys_stat.c */
+SYSCALL_DECLARE(stat)
+SYSCALL_DECLARE(lstat)
 SYSCALL_DECLARE(fstat)
 SYSCALL_DECLARE(newfstatat)
+SYSCALL_DECLARE(statx)
+SYSCALL_DECLARE(access)
+SYSCALL_DECLARE(faccessat)
+SYSCALL_DECLARE(faccessat2)
+SYSCALL_DECLARE(getdents)
+SYSCALL_DECLARE(getdents64)
+SYSCALL_DECLARE(chmod)
+SYSCALL_DECLARE(fchmod)
+SYSCALL_DECLARE(fchmodat)
+SYSCALL_DECLARE(fchmodat2)
+SYSCALL_DECLARE(chown)
+SYSCALL_DECLARE(fchown)
+SYSCALL_DECLARE(lchown)
+SYSCALL_DECLARE(fchownat)
+SYSCALL_DECLARE(utime)
+SYSCALL_DECLARE(utimes)
+SYSCALL_DECLARE(futimesat)
+SYSCALL_DECLARE(utimensat)
+SYSCALL_DECLARE(truncate)
+SYSCALL_DECLARE(ftruncate)
+SYSCALL_DECLARE(fallocate)
+SYSCALL_DECLARE(fsync)
+SYSCALL_DECLARE(fdatasync)
+SYSCALL_DECLARE(sync_file_range)
+SYSCALL_DECLARE(sync)
+SYSCALL_DECLARE(syncfs)
+SYSCALL_DECLARE(statfs)
+SYSCALL_DECLARE(fstatfs)
+/* sys_xattr.c */
+SYSCALL_DECLARE(setxattr)
+SYSCALL_DECLARE(lsetxattr)
+SYSCALL_DECLARE(fsetxattr)
+SYSCALL_DECLARE(getxattr)
+SYSCALL_DECLARE(lgetxattr)
+SYSCALL_DECLARE(fgetxattr)
+SYSCALL_DECLARE(listxattr)
+SYSCALL_DECLARE(llistxattr)
+SYSCALL_DECLARE(flistxattr)
+SYSCALL_DECLARE(removexattr)
+SYSCALL_DECLARE(lremovexattr)
+SYSCALL_DECLARE(fremovexattr)
+/* sys_splice.c */
+SYSCALL_DECLARE(sendfile)
+SYSCALL_DECLARE(copy_file_range)
+SYSCALL_DECLARE(splice)
+SYSCALL_DECLARE(tee)
+/* sys_fslock.c */
+SYSCALL_DECLARE(flock)
 /* sys_poll.c */
 SYSCALL_DECLARE(poll)
 /* sys_mm.c */

@@ -106,7 +106,8 @@ static int range_cmp(const void *a, const void *b)
  * The stub's seccomp filter. From the gadget only (rip is the address
  * after its `syscall`):
  *   - the memory operations, mmap only with MAP_FIXED (the sentry always
- *     chooses the address), and close (of a lent fd);
+ *     chooses the address), close (of a lent fd), and pread64 (a big read
+ *     of a regular file, straight into the application's memory);
  *   - dup, which is never executed: it traps to the sentry through the
  *     filter's user-notification listener, and the sentry answers it by
  *     installing a host fd in the stub (SECCOMP_IOCTL_NOTIF_ADDFD). That
@@ -136,7 +137,7 @@ static int build_filter(struct stub_data *d, uaddr_t gadget_ret)
 	 * verdicts laid out after them: KILL, the mmap flags check (LOAD,
 	 * JSET, KILL), ALLOW, USER_NOTIF.
 	 */
-	int left = PLATFORM_MEMOP_COUNT + 1; /* after mmap: the other memops, close, dup */
+	int left = PLATFORM_MEMOP_COUNT + 2; /* after mmap: the other memops, close, pread64, dup */
 	JEQ(SYS_mmap, left + 1);             /* to the flags check */
 	for (int i = 0; i < PLATFORM_MEMOP_COUNT; i++) {
 		if (g_stub_memop_nr[i] == SYS_mmap)
@@ -146,6 +147,8 @@ static int build_filter(struct stub_data *d, uaddr_t gadget_ret)
 	}
 	left--;
 	JEQ(SYS_close, left + 4);
+	left--;
+	JEQ(SYS_pread64, left + 4);
 	left--;
 	JEQ(SYS_dup, left + 5); /* to USER_NOTIF */
 	BUG_ON(left != 0);

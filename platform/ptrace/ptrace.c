@@ -26,6 +26,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/kcmp.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <sys/ioctl.h>
@@ -51,11 +52,27 @@ enum regs_state {
 
 struct ptrace_ctx;
 
+/*
+ * Host fds lent to the stub for as_pread_fd, kept across calls: a file
+ * read in big chunks is lent once. An entry is found again with
+ * kcmp(KCMP_FILE), which compares open file descriptions, so a host fd
+ * number the sentry reused for another file can never hit a stale entry
+ * (the stub's copy keeps the old description alive until it is evicted).
+ */
+#define LENT_FDS 4
+
+struct lent_fd {
+	int stub_fd; /* -1: free */
+	uint64_t used;
+};
+
 struct ptrace_as {
 	struct platform_as base;
 	pid_t pid;
 	int listener;           /* the stub filter's user-notification listener: lends fds */
 	struct ptrace_ctx *ctx; /* the context that runs memory operations */
+	struct lent_fd lent[LENT_FDS];
+	uint64_t lent_clock;
 };
 
 struct ptrace_ctx {
@@ -232,6 +249,8 @@ static int ptrace_as_new(struct platform_as **out_as, struct platform_ctx **out_
 	as->base.ops = &g_platform_ptrace;
 	as->pid = pid;
 	as->listener = listener;
+	for (int i = 0; i < LENT_FDS; i++)
+		as->lent[i].stub_fd = -1;
 	as->ctx = c;
 	c->base.ops = &g_platform_ptrace;
 	c->as = as;
@@ -457,6 +476,48 @@ static long ptrace_as_mmap_fd(struct platform_as *pas, uaddr_t addr, uint64_t le
 	return ret;
 }
 
+/* The stub's fd for host_fd's open file description, lending it when it has none. */
+static long lent_fd_for(struct ptrace_as *as, int host_fd)
+{
+	struct lent_fd *victim = &as->lent[0];
+	for (int i = 0; i < LENT_FDS; i++) {
+		struct lent_fd *e = &as->lent[i];
+		if (e->stub_fd >= 0 &&
+		    syscall(SYS_kcmp, getpid(), as->pid, KCMP_FILE, host_fd, e->stub_fd) == 0) {
+			e->used = ++as->lent_clock;
+			return e->stub_fd;
+		}
+		if (e->stub_fd < 0 || (victim->stub_fd >= 0 && e->used < victim->used))
+			victim = e;
+	}
+	if (victim->stub_fd >= 0) {
+		const uint64_t cargs[6] = { (uint64_t)victim->stub_fd };
+		inject(as->ctx, SYS_close, cargs);
+		victim->stub_fd = -1;
+	}
+	long fd = lend_fd(as, host_fd);
+	if (fd >= 0) {
+		victim->stub_fd = (int)fd;
+		victim->used = ++as->lent_clock;
+	}
+	return fd;
+}
+
+static long ptrace_as_pread_fd(struct platform_as *pas, int host_fd, uaddr_t dst, uint64_t len,
+                               uint64_t off)
+{
+	struct ptrace_as *as = to_as(pas);
+	struct linux_regs saved = as->ctx->regs;
+	long fd = lent_fd_for(as, host_fd);
+	long ret = fd;
+	if (fd >= 0) {
+		const uint64_t args[6] = { (uint64_t)fd, dst, len, off };
+		ret = inject(as->ctx, SYS_pread64, args);
+	}
+	as->ctx->regs = saved;
+	return ret;
+}
+
 static ssize_t ptrace_as_read(struct platform_as *pas, void *dst, uaddr_t src, size_t len)
 {
 	struct iovec local = { dst, len };
@@ -580,6 +641,7 @@ const struct platform_ops g_platform_ptrace = {
 	.as_destroy = ptrace_as_destroy,
 	.as_memop = ptrace_as_memop,
 	.as_mmap_fd = ptrace_as_mmap_fd,
+	.as_pread_fd = ptrace_as_pread_fd,
 	.as_read = ptrace_as_read,
 	.as_write = ptrace_as_write,
 	.ctx_switch = ptrace_ctx_switch,

@@ -4,6 +4,14 @@
  * sentry_do() runs one program in a new sandbox and returns its wait
  * status; `runsc do` is a thin layer over it. The OCI `runsc boot` will
  * share everything below the argument parsing.
+ *
+ * The sandbox's file system: a `runsc gofer` child serves the host's
+ * root read-only (mount index 0) and each volume (index 1, 2, ...); the
+ * root is an overlay of the gofer's root under a tmpfs, so writes stay in
+ * the sandbox; /proc, /sys, /dev (a tmpfs with the device nodes) and
+ * /dev/shm are the sentry's own; volumes are gofer mounts at their guest
+ * paths. From then on the sentry opens no host file of the container:
+ * the program itself is read through the VFS.
  */
 #ifndef SENTRY_BOOT_BOOT_H
 #define SENTRY_BOOT_BOOT_H
@@ -12,9 +20,19 @@
 
 #include "platform/platform.h"
 
+/* A host directory bind-mounted into the sandbox through the gofer (--volume). */
+struct sentry_volume {
+	const char *host;  /* absolute host path */
+	const char *guest; /* absolute path in the sandbox */
+	bool readonly;
+};
+
 struct sentry_do_args {
 	const char *platform; /* "ptrace" */
-	const char *exe_path; /* host path of the program (already resolved) */
+	const char *exe_path; /* path of the program in the sandbox (already resolved) */
+	const char *cwd;      /* the working directory in the sandbox */
+	const struct sentry_volume *volumes;
+	int nvolumes;
 	char *const *argv;
 	char *const *envp;
 	const char *hostname;

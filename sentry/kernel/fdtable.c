@@ -7,6 +7,18 @@
 
 #include "common/log.h"
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/locks.h"
+
+/*
+ * Drops a closed fd's file: first the table's POSIX locks on its inode
+ * (Linux's filp_close -> locks_remove_posix), then the reference.
+ * Preconditions: fdt->mu not held.
+ */
+static void close_file(struct fdtable *fdt, struct file *f)
+{
+	locks_remove_posix(f->inode, fdt);
+	file_put(f);
+}
 
 struct fdtable *fdtable_new(void)
 {
@@ -32,7 +44,7 @@ void fdtable_put(struct fdtable *fdt)
 		return;
 	for (int i = 0; i < fdt->size; i++) {
 		if (fdt->fds[i].file)
-			file_put(fdt->fds[i].file);
+			close_file(fdt, fdt->fds[i].file);
 	}
 	free(fdt->fds);
 	pthread_mutex_destroy(&fdt->mu);
@@ -73,7 +85,7 @@ int fdtable_install(struct fdtable *fdt, struct file *file, int min, bool cloexe
 {
 	pthread_mutex_lock(&fdt->mu);
 	int fd = min;
-	while (fd < fdt->size && fdt->fds[fd].file)
+	while (fd < fdt->size && (fdt->fds[fd].file || fdt->fds[fd].reserved))
 		fd++;
 	int ret = -EMFILE;
 	if (fd < limit) {
@@ -95,6 +107,8 @@ int fdtable_install_at(struct fdtable *fdt, int fd, struct file *file, bool cloe
 	pthread_mutex_lock(&fdt->mu);
 	int err = grow(fdt, fd);
 	struct file *old = NULL;
+	if (err == 0 && fdt->fds[fd].reserved)
+		err = -EBUSY;
 	if (err == 0) {
 		old = fdt->fds[fd].file;
 		fdt->fds[fd].file = file_get(file);
@@ -102,7 +116,7 @@ int fdtable_install_at(struct fdtable *fdt, int fd, struct file *file, bool cloe
 	}
 	pthread_mutex_unlock(&fdt->mu);
 	if (old)
-		file_put(old);
+		close_file(fdt, old);
 	return err < 0 ? err : fd;
 }
 
@@ -118,8 +132,70 @@ int fdtable_close(struct fdtable *fdt, int fd)
 	pthread_mutex_unlock(&fdt->mu);
 	if (!old)
 		return -EBADF;
-	file_put(old);
+	close_file(fdt, old);
 	return 0;
+}
+
+void fdtable_close_range(struct fdtable *fdt, unsigned first, unsigned last, bool cloexec)
+{
+	/* One fd at a time: the files are put with the lock dropped. */
+	for (unsigned fd = first; fd <= last; fd++) {
+		struct file *old = NULL;
+		pthread_mutex_lock(&fdt->mu);
+		if (fd >= (unsigned)fdt->size) {
+			pthread_mutex_unlock(&fdt->mu);
+			break;
+		}
+		if (cloexec) {
+			if (fdt->fds[fd].file)
+				fdt->fds[fd].cloexec = true;
+		} else {
+			old = fdt->fds[fd].file;
+			fdt->fds[fd].file = NULL;
+			fdt->fds[fd].cloexec = false;
+		}
+		pthread_mutex_unlock(&fdt->mu);
+		if (old)
+			close_file(fdt, old);
+		if (fd == last)
+			break; /* last may be UINT_MAX */
+	}
+}
+
+int fdtable_reserve(struct fdtable *fdt, int limit)
+{
+	pthread_mutex_lock(&fdt->mu);
+	int fd = 0;
+	while (fd < fdt->size && (fdt->fds[fd].file || fdt->fds[fd].reserved))
+		fd++;
+	int ret = -EMFILE;
+	if (fd < limit) {
+		ret = grow(fdt, fd);
+		if (ret == 0) {
+			fdt->fds[fd].reserved = true;
+			ret = fd;
+		}
+	}
+	pthread_mutex_unlock(&fdt->mu);
+	return ret;
+}
+
+void fdtable_install_reserved(struct fdtable *fdt, int fd, struct file *file, bool cloexec)
+{
+	pthread_mutex_lock(&fdt->mu);
+	BUG_ON(fd < 0 || fd >= fdt->size || !fdt->fds[fd].reserved || fdt->fds[fd].file);
+	fdt->fds[fd].reserved = false;
+	fdt->fds[fd].file = file_get(file);
+	fdt->fds[fd].cloexec = cloexec;
+	pthread_mutex_unlock(&fdt->mu);
+}
+
+void fdtable_unreserve(struct fdtable *fdt, int fd)
+{
+	pthread_mutex_lock(&fdt->mu);
+	BUG_ON(fd < 0 || fd >= fdt->size || !fdt->fds[fd].reserved);
+	fdt->fds[fd].reserved = false;
+	pthread_mutex_unlock(&fdt->mu);
 }
 
 int fdtable_set_cloexec(struct fdtable *fdt, int fd, bool cloexec)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "syscalls/syscalls.h"
@@ -14,9 +15,14 @@ int kernel_new(const struct kernel_config *cfg, struct kernel **out)
 	if (!k)
 		return -ENOMEM;
 	k->cfg = *cfg;
+	kernel_init_mm_files();
 	pthread_mutex_init(&k->mu, NULL);
 	pthread_cond_init(&k->cond, NULL);
 	k->next_tid = 1;
+	list_init(&k->tasks);
+	struct timespec ts;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	k->boot_time_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 	*out = k;
 	return 0;
 }
@@ -28,13 +34,23 @@ void kernel_destroy(struct kernel *k)
 	free(k);
 }
 
-int kernel_alloc_tid(struct kernel *k)
+void kernel_add_task(struct kernel *k, struct task *t)
 {
 	pthread_mutex_lock(&k->mu);
-	int tid = k->next_tid++;
+	t->tid = k->next_tid++;
 	k->ntasks++;
+	list_add_tail(&t->k_link, &k->tasks);
 	pthread_mutex_unlock(&k->mu);
-	return tid;
+}
+
+struct task *kernel_find_task_locked(struct kernel *k, int tid)
+{
+	struct task *t;
+	list_for_each_entry (t, &k->tasks, k_link) {
+		if (t->tid == tid)
+			return t;
+	}
+	return NULL;
 }
 
 void kernel_log_unsupported(struct kernel *k, uint64_t nr)
@@ -58,9 +74,10 @@ int kernel_wait_init(struct kernel *k)
 	return status;
 }
 
-void kernel_release_tid(struct kernel *k, int tid)
+void kernel_remove_task(struct kernel *k, struct task *t)
 {
 	pthread_mutex_lock(&k->mu);
+	list_del(&t->k_link);
 	k->ntasks--;
 	pthread_mutex_unlock(&k->mu);
 }

@@ -20,11 +20,15 @@
 #include "common/abi/linux/signal.h"
 #include "common/abi/linux/syscall_nr.h"
 #include "common/abi/linux/time.h"
+#include "common/list.h"
 #include "common/util.h"
 #include "platform/platform.h"
+#include "sentry/kernel/creds.h"
 
 struct fdtable;
+struct fs_context;
 struct mm;
+struct mount_ns;
 struct task;
 
 /* What the sandbox looks like from inside; set once at boot. */
@@ -44,19 +48,14 @@ struct kernel {
 	int next_tid;
 	int ntasks;
 	bool init_exited;
-	int init_status;     /* wait(2) status of the init process */
-	pthread_cond_t cond; /* signalled when a task exits */
+	int init_status;        /* wait(2) status of the init process */
+	pthread_cond_t cond;    /* signalled when a task exits */
+	struct list_head tasks; /* every task with a tid, in tid order of creation */
+	uint64_t boot_time_ns;  /* CLOCK_BOOTTIME at kernel_new: tasks' start times count from it */
+	struct mount_ns *mntns; /* the sandbox's mounts; set at boot, owned */
 
 	/* One bit per syscall number: "unsupported" already logged. */
 	_Atomic uint64_t unsupported_logged[(LINUX_SYSCALL_MAX + 63) / 64];
-};
-
-/* Credentials as the sandbox sees them (setuid(2) and friends come later). */
-struct creds {
-	uint32_t ruid, euid, suid, fsuid;
-	uint32_t rgid, egid, sgid, fsgid;
-	int ngroups;
-	uint32_t groups[32];
 };
 
 /* Signal dispositions and process-wide state shared by the threads of a process. */
@@ -72,6 +71,9 @@ struct thread_group {
 	bool unkillable; /* a pid-namespace init: Linux's SIGNAL_UNKILLABLE */
 	bool exiting;    /* exit_group or a fatal signal started */
 	int exit_status; /* wait(2) status once exiting */
+	/* The program's file (/proc/PID/exe); references, NULL until loaded. */
+	struct mount *exe_mnt;
+	struct dentry *exe_dentry;
 };
 
 /* Why a task stopped running application code. */
@@ -87,8 +89,11 @@ struct task {
 	struct mm *mm;
 	struct platform_ctx *ctx;
 	struct fdtable *fdt;
+	struct fs_context *fs; /* root, cwd, umask */
 	struct creds creds;
-	char *cwd; /* absolute path, owned */
+	char comm[16];           /* prctl(PR_SET_NAME), /proc/PID/comm; under k->mu */
+	uint64_t start_time_ns;  /* since boot, for /proc/PID/stat */
+	struct list_head k_link; /* in k->tasks, protected by k->mu */
 
 	/* Only the task's own thread touches these. */
 	linux_sigset_t sigmask;
@@ -103,14 +108,20 @@ struct task {
 	bool exiting;
 };
 
+/* Lets the VMA tree hold VFS files (mm_files.c); kernel_new calls it. */
+void kernel_init_mm_files(void);
+
 /* Creates the kernel. Returns 0 or -errno. */
 int kernel_new(const struct kernel_config *cfg, struct kernel **out);
 void kernel_destroy(struct kernel *k);
 
-/* Allocates a thread id in the sandbox's pid namespace (the first is 1). */
-int kernel_alloc_tid(struct kernel *k);
-/* Gives back a thread id when its task is freed. */
-void kernel_release_tid(struct kernel *k, int tid);
+/*
+ * Gives t a thread id in the sandbox's pid namespace (the first is 1) and
+ * lists it in k->tasks.
+ */
+void kernel_add_task(struct kernel *k, struct task *t);
+/* Unlists t and gives back its thread id, before t is freed. */
+void kernel_remove_task(struct kernel *k, struct task *t);
 
 /*
  * Logs "unsupported syscall N (name)" the first time nr is seen in the
@@ -120,6 +131,12 @@ void kernel_log_unsupported(struct kernel *k, uint64_t nr);
 
 /* Blocks until the init process has exited; returns its wait status. */
 int kernel_wait_init(struct kernel *k);
+
+/*
+ * Finds the task with tid. Preconditions: k->mu held (the task stays
+ * valid while it is). Returns NULL when there is none.
+ */
+struct task *kernel_find_task_locked(struct kernel *k, int tid);
 
 /* Called by a task's thread when thread group tgid has fully exited. */
 void kernel_task_exited(struct kernel *k, int tgid, int wait_status);

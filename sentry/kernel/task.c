@@ -10,11 +10,15 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "sentry/kernel/fdtable.h"
 #include "sentry/mm/mm.h"
+#include "sentry/fsimpl/kernfs/proc.h"
+#include "sentry/vfs/vfs.h"
 
 /* Hand-off between task_start_init and the new task's thread. */
 struct start_sync {
@@ -41,13 +45,16 @@ static void task_free(struct task *t)
 		mm_destroy(t->mm);
 	if (t->fdt)
 		fdtable_put(t->fdt);
+	if (t->fs)
+		fs_context_put(t->fs);
 	if (t->tg) {
+		struct path exe = { t->tg->exe_mnt, t->tg->exe_dentry };
+		path_put(&exe);
 		pthread_mutex_destroy(&t->tg->mu);
 		free(t->tg);
 	}
 	if (t->tid)
-		kernel_release_tid(t->k, t->tid);
-	free(t->cwd);
+		kernel_remove_task(t->k, t);
 	free(t);
 }
 
@@ -66,17 +73,28 @@ static int init_task_create(struct kernel *k, struct task_init_args *args, struc
 	tg->k = k;
 	pthread_mutex_init(&tg->mu, NULL);
 	memcpy(tg->rlimits, args->rlimits, sizeof(tg->rlimits));
-	t->tid = kernel_alloc_tid(k);
+	kernel_add_task(k, t);
 	tg->tgid = t->tid;
 	/* The sandbox's first process is its pid namespace's init. */
 	tg->unkillable = true;
 	t->creds = args->creds;
 	t->fdt = args->fdt;
 	args->fdt = NULL;
-	t->cwd = strdup(args->cwd);
-	int err = t->cwd ? 0 : -ENOMEM;
-	if (err == 0)
-		err = mm_new(k->cfg.platform, &t->mm, &t->ctx);
+	t->fs = args->fs;
+	args->fs = NULL;
+	if (args->exe_path.d) {
+		tg->exe_mnt = mount_get(args->exe_path.mnt);
+		tg->exe_dentry = dentry_get(args->exe_path.d);
+	}
+	/* comm: the file name's last component, cut to 15 bytes, as execve sets it. */
+	const char *base = strrchr(args->filename, '/');
+	base = base ? base + 1 : args->filename;
+	snprintf(t->comm, sizeof(t->comm), "%s", base);
+	struct timespec now;
+	clock_gettime(CLOCK_BOOTTIME, &now);
+	t->start_time_ns =
+	        (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec - k->boot_time_ns;
+	int err = mm_new(k->cfg.platform, &t->mm, &t->ctx);
 	if (err < 0)
 		goto out_free;
 
@@ -122,7 +140,9 @@ static void *task_thread(void *arg)
 	start_done(s, err); /* s is gone after this */
 	if (err < 0)
 		return NULL;
+	task_set_current(t);
 	task_run(t);
+	task_set_current(NULL);
 	int status = t->tg->exit_status;
 	int tgid = t->tg->tgid;
 	task_free(t); /* kills the stub before the sandbox reports the exit */
@@ -157,6 +177,10 @@ int task_start_init(struct kernel *k, struct task_init_args *args)
 	if (args->exe) {
 		args->exe->ops->close(args->exe);
 		args->exe = NULL;
+	}
+	if (args->fs) {
+		fs_context_put(args->fs);
+		args->fs = NULL;
 	}
 	return err;
 }

@@ -9,14 +9,16 @@
 
 #include "sentry/kernel/kernel.h"
 #include "sentry/loader/loader.h"
+#include "sentry/vfs/vfs.h"
 
 /* What the first process of a sandbox runs. */
 struct task_init_args {
 	struct loader_file *exe; /* consumed */
+	struct path exe_path;    /* borrowed: where exe is, for /proc/PID/exe */
 	const char *filename;    /* AT_EXECFN and argv[0]'s origin */
 	char *const *argv;
 	char *const *envp;
-	const char *cwd;
+	struct fs_context *fs; /* consumed: root, cwd and umask */
 	struct creds creds;
 	struct fdtable *fdt; /* consumed: the init task's fds */
 	struct linux_rlimit rlimits[LINUX_RLIM_NLIMITS];

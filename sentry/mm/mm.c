@@ -137,7 +137,9 @@ static bool in_guest_range(const struct mm *mm, uaddr_t addr, uint64_t len)
 	return len <= mm->max_addr && addr <= mm->max_addr - len;
 }
 
-int mm_mmap(struct mm *mm, uaddr_t addr, uint64_t len, int prot, int flags, uaddr_t *out_addr)
+/* mmap of memory (file NULL) or of host_fd at off, which backs file. */
+static int do_mmap(struct mm *mm, uaddr_t addr, uint64_t len, int prot, int flags, int host_fd,
+                   uint64_t off, void *file, int maxprot, uaddr_t *out_addr)
 {
 	bool ok;
 	/* The order of the checks is do_mmap()'s. */
@@ -162,7 +164,9 @@ int mm_mmap(struct mm *mm, uaddr_t addr, uint64_t len, int prot, int flags, uadd
 		return addr < mm->min_addr ? -EPERM : -ENOMEM;
 
 	int type = flags & LINUX_MAP_TYPE;
-	unsigned vflags = VMA_ANON;
+	unsigned vflags = file ? 0 : VMA_ANON;
+	if (type == LINUX_MAP_SHARED_VALIDATE && file)
+		type = LINUX_MAP_SHARED; /* for memory, EINVAL below as on Linux */
 	if (type == LINUX_MAP_SHARED) {
 		if (flags & LINUX_MAP_GROWSDOWN)
 			return -EINVAL;
@@ -172,6 +176,10 @@ int mm_mmap(struct mm *mm, uaddr_t addr, uint64_t len, int prot, int flags, uadd
 	}
 	if (flags & LINUX_MAP_GROWSDOWN)
 		vflags |= VMA_GROWSDOWN;
+	if (!(maxprot & LINUX_PROT_WRITE))
+		vflags |= VMA_NOWRITE;
+	if (!(maxprot & LINUX_PROT_EXEC))
+		vflags |= VMA_NOEXEC;
 	if (flags & LINUX_MAP_NORESERVE)
 		vflags |= VMA_NORESERVE;
 	if (flags & LINUX_MAP_LOCKED)
@@ -201,11 +209,17 @@ int mm_mmap(struct mm *mm, uaddr_t addr, uint64_t len, int prot, int flags, uadd
 		err = vma_split_at(&mm->vmas, addr + len);
 	if (err < 0)
 		goto out_merge;
-	int host_flags = (flags & ~(LINUX_MAP_GROWSDOWN | LINUX_MAP_FIXED_NOREPLACE |
-	                            LINUX_MAP_32BIT | LINUX_MAP_DENYWRITE | LINUX_MAP_EXECUTABLE)) |
-	                 LINUX_MAP_FIXED | LINUX_MAP_ANONYMOUS;
-	long r = memop(mm, PLATFORM_MEMOP_MMAP, addr, len, (uint64_t)prot, (uint64_t)host_flags,
-	               (uint64_t)-1);
+	int host_flags =
+	        (flags & ~(LINUX_MAP_GROWSDOWN | LINUX_MAP_FIXED_NOREPLACE | LINUX_MAP_32BIT |
+	                   LINUX_MAP_DENYWRITE | LINUX_MAP_EXECUTABLE | LINUX_MAP_TYPE)) |
+	        type | LINUX_MAP_FIXED;
+	long r;
+	if (file)
+		r = mm->platform->as_mmap_fd(mm->as, addr, len, prot,
+		                             host_flags & ~LINUX_MAP_ANONYMOUS, host_fd, off);
+	else
+		r = memop(mm, PLATFORM_MEMOP_MMAP, addr, len, (uint64_t)prot,
+		          (uint64_t)(host_flags | LINUX_MAP_ANONYMOUS), (uint64_t)-1);
 	if (r < 0) {
 		err = (int)r;
 		goto out_merge;
@@ -214,7 +228,12 @@ int mm_mmap(struct mm *mm, uaddr_t addr, uint64_t len, int prot, int flags, uadd
 	/* The host call replaced whatever was there; so does the tree (no allocation: split). */
 	err = vma_remove_range(&mm->vmas, addr, addr + len);
 	BUG_ON(err < 0);
-	struct vma tmpl = { .start = addr, .end = addr + len, .prot = prot, .flags = vflags };
+	struct vma tmpl = { .start = addr,
+		            .end = addr + len,
+		            .prot = prot,
+		            .flags = vflags,
+		            .file = file,
+		            .offset = file ? off : 0 };
 	if (!vma_insert(&mm->vmas, &tmpl)) {
 		/* The old mappings are gone, as on Linux when MAP_FIXED fails late. */
 		memop(mm, PLATFORM_MEMOP_MUNMAP, addr, len, 0, 0, 0);
@@ -230,6 +249,27 @@ out_merge:
 out_unlock:
 	pthread_mutex_unlock(&mm->mu);
 	return err;
+}
+
+int mm_mmap(struct mm *mm, uaddr_t addr, uint64_t len, int prot, int flags, uaddr_t *out_addr)
+{
+	return do_mmap(mm, addr, len, prot, flags, -1, 0, NULL,
+	               LINUX_PROT_READ | LINUX_PROT_WRITE | LINUX_PROT_EXEC, out_addr);
+}
+
+int mm_mmap_file(struct mm *mm, uaddr_t addr, uint64_t len, int prot, int flags, int host_fd,
+                 uint64_t off, void *file, int maxprot, uaddr_t *out_addr)
+{
+	if (prot & ~maxprot & (LINUX_PROT_WRITE | LINUX_PROT_EXEC))
+		return -EACCES;
+	return do_mmap(mm, addr, len, prot, flags, host_fd, off, file, maxprot, out_addr);
+}
+
+long mm_pread_fd(struct mm *mm, int host_fd, uaddr_t addr, uint64_t len, uint64_t off)
+{
+	if (!mm->platform->as_pread_fd)
+		return -EOPNOTSUPP;
+	return mm->platform->as_pread_fd(mm->as, host_fd, addr, len, off);
 }
 
 /* Unmaps [addr, addr + len) from the host and the tree. Preconditions: mm->mu held. */
@@ -315,8 +355,15 @@ int mm_mprotect(struct mm *mm, uaddr_t addr, uint64_t len, int prot)
 	}
 	/* Linux changes the mapped prefix and reports a hole with ENOMEM. */
 	uaddr_t covered = addr;
-	for (struct vma *v = vma; v && v->start <= covered && covered < end; v = vma_next(v))
+	for (struct vma *v = vma; v && v->start <= covered && covered < end; v = vma_next(v)) {
+		/* What the mapping may never grant (VM_MAYWRITE, VM_MAYEXEC): EACCES. */
+		if (((prot & LINUX_PROT_WRITE) && (v->flags & VMA_NOWRITE)) ||
+		    ((prot & LINUX_PROT_EXEC) && (v->flags & VMA_NOEXEC))) {
+			err = -EACCES;
+			goto out_unlock;
+		}
 		covered = MIN(v->end, end);
+	}
 	err = vma_split_at(&mm->vmas, addr);
 	if (err == 0)
 		err = vma_split_at(&mm->vmas, covered);
@@ -679,19 +726,30 @@ size_t mm_format_maps(struct mm *mm, char *buf, size_t size)
 	pthread_mutex_lock(&mm->mu);
 	for (struct vma *v = vma_first(&mm->vmas); v && len < size; v = vma_next(v)) {
 		const char *name = "";
+		char path[512];
+		uint32_t dev = 0;
+		uint64_t ino = 0;
 		if (v->kind == VMA_KIND_HEAP)
 			name = "[heap]";
 		else if (v->kind == VMA_KIND_STACK)
 			name = "[stack]";
 		else if (v->name)
 			name = v->name;
-		int n = snprintf(buf + len, size - len, "%012lx-%012lx %c%c%c%c %08lx 00:00 0 %s\n",
+		if (v->file) {
+			g_vma_file_hooks->describe(v->file, path, sizeof(path), &dev, &ino);
+			name = path;
+		}
+		/* Linux's show_map_vma: a name starts in column 73 (seq_pad). */
+		char line[128];
+		int n = snprintf(line, sizeof(line), "%012lx-%012lx %c%c%c%c %08lx 00:%02x %lu ",
 		                 (unsigned long)v->start, (unsigned long)v->end,
 		                 prot_char(v->prot, LINUX_PROT_READ, 'r'),
 		                 prot_char(v->prot, LINUX_PROT_WRITE, 'w'),
 		                 prot_char(v->prot, LINUX_PROT_EXEC, 'x'),
 		                 (v->flags & VMA_SHARED) ? 's' : 'p', (unsigned long)v->offset,
-		                 name);
+		                 (unsigned)dev, (unsigned long)ino);
+		int pad = *name && n < 73 ? 73 - n : 0;
+		n = snprintf(buf + len, size - len, "%s%*s%s\n", line, pad, "", name);
 		if (n < 0)
 			break;
 		len += (size_t)n;

@@ -64,7 +64,25 @@ void mm_randomize_layout(struct mm *mm);
  * address. Returns 0 or -errno.
  */
 int mm_mmap(struct mm *mm, uaddr_t addr, uint64_t len, int prot, int flags, uaddr_t *out_addr);
+/*
+ * mmap(2) of a file: host_fd (borrowed for the call: the platform lends it
+ * to the address space) at off backs the mapping; file is the VFS file,
+ * referenced by the vmas through g_vma_file_hooks. The caller has made the
+ * file checks (access mode, noexec); this makes mmap's generic ones.
+ * maxprot: what mprotect may later grant (Linux's VM_MAY*): no
+ * PROT_WRITE for a shared map of a file not open for writing, no
+ * PROT_EXEC on a noexec mount.
+ */
+int mm_mmap_file(struct mm *mm, uaddr_t addr, uint64_t len, int prot, int flags, int host_fd,
+                 uint64_t off, void *file, int maxprot, uaddr_t *out_addr);
 int mm_munmap(struct mm *mm, uaddr_t addr, uint64_t len);
+/*
+ * Reads up to len bytes of host_fd at off straight into guest memory at
+ * addr (the platform's as_pread_fd: one copy, by the host kernel). The
+ * caller has checked the range (mm_access_prefix). Returns the count or
+ * -errno; -EOPNOTSUPP when the platform cannot.
+ */
+long mm_pread_fd(struct mm *mm, int host_fd, uaddr_t addr, uint64_t len, uint64_t off);
 int mm_mprotect(struct mm *mm, uaddr_t addr, uint64_t len, int prot);
 /* mremap(2). Returns the new address or -errno. */
 long mm_mremap(struct mm *mm, uaddr_t old, uint64_t old_len, uint64_t new_len, int flags,

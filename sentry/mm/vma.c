@@ -26,6 +26,26 @@ void vma_tree_init(struct vma_tree *tree)
 	tree->count = 0;
 }
 
+const struct vma_file_hooks *g_vma_file_hooks;
+
+void vma_set_file_hooks(const struct vma_file_hooks *hooks)
+{
+	g_vma_file_hooks = hooks;
+}
+
+static void vma_file_get(struct vma *vma)
+{
+	if (vma->file)
+		g_vma_file_hooks->get(vma->file);
+}
+
+static void vma_free(struct vma *vma)
+{
+	if (vma->file)
+		g_vma_file_hooks->put(vma->file);
+	free(vma);
+}
+
 void vma_tree_clear(struct vma_tree *tree)
 {
 	struct rb_node *node = rb_first_postorder(&tree->root);
@@ -34,7 +54,7 @@ void vma_tree_clear(struct vma_tree *tree)
 	while (node) {
 		struct rb_node *next = rb_next_postorder(node);
 
-		free(vma_of(node));
+		vma_free(vma_of(node));
 		node = next;
 	}
 	vma_tree_init(tree);
@@ -144,7 +164,7 @@ static void vma_unlink_free(struct vma_tree *tree, struct vma *vma)
 {
 	rb_erase(&tree->root, &vma->node);
 	tree->count--;
-	free(vma);
+	vma_free(vma);
 }
 
 /*
@@ -154,7 +174,7 @@ static void vma_unlink_free(struct vma_tree *tree, struct vma *vma)
 static bool vma_can_merge(const struct vma *a, const struct vma *b)
 {
 	if (a->end != b->start || a->prot != b->prot || a->flags != b->flags ||
-	    a->kind != b->kind || a->name != b->name)
+	    a->kind != b->kind || a->name != b->name || a->file != b->file)
 		return false;
 	return (a->flags & VMA_ANON) || b->offset == a->offset + (a->end - a->start);
 }
@@ -178,6 +198,7 @@ static bool vma_merge_next(struct vma_tree *tree, struct vma *vma)
 static void vma_split_into(struct vma_tree *tree, struct vma *vma, uaddr_t addr, struct vma *upper)
 {
 	*upper = *vma;
+	vma_file_get(upper);
 	upper->start = addr;
 	upper->offset = vma->offset + (addr - vma->start);
 	vma->end = addr;
@@ -211,6 +232,7 @@ struct vma *vma_insert(struct vma_tree *tree, const struct vma *tmpl)
 	if (!vma)
 		return NULL;
 	*vma = *tmpl;
+	vma_file_get(vma);
 	vma_link(tree, vma);
 	return vma;
 }

@@ -37,6 +37,8 @@
 #define VMA_GROWSDOWN 0x4u /* MAP_GROWSDOWN: grows down on faults below it */
 #define VMA_NORESERVE 0x8u
 #define VMA_LOCKED    0x10u
+#define VMA_NOWRITE   0x20u /* may never become writable: a shared map of a read-only file */
+#define VMA_NOEXEC    0x40u /* may never become executable: a file on a noexec mount */
 
 /* What /proc/PID/maps names the mapping. */
 enum vma_kind {
@@ -58,7 +60,25 @@ struct vma {
 	 */
 	const char *name;
 	uint64_t offset; /* file offset of start, for maps */
+	/*
+	 * A file mapping: the file (a struct file of the VFS, opaque here),
+	 * one reference per vma through the hooks below. NULL for memory.
+	 */
+	void *file;
 };
+
+/*
+ * How the VMA tree holds files without knowing the VFS: the kernel sets
+ * these once at start. describe writes the file's path for maps and its
+ * device and inode numbers.
+ */
+struct vma_file_hooks {
+	void (*get)(void *file);
+	void (*put)(void *file);
+	void (*describe)(void *file, char *buf, size_t size, uint32_t *dev, uint64_t *ino);
+};
+void vma_set_file_hooks(const struct vma_file_hooks *hooks);
+extern const struct vma_file_hooks *g_vma_file_hooks;
 
 struct vma_tree {
 	struct rb_root root;

@@ -1,13 +1,46 @@
-/* Open file descriptions: see file.h. */
+/*
+ * Open file descriptions: references, and the generic read, write, seek,
+ * stat and getdents layer over file_ops (see file.h).
+ */
 #include "sentry/vfs/file.h"
 
+#include <errno.h>
+#include <stdlib.h>
+
 #include "common/log.h"
+#include "sentry/vfs/locks.h"
+#include "sentry/vfs/vfs_internal.h"
 
 void file_init(struct file *f, const struct file_ops *ops, unsigned flags)
 {
 	atomic_init(&f->refs, 1);
 	f->ops = ops;
 	atomic_init(&f->flags, flags);
+	f->path = (struct path){ NULL, NULL };
+	f->inode = NULL;
+	pthread_mutex_init(&f->pos_mu, NULL);
+	f->pos = 0;
+}
+
+void vfs_file_init(struct file *f, const struct file_ops *ops, unsigned flags, struct mount *mnt,
+                   struct dentry *d, struct inode *inode)
+{
+	file_init(f, ops, flags);
+	f->path = (struct path){ mnt, d };
+	path_get(&f->path);
+	f->inode = inode ? inode_get(inode) : NULL;
+}
+
+void vfs_file_release(struct file *f)
+{
+	/* OFD and flock locks belong to the open file description: they go with it. */
+	if (f->inode)
+		locks_remove_file(f);
+	path_put(&f->path);
+	if (f->inode)
+		inode_put(f->inode);
+	f->inode = NULL;
+	pthread_mutex_destroy(&f->pos_mu);
 }
 
 struct file *file_get(struct file *f)
@@ -27,12 +60,199 @@ void file_put(struct file *f)
 
 bool file_readable(const struct file *f)
 {
-	unsigned mode = atomic_load(&f->flags) & LINUX_O_ACCMODE;
-	return mode == LINUX_O_RDONLY || mode == LINUX_O_RDWR;
+	unsigned flags = atomic_load(&f->flags);
+	unsigned mode = flags & LINUX_O_ACCMODE;
+	return !(flags & LINUX_O_PATH) && (mode == LINUX_O_RDONLY || mode == LINUX_O_RDWR);
 }
 
 bool file_writable(const struct file *f)
 {
-	unsigned mode = atomic_load(&f->flags) & LINUX_O_ACCMODE;
-	return mode == LINUX_O_WRONLY || mode == LINUX_O_RDWR;
+	unsigned flags = atomic_load(&f->flags);
+	unsigned mode = flags & LINUX_O_ACCMODE;
+	return !(flags & LINUX_O_PATH) && (mode == LINUX_O_WRONLY || mode == LINUX_O_RDWR);
+}
+
+ssize_t vfs_read(struct file *f, void *buf, size_t len, int64_t off)
+{
+	if (!file_readable(f))
+		return -EBADF;
+	if (f->inode && inode_is_dir(f->inode))
+		return -EISDIR;
+	if (!f->ops->read)
+		return -EINVAL;
+	if (off != -1 || !f->inode)
+		return f->ops->read(f, buf, len, off);
+	pthread_mutex_lock(&f->pos_mu);
+	ssize_t n = f->ops->read(f, buf, len, f->pos);
+	if (n > 0)
+		f->pos += n;
+	pthread_mutex_unlock(&f->pos_mu);
+	return n;
+}
+
+ssize_t vfs_write(struct file *f, const void *buf, size_t len, int64_t off)
+{
+	if (!file_writable(f))
+		return -EBADF;
+	if (!f->ops->write)
+		return -EINVAL;
+	if (off != -1 || !f->inode)
+		return f->ops->write(f, buf, len, off);
+	pthread_mutex_lock(&f->pos_mu);
+	ssize_t n = f->ops->write(f, buf, len, f->pos);
+	if (n > 0) {
+		if (atomic_load(&f->flags) & LINUX_O_APPEND) {
+			pthread_mutex_lock(&f->inode->mu);
+			f->pos = f->inode->size;
+			pthread_mutex_unlock(&f->inode->mu);
+		} else {
+			f->pos += n;
+		}
+	}
+	pthread_mutex_unlock(&f->pos_mu);
+	return n;
+}
+
+int64_t vfs_generic_llseek(struct file *f, int64_t off, int whence)
+{
+	struct inode *inode = f->inode;
+	int64_t base;
+	if (inode && inode_is_dir(inode)) {
+		/* Directory positions are cookies: only absolute and relative moves. */
+		if (whence == 0)
+			base = 0;
+		else if (whence == 1)
+			base = f->pos;
+		else
+			return -EINVAL;
+		if (off < 0 && base + off < 0)
+			return -EINVAL;
+		return base + off;
+	}
+	int64_t size = 0;
+	if (inode) {
+		if (inode->ops->refresh && whence >= 2) {
+			int err = inode->ops->refresh(inode);
+			if (err < 0)
+				return err;
+		}
+		pthread_mutex_lock(&inode->mu);
+		size = inode->size;
+		pthread_mutex_unlock(&inode->mu);
+	}
+	switch (whence) {
+	case 0: /* SEEK_SET */
+		base = 0;
+		break;
+	case 1: /* SEEK_CUR */
+		base = f->pos;
+		break;
+	case 2: /* SEEK_END */
+		base = size;
+		break;
+	case 3: /* SEEK_DATA: all of the file is data */
+		if (off < 0 || off >= size)
+			return -ENXIO;
+		return off;
+	case 4: /* SEEK_HOLE: the only hole is past the end */
+		if (off < 0 || off >= size)
+			return -ENXIO;
+		return size;
+	default:
+		return -EINVAL;
+	}
+	if ((off > 0 && base > INT64_MAX - off) || base + off < 0)
+		return -EINVAL;
+	return base + off;
+}
+
+int64_t vfs_llseek(struct file *f, int64_t off, int whence)
+{
+	if (!f->inode) {
+		if (!f->ops->llseek)
+			return -ESPIPE;
+		return f->ops->llseek(f, off, whence);
+	}
+	if (atomic_load(&f->flags) & LINUX_O_PATH)
+		return -EBADF;
+	pthread_mutex_lock(&f->pos_mu);
+	int64_t pos = f->ops->llseek ? f->ops->llseek(f, off, whence)
+	                             : vfs_generic_llseek(f, off, whence);
+	if (pos >= 0)
+		f->pos = pos;
+	pthread_mutex_unlock(&f->pos_mu);
+	return pos;
+}
+
+int vfs_file_getattr(struct file *f, struct linux_statx *out)
+{
+	if (f->inode)
+		return inode_getattr(f->inode, out);
+	return -EOPNOTSUPP; /* files outside the VFS answer fstat through ops->stat */
+}
+
+int vfs_iterate(struct file *f, struct dir_ctx *ctx)
+{
+	if (atomic_load(&f->flags) & LINUX_O_PATH)
+		return -EBADF;
+	if (!f->ops->iterate)
+		return -ENOTDIR;
+	pthread_mutex_lock(&f->pos_mu);
+	ctx->pos = f->pos;
+	int err = f->ops->iterate(f, ctx);
+	f->pos = ctx->pos;
+	pthread_mutex_unlock(&f->pos_mu);
+	if (err == 0 && f->inode)
+		inode_touch(f->inode, 0);
+	return err;
+}
+
+bool vfs_dir_emit_dots(struct file *f, struct dir_ctx *ctx)
+{
+	if (ctx->pos == 0) {
+		if (!ctx->emit(ctx, ".", 1, f->inode->ino, LINUX_DT_DIR))
+			return false;
+		ctx->pos = 1;
+	}
+	if (ctx->pos == 1) {
+		uint64_t ino = f->inode->ino;
+		if (f->path.d) {
+			struct dentry *parent = dentry_parent(f->path.d);
+			if (parent->inode)
+				ino = parent->inode->ino;
+			dentry_put(parent);
+		}
+		if (!ctx->emit(ctx, "..", 2, ino, LINUX_DT_DIR))
+			return false;
+		ctx->pos = 2;
+	}
+	return true;
+}
+
+/* ---- O_PATH files: a place in the tree, no I/O ---- */
+
+struct opath_file {
+	struct file base;
+};
+
+static void opath_release(struct file *f)
+{
+	vfs_file_release(f);
+	free(container_of(f, struct opath_file, base));
+}
+
+static const struct file_ops g_opath_ops = {
+	.release = opath_release,
+};
+
+int vfs_open_opath(const struct path *p, unsigned flags, struct file **out)
+{
+	struct opath_file *of = calloc(1, sizeof(*of));
+	if (!of)
+		return -ENOMEM;
+	vfs_file_init(&of->base, &g_opath_ops,
+	              LINUX_O_PATH | (flags & (LINUX_O_DIRECTORY | LINUX_O_NOFOLLOW)), p->mnt, p->d,
+	              p->d->inode);
+	*out = &of->base;
+	return 0;
 }

@@ -7,9 +7,12 @@
  * does not support the operation and the generic layer (vfs_*) returns
  * Linux's errno for that case.
  *
- * This is the seed of the VFS: today the only files are host files (the
- * stdio the sandbox inherits, sentry/fsimpl/host); the mount, dentry and
- * inode layers arrive with the files issue and hang below this interface.
+ * Files of the VFS (vfs.h) carry their path and inode and a position
+ * that the generic layer keeps (f->pos under pos_mu): their read and
+ * write ops always get an explicit offset. Files outside the VFS (the
+ * host stdio the sandbox inherits, pipes) have no inode; their read and
+ * write get off -1 for "the current position", which they keep
+ * themselves.
  *
  * References: file_get() and file_put(); the last put calls ops->release.
  */
@@ -22,14 +25,19 @@
 #include <sys/types.h>
 
 #include "common/abi/linux/misc.h"
+#include "sentry/vfs/vfs.h"
 
 struct file;
 struct task;
 
 struct file_ops {
 	/*
-	 * Reads or writes up to len bytes at off, or at the file's current
-	 * position when off is -1. Returns the count or -errno.
+	 * Reads or writes up to len bytes at off, or (files outside the VFS
+	 * only) at the file's current position when off is -1. Returns the
+	 * count or -errno. A VFS file opened with O_APPEND writes at its end
+	 * whatever off says, atomically with respect to other writers of the
+	 * inode, and leaves inode->size at the new end: vfs_write then moves
+	 * the position there.
 	 */
 	ssize_t (*read)(struct file *f, void *buf, size_t len, int64_t off);
 	ssize_t (*write)(struct file *f, const void *buf, size_t len, int64_t off);
@@ -51,18 +59,68 @@ struct file_ops {
 	 * sentry files with their own readiness wait on wait queues instead.
 	 */
 	int (*poll_host_fd)(struct file *f);
+	/*
+	 * Directories: emits entries from ctx->pos on (see struct dir_ctx).
+	 * Returns 0 or -errno. The caller holds f->pos_mu and stores
+	 * ctx->pos back into f->pos.
+	 */
+	int (*iterate)(struct file *f, struct dir_ctx *ctx);
+	/* fsync(2) and fdatasync(2). NULL: nothing to flush, success. */
+	int (*fsync)(struct file *f, bool datasync);
+	/*
+	 * mmap(2): the host fd whose pages back the file (tmpfs's memfd,
+	 * the gofer's donated fd), borrowed for as long as f lives. NULL:
+	 * the file cannot be mapped (ENODEV).
+	 */
+	int (*mmap_fd)(struct file *f, bool shared_write, int *out_fd);
+	/* fallocate(2), mode already checked. NULL: EOPNOTSUPP. */
+	int (*fallocate)(struct file *f, int mode, int64_t off, int64_t len);
 };
 
 struct file {
 	atomic_int refs;
 	const struct file_ops *ops;
-	_Atomic unsigned flags; /* LINUX_O_ACCMODE bits and status flags */
+	_Atomic unsigned flags; /* LINUX_O_ACCMODE bits, O_PATH and status flags */
+	/* VFS files: where the file was opened (references), else NULLs. */
+	struct path path;
+	struct inode *inode;
+	pthread_mutex_t pos_mu;
+	int64_t pos; /* protected by pos_mu */
 };
 
-/* Initialises a file with one reference. */
+/* Initialises a file outside the VFS with one reference. */
 void file_init(struct file *f, const struct file_ops *ops, unsigned flags);
+/*
+ * Initialises a VFS file with one reference: takes new references on
+ * mnt, d and inode (d and mnt may be NULL for an unnamed file).
+ */
+void vfs_file_init(struct file *f, const struct file_ops *ops, unsigned flags, struct mount *mnt,
+                   struct dentry *d, struct inode *inode);
+/* For ops->release of a VFS file: drops what vfs_file_init took. */
+void vfs_file_release(struct file *f);
 struct file *file_get(struct file *f);
 void file_put(struct file *f);
+
+/*
+ * The generic layer the syscalls call. off -1 means the file's position
+ * (which vfs_read and vfs_write advance); otherwise pread/pwrite (the
+ * caller has checked seekable). Return counts or -errno.
+ */
+ssize_t vfs_read(struct file *f, void *buf, size_t len, int64_t off);
+ssize_t vfs_write(struct file *f, const void *buf, size_t len, int64_t off);
+/* lseek(2): VFS files use f->pos (ops->llseek may be NULL: generic). */
+int64_t vfs_llseek(struct file *f, int64_t off, int whence);
+/* lseek for files whose end is inode->size: SEEK_SET, CUR, END, DATA, HOLE. */
+int64_t vfs_generic_llseek(struct file *f, int64_t off, int whence);
+/* fstat of a VFS file: its inode's attributes; -EOPNOTSUPP for other files (see ops->stat). */
+int vfs_file_getattr(struct file *f, struct linux_statx *out);
+/* getdents: runs ops->iterate from f->pos under pos_mu (-ENOTDIR without it). */
+int vfs_iterate(struct file *f, struct dir_ctx *ctx);
+/*
+ * For an fs's iterate: emits "." (pos 0) and ".." (pos 1) when ctx->pos
+ * is below 2, leaving ctx->pos at 2. Returns false when the buffer filled.
+ */
+bool vfs_dir_emit_dots(struct file *f, struct dir_ctx *ctx);
 
 /* The file's access mode allows reading / writing. */
 bool file_readable(const struct file *f);

@@ -13,8 +13,13 @@
 #   busybox              busybox-static applets that need no file system print and exit as
 #                        natively, on arguments and on stdin (DEMO: /bin/busybox)
 #   syscalls_doc         docs/syscalls.md is what `runsc syscalls --markdown` prints (DEMO names the doc)
+#   dynamic              dynamically linked Debian programs (ls, python3, sha256sum) and a #!
+#                        script print exactly what they print natively
+#   rootfs_overlay       files written, renamed and removed under / stay in the sandbox: the
+#                        host's files are untouched afterwards
+#   volume               a --volume bind mount shows the host directory, and writes reach it
 set -u
-test=$1 runsc=$2 demo=$3 sleeper=$4
+test=$1 runsc=$(realpath -s -- "$2") demo=$(realpath -s -- "$3") sleeper=$(realpath -s -- "$4")
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/runsc-e2e.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
 fail() {
@@ -23,7 +28,70 @@ fail() {
 }
 run() { timeout --kill-after=5 60 "$@"; }
 
+# same_output NAME CMD...: CMD prints the same and exits the same natively and in the sandbox.
+same_output() {
+	local name=$1
+	shift
+	(cd "$tmp" && run "$@") >"$tmp/$name.native" 2>&1
+	local n=$?
+	(cd "$tmp" && run "$runsc" do "$@") >"$tmp/$name.sandbox" 2>&1
+	local s=$?
+	[ "$n" -eq "$s" ] || fail "$name: native exit $n, sandbox exit $s: $(head -c 2000 "$tmp/$name.sandbox")"
+	diff -u "$tmp/$name.native" "$tmp/$name.sandbox" >"$tmp/$name.diff" ||
+		fail "$name: output differs: $(head -c 4000 "$tmp/$name.diff")"
+}
+
 case "$test" in
+dynamic)
+	same_output ls /bin/ls -la /etc
+	same_output ls_usr /bin/ls -l /usr/lib/x86_64-linux-gnu
+	same_output python3 /usr/bin/python3 -c 'import os, sys, json; print(sys.version_info[:2], json.dumps({"a": [1, 2]}), sorted(os.listdir("/etc"))[:5])'
+	same_output sha256sum /usr/bin/sha256sum /usr/bin/python3
+	printf '#!/usr/bin/python3 -S\nimport sys\nprint("script", sys.argv[1:])\n' >"$tmp/script"
+	chmod +x "$tmp/script"
+	same_output script "$tmp/script" one 'two three'
+	;;
+rootfs_overlay)
+	probe=/runsc-e2e-overlay-$$
+	[ -e "$probe" ] && fail "$probe exists before the test"
+	cp /etc/hostname "$tmp/hostname.before"
+	run "$runsc" do /usr/bin/python3 -c "
+import os
+open('$probe', 'w').write('sandbox')
+assert open('$probe').read() == 'sandbox'
+os.rename('$probe', '$probe.2')
+os.mkdir('$probe.d')
+open('$probe.d/f', 'w').write('x')
+with open('/etc/hostname', 'a') as f: f.write('changed in the sandbox')
+os.unlink('/etc/hosts')
+assert not os.path.exists('/etc/hosts')
+print('ok')
+" >"$tmp/out" 2>&1 || fail "sandbox run failed: $(cat "$tmp/out")"
+	grep -qx ok "$tmp/out" || fail "no ok: $(cat "$tmp/out")"
+	for f in "$probe" "$probe.2" "$probe.d"; do
+		[ -e "$f" ] && { rm -rf "$f"; fail "$f reached the host"; }
+	done
+	cmp -s /etc/hostname "$tmp/hostname.before" || fail "/etc/hostname changed on the host"
+	[ -e /etc/hosts ] || fail "/etc/hosts was removed on the host"
+	;;
+volume)
+	mkdir "$tmp/vol"
+	echo host-data >"$tmp/vol/in"
+	run "$runsc" do --volume "$tmp/vol:/mnt/vol" /usr/bin/python3 -c "
+print(open('/mnt/vol/in').read().strip())
+open('/mnt/vol/out', 'w').write('from the sandbox')
+" >"$tmp/out" 2>&1 || fail "sandbox run failed: $(cat "$tmp/out")"
+	grep -qx host-data "$tmp/out" || fail "volume not visible: $(cat "$tmp/out")"
+	[ "$(cat "$tmp/vol/out" 2>/dev/null)" = "from the sandbox" ] || fail "write did not reach the host"
+	run "$runsc" do --volume "$tmp/vol:/mnt/vol:ro" /usr/bin/python3 -c "
+try:
+    open('/mnt/vol/x', 'w')
+except OSError as e:
+    print(e.errno)
+" >"$tmp/out" 2>&1 || fail "ro run failed: $(cat "$tmp/out")"
+	grep -qx 30 "$tmp/out" || fail "read-only volume accepted a write (want EROFS): $(cat "$tmp/out")"
+	[ -e "$tmp/vol/x" ] && fail "read-only volume: file created on the host"
+	;;
 demo_matches_native)
 	run "$demo" a 'b c' >"$tmp/native" 2>&1
 	n=$?

@@ -133,6 +133,8 @@ int main(void)
 
 	expect_killed("dup from another address", other, SYS_dup);
 	expect_killed("close from another address", other, SYS_close);
+	expect_killed("pread64 from another address", other, SYS_pread64);
+	expect_killed("pwrite64 from the gadget", g_layout.gadget, SYS_pwrite64);
 
 	/* dup from the gadget traps to the sentry's listener, which answers it. */
 	const uint64_t none[4] = { 0, 0, 0, 0 };

@@ -7,6 +7,9 @@
 #ifndef SENTRY_FSIMPL_HOST_HOST_H
 #define SENTRY_FSIMPL_HOST_HOST_H
 
+#include <stdbool.h>
+#include <sys/types.h>
+
 struct file;
 struct loader_file;
 
@@ -15,6 +18,20 @@ struct loader_file;
  * reference in *out, or -errno.
  */
 int host_file_new(int fd, struct file **out);
+
+/* Whether f is a host file (made by host_file_new). */
+bool host_file_is(const struct file *f);
+
+/*
+ * tee(2) between two host files: the host's tee on their fds duplicates
+ * up to len bytes of the pipe in into the pipe out without consuming
+ * them. flags are Linux's SPLICE_F_* bits (the same on every
+ * architecture); SPLICE_F_NONBLOCK makes the call fail with EAGAIN
+ * instead of waiting, the others have no effect on tee. The caller
+ * checks the access modes. Returns the bytes duplicated or -errno (the
+ * host's EINVAL when either is not a pipe, or both are one pipe).
+ */
+ssize_t host_file_tee(struct file *in, struct file *out, size_t len, unsigned flags);
 
 /* Opens path on the host for the loader (before the sandbox confines itself). */
 int host_loader_file_open(const char *path, struct loader_file **out);

@@ -1,8 +1,8 @@
 /*
  * Host files: see host.h.
  *
- * Reads and writes are plain host calls on the sentry thread of the task.
- * They may block (a terminal, a pipe): that is acceptable while the only
+ * Reads, writes and tee are plain host calls on the sentry thread of the
+ * task. They may block (a terminal, a pipe): that is acceptable while the only
  * host files are the caller's stdio; once signals can interrupt a task,
  * blocking host I/O waits through the task's wait queue instead.
  */
@@ -163,4 +163,22 @@ int host_file_new(int fd, struct file **out)
 	file_init(&h->base, &g_host_file_ops, (unsigned)flags | LINUX_O_LARGEFILE);
 	*out = &h->base;
 	return 0;
+}
+
+bool host_file_is(const struct file *f)
+{
+	return f->ops == &g_host_file_ops;
+}
+
+ssize_t host_file_tee(struct file *in, struct file *out, size_t len, unsigned flags)
+{
+	BUG_ON(!host_file_is(in) || !host_file_is(out));
+	/* Linux's SPLICE_F_* values are architecture-independent: the host's are the guest's. */
+	unsigned hflags =
+	        flags & (SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT);
+	ssize_t n;
+	do {
+		n = tee(to_host(in)->fd, to_host(out)->fd, len, hflags);
+	} while (n < 0 && errno == EINTR);
+	return n < 0 ? -errno : n;
 }

@@ -787,8 +787,10 @@ static void test_format_maps(void **state)
 	assert_true(n < sizeof(buf));
 	buf[n] = '\0';
 	assert_string_equal(buf, "000100000000-000100001000 r--s 00000000 00:00 0 \n"
-	                         "000100064000-000100065000 rw-p 00000000 00:00 0 [heap]\n"
-	                         "00010012a000-00010012c000 rw-p 00000000 00:00 0 [stack]\n");
+	                         "000100064000-000100065000 rw-p 00000000 00:00 0"
+	                         "                          [heap]\n"
+	                         "00010012a000-00010012c000 rw-p 00000000 00:00 0"
+	                         "                          [stack]\n");
 	/* Truncated to the buffer. */
 	assert_int_equal(mm_format_maps(mm, buf, 10), 10);
 }
