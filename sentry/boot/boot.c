@@ -293,6 +293,8 @@ static int make_mounts(struct kernel *k, const struct sentry_do_args *args, int 
 		err = goferfs_new(vol_clients[i], (uint32_t)i + 1, v->host, &sb);
 		vol_clients[i] = NULL;
 		if (err == 0) {
+			/* The host may change a volume too: every walk asks the gofer again. */
+			sb->flags |= SB_NOCACHE;
 			err = mount_sb_at(&c, v->guest, sb,
 			                  (v->readonly ? MNT_RDONLY : 0) | MNT_RELATIME, v->host);
 			superblock_put(sb);

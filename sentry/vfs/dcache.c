@@ -267,6 +267,8 @@ struct dentry *dcache_add(struct dentry *parent, const char *name, struct inode 
 	}
 	d->parent = dentry_get(parent);
 	d->flags = parent->flags & DENTRY_NOCACHE;
+	if (parent->sb->flags & SB_NOCACHE)
+		d->flags |= DENTRY_NOCACHE;
 	list_add_tail(&d->child_link, &parent->children);
 	list_add_tail(&d->sb_link, &parent->sb->dentries);
 	hash_maybe_grow_locked();

@@ -70,7 +70,8 @@ struct fs_type {
 	             struct superblock **out);
 };
 
-#define SB_RDONLY 0x1 /* the fs itself cannot be written (a read-only gofer mount) */
+#define SB_RDONLY  0x1 /* the fs itself cannot be written (a read-only gofer mount) */
+#define SB_NOCACHE 0x2 /* changed behind the sandbox's back (a volume): keep no unused dentry */
 
 struct superblock {
 	atomic_int refs;

@@ -18,6 +18,8 @@
 #   rootfs_overlay       files written, renamed and removed under / stay in the sandbox: the
 #                        host's files are untouched afterwards
 #   volume               a --volume bind mount shows the host directory, and writes reach it
+#   gofer_dies           with its gofer killed, the program's file operations fail with EIO
+#                        and the sandbox carries on and exits normally
 set -u
 test=$1 runsc=$(realpath -s -- "$2") demo=$(realpath -s -- "$3") sleeper=$(realpath -s -- "$4")
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/runsc-e2e.XXXXXX") || exit 2
@@ -91,6 +93,53 @@ except OSError as e:
 " >"$tmp/out" 2>&1 || fail "ro run failed: $(cat "$tmp/out")"
 	grep -qx 30 "$tmp/out" || fail "read-only volume accepted a write (want EROFS): $(cat "$tmp/out")"
 	[ -e "$tmp/vol/x" ] && fail "read-only volume: file created on the host"
+	;;
+gofer_dies)
+	# The program waits for the go-ahead file (in a volume, so looked up anew each time),
+	# then touches paths it never used: with the gofer gone, each is EIO.
+	mkdir "$tmp/vol"
+	run "$runsc" do --volume "$tmp/vol:/mnt/vol" /usr/bin/python3 -c "
+import os, time
+open('/mnt/vol/ready', 'w').close()
+while True:
+    try:
+        os.stat('/mnt/vol/go')
+        break
+    except FileNotFoundError:
+        time.sleep(0.05)
+    except OSError as e:
+        break
+for p in ('/usr/share/doc', '/etc/debian_version', '/mnt/vol/new'):
+    try:
+        os.stat(p)
+        print(p, 'ok')
+    except OSError as e:
+        print(p, e.errno)
+try:
+    open('/mnt/vol/x', 'w')
+except OSError as e:
+    print('create', e.errno)
+print('done')
+" >"$tmp/out" 2>&1 &
+	pid=$!
+	for _ in $(seq 200); do
+		[ -e "$tmp/vol/ready" ] && break
+		sleep 0.05
+	done
+	[ -e "$tmp/vol/ready" ] || { kill "$pid"; fail "the program never started: $(cat "$tmp/out")"; }
+	# This sandbox's gofer, told apart from any other by the volume it serves.
+	gofer=$(pgrep -f -- "gofer .*--mount $tmp/vol")
+	[ -n "$gofer" ] || { kill "$pid"; fail "no gofer process found"; }
+	kill -KILL $gofer
+	touch "$tmp/vol/go"
+	wait "$pid"
+	status=$?
+	[ $status -eq 0 ] || fail "the sandbox exited $status: $(cat "$tmp/out")"
+	grep -qx done "$tmp/out" || fail "the program did not finish: $(cat "$tmp/out")"
+	for p in /usr/share/doc /etc/debian_version /mnt/vol/new; do
+		grep -qx "$p 5" "$tmp/out" || fail "$p: expected EIO: $(cat "$tmp/out")"
+	done
+	grep -qx "create 5" "$tmp/out" || fail "create: expected EIO: $(cat "$tmp/out")"
 	;;
 demo_matches_native)
 	run "$demo" a 'b c' >"$tmp/native" 2>&1
