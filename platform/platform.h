@@ -11,8 +11,9 @@
  *
  * Threading: a context is bound to the sentry thread that created it (the
  * ptrace platform requires it: only the tracer may control a tracee). Only
- * that thread may switch it, read or write its registers, or run memory
- * operations through its address space. platform_ctx_interrupt() and the
+ * that thread may switch it or read or write its registers; an address
+ * space with several contexts (the threads of a process) runs a memory
+ * operation in the calling thread's own context. platform_ctx_interrupt() and the
  * guest memory copies (platform_as_read/write) may be called from any
  * thread.
  *
@@ -21,6 +22,7 @@
 #ifndef PLATFORM_PLATFORM_H
 #define PLATFORM_PLATFORM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -40,6 +42,9 @@ struct platform_as {
 struct platform_ctx {
 	const struct platform_ops *ops;
 };
+
+/* A context made by clone_prepare, waiting for clone_attach. */
+struct platform_clone;
 
 /* Why platform_ctx_switch() returned. */
 enum platform_event {
@@ -93,13 +98,47 @@ struct platform_ops {
 	 * the calling thread. Returns 0 or -errno.
 	 */
 	int (*as_new)(struct platform_as **out_as, struct platform_ctx **out_ctx);
-	/* Destroys an address space and every context in it. */
+	/*
+	 * Destroys an address space. Contexts still in it are killed; those
+	 * bound to the calling thread are freed too, the others by their own
+	 * thread's ctx_destroy.
+	 */
 	void (*as_destroy)(struct platform_as *as);
+
+	/*
+	 * A context for a new task made from a running one (clone, fork,
+	 * vfork), in two steps, because a context is bound to the thread that
+	 * drives it:
+	 *   - clone_prepare, on the parent context's thread: copies the
+	 *     parent's host thread, either into the same address space
+	 *     (share_as: a thread, or CLONE_VM) or into a copy-on-write copy of
+	 *     it (a fork: the host kernel copies the memory, so private
+	 *     mappings are copied and shared ones stay shared, exactly as
+	 *     Linux's fork). The copy is parked until it is attached.
+	 *   - clone_attach, on the new task's thread: binds the context to it.
+	 *     *out_as is the new address space of a fork, NULL with share_as.
+	 *   - clone_abort undoes a prepare that will not be attached (on any
+	 *     thread).
+	 * The new context starts with the parent's registers (as they were
+	 * when clone_prepare ran) and FP state; the caller sets what differs.
+	 * Returns 0 or -errno. NULL: the platform cannot clone (ENOSYS).
+	 */
+	int (*clone_prepare)(struct platform_ctx *parent, bool share_as,
+	                     struct platform_clone **out);
+	int (*clone_attach)(struct platform_clone *pc, struct platform_as **out_as,
+	                    struct platform_ctx **out_ctx);
+	void (*clone_abort)(struct platform_clone *pc);
+	/*
+	 * Destroys a context (its task exited, or exec replaced it), on its
+	 * own thread. The address space lives on until as_destroy.
+	 */
+	void (*ctx_destroy)(struct platform_ctx *ctx);
 
 	/*
 	 * Runs a memory operation in the address space, with arguments as the
 	 * host call takes them. Returns the host call's result or -errno.
-	 * Preconditions: the caller is the thread bound to the as's context.
+	 * Preconditions: the calling thread is bound to a context of the as
+	 * (the call runs in that context's host thread).
 	 */
 	long (*as_memop)(struct platform_as *as, enum platform_memop op, const uint64_t args[6]);
 

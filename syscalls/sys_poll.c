@@ -15,6 +15,7 @@
 
 #include "sentry/kernel/fdtable.h"
 #include "sentry/kernel/task.h"
+#include "sentry/kernel/waitqueue.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/file.h"
 #include "syscalls/syscalls.h"
@@ -25,14 +26,6 @@ struct linux_pollfd {
 	int16_t revents;
 };
 
-#define LINUX_POLLIN     0x001
-#define LINUX_POLLPRI    0x002
-#define LINUX_POLLOUT    0x004
-#define LINUX_POLLERR    0x008
-#define LINUX_POLLHUP    0x010
-#define LINUX_POLLNVAL   0x020
-#define LINUX_POLLRDNORM 0x040
-#define LINUX_POLLWRNORM 0x100
 /* Linux's DEFAULT_POLLMASK: what a file without a poll method reports. */
 #define DEFAULT_POLLMASK (LINUX_POLLIN | LINUX_POLLOUT | LINUX_POLLRDNORM | LINUX_POLLWRNORM)
 

@@ -20,6 +20,7 @@
 #include "platform/ptrace/ptrace_internal.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -108,6 +109,7 @@ static int range_cmp(const void *a, const void *b)
  *   - the memory operations, mmap only with MAP_FIXED (the sentry always
  *     chooses the address), close (of a lent fd), and pread64 (a big read
  *     of a regular file, straight into the application's memory);
+ *   - clone, only as the sentry makes new stubs (ptrace.c);
  *   - dup, which is never executed: it traps to the sentry through the
  *     filter's user-notification listener, and the sentry answers it by
  *     installing a host fd in the stub (SECCOMP_IOCTL_NOTIF_ADDFD). That
@@ -131,6 +133,21 @@ static int build_filter(struct stub_data *d, uaddr_t gadget_ret)
 	LOAD(offsetof(struct seccomp_data, instruction_pointer) + 4);
 	JEQ(gadget_ret >> 32, 1);
 	RET(SECCOMP_RET_KILL_PROCESS);
+	/*
+	 * clone, with exactly the flags of a new stub for a fork or a thread
+	 * (ptrace.c's STUB_CLONE_FLAGS, with or without CLONE_VM; exit signal
+	 * none) and nothing else: ALLOW; another clone: KILL; not clone: on.
+	 */
+	LOAD(offsetof(struct seccomp_data, nr));
+	EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone, 0, 7)); /* to "other calls" */
+	LOAD(offsetof(struct seccomp_data, args[0]) + 4);
+	EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0, 0, 4)); /* to KILL */
+	LOAD(offsetof(struct seccomp_data, args[0]));
+	EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, CLONE_PARENT | CLONE_PTRACE, 1, 0));
+	EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, CLONE_PARENT | CLONE_PTRACE | CLONE_VM, 0, 1));
+	RET(SECCOMP_RET_ALLOW);
+	RET(SECCOMP_RET_KILL_PROCESS);
+	/* The other calls: */
 	LOAD(offsetof(struct seccomp_data, nr));
 	/*
 	 * The tests jump forward over the tests still to come (`left`) to the

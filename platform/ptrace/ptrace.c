@@ -29,6 +29,7 @@
 #include <linux/kcmp.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
@@ -66,31 +67,62 @@ struct lent_fd {
 	uint64_t used;
 };
 
+/*
+ * The stub filter's user-notification listener. A fork of a stub keeps
+ * its parent's filter, so every stub forked from one first stub shares
+ * one listener; mu serialises the lending of fds through it, so that the
+ * one notification pending is always the lender's.
+ */
+struct stub_listener {
+	int fd;
+	atomic_int refs;
+	pthread_mutex_t mu;
+};
+
+/*
+ * An address space: one host mm, shared by the stub processes of its
+ * contexts (each context is its own host process, made with CLONE_VM, so
+ * that a signal or a stop of one never touches the others).
+ */
 struct ptrace_as {
 	struct platform_as base;
-	pid_t pid;
-	int listener;           /* the stub filter's user-notification listener: lends fds */
-	struct ptrace_ctx *ctx; /* the context that runs memory operations */
-	struct lent_fd lent[LENT_FDS];
-	uint64_t lent_clock;
+	_Atomic pid_t pid; /* a live process of the as, for process_vm_*; 0 when none */
+	struct stub_listener *listener;
+	pthread_mutex_t mu; /* ctxs, refs */
+	struct ptrace_ctx *ctxs;
+	int refs; /* the contexts', and the mm's until as_destroy */
 };
 
 struct ptrace_ctx {
 	struct platform_ctx base;
 	struct ptrace_as *as;
-	pid_t tid;
+	struct ptrace_ctx *next; /* in as->ctxs */
+	pid_t tid;               /* the stub process (its own thread group) */
 	pid_t tracer;
 	int cpu;           /* where tracer and stub are pinned, or -1 */
 	unsigned switches; /* since the pair was last pinned */
 	enum regs_state regs_state;
 	struct linux_regs regs;
 	atomic_bool interrupted;
+	struct lent_fd lent[LENT_FDS]; /* fds of this stub process */
+	uint64_t lent_clock;
+};
+
+/* What clone_prepare leaves for clone_attach: a stub stopped in group-stop. */
+struct platform_clone {
+	pid_t pid;
+	struct ptrace_as *as;           /* the parent's, with a reference (share_as), or NULL */
+	struct stub_listener *listener; /* a fork's, with a reference */
+	struct linux_regs regs;         /* the parent's application registers */
+	struct lent_fd lent[LENT_FDS];  /* the parent's lent fds, copied into the child */
 };
 
 static struct stub_layout g_stub;
 static cpu_set_t g_allowed_cpus; /* the sentry's affinity at start-up */
 
 static long inject(struct ptrace_ctx *c, long nr, const uint64_t args[6]);
+static void ptrace_ctx_destroy(struct platform_ctx *pctx);
+static void ptrace_as_destroy(struct platform_as *pas);
 
 static struct ptrace_as *to_as(struct platform_as *as)
 {
@@ -233,31 +265,110 @@ static int reset_fpstate(pid_t tid)
 	return 0;
 }
 
-static int ptrace_as_new(struct platform_as **out_as, struct platform_ctx **out_ctx)
+static void listener_put(struct stub_listener *l)
+{
+	if (l && atomic_fetch_sub(&l->refs, 1) == 1) {
+		close(l->fd);
+		pthread_mutex_destroy(&l->mu);
+		free(l);
+	}
+}
+
+static struct ptrace_as *as_alloc(struct stub_listener *listener, pid_t pid)
 {
 	struct ptrace_as *as = calloc(1, sizeof(*as));
-	struct ptrace_ctx *c = calloc(1, sizeof(*c));
-	int err = -ENOMEM;
-	if (!as || !c)
-		goto out_free;
-	int listener;
-	pid_t pid = ptrace_stub_create(&listener);
-	if (pid < 0) {
-		err = pid;
-		goto out_free;
-	}
+	if (!as)
+		return NULL;
 	as->base.ops = &g_platform_ptrace;
 	as->pid = pid;
 	as->listener = listener;
-	for (int i = 0; i < LENT_FDS; i++)
-		as->lent[i].stub_fd = -1;
-	as->ctx = c;
+	pthread_mutex_init(&as->mu, NULL);
+	as->refs = 1; /* the mm's */
+	return as;
+}
+
+/* Drops a reference; the last frees the as. Preconditions: as->mu held; released here. */
+static void as_unref_unlock(struct ptrace_as *as)
+{
+	bool last = --as->refs == 0;
+	pthread_mutex_unlock(&as->mu);
+	if (last) {
+		listener_put(as->listener);
+		pthread_mutex_destroy(&as->mu);
+		free(as);
+	}
+}
+
+/* The calling thread's context: the last one bound to it. */
+static _Thread_local struct ptrace_ctx *tls_ctx;
+
+/* Makes a context for stub process tid, bound to the calling thread, in as. */
+static struct ptrace_ctx *ctx_new(struct ptrace_as *as, pid_t tid)
+{
+	struct ptrace_ctx *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
 	c->base.ops = &g_platform_ptrace;
 	c->as = as;
-	c->tid = pid;
+	c->tid = tid;
 	c->tracer = current_tid();
 	c->cpu = -1;
-	err = get_regs(c);
+	for (int i = 0; i < LENT_FDS; i++)
+		c->lent[i].stub_fd = -1;
+	pthread_mutex_lock(&as->mu);
+	c->next = as->ctxs;
+	as->ctxs = c;
+	as->refs++;
+	if (!as->pid)
+		as->pid = tid;
+	pthread_mutex_unlock(&as->mu);
+	tls_ctx = c;
+	return c;
+}
+
+/* Unlinks c from its as and drops its reference. Preconditions: as->mu held; released. */
+static void ctx_unlink_unlock(struct ptrace_ctx *c)
+{
+	struct ptrace_as *as = c->as;
+	for (struct ptrace_ctx **pp = &as->ctxs; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	if (as->pid == c->tid)
+		as->pid = as->ctxs ? as->ctxs->tid : 0;
+	if (tls_ctx == c)
+		tls_ctx = NULL;
+	as_unref_unlock(as);
+}
+
+static int ptrace_as_new(struct platform_as **out_as, struct platform_ctx **out_ctx)
+{
+	struct stub_listener *l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	pid_t pid = ptrace_stub_create(&l->fd);
+	if (pid < 0) {
+		free(l);
+		return pid;
+	}
+	l->refs = 1;
+	pthread_mutex_init(&l->mu, NULL);
+	struct ptrace_as *as = as_alloc(l, 0);
+	if (!as) {
+		kill_stub(pid);
+		listener_put(l);
+		return -ENOMEM;
+	}
+	struct ptrace_ctx *c = ctx_new(as, pid);
+	if (!c) {
+		kill_stub(pid);
+		pthread_mutex_lock(&as->mu);
+		as_unref_unlock(as);
+		return -ENOMEM;
+	}
+	int err = get_regs(c);
 	if (err == 0)
 		err = reset_fpstate(pid);
 	if (err == 0) {
@@ -267,9 +378,9 @@ static int ptrace_as_new(struct platform_as **out_as, struct platform_ctx **out_
 		err = r < 0 ? (int)r : 0;
 	}
 	if (err < 0) {
-		kill_stub(pid);
-		close(listener);
-		goto out_free;
+		ptrace_ctx_destroy(&c->base);
+		ptrace_as_destroy(&as->base);
+		return err;
 	}
 	/* The application starts from clean registers; the loader sets rip and rsp. */
 	struct linux_regs clean = { 0 };
@@ -284,20 +395,37 @@ static int ptrace_as_new(struct platform_as **out_as, struct platform_ctx **out_
 	*out_as = &as->base;
 	*out_ctx = &c->base;
 	return 0;
+}
 
-out_free:
+static void ptrace_ctx_destroy(struct platform_ctx *pctx)
+{
+	struct ptrace_ctx *c = to_ctx(pctx);
+	BUG_ON(c->tracer != current_tid());
+	kill_stub(c->tid);
+	pthread_mutex_lock(&c->as->mu);
+	ctx_unlink_unlock(c);
 	free(c);
-	free(as);
-	return err;
 }
 
 static void ptrace_as_destroy(struct platform_as *pas)
 {
 	struct ptrace_as *as = to_as(pas);
-	kill_stub(as->pid);
-	close(as->listener);
-	free(as->ctx);
-	free(as);
+	pthread_mutex_lock(&as->mu);
+	for (;;) {
+		struct ptrace_ctx *mine = as->ctxs;
+		while (mine && mine->tracer != current_tid())
+			mine = mine->next;
+		if (!mine)
+			break;
+		kill_stub(mine->tid);
+		ctx_unlink_unlock(mine);
+		free(mine);
+		pthread_mutex_lock(&as->mu);
+	}
+	/* Other threads' contexts die now; those threads reap and free them. */
+	for (struct ptrace_ctx *c = as->ctxs; c; c = c->next)
+		syscall(SYS_tgkill, c->tid, c->tid, SIGKILL);
+	as_unref_unlock(as);
 }
 
 /* Sets the registers to run host syscall nr with args at the stub's gadget. */
@@ -327,7 +455,7 @@ static int prepare_gadget(struct ptrace_ctx *c, long nr, const uint64_t args[6])
 static int gadget_stop(struct ptrace_ctx *c, int status)
 {
 	if (!WIFSTOPPED(status)) {
-		log_warn("ptrace: stub %d died during a host call", c->as->pid);
+		log_warn("ptrace: stub %d died during a host call", c->tid);
 		return -ESRCH;
 	}
 	if (WSTOPSIG(status) == SIGTRAP)
@@ -372,30 +500,46 @@ static long inject(struct ptrace_ctx *c, long nr, const uint64_t args[6])
 	}
 }
 
+/* The calling thread's context in as (memory operations run there). */
+static struct ptrace_ctx *ctx_of(struct ptrace_as *as)
+{
+	struct ptrace_ctx *c = tls_ctx;
+	if (c && c->as == as)
+		return c;
+	pthread_mutex_lock(&as->mu);
+	for (c = as->ctxs; c && c->tracer != current_tid(); c = c->next)
+		;
+	pthread_mutex_unlock(&as->mu);
+	BUG_ON(!c);
+	return c;
+}
+
 static long ptrace_as_memop(struct platform_as *pas, enum platform_memop op, const uint64_t args[6])
 {
 	BUG_ON(op < 0 || op >= PLATFORM_MEMOP_COUNT);
-	return inject(to_as(pas)->ctx, g_stub_memop_nr[op], args);
+	return inject(ctx_of(to_as(pas)), g_stub_memop_nr[op], args);
 }
 
 /*
- * Answers the stub's trapped `dup` (see host_stub.c's filter) by
- * installing host_fd in it. Returns 0 once the notification is answered
- * (the fd, or the error, reaches the stub as dup's result), or -errno when
- * there was none to answer (the stub was interrupted before it trapped).
+ * Answers c's trapped `dup` (see host_stub.c's filter) by installing
+ * host_fd in it. Returns 0 once the notification is answered (the fd, or
+ * the error, reaches the stub as dup's result), or -errno when there was
+ * none to answer (the stub was interrupted before it trapped).
+ * Preconditions: the listener's mu held.
  */
-static int answer_dup(struct ptrace_as *as, int host_fd)
+static int answer_dup(struct ptrace_ctx *c, int host_fd)
 {
+	int listener = c->as->listener->fd;
 	struct seccomp_notif req;
 	memset(&req, 0, sizeof(req));
-	if (ioctl(as->listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0)
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0)
 		return -errno;
 	struct seccomp_notif_resp resp = { .id = req.id, .error = -EPERM };
-	if ((pid_t)req.pid != as->ctx->tid || req.data.nr != SYS_dup ||
+	if ((pid_t)req.pid != c->tid || req.data.nr != SYS_dup ||
 	    req.data.instruction_pointer != g_stub.gadget + 2) {
-		log_warn("ptrace: unexpected notification from stub %d (syscall %d)", as->pid,
+		log_warn("ptrace: unexpected notification from stub %d (syscall %d)", (int)req.pid,
 		         req.data.nr);
-		ioctl(as->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+		ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 		return 0;
 	}
 	struct seccomp_notif_addfd addfd = {
@@ -404,37 +548,41 @@ static int answer_dup(struct ptrace_as *as, int host_fd)
 		.srcfd = (uint32_t)host_fd,
 		.newfd_flags = O_CLOEXEC,
 	};
-	if (ioctl(as->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) < 0) {
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) < 0) {
 		resp.error = -errno;
-		ioctl(as->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+		ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 	}
 	return 0;
 }
 
 /*
- * Lends host_fd to the stub: runs a `dup` at the gadget, which the
- * filter turns into a notification that answer_dup() completes. Returns
- * the fd number in the stub or -errno.
+ * Lends host_fd to c's stub process: runs a `dup` at the gadget, which
+ * the filter turns into a notification that answer_dup() completes.
+ * Returns the fd number in the stub or -errno.
  */
-static long lend_fd(struct ptrace_as *as, int host_fd)
+static long lend_fd(struct ptrace_ctx *c, int host_fd)
 {
-	struct ptrace_ctx *c = as->ctx;
 	BUG_ON(c->tracer != current_tid());
 	static const uint64_t none[6];
 	int err = prepare_gadget(c, SYS_dup, none);
 	if (err < 0)
 		return err;
-	if (ptrace(PTRACE_CONT, c->tid, 0, 0) != 0)
-		return -errno;
+	struct stub_listener *l = c->as->listener;
+	pthread_mutex_lock(&l->mu);
+	long ret;
+	if (ptrace(PTRACE_CONT, c->tid, 0, 0) != 0) {
+		ret = -errno;
+		goto out;
+	}
 	bool answered = false;
 	for (;;) {
 		/*
 		 * The stub either traps into the listener or stops (a signal, its
 		 * death): wait for both, without blocking on either alone.
 		 */
-		struct pollfd p = { .fd = as->listener, .events = POLLIN };
+		struct pollfd p = { .fd = l->fd, .events = POLLIN };
 		if (!answered && poll(&p, 1, /*timeout_ms=*/10) > 0 && (p.revents & POLLIN)) {
-			answered = answer_dup(as, host_fd) == 0;
+			answered = answer_dup(c, host_fd) == 0;
 			continue;
 		}
 		int status;
@@ -443,48 +591,57 @@ static long lend_fd(struct ptrace_as *as, int host_fd)
 			continue;
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0)
-			return -errno;
+		if (r < 0) {
+			ret = -errno;
+			goto out;
+		}
 		int stop = gadget_stop(c, status);
-		if (stop < 0)
-			return stop;
-		if (stop == 1)
-			return gadget_result(c);
+		if (stop < 0) {
+			ret = stop;
+			goto out;
+		}
+		if (stop == 1) {
+			ret = gadget_result(c);
+			goto out;
+		}
 		/* Resumed after a signal: an interrupted dup is restarted and traps again. */
 		answered = false;
 	}
+out:
+	pthread_mutex_unlock(&l->mu);
+	return ret;
 }
 
 static long ptrace_as_mmap_fd(struct platform_as *pas, uaddr_t addr, uint64_t len, int prot,
                               int flags, int host_fd, uint64_t off)
 {
-	struct ptrace_as *as = to_as(pas);
-	struct linux_regs saved = as->ctx->regs;
-	long fd = lend_fd(as, host_fd);
+	struct ptrace_ctx *c = ctx_of(to_as(pas));
+	struct linux_regs saved = c->regs;
+	long fd = lend_fd(c, host_fd);
 	long ret = fd;
 	if (fd >= 0) {
 		const uint64_t margs[6] = { addr,           len,
 			                    (uint64_t)prot, (uint64_t)(flags | MAP_FIXED),
 			                    (uint64_t)fd,   off };
-		ret = inject(as->ctx, SYS_mmap, margs);
+		ret = inject(c, SYS_mmap, margs);
 		const uint64_t cargs[6] = { (uint64_t)fd };
-		long closed = inject(as->ctx, SYS_close, cargs);
+		long closed = inject(c, SYS_close, cargs);
 		if (closed < 0 && ret >= 0)
 			ret = closed;
 	}
-	as->ctx->regs = saved;
+	c->regs = saved;
 	return ret;
 }
 
-/* The stub's fd for host_fd's open file description, lending it when it has none. */
-static long lent_fd_for(struct ptrace_as *as, int host_fd)
+/* c's stub fd for host_fd's open file description, lending it when it has none. */
+static long lent_fd_for(struct ptrace_ctx *c, int host_fd)
 {
-	struct lent_fd *victim = &as->lent[0];
+	struct lent_fd *victim = &c->lent[0];
 	for (int i = 0; i < LENT_FDS; i++) {
-		struct lent_fd *e = &as->lent[i];
+		struct lent_fd *e = &c->lent[i];
 		if (e->stub_fd >= 0 &&
-		    syscall(SYS_kcmp, getpid(), as->pid, KCMP_FILE, host_fd, e->stub_fd) == 0) {
-			e->used = ++as->lent_clock;
+		    syscall(SYS_kcmp, getpid(), c->tid, KCMP_FILE, host_fd, e->stub_fd) == 0) {
+			e->used = ++c->lent_clock;
 			return e->stub_fd;
 		}
 		if (e->stub_fd < 0 || (victim->stub_fd >= 0 && e->used < victim->used))
@@ -492,13 +649,13 @@ static long lent_fd_for(struct ptrace_as *as, int host_fd)
 	}
 	if (victim->stub_fd >= 0) {
 		const uint64_t cargs[6] = { (uint64_t)victim->stub_fd };
-		inject(as->ctx, SYS_close, cargs);
+		inject(c, SYS_close, cargs);
 		victim->stub_fd = -1;
 	}
-	long fd = lend_fd(as, host_fd);
+	long fd = lend_fd(c, host_fd);
 	if (fd >= 0) {
 		victim->stub_fd = (int)fd;
-		victim->used = ++as->lent_clock;
+		victim->used = ++c->lent_clock;
 	}
 	return fd;
 }
@@ -506,36 +663,176 @@ static long lent_fd_for(struct ptrace_as *as, int host_fd)
 static long ptrace_as_pread_fd(struct platform_as *pas, int host_fd, uaddr_t dst, uint64_t len,
                                uint64_t off)
 {
-	struct ptrace_as *as = to_as(pas);
-	struct linux_regs saved = as->ctx->regs;
-	long fd = lent_fd_for(as, host_fd);
+	struct ptrace_ctx *c = ctx_of(to_as(pas));
+	struct linux_regs saved = c->regs;
+	long fd = lent_fd_for(c, host_fd);
 	long ret = fd;
 	if (fd >= 0) {
 		const uint64_t args[6] = { (uint64_t)fd, dst, len, off };
-		ret = inject(as->ctx, SYS_pread64, args);
+		ret = inject(c, SYS_pread64, args);
 	}
-	as->ctx->regs = saved;
+	c->regs = saved;
 	return ret;
+}
+
+/*
+ * Stub processes for new tasks are clones of the parent task's stub, made
+ * from its gadget: CLONE_PARENT makes them children of the sentry (so that
+ * the sentry, not a stub, reaps them), CLONE_PTRACE has the parent's
+ * tracer trace them from their first instruction, and the exit signal is
+ * none. A thread is the same with CLONE_VM: its own host process in the
+ * same mm, so that a signal or stop of one stub thread never touches
+ * another. The filter (host_stub.c) allows exactly these two clones.
+ */
+#define STUB_CLONE_FLAGS (CLONE_PARENT | CLONE_PTRACE)
+
+static int ptrace_clone_prepare(struct platform_ctx *pparent, bool share_as,
+                                struct platform_clone **out)
+{
+	struct ptrace_ctx *c = to_ctx(pparent);
+	BUG_ON(c->tracer != current_tid());
+	struct platform_clone *pc = calloc(1, sizeof(*pc));
+	if (!pc)
+		return -ENOMEM;
+	pc->regs = c->regs;
+	const uint64_t args[6] = { STUB_CLONE_FLAGS | (share_as ? CLONE_VM : 0) };
+	long pid = inject(c, SYS_clone, args);
+	c->regs = pc->regs; /* written back at the next switch */
+	if (pid <= 0) {
+		free(pc);
+		return pid < 0 ? (int)pid : -EIO;
+	}
+	/*
+	 * CLONE_PTRACE gives the child a pending SIGSTOP, so its first stop is
+	 * a signal-delivery-stop for it, reported to this thread. Detached with
+	 * that SIGSTOP, it enters a group-stop, untraced, where the new task's
+	 * thread finds it with PTRACE_SEIZE; this thread, in the stub's parent
+	 * process, sees the stop first, so the hand-over has no race.
+	 */
+	int err = -ECHILD;
+	int status = wait_stop((pid_t)pid);
+	if (status < 0 || !WIFSTOPPED(status) || WSTOPSIG(status) != SIGSTOP)
+		goto fail;
+	if (ptrace(PTRACE_DETACH, (pid_t)pid, 0, SIGSTOP) != 0) {
+		err = -errno;
+		goto fail;
+	}
+	for (;;) {
+		pid_t r = waitpid((pid_t)pid, &status, WUNTRACED | __WALL);
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR) {
+			err = -errno;
+			goto fail;
+		}
+	}
+	if (!WIFSTOPPED(status))
+		goto fail;
+	pc->pid = (pid_t)pid;
+	memcpy(pc->lent, c->lent, sizeof(pc->lent)); /* its fd table is a copy of the parent's */
+	if (share_as) {
+		pthread_mutex_lock(&c->as->mu);
+		c->as->refs++;
+		pthread_mutex_unlock(&c->as->mu);
+		pc->as = c->as;
+	} else {
+		atomic_fetch_add(&c->as->listener->refs, 1);
+		pc->listener = c->as->listener;
+	}
+	*out = pc;
+	return 0;
+
+fail:
+	log_warn("ptrace: clone of stub %d failed (status %#x)", c->tid, status);
+	kill_stub((pid_t)pid);
+	free(pc);
+	return err;
+}
+
+static void clone_free(struct platform_clone *pc)
+{
+	if (pc->as) {
+		pthread_mutex_lock(&pc->as->mu);
+		as_unref_unlock(pc->as);
+	}
+	listener_put(pc->listener);
+	free(pc);
+}
+
+static void ptrace_clone_abort(struct platform_clone *pc)
+{
+	kill_stub(pc->pid);
+	clone_free(pc);
+}
+
+static int ptrace_clone_attach(struct platform_clone *pc, struct platform_as **out_as,
+                               struct platform_ctx **out_ctx)
+{
+	int err = 0;
+	if (ptrace(PTRACE_SEIZE, pc->pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL) != 0)
+		err = -errno;
+	/* The seize of a stopped process is reported as a stop (PTRACE_EVENT_STOP). */
+	int status = err < 0 ? 0 : wait_stop(pc->pid);
+	if (err == 0 && (status < 0 || !WIFSTOPPED(status)))
+		err = -ECHILD;
+	struct ptrace_as *as = pc->as;
+	if (err == 0 && !as) {
+		as = as_alloc(pc->listener, 0);
+		if (as)
+			pc->listener = NULL; /* the new as's now */
+		else
+			err = -ENOMEM;
+	}
+	struct ptrace_ctx *c = err < 0 ? NULL : ctx_new(as, pc->pid);
+	if (!c) {
+		if (as && !pc->as) {
+			pthread_mutex_lock(&as->mu);
+			as_unref_unlock(as);
+		}
+		ptrace_clone_abort(pc);
+		return err < 0 ? err : -ENOMEM;
+	}
+	c->regs = pc->regs;
+	c->regs_state = REGS_DIRTY;
+	memcpy(c->lent, pc->lent, sizeof(c->lent));
+	*out_as = pc->as ? NULL : &as->base;
+	*out_ctx = &c->base;
+	clone_free(pc);
+	return 0;
+}
+
+/*
+ * process_vm_readv/writev on a live process of the as. The one asked may
+ * exit meanwhile (a thread of the application): then ask the next.
+ */
+static ssize_t as_vm_copy(struct ptrace_as *as, bool write, void *local_buf, uaddr_t remote_addr,
+                          size_t len)
+{
+	struct iovec local = { local_buf, len };
+	struct iovec remote = { (void *)remote_addr, len };
+	for (;;) {
+		pid_t pid = atomic_load(&as->pid);
+		if (!pid)
+			return -ESRCH;
+		ssize_t n = write ? process_vm_writev(pid, &local, 1, &remote, 1, 0)
+		                  : process_vm_readv(pid, &local, 1, &remote, 1, 0);
+		if (n >= 0)
+			return n;
+		if (errno == EFAULT)
+			return 0;
+		if (errno != ESRCH || atomic_load(&as->pid) == pid)
+			return -errno;
+	}
 }
 
 static ssize_t ptrace_as_read(struct platform_as *pas, void *dst, uaddr_t src, size_t len)
 {
-	struct iovec local = { dst, len };
-	struct iovec remote = { (void *)src, len };
-	ssize_t n = process_vm_readv(to_as(pas)->pid, &local, 1, &remote, 1, 0);
-	if (n < 0)
-		return errno == EFAULT ? 0 : -errno;
-	return n;
+	return as_vm_copy(to_as(pas), false, dst, src, len);
 }
 
 static ssize_t ptrace_as_write(struct platform_as *pas, uaddr_t dst, const void *src, size_t len)
 {
-	struct iovec local = { (void *)src, len };
-	struct iovec remote = { (void *)dst, len };
-	ssize_t n = process_vm_writev(to_as(pas)->pid, &local, 1, &remote, 1, 0);
-	if (n < 0)
-		return errno == EFAULT ? 0 : -errno;
-	return n;
+	return as_vm_copy(to_as(pas), true, (void *)src, dst, len);
 }
 
 static bool is_fault_signal(int sig)
@@ -586,7 +883,7 @@ static void ptrace_ctx_interrupt(struct platform_ctx *pctx)
 {
 	struct ptrace_ctx *c = to_ctx(pctx);
 	atomic_store(&c->interrupted, true);
-	syscall(SYS_tgkill, c->as->pid, c->tid, INTERRUPT_SIGNAL);
+	syscall(SYS_tgkill, c->tid, c->tid, INTERRUPT_SIGNAL);
 }
 
 static struct linux_regs *ptrace_ctx_regs(struct platform_ctx *pctx)
@@ -626,7 +923,7 @@ static long ptrace_ctx_set_fpstate(struct platform_ctx *pctx, const void *buf, s
 static uint64_t ptrace_ctx_cpu_time_ns(struct platform_ctx *pctx)
 {
 	/* The stub's process CPU clock (Linux's MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)). */
-	clockid_t clk = (clockid_t)((~(unsigned)to_ctx(pctx)->as->pid << 3) | 2);
+	clockid_t clk = (clockid_t)((~(unsigned)to_ctx(pctx)->tid << 3) | 2);
 	struct timespec ts;
 	if (clock_gettime(clk, &ts) != 0)
 		return 0;
@@ -639,6 +936,10 @@ const struct platform_ops g_platform_ptrace = {
 	.layout = ptrace_layout,
 	.as_new = ptrace_as_new,
 	.as_destroy = ptrace_as_destroy,
+	.clone_prepare = ptrace_clone_prepare,
+	.clone_attach = ptrace_clone_attach,
+	.clone_abort = ptrace_clone_abort,
+	.ctx_destroy = ptrace_ctx_destroy,
 	.as_memop = ptrace_as_memop,
 	.as_mmap_fd = ptrace_as_mmap_fd,
 	.as_pread_fd = ptrace_as_pread_fd,

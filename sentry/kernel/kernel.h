@@ -106,6 +106,7 @@ struct task {
 	uaddr_t robust_list;
 	uint64_t robust_list_len;
 	bool exiting;
+	int wake_fd; /* eventfd: task_wake() ends the task's task_block() */
 };
 
 /* Lets the VMA tree hold VFS files (mm_files.c); kernel_new calls it. */

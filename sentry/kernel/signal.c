@@ -120,6 +120,7 @@ static int queue_signal(struct task *t, int sig, const struct linux_siginfo *inf
 		infos[sig - 1] = si;
 	}
 	pthread_mutex_unlock(&tg->mu);
+	task_wake(t);
 	return 0;
 }
 
@@ -156,6 +157,15 @@ void task_set_sigaction(struct task *t, int sig, const struct linux_sigaction *a
 		}
 	}
 	pthread_mutex_unlock(&tg->mu);
+}
+
+bool task_interrupted(struct task *t)
+{
+	struct thread_group *tg = t->tg;
+	pthread_mutex_lock(&tg->mu);
+	bool ret = tg->exiting || ((t->pending | tg->pending) & ~effective_mask(t));
+	pthread_mutex_unlock(&tg->mu);
+	return ret;
 }
 
 linux_sigset_t task_pending_signals(struct task *t)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "sentry/kernel/fdtable.h"
@@ -55,6 +56,8 @@ static void task_free(struct task *t)
 	}
 	if (t->tid)
 		kernel_remove_task(t->k, t);
+	if (t->wake_fd >= 0)
+		close(t->wake_fd);
 	free(t);
 }
 
@@ -70,9 +73,13 @@ static int init_task_create(struct kernel *k, struct task_init_args *args, struc
 	}
 	t->k = k;
 	t->tg = tg;
+	t->wake_fd = -1;
 	tg->k = k;
 	pthread_mutex_init(&tg->mu, NULL);
 	memcpy(tg->rlimits, args->rlimits, sizeof(tg->rlimits));
+	int err = task_wake_init(t);
+	if (err < 0)
+		goto out_free;
 	kernel_add_task(k, t);
 	tg->tgid = t->tid;
 	/* The sandbox's first process is its pid namespace's init. */
@@ -94,7 +101,7 @@ static int init_task_create(struct kernel *k, struct task_init_args *args, struc
 	clock_gettime(CLOCK_BOOTTIME, &now);
 	t->start_time_ns =
 	        (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec - k->boot_time_ns;
-	int err = mm_new(k->cfg.platform, &t->mm, &t->ctx);
+	err = mm_new(k->cfg.platform, &t->mm, &t->ctx);
 	if (err < 0)
 		goto out_free;
 

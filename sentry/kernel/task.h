@@ -7,6 +7,9 @@
 #ifndef SENTRY_KERNEL_TASK_H
 #define SENTRY_KERNEL_TASK_H
 
+#include <poll.h>
+#include <time.h>
+
 #include "sentry/kernel/kernel.h"
 #include "sentry/loader/loader.h"
 #include "sentry/vfs/vfs.h"
@@ -45,6 +48,29 @@ int task_nofile_limit(struct task *t);
  * (exit code << 8, or the signal number). The task loop finishes the job.
  */
 void task_group_exit(struct task *t, int wait_status);
+
+/*
+ * Waiting (waitqueue.c). Every blocking call in the sentry waits in
+ * task_block, on the calling task's own thread (t is the caller): until
+ * task_wake(t) (a wait queue notification, see waitqueue.h), a signal for
+ * t (task_interrupted becomes true), or the deadline (CLOCK_MONOTONIC,
+ * absolute; NULL: none). host: host fds the wait also depends on, polled
+ * at the same time (revents filled in). Returns 0 when woken or a host fd
+ * is ready (callers re-check their condition: wake-ups may be spurious),
+ * -ETIMEDOUT at the deadline, -EINTR at once when the task is already
+ * interrupted (the caller returns -LINUX_ERESTARTSYS or the like, and the
+ * task loop decides on EINTR or a restart).
+ */
+int task_block(struct task *t, const struct timespec *deadline, struct pollfd *host, int nhost);
+/* Wakes t from task_block (or makes its next task_block return at once). Any thread. */
+void task_wake(struct task *t);
+/* Makes t's wake-up eventfd. Returns 0 or -errno. */
+int task_wake_init(struct task *t);
+/*
+ * True when t has a signal it does not block pending, or its process is
+ * exiting: then a wait must end (signal.c).
+ */
+bool task_interrupted(struct task *t);
 
 /* signal.c */
 

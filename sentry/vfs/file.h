@@ -29,6 +29,7 @@
 
 struct file;
 struct task;
+struct waitqueue;
 
 struct file_ops {
 	/*
@@ -59,6 +60,16 @@ struct file_ops {
 	 * sentry files with their own readiness wait on wait queues instead.
 	 */
 	int (*poll_host_fd)(struct file *f);
+	/*
+	 * Sentry files with their own readiness (pipes, sockets, eventfds):
+	 * the poll(2) events among mask that hold now (LINUX_POLL*, from
+	 * sentry/kernel/waitqueue.h), and the wait queue notified with the
+	 * events that may have become true. Both NULL: the file is always
+	 * ready (Linux's DEFAULT_POLLMASK), or its readiness is its
+	 * poll_host_fd's.
+	 */
+	uint32_t (*readiness)(struct file *f, uint32_t mask);
+	struct waitqueue *(*wait_queue)(struct file *f);
 	/*
 	 * Directories: emits entries from ctx->pos on (see struct dir_ctx).
 	 * Returns 0 or -errno. The caller holds f->pos_mu and stores
