@@ -163,7 +163,8 @@ bool task_interrupted(struct task *t)
 {
 	struct thread_group *tg = t->tg;
 	pthread_mutex_lock(&tg->mu);
-	bool ret = tg->exiting || ((t->pending | tg->pending) & ~effective_mask(t));
+	bool ret = tg->exiting || __atomic_load_n(&t->killed, __ATOMIC_ACQUIRE) ||
+	           ((t->pending | tg->pending) & ~effective_mask(t));
 	pthread_mutex_unlock(&tg->mu);
 	return ret;
 }

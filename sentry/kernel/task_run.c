@@ -37,7 +37,7 @@ static void task_syscall(struct task *t)
 		.a = { regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8, regs->r9 },
 	};
 	long ret = syscall_dispatch(t, &a);
-	if (t->exiting)
+	if (task_should_exit(t))
 		return;
 	p->ctx_set_retval(t->ctx, (uint64_t)syscall_result(ret));
 }
@@ -63,7 +63,7 @@ static void task_syscall32(struct task *t)
 void task_run(struct task *t)
 {
 	const struct platform_ops *p = t->k->cfg.platform;
-	while (!t->exiting) {
+	while (!task_should_exit(t)) {
 		struct platform_fault fault;
 		switch (p->ctx_switch(t->ctx, &fault)) {
 		case PLATFORM_EV_SYSCALL:
@@ -82,7 +82,7 @@ void task_run(struct task *t)
 			task_group_exit(t, LINUX_SIGKILL);
 			break;
 		}
-		if (!t->exiting)
+		if (!task_should_exit(t))
 			task_deliver_signals(t);
 	}
 }

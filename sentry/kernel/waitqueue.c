@@ -159,3 +159,21 @@ int task_block(struct task *t, const struct timespec *deadline, struct pollfd *h
 		free(fds);
 	return ret;
 }
+
+int task_block_killable(struct task *t)
+{
+	struct pollfd fd = { .fd = t->wake_fd, .events = POLLIN };
+	for (;;) {
+		if (task_should_exit(t))
+			return -EINTR;
+		int n = ppoll(&fd, 1, NULL, NULL);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n > 0) {
+			uint64_t count;
+			ssize_t r = read(t->wake_fd, &count, sizeof(count));
+			(void)r;
+			return 0;
+		}
+	}
+}
