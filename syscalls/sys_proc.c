@@ -14,6 +14,7 @@
 #include "common/abi/linux/sched.h"
 #include "common/log.h"
 #include "sentry/kernel/exec.h"
+#include "sentry/kernel/fdtable.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "syscalls/syscalls.h"
@@ -36,6 +37,7 @@ long sys_clone(struct task *t, const struct sys_args *a)
 	/* clone() ignores CLONE_DETACHED's old meaning; with CLONE_PIDFD it is EINVAL. */
 	if ((r.flags & LINUX_CLONE_PIDFD) && (r.flags & LINUX_CLONE_PARENT_SETTID))
 		return -EINVAL;
+	r.pidfd = r.parent_tid; /* clone() puts the pidfd where clone3 has parent_tid */
 	r.flags &= ~LINUX_CLONE_DETACHED;
 	return task_clone(t, &r);
 }
@@ -100,6 +102,7 @@ long sys_clone3(struct task *t, const struct sys_args *a)
 		.parent_tid = ca.parent_tid,
 		.child_tid = ca.child_tid,
 		.tls = ca.tls,
+		.pidfd = ca.pidfd,
 	};
 	return task_clone(t, &r);
 }
@@ -260,10 +263,39 @@ long sys_wait4(struct task *t, const struct sys_args *a)
 	return task_wait4(t, (int)a->a[0], a->a[1], (int)a->a[2], a->a[3]);
 }
 
-/* sys_waitid implements waitid(2). */
+/* sys_waitid implements waitid(2); P_PIDFD waits for the process the pidfd names. */
 long sys_waitid(struct task *t, const struct sys_args *a)
 {
-	return task_waitid(t, (int)a->a[0], (int)a->a[1], a->a[2], (int)a->a[3], a->a[4]);
+	int idtype = (int)a->a[0], id = (int)a->a[1], options = (int)a->a[3];
+	if (idtype == LINUX_P_PIDFD) {
+		struct file *f = fdtable_lookup(t->fdt, id, NULL);
+		if (!f)
+			return -EBADF;
+		struct thread_group *tg = pidfd_tg(f);
+		bool nonblock = atomic_load(&f->flags) & LINUX_O_NONBLOCK;
+		if (tg) {
+			pthread_mutex_lock(&t->k->mu);
+			id = tg->tgid;
+			pthread_mutex_unlock(&t->k->mu);
+		}
+		file_put(f);
+		if (!tg)
+			return -EINVAL;
+		idtype = LINUX_P_PID;
+		/* A non-blocking pidfd makes the wait non-blocking: EAGAIN, not 0 (Linux 5.10). */
+		if (nonblock && !(options & LINUX_WNOHANG)) {
+			long r = task_waitid(t, idtype, id, a->a[2], options | LINUX_WNOHANG,
+			                     a->a[4]);
+			if (r == 0) {
+				struct linux_siginfo si;
+				if (a->a[2] && mm_copy_in(t->mm, &si, a->a[2], sizeof(si)) == 0 &&
+				    si.signo == 0)
+					return -EAGAIN;
+			}
+			return r;
+		}
+	}
+	return task_waitid(t, idtype, id, a->a[2], options, a->a[4]);
 }
 
 /* sys_getppid implements getppid(2): 0 for init, whose parent is outside the sandbox. */
@@ -382,10 +414,12 @@ static bool may_signal(const struct creds *sender, const struct creds *target)
 }
 
 /*
- * Sends sig to one process. SIGCONT within a session needs no
- * permission. Preconditions: k->mu held. Returns 0 or -errno.
+ * Sends sig to one process, with info (NULL: SI_USER from t). SIGCONT
+ * within a session needs no permission. Preconditions: k->mu held.
+ * Returns 0 or -errno.
  */
-static int signal_tg_locked(struct task *t, struct thread_group *tg, int sig)
+static int signal_tg_locked(struct task *t, struct thread_group *tg, int sig,
+                            const struct linux_siginfo *info)
 {
 	if (list_empty(&tg->threads))
 		return -ESRCH;
@@ -398,7 +432,7 @@ static int signal_tg_locked(struct task *t, struct thread_group *tg, int sig)
 	struct linux_siginfo si = { .signo = sig, .code = LINUX_SI_USER };
 	si.kill.pid = t->tg->tgid;
 	si.kill.uid = t->creds.ruid;
-	int err = task_send_group_signal(target, sig, &si);
+	int err = task_send_group_signal(target, sig, info ? info : &si);
 	if (err == 0)
 		tg_signal_kick_locked(tg, sig);
 	return err;
@@ -416,7 +450,7 @@ long sys_kill(struct task *t, const struct sys_args *a)
 	long ret;
 	if (pid > 0) {
 		struct thread_group *tg = kernel_find_tg_locked(k, pid);
-		ret = tg && !tg->zombie ? signal_tg_locked(t, tg, (int)sig) : -ESRCH;
+		ret = tg && !tg->zombie ? signal_tg_locked(t, tg, (int)sig, NULL) : -ESRCH;
 		if (tg && tg->zombie)
 			ret = 0; /* a zombie still exists: the signal is dropped */
 	} else {
@@ -430,7 +464,7 @@ long sys_kill(struct task *t, const struct sys_args *a)
 				continue;
 			if (pid == -1 ? (tg->tgid == 1 || tg == t->tg) : tg->pgid != pgid)
 				continue;
-			int err = signal_tg_locked(t, tg, (int)sig);
+			int err = signal_tg_locked(t, tg, (int)sig, NULL);
 			if (err == 0)
 				sent++;
 			else if (ret == -ESRCH || err != -EPERM)
@@ -483,4 +517,153 @@ long sys_tgkill(struct task *t, const struct sys_args *a)
 	if (tgid <= 0 || tid <= 0)
 		return -EINVAL;
 	return thread_kill(t, tgid, tid, (uint32_t)a->a[2]);
+}
+
+/* Linux's PIDFD_NONBLOCK is O_NONBLOCK. */
+#define LINUX_PIDFD_NONBLOCK LINUX_O_NONBLOCK
+
+/* sys_pidfd_open implements pidfd_open(2) for process ids (no PIDFD_THREAD). */
+long sys_pidfd_open(struct task *t, const struct sys_args *a)
+{
+	int pid = (int)a->a[0];
+	unsigned flags = (unsigned)a->a[1];
+	if (flags & ~LINUX_PIDFD_NONBLOCK)
+		return -EINVAL;
+	if (pid <= 0)
+		return -EINVAL;
+	struct kernel *k = t->k;
+	pthread_mutex_lock(&k->mu);
+	struct thread_group *tg = kernel_find_tg_locked(k, pid);
+	struct file *f = NULL;
+	long ret = 0;
+	if (!tg)
+		ret = kernel_find_task_locked(k, pid) ? -EINVAL
+		                                      : -ESRCH; /* a thread, not a process */
+	else
+		ret = pidfd_create(tg, flags, &f);
+	pthread_mutex_unlock(&k->mu);
+	if (ret < 0)
+		return ret;
+	ret = fdtable_install(t->fdt, f, 0, true, task_nofile_limit(t));
+	file_put(f);
+	return ret;
+}
+
+/* The process a pidfd names, with a reference (tg_put), or -EBADF. */
+static long pidfd_lookup(struct task *t, int fd, struct thread_group **out)
+{
+	struct file *f = fdtable_lookup(t->fdt, fd, NULL);
+	if (!f)
+		return -EBADF;
+	struct thread_group *tg = pidfd_tg(f);
+	if (tg)
+		atomic_fetch_add(&tg->refs, 1);
+	file_put(f);
+	if (!tg)
+		return -EBADF;
+	*out = tg;
+	return 0;
+}
+
+/* pidfd_send_signal's flags (Linux 6.9): whom a process pidfd's signal is for. */
+#define LINUX_PIDFD_SIGNAL_THREAD        1
+#define LINUX_PIDFD_SIGNAL_THREAD_GROUP  2
+#define LINUX_PIDFD_SIGNAL_PROCESS_GROUP 4
+
+/* sys_pidfd_send_signal implements pidfd_send_signal(2). */
+long sys_pidfd_send_signal(struct task *t, const struct sys_args *a)
+{
+	int sig = (int)a->a[1];
+	uint64_t flags = a->a[3];
+	if (flags & ~(uint64_t)(LINUX_PIDFD_SIGNAL_THREAD | LINUX_PIDFD_SIGNAL_THREAD_GROUP |
+	                        LINUX_PIDFD_SIGNAL_PROCESS_GROUP))
+		return -EINVAL;
+	if (flags & (flags - 1))
+		return -EINVAL; /* at most one */
+	if (sig < 0 || sig > LINUX_NSIG)
+		return -EINVAL;
+	struct thread_group *tg;
+	long ret = pidfd_lookup(t, (int)a->a[0], &tg);
+	if (ret < 0)
+		return ret;
+	struct linux_siginfo si = { .signo = sig, .code = LINUX_SI_USER };
+	si.kill.pid = t->tg->tgid;
+	si.kill.uid = t->creds.ruid;
+	if (a->a[2]) {
+		if (mm_copy_in(t->mm, &si, a->a[2], sizeof(si)) < 0) {
+			tg_put(tg);
+			return -EFAULT;
+		}
+		if (si.signo != sig)
+			ret = -EINVAL;
+		/* Only the kernel, or a process to itself, may claim SI_USER-or-above codes. */
+		else if (tg != t->tg && (si.code >= 0 || si.code == LINUX_SI_TKILL))
+			ret = -EPERM;
+	}
+	struct kernel *k = t->k;
+	pthread_mutex_lock(&k->mu);
+	if (ret == 0 && (tg->zombie || list_empty(&tg->threads))) {
+		ret = -ESRCH;
+	} else if (ret == 0 && flags == LINUX_PIDFD_SIGNAL_PROCESS_GROUP) {
+		int sent = 0;
+		struct thread_group *o;
+		ret = -ESRCH;
+		list_for_each_entry (o, &k->tgs, k_link) {
+			if (!o->zombie && o->pgid == tg->pgid &&
+			    signal_tg_locked(t, o, sig, &si) == 0)
+				sent++;
+		}
+		if (sent)
+			ret = 0;
+	} else if (ret == 0 && flags == LINUX_PIDFD_SIGNAL_THREAD) {
+		/* The thread the pidfd names: the process's leader thread. */
+		struct task *leader = kernel_find_task_locked(k, tg->tgid);
+		if (!leader || leader->tg != tg) {
+			ret = -ESRCH;
+		} else if (!may_signal(&t->creds, &leader->creds)) {
+			ret = -EPERM;
+		} else if (sig) {
+			ret = task_send_thread_signal(leader, sig, &si);
+			if (ret == 0)
+				task_kick_locked(leader);
+		}
+	} else if (ret == 0) {
+		ret = signal_tg_locked(t, tg, sig, &si);
+	}
+	pthread_mutex_unlock(&k->mu);
+	tg_put(tg);
+	return ret;
+}
+
+/* sys_pidfd_getfd implements pidfd_getfd(2): a copy of another process's fd. */
+long sys_pidfd_getfd(struct task *t, const struct sys_args *a)
+{
+	if (a->a[2])
+		return -EINVAL;
+	struct thread_group *tg;
+	long ret = pidfd_lookup(t, (int)a->a[0], &tg);
+	if (ret < 0)
+		return ret;
+	struct kernel *k = t->k;
+	struct file *f = NULL;
+	pthread_mutex_lock(&k->mu);
+	if (tg->zombie || list_empty(&tg->threads)) {
+		ret = -ESRCH;
+	} else {
+		/* PTRACE_MODE_ATTACH_REALCREDS: the same user, or root. */
+		struct task *target = list_first_entry(&tg->threads, struct task, tg_link);
+		if (t->creds.ruid != 0 &&
+		    (t->creds.ruid != target->creds.ruid || t->creds.ruid != target->creds.euid ||
+		     t->creds.ruid != target->creds.suid))
+			ret = -EPERM;
+		else if (!(f = fdtable_lookup(target->fdt, (int)a->a[1], NULL)))
+			ret = -EBADF;
+	}
+	pthread_mutex_unlock(&k->mu);
+	tg_put(tg);
+	if (ret < 0)
+		return ret;
+	ret = fdtable_install(t->fdt, f, 0, true, task_nofile_limit(t));
+	file_put(f);
+	return ret;
 }

@@ -146,7 +146,8 @@ static void release_tg_locked(struct thread_group *tg)
 	}
 	list_del(&tg->sibling);
 	list_del(&tg->k_link);
-	tg_free(tg);
+	tg->parent = NULL;
+	tg_put(tg);
 }
 
 /*
@@ -214,7 +215,8 @@ static struct thread_group *find_reaper_locked(struct kernel *k, struct thread_g
 /* The process's last thread exited. Preconditions: k->mu held. */
 static void tg_exit_locked(struct kernel *k, struct thread_group *tg)
 {
-	tg->zombie = true;
+	__atomic_store_n(&tg->zombie, true, __ATOMIC_RELEASE);
+	waitqueue_notify(&tg->exit_wq, LINUX_POLLIN | LINUX_POLLRDNORM);
 	/* Its children go to a reaper; zombies among them are reported there. */
 	struct thread_group *reaper = find_reaper_locked(k, tg);
 	struct thread_group *c, *tmp;
@@ -496,8 +498,6 @@ long task_waitid(struct task *t, int idtype, int id, uaddr_t infop, int options,
 			pthread_mutex_unlock(&t->k->mu);
 		}
 		break;
-	case LINUX_P_PIDFD:
-		return -EINVAL; /* pidfds come with CLONE_PIDFD */
 	default:
 		return -EINVAL;
 	}

@@ -19,6 +19,7 @@
 #include "sentry/kernel/fdtable.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
+#include "sentry/vfs/file.h"
 #include "sentry/vfs/vfs.h"
 
 /* The parent's and the child's threads meet here. */
@@ -126,10 +127,6 @@ static int check_flags(struct task *t, const struct clone_request *r)
 		log_info("clone: CLONE_SIGHAND without CLONE_THREAD is not supported");
 		return -EINVAL;
 	}
-	if (f & LINUX_CLONE_PIDFD) {
-		log_info("clone: CLONE_PIDFD is not supported yet");
-		return -EINVAL;
-	}
 	return 0;
 }
 
@@ -201,6 +198,17 @@ long task_clone(struct task *t, const struct clone_request *r)
 	}
 	struct clone_start s = { .child = c, .req = r, .state = START_ATTACHING };
 	err = (!c->fdt || !c->fs) ? -ENOMEM : 0;
+	/* CLONE_PIDFD: the fd is reserved and its number written before the child exists. */
+	int pidfd = -1;
+	struct file *pidfd_file = NULL;
+	if (err == 0 && (f & LINUX_CLONE_PIDFD)) {
+		pidfd = fdtable_reserve(t->fdt, task_nofile_limit(t));
+		err = pidfd < 0 ? pidfd : pidfd_create(tg, 0, &pidfd_file);
+		if (err == 0) {
+			int32_t v = pidfd;
+			err = mm_copy_out(t->mm, r->pidfd, &v, sizeof(v));
+		}
+	}
 	if (err == 0) {
 		if (f & LINUX_CLONE_VM) {
 			c->mm = mm_get(t->mm);
@@ -253,6 +261,11 @@ long task_clone(struct task *t, const struct clone_request *r)
 		t->vfork_child = c;
 	}
 	pthread_mutex_unlock(&k->mu);
+	if (pidfd_file) {
+		fdtable_install_reserved(t->fdt, pidfd, pidfd_file, true);
+		file_put(pidfd_file);
+		pidfd_file = NULL;
+	}
 	if (f & LINUX_CLONE_PARENT_SETTID) {
 		int32_t v = tid;
 		mm_copy_out(t->mm, r->parent_tid, &v, sizeof(v));
@@ -272,6 +285,10 @@ out_sync:
 	pthread_cond_destroy(&s.cond);
 	pthread_mutex_destroy(&s.mu);
 out_free:
+	if (pidfd_file)
+		file_put(pidfd_file);
+	if (pidfd >= 0)
+		fdtable_unreserve(t->fdt, pidfd);
 	if (c->mm)
 		mm_put(c->mm);
 	if (!thread)

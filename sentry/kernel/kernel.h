@@ -107,6 +107,10 @@ struct thread_group {
 	struct task *exec_waiter;    /* an execve waiting for the other threads to go */
 	/* Notified (under k->mu) when a child changes state: wait4's waiters. */
 	struct waitqueue child_wq;
+	/* Notified when the process exits (becomes a zombie): pidfds' readers. */
+	struct waitqueue exit_wq;
+	/* The tree's reference, until reaped, and each pidfd's (atomic). */
+	atomic_int refs;
 };
 
 /* Why a task stopped running application code. */

@@ -67,6 +67,8 @@ struct thread_group *tg_alloc(struct kernel *k)
 	list_init(&tg->k_link);
 	list_init(&tg->threads);
 	waitqueue_init(&tg->child_wq);
+	waitqueue_init(&tg->exit_wq);
+	atomic_init(&tg->refs, 1);
 	tg->exit_signal = LINUX_SIGCHLD;
 	tg->dumpable = 1;
 	return tg;
@@ -77,8 +79,15 @@ void tg_free(struct thread_group *tg)
 	struct path exe = { tg->exe_mnt, tg->exe_dentry };
 	path_put(&exe);
 	waitqueue_destroy(&tg->child_wq);
+	waitqueue_destroy(&tg->exit_wq);
 	pthread_mutex_destroy(&tg->mu);
 	free(tg);
+}
+
+void tg_put(struct thread_group *tg)
+{
+	if (atomic_fetch_sub(&tg->refs, 1) == 1)
+		tg_free(tg);
 }
 
 void task_set_comm(struct task *t, const char *filename)

@@ -14,6 +14,8 @@
 #include "sentry/loader/loader.h"
 #include "sentry/vfs/vfs.h"
 
+struct file;
+
 /* What the first process of a sandbox runs. */
 struct task_init_args {
 	struct loader_file *exe; /* consumed */
@@ -49,7 +51,13 @@ struct task *task_alloc(struct kernel *k);
 /* Frees a task that is not in the tree: its fd table and fs context references. */
 void task_free(struct task *t);
 struct thread_group *tg_alloc(struct kernel *k);
+/* Frees a process that never entered the tree; tg_put drops a reference (the last frees). */
 void tg_free(struct thread_group *tg);
+void tg_put(struct thread_group *tg);
+
+/* pidfd.c: a pidfd for tg (flags: O_NONBLOCK), and the process a file names (NULL: no pidfd). */
+int pidfd_create(struct thread_group *tg, unsigned flags, struct file **out);
+struct thread_group *pidfd_tg(struct file *f);
 /* Sets comm from a program's file name, as execve does. */
 void task_set_comm(struct task *t, const char *filename);
 
@@ -59,6 +67,7 @@ struct clone_request {
 	int exit_signal; /* for a new process */
 	uaddr_t stack;   /* the child's rsp; 0: the parent's */
 	uaddr_t parent_tid, child_tid, tls;
+	uaddr_t pidfd; /* CLONE_PIDFD: where the pidfd's number goes */
 };
 /* Creates the child. Returns its id, or -errno. */
 long task_clone(struct task *t, const struct clone_request *r);
