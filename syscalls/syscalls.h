@@ -307,6 +307,10 @@ SYSCALL_DECLARE(epoll_ctl)
 SYSCALL_DECLARE(epoll_wait)
 SYSCALL_DECLARE(epoll_pwait)
 SYSCALL_DECLARE(epoll_pwait2)
+/* sys_itimer.c */
+SYSCALL_DECLARE(alarm)
+SYSCALL_DECLARE(getitimer)
+SYSCALL_DECLARE(setitimer)
 /* sys_eventfd.c */
 SYSCALL_DECLARE(eventfd)
 SYSCALL_DECLARE(eventfd2)

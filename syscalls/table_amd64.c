@@ -60,7 +60,8 @@
 #define N_USAGE    "resource usage accounting: with processes (issue 4)"
 #define N_NET      "network: issue 7"
 #define N_SIGNALS  "signal delivery: handlers are not run yet"
-#define N_TIMERS   "interval and POSIX timers: not yet"
+#define N_ITIMER   "ITIMER_REAL only: arming ITIMER_VIRTUAL or ITIMER_PROF is ENOSYS"
+#define N_TIMERS   "POSIX timers: not yet"
 #define N_IPC      "System V and POSIX IPC: not yet"
 #define N_CAPS     "capabilities: not yet"
 #define N_SCHED    "scheduling policy and priorities: not emulated yet"
@@ -117,9 +118,9 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	UNIMPL(pause, N_SIGNALS, NOARGS),
 	PARTIAL(nanosleep, "sleeps on the task's sentry thread; not interruptible until signals are delivered",
 		ARGS(SA_TIMESPEC_IN, SA_TIMESPEC_OUT)),
-	UNIMPL(getitimer, N_TIMERS, ARGS(SA_INT, SA_PTR)),
-	UNIMPL(alarm, N_TIMERS, ARGS(SA_UINT)),
-	UNIMPL(setitimer, N_TIMERS, ARGS(SA_INT, SA_PTR, SA_PTR)),
+	PARTIAL(getitimer, N_ITIMER, ARGS(SA_INT, SA_PTR)),
+	FULL(alarm, ARGS(SA_UINT)),
+	PARTIAL(setitimer, N_ITIMER, ARGS(SA_INT, SA_PTR, SA_PTR)),
 	FULL(getpid, NOARGS),
 	FULL(sendfile, ARGS(SA_FD, SA_FD, SA_PTR, SA_UINT)),
 	UNIMPL(socket, N_NET, ARGS(SA_SOCK_FAMILY, SA_SOCK_TYPE, SA_INT)),

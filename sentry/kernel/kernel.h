@@ -27,6 +27,7 @@
 
 struct fdtable;
 struct fs_context;
+struct itimers;
 struct mm;
 struct mount_ns;
 struct task;
@@ -74,6 +75,8 @@ struct thread_group {
 	/* The program's file (/proc/PID/exe); references, NULL until loaded. */
 	struct mount *exe_mnt;
 	struct dentry *exe_dentry;
+	/* Interval timers (itimer.h): NULL until first armed; under itimer.c's lock. */
+	struct itimers *itimers;
 };
 
 /* Why a task stopped running application code. */

@@ -17,6 +17,7 @@
 
 #include "common/log.h"
 #include "sentry/kernel/fdtable.h"
+#include "sentry/kernel/itimer.h"
 #include "sentry/mm/mm.h"
 #include "sentry/fsimpl/kernfs/proc.h"
 #include "sentry/vfs/vfs.h"
@@ -49,6 +50,7 @@ static void task_free(struct task *t)
 	if (t->fs)
 		fs_context_put(t->fs);
 	if (t->tg) {
+		kernel_timers_exit(t->tg);
 		struct path exe = { t->tg->exe_mnt, t->tg->exe_dentry };
 		path_put(&exe);
 		pthread_mutex_destroy(&t->tg->mu);
