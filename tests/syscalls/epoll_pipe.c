@@ -100,6 +100,28 @@ int main(void)
 	close(p[0]);
 	CHECK_EQ(wait_now(ep, ev), 0);
 
+	/* A pipe in an inner epoll, the inner one edge-triggered in an outer one. */
+	CHECK_SYS(pipe2(p, O_NONBLOCK));
+	int inner = (int)CHECK_SYS(epoll_create1(0));
+	rev = (struct epoll_event){ .events = EPOLLIN, .data.u64 = 5 };
+	CHECK_SYS(epoll_ctl(inner, EPOLL_CTL_ADD, p[0], &rev));
+	rev = (struct epoll_event){ .events = EPOLLIN | EPOLLET, .data.u64 = 6 };
+	CHECK_SYS(epoll_ctl(ep, EPOLL_CTL_ADD, inner, &rev));
+	CHECK_EQ(wait_now(ep, ev), 0);
+	CHECK_EQ(write(p[1], "z", 1), 1);
+	CHECK_EQ(wait_now(ep, ev), 1);
+	CHECK_EQ(ev[0].data.u64, 6);
+	CHECK_EQ(wait_now(ep, ev), 0);
+	CHECK_EQ(wait_now(inner, ev), 1);
+	CHECK_EQ(ev[0].data.u64, 5);
+	CHECK_EQ(wait_now(ep, ev), 0);
+	CHECK_EQ(write(p[1], "z", 1), 1);
+	CHECK_EQ(wait_now(ep, ev), 1);
+	CHECK_EQ(wait_now(ep, ev), 0);
+	close(inner);
+	close(p[0]);
+	close(p[1]);
+
 	/* The reader gone: EPOLLERR on the write end. */
 	CHECK_SYS(pipe2(p, O_NONBLOCK));
 	wev = (struct epoll_event){ .events = EPOLLOUT, .data.u64 = 4 };

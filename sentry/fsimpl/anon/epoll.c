@@ -45,7 +45,11 @@
  *
  * Not implemented: the limit on wake-up paths (Linux's
  * reverse_path_check, EINVAL when too many epolls watch one file
- * through too many paths) and max_user_watches (ENOSPC).
+ * through too many paths) and max_user_watches (ENOSPC). Known gap: an
+ * inner instance learns of its host files' edges when it is drained, not
+ * when they happen, so with two outer instances watching one inner one
+ * that watches host files, an outer edge-triggered item may miss or
+ * repeat an edge that the other outer instance's scan consumed.
  */
 #include "sentry/fsimpl/anon/anon.h"
 
@@ -161,15 +165,22 @@ static void ep_wake(struct eventpoll *ep)
 	waitqueue_notify(&ep->poll_wait, LINUX_POLLIN | LINUX_POLLRDNORM);
 }
 
-/* Puts epi on the ready list (or the overflow list during a scan). Under ep->lock. */
-static void ep_queue_locked(struct eventpoll *ep, struct epitem *epi)
+/*
+ * Puts epi on the ready list (or the overflow list during a scan). Returns
+ * false when it was there already. Under ep->lock.
+ */
+static bool ep_queue_locked(struct eventpoll *ep, struct epitem *epi)
 {
 	if (ep->scanning) {
-		if (list_empty(&epi->ovflink))
-			list_add_tail(&epi->ovflink, &ep->ovflist);
-	} else if (list_empty(&epi->rdllink)) {
+		if (!list_empty(&epi->ovflink))
+			return false;
+		list_add_tail(&epi->ovflink, &ep->ovflist);
+	} else {
+		if (!list_empty(&epi->rdllink))
+			return false;
 		list_add_tail(&epi->rdllink, &ep->rdllist);
 	}
+	return true;
 }
 
 /*
@@ -235,9 +246,11 @@ static int host_ctl(struct eventpoll *ep, int op, struct epitem *epi)
  * Moves the items the host epoll reports onto the ready list (under
  * ep->mtx, so the items are alive: their removal unregisters them first).
  * Wakes the waiters when it queued any, since a host edge consumed here
- * is no longer visible on the host fd they block on.
+ * is no longer visible on the host fd they block on; but not the outer
+ * epolls when one of them is polling this one right now (outer_scan), or
+ * it would see the same edge twice.
  */
-static void ep_drain_host(struct eventpoll *ep)
+static void ep_drain_host(struct eventpoll *ep, bool outer_scan)
 {
 	struct epoll_event hev[64];
 	bool queued = false;
@@ -249,14 +262,14 @@ static void ep_drain_host(struct eventpoll *ep)
 		pthread_mutex_lock(&ep->lock);
 		for (int i = 0; i < n; i++) {
 			struct epitem *epi = hev[i].data.ptr;
-			if (epi->events & ~EP_PRIVATE_BITS) {
-				ep_queue_locked(ep, epi);
+			if ((epi->events & ~EP_PRIVATE_BITS) && ep_queue_locked(ep, epi))
 				queued = true;
-			}
 		}
 		pthread_mutex_unlock(&ep->lock);
 	} while (n == (int)ARRAY_SIZE(hev));
-	if (queued)
+	if (queued && outer_scan)
+		waitqueue_notify(&ep->wq, LINUX_POLLIN);
+	else if (queued)
 		ep_wake(ep);
 }
 
@@ -325,7 +338,7 @@ static uint32_t ep_readiness_depth(struct eventpoll *ep, int depth)
 	struct list_head txlist;
 	uint32_t res = 0;
 	pthread_mutex_lock(&ep->mtx);
-	ep_drain_host(ep);
+	ep_drain_host(ep, depth > 0);
 	ep_start_scan(ep, &txlist);
 	struct epitem *epi, *tmp;
 	list_for_each_entry_safe (epi, tmp, &txlist, rdllink) {
@@ -349,7 +362,7 @@ static int ep_send_events(struct eventpoll *ep, struct linux_epoll_event *out, i
 {
 	struct list_head txlist;
 	int res = 0;
-	ep_drain_host(ep);
+	ep_drain_host(ep, false);
 	ep_start_scan(ep, &txlist);
 	struct epitem *epi, *tmp;
 	list_for_each_entry_safe (epi, tmp, &txlist, rdllink) {
