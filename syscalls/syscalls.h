@@ -300,6 +300,23 @@ SYSCALL_DECLARE(tee)
 SYSCALL_DECLARE(flock)
 /* sys_poll.c */
 SYSCALL_DECLARE(poll)
+/* sys_epoll.c */
+SYSCALL_DECLARE(epoll_create)
+SYSCALL_DECLARE(epoll_create1)
+SYSCALL_DECLARE(epoll_ctl)
+SYSCALL_DECLARE(epoll_wait)
+SYSCALL_DECLARE(epoll_pwait)
+SYSCALL_DECLARE(epoll_pwait2)
+/* sys_itimer.c */
+SYSCALL_DECLARE(alarm)
+SYSCALL_DECLARE(getitimer)
+SYSCALL_DECLARE(setitimer)
+/* sys_eventfd.c */
+SYSCALL_DECLARE(eventfd)
+SYSCALL_DECLARE(eventfd2)
+SYSCALL_DECLARE(timerfd_create)
+SYSCALL_DECLARE(timerfd_settime)
+SYSCALL_DECLARE(timerfd_gettime)
 /* sys_mm.c */
 SYSCALL_DECLARE(brk)
 SYSCALL_DECLARE(mmap)

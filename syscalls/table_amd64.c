@@ -49,7 +49,9 @@
 #define N_MOUNT    "mounts: with the VFS (issue 3)"
 #define N_XATTR    "extended attributes: with the VFS (issue 3)"
 #define N_POLL     "poll, select and epoll: with the VFS's wait queues (issue 3)"
-#define N_ANONFD   "event files (eventfd, signalfd, timerfd, inotify): with the VFS (issue 3)"
+#define N_EPWAIT   "the signal mask is restored when the wait ends, before a signal " \
+	"that interrupted it is delivered (with signal handlers, issue 4)"
+#define N_ANONFD   "event files (signalfd, inotify): not yet"
 #define N_PIPE     "host pipes held by the sentry: a blocked read or write is not " \
 	"interrupted by a signal until the sentry's own pipes arrive (issue 4)"
 #define N_PROC     "processes: issue 4"
@@ -58,7 +60,8 @@
 #define N_USAGE    "resource usage accounting: with processes (issue 4)"
 #define N_NET      "network: issue 7"
 #define N_SIGNALS  "signal delivery: handlers are not run yet"
-#define N_TIMERS   "interval and POSIX timers: not yet"
+#define N_ITIMER   "ITIMER_REAL only: arming ITIMER_VIRTUAL or ITIMER_PROF is ENOSYS"
+#define N_TIMERS   "POSIX timers: not yet"
 #define N_IPC      "System V and POSIX IPC: not yet"
 #define N_CAPS     "capabilities: not yet"
 #define N_SCHED    "scheduling policy and priorities: not emulated yet"
@@ -115,9 +118,9 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	UNIMPL(pause, N_SIGNALS, NOARGS),
 	PARTIAL(nanosleep, "sleeps on the task's sentry thread; not interruptible until signals are delivered",
 		ARGS(SA_TIMESPEC_IN, SA_TIMESPEC_OUT)),
-	UNIMPL(getitimer, N_TIMERS, ARGS(SA_INT, SA_PTR)),
-	UNIMPL(alarm, N_TIMERS, ARGS(SA_UINT)),
-	UNIMPL(setitimer, N_TIMERS, ARGS(SA_INT, SA_PTR, SA_PTR)),
+	PARTIAL(getitimer, N_ITIMER, ARGS(SA_INT, SA_PTR)),
+	FULL(alarm, ARGS(SA_UINT)),
+	PARTIAL(setitimer, N_ITIMER, ARGS(SA_INT, SA_PTR, SA_PTR)),
 	FULL(getpid, NOARGS),
 	FULL(sendfile, ARGS(SA_FD, SA_FD, SA_PTR, SA_UINT)),
 	UNIMPL(socket, N_NET, ARGS(SA_SOCK_FAMILY, SA_SOCK_TYPE, SA_INT)),
@@ -310,7 +313,7 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	UNIMPL(io_cancel, N_AIO, ARGS(SA_HEX, SA_PTR, SA_PTR)),
 	UNIMPL(get_thread_area, N_X86_32, ARGS(SA_PTR)),
 	UNIMPL(lookup_dcookie, N_GONE, RAW(3)),
-	UNIMPL(epoll_create, N_POLL, ARGS(SA_INT)),
+	FULL(epoll_create, ARGS(SA_INT)),
 	UNIMPL(epoll_ctl_old, N_GONE, RAW(4)),
 	UNIMPL(epoll_wait_old, N_GONE, RAW(4)),
 	UNIMPL(remap_file_pages, N_VFS, ARGS(SA_PTR, SA_UINT, SA_PROT, SA_UINT, SA_HEX)),
@@ -331,8 +334,9 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	PARTIAL(clock_nanosleep, "as nanosleep; CLOCK_PROCESS_CPUTIME_ID is EOPNOTSUPP",
 		ARGS(SA_CLOCKID, SA_INT, SA_TIMESPEC_IN, SA_TIMESPEC_OUT)),
 	FULL(exit_group, ARGS(SA_INT), RET(SR_NONE)),
-	UNIMPL(epoll_wait, N_POLL, ARGS(SA_FD, SA_PTR, SA_INT, SA_INT)),
-	UNIMPL(epoll_ctl, N_POLL, ARGS(SA_FD, SA_EPOLL_CTL_OP, SA_FD, SA_PTR)),
+	FULL(epoll_wait, ARGS(SA_FD, SA_PTR, SA_INT, SA_INT)),
+	PARTIAL(epoll_ctl, "no limit on watches (ENOSPC) nor on wake-up paths",
+		ARGS(SA_FD, SA_EPOLL_CTL_OP, SA_FD, SA_PTR)),
 	FULL(tgkill, ARGS(SA_INT, SA_INT, SA_SIGNAL)),
 	FULL(utimes, ARGS(SA_STR, SA_PTR)),
 	UNIMPL(vserver, N_GONE, RAW(5)),
@@ -387,17 +391,18 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	UNIMPL(vmsplice, N_PIPE, ARGS(SA_FD, SA_IOV_IN, SA_UINT, SA_HEX), LEN(1, 2)),
 	UNIMPL(move_pages, N_NUMA, ARGS(SA_INT, SA_UINT, SA_PTR, SA_PTR, SA_PTR, SA_HEX)),
 	FULL(utimensat, ARGS(SA_FD, SA_STR, SA_PTR, SA_AT_FLAGS)),
-	UNIMPL(epoll_pwait, N_POLL, ARGS(SA_FD, SA_PTR, SA_INT, SA_INT, SA_SIGSET_IN, SA_UINT)),
+	PARTIAL(epoll_pwait, N_EPWAIT, ARGS(SA_FD, SA_PTR, SA_INT, SA_INT, SA_SIGSET_IN, SA_UINT)),
 	UNIMPL(signalfd, N_ANONFD, ARGS(SA_FD, SA_SIGSET_IN, SA_UINT)),
-	UNIMPL(timerfd_create, N_ANONFD, ARGS(SA_CLOCKID, SA_FD_FLAGS)),
-	UNIMPL(eventfd, N_ANONFD, ARGS(SA_UINT)),
+	PARTIAL(timerfd_create, "the _ALARM clocks run on their plain clocks (no wake from suspend)",
+		ARGS(SA_CLOCKID, SA_FD_FLAGS)),
+	FULL(eventfd, ARGS(SA_UINT)),
 	FULL(fallocate, ARGS(SA_FD, SA_FALLOC_MODE, SA_INT, SA_INT)),
-	UNIMPL(timerfd_settime, N_ANONFD, ARGS(SA_FD, SA_HEX, SA_PTR, SA_PTR)),
-	UNIMPL(timerfd_gettime, N_ANONFD, ARGS(SA_FD, SA_PTR)),
+	FULL(timerfd_settime, ARGS(SA_FD, SA_HEX, SA_PTR, SA_PTR)),
+	FULL(timerfd_gettime, ARGS(SA_FD, SA_PTR)),
 	UNIMPL(accept4, N_NET, ARGS(SA_FD, SA_PTR, SA_PTR, SA_SOCK_TYPE)),
 	UNIMPL(signalfd4, N_ANONFD, ARGS(SA_FD, SA_SIGSET_IN, SA_UINT, SA_FD_FLAGS)),
-	UNIMPL(eventfd2, N_ANONFD, ARGS(SA_UINT, SA_FD_FLAGS)),
-	UNIMPL(epoll_create1, N_POLL, ARGS(SA_FD_FLAGS)),
+	FULL(eventfd2, ARGS(SA_UINT, SA_FD_FLAGS)),
+	FULL(epoll_create1, ARGS(SA_FD_FLAGS)),
 	FULL(dup3, ARGS(SA_FD, SA_FD, SA_FD_FLAGS)),
 	PARTIAL(pipe2, N_PIPE, ARGS(SA_FDPAIR_OUT, SA_FD_FLAGS)),
 	UNIMPL(inotify_init1, N_ANONFD, ARGS(SA_FD_FLAGS)),
@@ -465,7 +470,7 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	FULL(pidfd_getfd, ARGS(SA_FD, SA_FD, SA_HEX)),
 	FULL(faccessat2, ARGS(SA_FD, SA_STR, SA_ACCESS_MODE, SA_AT_FLAGS)),
 	UNIMPL(process_madvise, N_PROC, ARGS(SA_FD, SA_PTR, SA_UINT, SA_MADV, SA_HEX)),
-	UNIMPL(epoll_pwait2, N_POLL,
+	PARTIAL(epoll_pwait2, N_EPWAIT,
 	       ARGS(SA_FD, SA_PTR, SA_INT, SA_TIMESPEC_IN, SA_SIGSET_IN, SA_UINT)),
 	UNIMPL(mount_setattr, N_MOUNT, ARGS(SA_FD, SA_STR, SA_AT_FLAGS, SA_PTR, SA_UINT)),
 	UNIMPL(quotactl_fd, "disk quotas: not emulated", ARGS(SA_FD, SA_HEX, SA_INT, SA_PTR)),

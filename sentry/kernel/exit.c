@@ -25,6 +25,7 @@
 #include "common/abi/linux/time.h"
 #include "common/log.h"
 #include "sentry/kernel/fdtable.h"
+#include "sentry/kernel/itimer.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/vfs.h"
@@ -278,7 +279,7 @@ void task_exit(struct task *t)
 	list_del(&t->k_link);
 	list_del(&t->tg_link);
 	k->ntasks--;
-	tg->nr_threads--;
+	bool last = --tg->nr_threads == 0;
 	if (tg->exec_waiter && tg->nr_threads == 1)
 		task_wake(tg->exec_waiter);
 	pthread_mutex_unlock(&k->mu);
@@ -299,12 +300,15 @@ void task_exit(struct task *t)
 	tg->uid = t->creds.ruid;
 	tg->dead_utime_ns += utime;
 	tg->dead_stime_ns += stime;
-	if (!tg->exiting && tg->nr_threads == 0)
+	if (!tg->exiting && last)
 		tg->exit_status = t->exit_code;
 	pthread_mutex_unlock(&tg->mu);
 
+	/* The interval timers go with the last thread (itimer.c's lock is above kernel.mu). */
+	if (last)
+		kernel_timers_exit(tg);
 	pthread_mutex_lock(&k->mu);
-	if (tg->nr_threads == 0 && !tg->zombie)
+	if (last)
 		tg_exit_locked(k, tg);
 	pthread_cond_broadcast(&k->cond);
 	pthread_mutex_unlock(&k->mu);

@@ -28,6 +28,7 @@
 
 struct fdtable;
 struct fs_context;
+struct itimers;
 struct mm;
 struct mount_ns;
 struct task;
@@ -111,6 +112,8 @@ struct thread_group {
 	struct waitqueue exit_wq;
 	/* The tree's reference, until reaped, and each pidfd's (atomic). */
 	atomic_int refs;
+	/* Interval timers (itimer.h): NULL until first armed; under itimer.c's lock. */
+	struct itimers *itimers;
 };
 
 /* Why a task stopped running application code. */

@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "sentry/kernel/exec.h"
 #include "sentry/kernel/fdtable.h"
+#include "sentry/kernel/itimer.h"
 #include "sentry/mm/mm.h"
 #include "sentry/fsimpl/kernfs/proc.h"
 #include "sentry/vfs/vfs.h"

@@ -51,14 +51,18 @@ void waitqueue_remove(struct waitqueue *q, struct waiter *w)
 int waitqueue_notify_n(struct waitqueue *q, uint32_t events, int n)
 {
 	int woken = 0;
+	bool exclusive_taken = false;
 	pthread_mutex_lock(&q->mu);
 	struct waiter *w, *tmp;
 	list_for_each_entry_safe (w, tmp, &q->waiters, link) {
 		if (woken == n)
 			break;
-		if (!(w->mask & events))
+		if (!(w->mask & events) || (w->exclusive && exclusive_taken))
 			continue;
+		w->declined = false;
 		w->fn(w, events & w->mask);
+		if (w->exclusive && !w->declined)
+			exclusive_taken = true;
 		woken++;
 	}
 	pthread_mutex_unlock(&q->mu);
@@ -87,6 +91,8 @@ void waiter_init_fn(struct waiter *w, waiter_fn fn, void *arg, uint32_t mask)
 	w->mask = mask;
 	w->fn = fn;
 	w->arg = arg;
+	w->exclusive = false;
+	w->declined = false;
 }
 
 int task_wake_init(struct task *t)
