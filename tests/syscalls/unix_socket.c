@@ -5,7 +5,8 @@
  * read through), MSG_CTRUNC, SCM_CREDENTIALS, shutdown, EPIPE with SIGPIPE
  * ignored, path, abstract and autobound names, getsockname/getpeername,
  * ECONNREFUSED, EADDRINUSE, EPROTOTYPE, EISCONN, the listen backlog,
- * options, ioctls, fstat and /proc/self/fd, other families.
+ * options, ioctls, SO_RCVTIMEO/SO_SNDTIMEO expiry, fstat and /proc/self/fd,
+ * other families.
  *
  * Readiness is checked through non-blocking calls (EAGAIN); poll(2)'s
  * view of sentry sockets arrives with the sentry's poll rewrite (issue 4),
@@ -637,6 +638,46 @@ static void options(void)
 	CHECK_ERR(syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, 8L), EFAULT);
 }
 
+/* Blocking calls with SO_RCVTIMEO / SO_SNDTIMEO end with EAGAIN (no timing asserted). */
+static void timeouts(void)
+{
+	struct timeval tv = { 0, 20000 };
+	int sv[2];
+	CHECK_SYS(socketpair(AF_UNIX, SOCK_STREAM, 0, sv));
+	CHECK_SYS(setsockopt(sv[1], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	char buf[4];
+	CHECK_ERR(recv(sv[1], buf, sizeof(buf), 0), EAGAIN);
+	/* MSG_WAITALL with part of the data: the part. */
+	CHECK_EQ(send(sv[0], "ab", 2, 0), 2);
+	CHECK_EQ(recv(sv[1], buf, 4, MSG_WAITALL), 2);
+	/* A full send buffer. */
+	CHECK_SYS(setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+	static char big[1 << 20];
+	ssize_t n = send(sv[0], big, sizeof(big), 0);
+	CHECK(n > 0 && n < (ssize_t)sizeof(big));
+	CHECK_ERR(send(sv[0], big, sizeof(big), 0), EAGAIN);
+	close(sv[0]);
+	close(sv[1]);
+
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	memcpy(a.sun_path + 1, "runsc-timeo", 11);
+	socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 12);
+	int srv = CHECK_SYS(socket(AF_UNIX, SOCK_STREAM, 0));
+	CHECK_SYS(bind(srv, (struct sockaddr *)&a, alen));
+	CHECK_SYS(listen(srv, 0));
+	CHECK_SYS(setsockopt(srv, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	CHECK_ERR(accept(srv, NULL, NULL), EAGAIN);
+	/* backlog 0 holds one; a blocking connect then waits for room. */
+	int c1 = CHECK_SYS(socket(AF_UNIX, SOCK_STREAM, 0));
+	CHECK_SYS(connect(c1, (struct sockaddr *)&a, alen));
+	int c2 = CHECK_SYS(socket(AF_UNIX, SOCK_STREAM, 0));
+	CHECK_SYS(setsockopt(c2, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+	CHECK_ERR(connect(c2, (struct sockaddr *)&a, alen), EAGAIN);
+	close(c1);
+	close(c2);
+	close(srv);
+}
+
 /* fstat and /proc/self/fd of a socket. */
 static void identity(void)
 {
@@ -707,6 +748,7 @@ int main(void)
 	scm_credentials();
 	names(dir);
 	options();
+	timeouts();
 	identity();
 	poll_checks();
 	fs_scratch_leave();
