@@ -40,12 +40,19 @@ static socklen_t path_addr(struct sockaddr_un *a, const char *path)
 	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(path) + 1);
 }
 
+/*
+ * An abstract name unique to this run: natively, the abstract namespace is
+ * the host network namespace's, shared with every other test running now.
+ */
 static socklen_t abstract_addr(struct sockaddr_un *a, const char *name)
 {
+	static unsigned run_id;
+	while (run_id == 0)
+		CHECK_EQ(syscall(SYS_getrandom, &run_id, sizeof(run_id), 0), sizeof(run_id));
 	memset(a, 0, sizeof(*a));
 	a->sun_family = AF_UNIX;
-	memcpy(a->sun_path + 1, name, strlen(name));
-	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(name));
+	int n = snprintf(a->sun_path + 1, sizeof(a->sun_path) - 1, "%s-%08x", name, run_id);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
 }
 
 static void pair(int type, int sv[2])
@@ -659,9 +666,8 @@ static void timeouts(void)
 	close(sv[0]);
 	close(sv[1]);
 
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	memcpy(a.sun_path + 1, "runsc-timeo", 11);
-	socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 12);
+	struct sockaddr_un a;
+	socklen_t alen = abstract_addr(&a, "runsc-timeo");
 	int srv = CHECK_SYS(socket(AF_UNIX, SOCK_STREAM, 0));
 	CHECK_SYS(bind(srv, (struct sockaddr *)&a, alen));
 	CHECK_SYS(listen(srv, 0));

@@ -23,10 +23,12 @@ static void wait_child(pid_t pid, int want_status)
 
 int main(void)
 {
+	/* Unique: the abstract namespace is shared with every test running now. */
+	unsigned id = 0;
+	CHECK_EQ(syscall(SYS_getrandom, &id, sizeof(id), 0), sizeof(id));
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	const char name[] = "runsc-fork-test";
-	memcpy(a.sun_path + 1, name, sizeof(name) - 1);
-	socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + sizeof(name));
+	int n = snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "runsc-fork-test-%08x", id);
+	socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
 
 	/* A blocking accept, woken by a child's connect; then a blocking recv. */
 	int srv = CHECK_SYS(socket(AF_UNIX, SOCK_STREAM, 0));
