@@ -200,6 +200,23 @@ SYSCALL_DECLARE(setgroups)
 /* sys_pipe.c */
 SYSCALL_DECLARE(pipe)
 SYSCALL_DECLARE(pipe2)
+/* sys_socket.c */
+SYSCALL_DECLARE(socket)
+SYSCALL_DECLARE(socketpair)
+SYSCALL_DECLARE(bind)
+SYSCALL_DECLARE(listen)
+SYSCALL_DECLARE(accept)
+SYSCALL_DECLARE(accept4)
+SYSCALL_DECLARE(connect)
+SYSCALL_DECLARE(sendto)
+SYSCALL_DECLARE(recvfrom)
+SYSCALL_DECLARE(sendmsg)
+SYSCALL_DECLARE(recvmsg)
+SYSCALL_DECLARE(shutdown)
+SYSCALL_DECLARE(getsockname)
+SYSCALL_DECLARE(getpeername)
+SYSCALL_DECLARE(getsockopt)
+SYSCALL_DECLARE(setsockopt)
 /* sys_futex.c */
 SYSCALL_DECLARE(futex)
 /* sys_file.c */
