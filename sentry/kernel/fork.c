@@ -22,8 +22,14 @@
 #include "sentry/vfs/file.h"
 #include "sentry/vfs/vfs.h"
 
-/* The parent's and the child's threads meet here. */
+/*
+ * The parent's and the child's threads meet here. Each side holds a
+ * reference and drops it when it is done with the structure (the last one
+ * frees it): either side may still be inside a condition wait on it when
+ * the other has finished.
+ */
 struct clone_start {
+	atomic_int refs;
 	struct task *child;
 	struct platform_clone *pc;
 	const struct clone_request *req;
@@ -39,6 +45,15 @@ struct clone_start {
 	} state;
 	int err;
 };
+
+static void start_put(struct clone_start *s)
+{
+	if (atomic_fetch_sub(&s->refs, 1) == 1) {
+		pthread_cond_destroy(&s->cond);
+		pthread_mutex_destroy(&s->mu);
+		free(s);
+	}
+}
 
 static void start_set(struct clone_start *s, int state, int err)
 {
@@ -71,6 +86,7 @@ static void *clone_thread(void *arg)
 	int err = p->clone_attach(s->pc, &as, &ctx);
 	if (err < 0) {
 		start_set(s, START_FAILED, err);
+		start_put(s);
 		return NULL;
 	}
 	if (as)
@@ -89,9 +105,10 @@ static void *clone_thread(void *arg)
 		p->ctx_destroy(ctx);
 		c->ctx = NULL;
 		start_set(s, START_CANCELLED, 0);
+		start_put(s);
 		return NULL;
 	}
-	/* s belongs to the parent again from here. */
+	start_put(s);
 	if (req->flags & LINUX_CLONE_CHILD_SETTID) {
 		int32_t tid = c->tid;
 		mm_copy_out(c->mm, req->child_tid, &tid, sizeof(tid));
@@ -196,11 +213,21 @@ long task_clone(struct task *t, const struct clone_request *r)
 		path_put(&root);
 		path_put(&cwd);
 	}
-	struct clone_start s = { .child = c, .req = r, .state = START_ATTACHING };
-	err = (!c->fdt || !c->fs) ? -ENOMEM : 0;
-	/* CLONE_PIDFD: the fd is reserved and its number written before the child exists. */
 	int pidfd = -1;
 	struct file *pidfd_file = NULL;
+	struct clone_start *s = calloc(1, sizeof(*s));
+	if (!s) {
+		err = -ENOMEM;
+		goto out_free;
+	}
+	atomic_init(&s->refs, 1);
+	s->child = c;
+	s->req = r;
+	s->state = START_ATTACHING;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cond, NULL);
+	err = (!c->fdt || !c->fs) ? -ENOMEM : 0;
+	/* CLONE_PIDFD: the fd is reserved and its number written before the child exists. */
 	if (err == 0 && (f & LINUX_CLONE_PIDFD)) {
 		pidfd = fdtable_reserve(t->fdt, task_nofile_limit(t));
 		err = pidfd < 0 ? pidfd : pidfd_create(tg, 0, &pidfd_file);
@@ -213,25 +240,25 @@ long task_clone(struct task *t, const struct clone_request *r)
 		if (f & LINUX_CLONE_VM) {
 			c->mm = mm_get(t->mm);
 			err = k->cfg.platform->clone_prepare
-			              ? k->cfg.platform->clone_prepare(t->ctx, true, &s.pc)
+			              ? k->cfg.platform->clone_prepare(t->ctx, true, &s->pc)
 			              : -ENOSYS;
 		} else {
-			err = mm_fork(t->mm, t->ctx, &c->mm, &s.pc);
+			err = mm_fork(t->mm, t->ctx, &c->mm, &s->pc);
 		}
 	}
 	if (err < 0)
 		goto out_free;
 
-	pthread_mutex_init(&s.mu, NULL);
-	pthread_cond_init(&s.cond, NULL);
-	err = task_start_thread(clone_thread, &s);
+	atomic_fetch_add(&s->refs, 1); /* the child thread's */
+	err = task_start_thread(clone_thread, s);
 	if (err < 0) {
-		k->cfg.platform->clone_abort(s.pc);
-		goto out_sync;
+		atomic_fetch_sub(&s->refs, 1);
+		k->cfg.platform->clone_abort(s->pc);
+		goto out_free;
 	}
-	if (start_wait(&s, START_ATTACHING) == START_FAILED) {
-		err = s.err;
-		goto out_sync;
+	if (start_wait(s, START_ATTACHING) == START_FAILED) {
+		err = s->err;
+		goto out_free;
 	}
 
 	/* The child exists from here: give it an id and put it in the tree. */
@@ -240,12 +267,10 @@ long task_clone(struct task *t, const struct clone_request *r)
 	    __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE)) {
 		err = k->ntasks >= k->max_tasks ? -EAGAIN : -EINTR;
 		pthread_mutex_unlock(&k->mu);
-		start_set(&s, START_CANCEL, 0);
-		/* The child's thread destroys its context, says so, and is gone. */
-		start_wait(&s, START_CANCEL);
-		pthread_mutex_lock(&s.mu);
-		pthread_mutex_unlock(&s.mu);
-		goto out_sync;
+		start_set(s, START_CANCEL, 0);
+		/* The child's thread destroys its context and says so. */
+		start_wait(s, START_CANCEL);
+		goto out_free;
 	}
 	int tid = kernel_alloc_tid_locked(k);
 	c->tid = tid;
@@ -270,21 +295,16 @@ long task_clone(struct task *t, const struct clone_request *r)
 		int32_t v = tid;
 		mm_copy_out(t->mm, r->parent_tid, &v, sizeof(v));
 	}
-	start_set(&s, START_GO, 0);
-	/* s is the child's until it reads GO; it reads nothing of s after that. */
-	pthread_mutex_lock(&s.mu);
-	pthread_mutex_unlock(&s.mu);
-	pthread_cond_destroy(&s.cond);
-	pthread_mutex_destroy(&s.mu);
+	start_set(s, START_GO, 0);
+	start_put(s);
 
 	if (f & LINUX_CLONE_VFORK)
 		task_vfork_wait(t);
 	return tid;
 
-out_sync:
-	pthread_cond_destroy(&s.cond);
-	pthread_mutex_destroy(&s.mu);
 out_free:
+	if (s)
+		start_put(s);
 	if (pidfd_file)
 		file_put(pidfd_file);
 	if (pidfd >= 0)
