@@ -202,6 +202,7 @@ SYSCALL_DECLARE(pipe)
 SYSCALL_DECLARE(pipe2)
 /* sys_futex.c */
 SYSCALL_DECLARE(futex)
+SYSCALL_DECLARE(get_robust_list)
 /* sys_file.c */
 SYSCALL_DECLARE(read)
 SYSCALL_DECLARE(write)

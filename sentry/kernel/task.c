@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "sentry/kernel/futex.h"
 #include "sentry/kernel/fdtable.h"
 #include "sentry/mm/mm.h"
 #include "sentry/fsimpl/kernfs/proc.h"
@@ -149,6 +150,7 @@ static void *task_thread(void *arg)
 		return NULL;
 	task_set_current(t);
 	task_run(t);
+	futex_exit_robust_list(t); /* while the address space is still there */
 	task_set_current(NULL);
 	int status = t->tg->exit_status;
 	int tgid = t->tg->tgid;
