@@ -75,7 +75,8 @@ long sys_set_robust_list(struct task *t, const struct sys_args *a)
 {
 	if (a->a[1] != ROBUST_LIST_HEAD_SIZE)
 		return -EINVAL;
-	t->robust_list = a->a[0];
+	/* get_robust_list(2) of another thread reads it. */
+	__atomic_store_n(&t->robust_list, a->a[0], __ATOMIC_RELAXED);
 	t->robust_list_len = a->a[1];
 	return 0;
 }

@@ -219,6 +219,7 @@ SYSCALL_DECLARE(getsockopt)
 SYSCALL_DECLARE(setsockopt)
 /* sys_futex.c */
 SYSCALL_DECLARE(futex)
+SYSCALL_DECLARE(get_robust_list)
 /* sys_file.c */
 SYSCALL_DECLARE(read)
 SYSCALL_DECLARE(write)

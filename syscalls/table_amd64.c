@@ -301,8 +301,10 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	FULL(tkill, ARGS(SA_INT, SA_SIGNAL)),
 	FULL(time, ARGS(SA_PTR)),
 	PARTIAL(futex,
-	        "WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAKE_OP and the BITSET forms; no PI ops; "
-	        "a signal does not interrupt a wait until wait queues arrive (issue 4)",
+	        "WAIT, WAKE, REQUEUE, CMP_REQUEUE, WAKE_OP and the BITSET forms, private and "
+	        "shared; the PI operations are ENOSYS (no atomic access to guest memory); "
+	        "WAKE_OP's update is atomic against other futex calls, not against the "
+	        "application's own atomics; a timed wait restarts with its whole timeout",
 	        ARGS(SA_PTR, SA_FUTEX_OP, SA_INT, SA_PTR, SA_PTR, SA_HEX)),
 	UNIMPL(sched_setaffinity, N_SCHED, ARGS(SA_INT, SA_UINT, SA_PTR)),
 	FULL(sched_getaffinity, ARGS(SA_INT, SA_UINT, SA_PTR)),
@@ -381,9 +383,8 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	UNIMPL(ppoll, N_POLL, ARGS(SA_POLLFD_IN, SA_UINT, SA_TIMESPEC_IN, SA_SIGSET_IN, SA_UINT),
 	       LEN(0, 1)),
 	UNIMPL(unshare, N_NS, ARGS(SA_CLONE_FLAGS)),
-	PARTIAL(set_robust_list, "stored; robust futexes are not released at exit yet (issue 4)",
-	        ARGS(SA_PTR, SA_UINT)),
-	UNIMPL(get_robust_list, N_THREADS, ARGS(SA_INT, SA_PTR, SA_PTR)),
+	FULL(set_robust_list, ARGS(SA_PTR, SA_UINT)),
+	FULL(get_robust_list, ARGS(SA_INT, SA_PTR, SA_PTR)),
 	PARTIAL(splice, "a bounce-buffer copy between a host pipe and a file; SPLICE_F_NONBLOCK "
 	        "is ignored, and data read from a pipe but not written is lost",
 	        ARGS(SA_FD, SA_PTR, SA_FD, SA_PTR, SA_UINT, SA_SPLICE_FLAGS)),

@@ -99,12 +99,9 @@ static int de_thread(struct task *t)
 }
 
 /* Everything of the old program that execve does not keep. */
-static void exec_reset(struct task *t, struct mm *old_mm)
+static void exec_reset(struct task *t)
 {
 	struct thread_group *tg = t->tg;
-	task_mm_release(t, old_mm);
-	t->robust_list = 0;
-	t->robust_list_len = 0;
 	/* The fd table stops being shared with other processes, then close-on-exec fds go. */
 	if (atomic_load(&t->fdt->refs) > 1) {
 		struct fdtable *copy = fdtable_copy(t->fdt);
@@ -170,6 +167,7 @@ long exec_task(struct task *t, const struct vfs_ctx *c, const char *path, unsign
 	}
 
 	/* The point of no return: the task runs the new program from here on. */
+	task_mm_release(t);
 	struct mm *old_mm = t->mm;
 	struct platform_ctx *old_ctx = t->ctx;
 	pthread_mutex_lock(&t->k->mu);
@@ -177,7 +175,7 @@ long exec_task(struct task *t, const struct vfs_ctx *c, const char *path, unsign
 	t->ctx = l.ctx;
 	pthread_mutex_unlock(&t->k->mu);
 	t->k->cfg.platform->ctx_destroy(old_ctx);
-	exec_reset(t, old_mm);
+	exec_reset(t);
 	mm_put(old_mm);
 	set_exe(t->tg, &img.path);
 	task_set_comm(t, filename);

@@ -25,6 +25,7 @@
 #include "common/abi/linux/time.h"
 #include "common/log.h"
 #include "sentry/kernel/fdtable.h"
+#include "sentry/kernel/futex.h"
 #include "sentry/kernel/itimer.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
@@ -48,8 +49,12 @@ static void vfork_release_locked(struct task *t)
 	t->vfork_parent = NULL;
 }
 
-void task_mm_release(struct task *t, struct mm *mm)
+void task_mm_release(struct task *t)
 {
+	struct mm *mm = t->mm;
+	futex_exit_robust_list(t); /* while the address space is still there */
+	t->robust_list = 0;
+	t->robust_list_len = 0;
 	pthread_mutex_lock(&t->k->mu);
 	vfork_release_locked(t);
 	pthread_mutex_unlock(&t->k->mu);
@@ -61,7 +66,7 @@ void task_mm_release(struct task *t, struct mm *mm)
 		if (atomic_load(&mm->users) > 1) {
 			uint32_t zero = 0;
 			if (mm_copy_out(mm, t->clear_child_tid, &zero, sizeof(zero)) == 0)
-				futex_wake_addr(t, mm, t->clear_child_tid, 1);
+				futex_wake_addr(t, t->clear_child_tid, 1);
 		}
 		t->clear_child_tid = 0;
 	}
@@ -266,10 +271,8 @@ void task_exit(struct task *t)
 	struct kernel *k = t->k;
 	struct thread_group *tg = t->tg;
 	const struct platform_ops *p = k->cfg.platform;
-	if (t->mm) {
-		task_robust_exit(t);
-		task_mm_release(t, t->mm);
-	}
+	if (t->mm)
+		task_mm_release(t);
 	uint64_t utime = t->ctx ? p->ctx_cpu_time_ns(t->ctx) : 0;
 	uint64_t stime = thread_cpu_ns();
 

@@ -1,7 +1,7 @@
 /*
  * The hooks through which the VMA tree (sentry/mm) holds the VFS files it
- * maps: references, and the path, device and inode that
- * /proc/PID/maps shows for a file mapping.
+ * maps: references, the path, device and inode that /proc/PID/maps
+ * shows for a file mapping, and the identity shared futexes are keyed by.
  */
 #include "sentry/kernel/task.h"
 #include "sentry/mm/vma.h"
@@ -41,10 +41,24 @@ static void mm_file_describe(void *file, char *buf, size_t size, uint32_t *dev, 
 	path_put(&root);
 }
 
+/* The inode backs the pages: (device, inode number); the file itself when it has none. */
+static void mm_file_identity(void *file, uint64_t *id1, uint64_t *id2)
+{
+	struct file *f = file;
+	if (f->inode) {
+		*id1 = f->inode->sb->dev;
+		*id2 = f->inode->ino;
+	} else {
+		*id1 = UINT64_MAX;
+		*id2 = (uint64_t)(uintptr_t)f;
+	}
+}
+
 static const struct vma_file_hooks g_mm_file_hooks = {
 	.get = mm_file_get,
 	.put = mm_file_put,
 	.describe = mm_file_describe,
+	.identity = mm_file_identity,
 };
 
 void kernel_init_mm_files(void)

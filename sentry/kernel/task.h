@@ -80,10 +80,12 @@ long task_clone(struct task *t, const struct clone_request *r);
  */
 void task_exit(struct task *t);
 /*
- * What happens when t stops using mm (exit, exec): a vfork parent is
- * released, and CLONE_CHILD_CLEARTID's word cleared and woken.
+ * What happens when t stops using its mm (exit, exec; Linux's
+ * exit_mm_release and exec_mm_release): its robust futexes are released,
+ * a vfork parent is released, and CLONE_CHILD_CLEARTID's word cleared and
+ * woken. Preconditions: t->mm and t->ctx are still the old program's.
  */
-void task_mm_release(struct task *t, struct mm *mm);
+void task_mm_release(struct task *t);
 /* vfork: blocks t until its child has exec'd or exited (or t is killed). */
 void task_vfork_wait(struct task *t);
 /* wait4(2) and waitid(2). */
@@ -94,11 +96,6 @@ long task_waitid(struct task *t, int idtype, int id, uaddr_t infop, int options,
  * unless SA_NOCLDSTOP, and wait's waiters. Preconditions: k->mu held.
  */
 void tg_notify_parent_stop_locked(struct thread_group *tg, bool stopped, int sig);
-
-/* Futex duties of a thread's exit (futex.c). */
-void task_robust_exit(struct task *t);
-/* Wakes up to n waiters of the (shared) futex at addr in mm. Returns how many. */
-int futex_wake_addr(struct task *t, struct mm *mm, uaddr_t addr, int n);
 
 /* The RLIMIT_NOFILE soft limit of t's process: the fd table's bound. */
 int task_nofile_limit(struct task *t);

@@ -299,7 +299,8 @@ static int do_mmap(struct mm *mm, uaddr_t addr, uint64_t len, int prot, int flag
 		            .prot = prot,
 		            .flags = vflags,
 		            .file = file,
-		            .offset = file ? off : 0 };
+		            .offset = file ? off : 0,
+		            .shared_id = (vflags & VMA_SHARED) && !file ? vma_new_shared_id() : 0 };
 	if (!vma_insert(&mm->vmas, &tmpl)) {
 		/* The old mappings are gone, as on Linux when MAP_FIXED fails late. */
 		memop(mm, PLATFORM_MEMOP_MUNMAP, addr, len, 0, 0, 0);
@@ -523,6 +524,7 @@ long mm_mremap(struct mm *mm, uaddr_t old, uint64_t old_len, uint64_t new_len, i
 		goto out_unlock;
 	}
 	struct vma tmpl = *vma;
+	tmpl.offset = vma->offset + (old - vma->start); /* the object offset of old */
 	if (!move && old_len != 0 && vma->end == old + old_len &&
 	    in_guest_range(mm, old, new_len) &&
 	    vma_range_is_free(&mm->vmas, old + old_len, old + new_len)) {
@@ -532,6 +534,7 @@ long mm_mremap(struct mm *mm, uaddr_t old, uint64_t old_len, uint64_t new_len, i
 			goto out_unlock;
 		tmpl.start = old + old_len;
 		tmpl.end = old + new_len;
+		tmpl.offset += old_len;
 		if (!vma_insert(&mm->vmas, &tmpl))
 			log_fatal("mm: out of memory growing a mapping in place");
 		ret = (long)old;

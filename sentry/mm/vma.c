@@ -9,6 +9,7 @@
  * Every operation that may split allocates what it needs before changing
  * anything, so -ENOMEM always leaves the tree as it was.
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "common/abi/linux/errno.h"
@@ -168,15 +169,24 @@ static void vma_unlink_free(struct vma_tree *tree, struct vma *vma)
 }
 
 /*
- * Whether b can be absorbed by a, which it must directly follow. Anonymous
- * memory has no offset to keep contiguous; name compares by pointer.
+ * Whether b can be absorbed by a, which it must directly follow. Private
+ * anonymous memory has no offset to keep contiguous (shared anonymous
+ * memory has: its futex keys use it); name compares by pointer.
  */
 static bool vma_can_merge(const struct vma *a, const struct vma *b)
 {
 	if (a->end != b->start || a->prot != b->prot || a->flags != b->flags ||
-	    a->kind != b->kind || a->name != b->name || a->file != b->file)
+	    a->kind != b->kind || a->name != b->name || a->file != b->file ||
+	    a->shared_id != b->shared_id)
 		return false;
-	return (a->flags & VMA_ANON) || b->offset == a->offset + (a->end - a->start);
+	return (a->flags & (VMA_ANON | VMA_SHARED)) == VMA_ANON ||
+	       b->offset == a->offset + (a->end - a->start);
+}
+
+uint64_t vma_new_shared_id(void)
+{
+	static _Atomic uint64_t next = 1;
+	return next++;
 }
 
 /* Merges vma with its successor when they can. Returns whether it did. */

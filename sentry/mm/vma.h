@@ -8,8 +8,8 @@
  * pieces (split) and freed by those that remove them.
  *
  * Merging: two vmas that touch (a->end == b->start) and have equal prot,
- * flags, kind and name (compared as pointers), and, unless anonymous,
- * contiguous offsets (b->offset == a->offset + (a->end - a->start)), are
+ * flags, kind, name (compared as pointers), file and shared_id, and, unless
+ * private anonymous, contiguous offsets (b->offset == a->offset + (a->end - a->start)), are
  * one mapping as far as the tree is concerned. vma_insert and
  * vma_protect_range merge them; vma_split_at deliberately leaves two.
  *
@@ -65,7 +65,21 @@ struct vma {
 	 * one reference per vma through the hooks below. NULL for memory.
 	 */
 	void *file;
+	/*
+	 * Shared anonymous memory (VMA_SHARED | VMA_ANON): the identity of the
+	 * memory object, unique in the sandbox, given at mmap
+	 * (vma_new_shared_id) and kept by every copy of the vma: its pieces
+	 * after a split or mremap, and the child's vmas after fork (which
+	 * copies every field). With offset (the object offset of start,
+	 * kept contiguous as for files) it is the key by which processes
+	 * sharing the memory meet on the same futex (sentry/kernel/futex.c).
+	 * 0 for every other vma.
+	 */
+	uint64_t shared_id;
 };
+
+/* A new identity for a shared anonymous memory object (never 0). Any thread. */
+uint64_t vma_new_shared_id(void);
 
 /*
  * How the VMA tree holds files without knowing the VFS: the kernel sets
@@ -76,6 +90,12 @@ struct vma_file_hooks {
 	void (*get)(void *file);
 	void (*put)(void *file);
 	void (*describe)(void *file, char *buf, size_t size, uint32_t *dev, uint64_t *ino);
+	/*
+	 * The identity of the object whose pages back the file (its inode),
+	 * as two numbers equal for every file open on that object: shared
+	 * futexes in a file mapping are keyed by it and the offset.
+	 */
+	void (*identity)(void *file, uint64_t *id1, uint64_t *id2);
 };
 void vma_set_file_hooks(const struct vma_file_hooks *hooks);
 extern const struct vma_file_hooks *g_vma_file_hooks;

@@ -234,7 +234,32 @@ static void test_insert_merge(void **state)
 		vma_tree_clear(&tree);
 	}
 
-	/* Anonymous vmas merge whatever their offsets. */
+	/* Shared anonymous memory merges only within one object, at contiguous offsets. */
+	{
+		struct vma x = anon(P(0), P(1), PROT_R), y = anon(P(1), P(2), PROT_R);
+
+		x.flags = y.flags = VMA_ANON | VMA_SHARED;
+		x.shared_id = 1;
+		y.shared_id = 2;
+		y.offset = PAGE_SIZE;
+		insert(&tree, x);
+		insert(&tree, y);
+		assert_int_equal(tree.count, 2);
+		vma_tree_clear(&tree);
+		y.shared_id = 1;
+		y.offset = 0;
+		insert(&tree, x);
+		insert(&tree, y);
+		assert_int_equal(tree.count, 2);
+		vma_tree_clear(&tree);
+		y.offset = PAGE_SIZE;
+		insert(&tree, x);
+		insert(&tree, y);
+		assert_int_equal(tree.count, 1);
+		vma_tree_clear(&tree);
+	}
+
+	/* Private anonymous vmas merge whatever their offsets. */
 	{
 		struct vma x = anon(P(0), P(1), PROT_R), y = anon(P(1), P(2), PROT_R);
 
@@ -711,7 +736,8 @@ static bool model_same_vma(const struct page_state *a, const struct page_state *
 {
 	return a->mapped && b->mapped && a->prot == b->prot && a->flags == b->flags &&
 	       a->kind == b->kind && a->name == b->name &&
-	       ((a->flags & VMA_ANON) || b->offset == a->offset + PAGE_SIZE);
+	       ((a->flags & (VMA_ANON | VMA_SHARED)) == VMA_ANON ||
+	        b->offset == a->offset + PAGE_SIZE);
 }
 
 /* A random template over [start, end), with few enough variants that merges happen. */
@@ -731,6 +757,8 @@ static struct vma random_tmpl(uaddr_t start, uaddr_t end)
 	case 2:
 		tmpl.flags = VMA_ANON | VMA_SHARED;
 		tmpl.kind = rng_below(2) ? VMA_KIND_NONE : VMA_KIND_HEAP;
+		/* Shared memory keeps its offsets contiguous (futex keys): as files. */
+		tmpl.offset = start - BASE + (rng_below(2) ? 0 : 5 * PAGE_SIZE);
 		break;
 	default:
 		tmpl.name = names[rng_below(ARRAY_SIZE(names))];
