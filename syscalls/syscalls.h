@@ -300,6 +300,9 @@ SYSCALL_DECLARE(tee)
 SYSCALL_DECLARE(flock)
 /* sys_poll.c */
 SYSCALL_DECLARE(poll)
+SYSCALL_DECLARE(ppoll)
+SYSCALL_DECLARE(select)
+SYSCALL_DECLARE(pselect6)
 /* sys_mm.c */
 SYSCALL_DECLARE(brk)
 SYSCALL_DECLARE(mmap)
