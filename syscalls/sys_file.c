@@ -15,6 +15,7 @@
 
 #include "common/abi/linux/mman.h"
 #include "common/log.h"
+#include "sentry/fsimpl/pipe/pipe.h"
 #include "sentry/kernel/fdtable.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
@@ -509,6 +510,10 @@ long sys_fcntl(struct task *t, const struct sys_args *a)
 			atomic_store(&f->flags, flags);
 		break;
 	}
+	case LINUX_F_GETPIPE_SZ:
+	case LINUX_F_SETPIPE_SZ:
+		ret = pipe_fcntl(t, f, cmd, arg);
+		break;
 	case LINUX_F_GETLK:
 	case LINUX_F_SETLK:
 	case LINUX_F_SETLKW:

@@ -1,18 +1,10 @@
 /*
- * pipe(2) and pipe2(2).
- *
- * For now a pipe is a host pipe that the sentry holds, wrapped as a host
- * file (sentry/fsimpl/host): Linux's own pipe semantics (capacity,
- * atomic writes up to PIPE_BUF, EOF, EPIPE, O_DIRECT packets). A blocking
- * read or write blocks the task's sentry thread in the host call, which a
- * signal does not interrupt: the sentry's own pipes, waiting on its wait
- * queues, replace these with the processes issue.
+ * pipe(2) and pipe2(2): the sentry's own pipes (sentry/fsimpl/pipe), two
+ * files installed as a pair of fds.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <unistd.h>
 
-#include "sentry/fsimpl/host/host.h"
+#include "sentry/fsimpl/pipe/pipe.h"
 #include "sentry/kernel/fdtable.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
@@ -28,19 +20,10 @@ static long do_pipe2(struct task *t, uaddr_t ufds, uint64_t flags)
 		return -EINVAL;
 	if (flags & LINUX_O_NOTIFICATION_PIPE)
 		return -ENOPKG; /* Linux without CONFIG_WATCH_QUEUE */
-	int host[2];
-	int hflags = O_CLOEXEC | ((flags & LINUX_O_NONBLOCK) ? O_NONBLOCK : 0) |
-	             ((flags & LINUX_O_DIRECT) ? O_DIRECT : 0);
-	if (pipe2(host, hflags) < 0)
-		return -errno;
-	struct file *files[2] = { NULL, NULL };
-	int err = 0;
-	for (int i = 0; i < 2; i++) {
-		if (err == 0)
-			err = host_file_new(host[i], &files[i]);
-		if (err < 0 || !files[i])
-			close(host[i]);
-	}
+	struct file *files[2];
+	int err = pipe_new(&t->creds, (unsigned)flags, &files[0], &files[1]);
+	if (err < 0)
+		return err;
 	int fds[2] = { -1, -1 };
 	bool cloexec = flags & LINUX_O_CLOEXEC;
 	int limit = task_nofile_limit(t);
@@ -58,10 +41,8 @@ static long do_pipe2(struct task *t, uaddr_t ufds, uint64_t flags)
 				fdtable_close(t->fdt, fds[i]);
 		}
 	}
-	for (int i = 0; i < 2; i++) {
-		if (files[i])
-			file_put(files[i]);
-	}
+	for (int i = 0; i < 2; i++)
+		file_put(files[i]);
 	return err;
 }
 

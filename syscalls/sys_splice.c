@@ -6,20 +6,26 @@
  * through a bounce buffer: a read from one file, then a write to the
  * other. Checks and offsets are Linux's (fs/read_write.c, fs/splice.c).
  *
- * Pipes today are host pipes wrapped as host files (sys_pipe.c, and the
- * stdio the sandbox inherits); a file is a pipe when its type is S_IFIFO.
- * A host pipe cannot give data back, so splice from a pipe to a file
- * whose write stops short loses the rest of what it read (Linux would
- * leave it in the pipe). tee must read a pipe without consuming it,
- * which no bounce buffer can do: two host pipes get the host's tee(2) on
- * their fds (host_file_tee); pipes of any other kind (none yet) get
- * ENOSYS.
+ * Pipes are the sentry's own (sentry/fsimpl/pipe) or host pipes the
+ * sandbox inherited as stdio; a file is a pipe when its type is S_IFIFO.
+ * Out of a sentry pipe, splice and tee copy the front of the pipe without
+ * consuming it (pipe_peek), pass it on, and then consume what the output
+ * took, so nothing is lost when the output stops short; into a sentry
+ * pipe they first wait for room and read no more than fits. A host pipe
+ * cannot give data back, so splice from a host pipe to a file whose write
+ * stops short loses the rest of what it read (Linux would leave it in the
+ * pipe). tee between two host pipes is the host's tee(2) on their fds
+ * (host_file_tee); tee from a host pipe into a sentry pipe is ENOSYS.
+ * SPLICE_F_NONBLOCK (or the pipe's O_NONBLOCK) makes a sentry pipe's side
+ * fail with EAGAIN instead of waiting; a host pipe's own mode decides for
+ * it.
  */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "common/log.h"
 #include "sentry/fsimpl/host/host.h"
+#include "sentry/fsimpl/pipe/pipe.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "syscalls/syscalls.h"
@@ -45,14 +51,16 @@ static uint32_t file_type(struct file *f)
 
 static bool file_is_pipe(struct file *f)
 {
-	return file_type(f) == LINUX_S_IFIFO;
+	return pipe_file_is(f) || file_type(f) == LINUX_S_IFIFO;
 }
 
 /* Whether two files are the ends of one pipe (or one file): same device and inode. */
 static bool same_pipe(struct file *a, struct file *b)
 {
-	if (a == b)
+	if (a == b || pipe_same(a, b))
 		return true;
+	if (pipe_file_is(a) || pipe_file_is(b))
+		return false;
 	struct linux_statx xa, xb;
 	if (file_statx(a, &xa) < 0 || file_statx(b, &xb) < 0)
 		return false;
@@ -277,6 +285,64 @@ out_put:
 	return ret;
 }
 
+/* Whether the sentry pipe f is not to wait: SPLICE_F_NONBLOCK or its own O_NONBLOCK. */
+static bool pipe_nonblock(struct file *f, unsigned flags)
+{
+	return (flags & LINUX_SPLICE_F_NONBLOCK) || (atomic_load(&f->flags) & LINUX_O_NONBLOCK);
+}
+
+/*
+ * Splice out of sentry pipe in: waits for data (0 at end of file), then
+ * for room when out is a sentry pipe too, passes on the front of the pipe
+ * and consumes what out took.
+ */
+static ssize_t splice_from_pipe(struct file *in, struct file *out, int64_t *off_out, size_t len,
+                                unsigned flags)
+{
+	ssize_t n =
+	        pipe_peek(in, g_splice_buf, MIN(len, SPLICE_BUF_SIZE), pipe_nonblock(in, flags));
+	if (n <= 0)
+		return n;
+	ssize_t w;
+	if (pipe_file_is(out)) {
+		ssize_t room = pipe_wait_room(out, pipe_nonblock(out, flags));
+		if (room < 0)
+			return room;
+		w = pipe_write_flags(out, g_splice_buf, MIN((size_t)n, (size_t)room), true);
+	} else {
+		w = vfs_write(out, g_splice_buf, (size_t)n, off_out ? *off_out : -1);
+	}
+	if (w > 0) {
+		pipe_consume(in, (size_t)w);
+		if (off_out)
+			*off_out += w;
+	}
+	return w;
+}
+
+/*
+ * Splice into sentry pipe out: waits for room, reads no more than fits
+ * and writes it. What the pipe did not take goes back to a seekable input.
+ */
+static ssize_t splice_to_pipe(struct file *in, int64_t *off_in, struct file *out, size_t len,
+                              unsigned flags)
+{
+	ssize_t room = pipe_wait_room(out, pipe_nonblock(out, flags));
+	if (room < 0)
+		return room;
+	size_t want = MIN(MIN(len, (size_t)room), SPLICE_BUF_SIZE);
+	ssize_t n = vfs_read(in, g_splice_buf, want, off_in ? *off_in : -1);
+	if (n <= 0)
+		return n;
+	ssize_t w = pipe_write_flags(out, g_splice_buf, (size_t)n, true);
+	ssize_t taken = w > 0 ? w : 0;
+	if (taken < n && !off_in && file_seekable(in))
+		vfs_llseek(in, -(n - taken), /*SEEK_CUR=*/1);
+	if (off_in)
+		*off_in += taken;
+	return w;
+}
+
 /*
  * Linux's do_splice() with the offsets copied in: at least one side a
  * pipe, no offset on a pipe (ESPIPE), an offset on the other side only
@@ -284,7 +350,7 @@ out_put:
  * it holds.
  */
 static long do_splice(struct file *in, int64_t *off_in, struct file *out, int64_t *off_out,
-                      uint64_t len)
+                      uint64_t len, unsigned flags)
 {
 	if (!file_readable(in) || !file_writable(out))
 		return -EBADF;
@@ -315,7 +381,12 @@ static long do_splice(struct file *in, int64_t *off_in, struct file *out, int64_
 	} else {
 		return -EINVAL;
 	}
-	return copy_through(in, off_in, out, off_out, MIN(len, VFS_MAX_RW_COUNT), true);
+	len = MIN(len, VFS_MAX_RW_COUNT);
+	if (pipe_file_is(in))
+		return splice_from_pipe(in, out, off_out, (size_t)len, flags);
+	if (pipe_file_is(out))
+		return splice_to_pipe(in, off_in, out, (size_t)len, flags);
+	return copy_through(in, off_in, out, off_out, len, true);
 }
 
 /* sys_splice implements splice(2) through a bounce buffer. */
@@ -344,8 +415,11 @@ long sys_splice(struct task *t, const struct sys_args *a)
 		goto out_put;
 	if (uoff_in && mm_copy_in(t->mm, &off_in, uoff_in, sizeof(off_in)) < 0)
 		goto out_put;
-	/* SPLICE_F_NONBLOCK is not honoured: the host pipe's own mode decides. */
-	ret = do_splice(in, uoff_in ? &off_in : NULL, out, uoff_out ? &off_out : NULL, len);
+	ret = do_splice(in, uoff_in ? &off_in : NULL, out, uoff_out ? &off_out : NULL, len,
+	                (uint32_t)a->a[5]);
+	/* No reader for the output pipe: SIGPIPE too, as Linux's wait_for_space. */
+	if (ret == -EPIPE && file_is_pipe(out))
+		task_send_thread_signal(t, LINUX_SIGPIPE, NULL);
 	if (ret < 0)
 		goto out_put;
 	if (uoff_out && mm_copy_out(t->mm, uoff_out, &off_out, sizeof(off_out)) < 0)
@@ -362,7 +436,8 @@ out_put:
 /*
  * sys_tee implements tee(2) (Linux's do_tee()): both files pipes, and
  * not the same one, else EINVAL. Two host pipes get the host's tee,
- * which honours SPLICE_F_NONBLOCK; other pipes get ENOSYS (logged as
+ * which honours SPLICE_F_NONBLOCK; a sentry pipe is copied from without
+ * being consumed; a host pipe into a sentry pipe is ENOSYS (logged as
  * unsupported).
  */
 long sys_tee(struct task *t, const struct sys_args *a)
@@ -387,6 +462,22 @@ long sys_tee(struct task *t, const struct sys_args *a)
 		goto out_put;
 	if (host_file_is(in) && host_file_is(out)) {
 		ret = host_file_tee(in, out, (size_t)len, flags);
+	} else if (pipe_file_is(in)) {
+		/* Linux's do_tee: either end's O_NONBLOCK makes the call non-blocking. */
+		if ((atomic_load(&in->flags) | atomic_load(&out->flags)) & LINUX_O_NONBLOCK)
+			flags |= LINUX_SPLICE_F_NONBLOCK;
+		ret = pipe_peek(in, g_splice_buf, MIN(len, SPLICE_BUF_SIZE),
+		                pipe_nonblock(in, flags));
+		if (ret > 0 && pipe_file_is(out)) {
+			ssize_t room = pipe_wait_room(out, pipe_nonblock(out, flags));
+			ret = room < 0 ? room
+			               : pipe_write_flags(out, g_splice_buf,
+			                                  MIN((size_t)ret, (size_t)room), true);
+		} else if (ret > 0) {
+			ret = vfs_write(out, g_splice_buf, (size_t)ret, -1);
+		}
+		if (ret == -EPIPE)
+			task_send_thread_signal(t, LINUX_SIGPIPE, NULL);
 	} else {
 		kernel_log_unsupported(t->k, LINUX_SYS_tee);
 		ret = -ENOSYS;

@@ -318,6 +318,9 @@ SYSCALL_DECLARE(tee)
 SYSCALL_DECLARE(flock)
 /* sys_poll.c */
 SYSCALL_DECLARE(poll)
+SYSCALL_DECLARE(ppoll)
+SYSCALL_DECLARE(select)
+SYSCALL_DECLARE(pselect6)
 /* sys_epoll.c */
 SYSCALL_DECLARE(epoll_create)
 SYSCALL_DECLARE(epoll_create1)

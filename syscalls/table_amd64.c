@@ -53,8 +53,10 @@
 	"that interrupted it is delivered (with signal handlers, issue 4)"
 #define N_ANONFD   "event files (signalfd, inotify): not yet"
 #define N_SOCK     "AF_UNIX only; other families are EAFNOSUPPORT until the network stack (issue 7)"
-#define N_PIPE     "host pipes held by the sentry: a blocked read or write is not " \
-	"interrupted by a signal until the sentry's own pipes arrive (issue 4)"
+#define N_PIPE     "the sentry's pipes; per-user pipe page limits are not kept, and " \
+	"/proc/PID/fd/N of a pipe cannot be opened"
+#define N_SIGMASK  "the signal mask is restored on return, not after the handler " \
+	"(no saved sigmask yet)"
 #define N_PROC     "processes: issue 4"
 #define N_THREADS  "threads and futexes: with processes (issue 4)"
 #define N_PGRP     "process groups and sessions: with processes (issue 4)"
@@ -86,8 +88,8 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	FULL(stat, ARGS(SA_STR, SA_STAT_OUT)),
 	FULL(fstat, ARGS(SA_FD, SA_STAT_OUT)),
 	FULL(lstat, ARGS(SA_STR, SA_STAT_OUT)),
-	PARTIAL(poll, "host files (inherited stdio) only; wait queues come with the VFS (issue 3)",
-		ARGS(SA_POLLFD_IN, SA_UINT, SA_INT), LEN(0, 1)),
+	PARTIAL(poll, "interrupted and restarted, it waits its whole timeout again (no restart "
+	        "block yet)", ARGS(SA_POLLFD_IN, SA_UINT, SA_INT), LEN(0, 1)),
 	PARTIAL(lseek, N_HOST_IO, ARGS(SA_FD, SA_INT, SA_WHENCE)),
 	PARTIAL(mmap, "anonymous memory only; file mappings come with the VFS (issue 3)",
 	        ARGS(SA_PTR, SA_UINT, SA_PROT, SA_MMAP_FLAGS, SA_FD, SA_HEX), RET(SR_HEX)),
@@ -105,7 +107,7 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	PARTIAL(writev, N_HOST_IO, ARGS(SA_FD, SA_IOV_IN, SA_INT), LEN(1, 2)),
 	FULL(access, ARGS(SA_STR, SA_ACCESS_MODE)),
 	PARTIAL(pipe, N_PIPE, ARGS(SA_FDPAIR_OUT)),
-	UNIMPL(select, N_POLL, ARGS(SA_INT, SA_PTR, SA_PTR, SA_PTR, SA_PTR)),
+	FULL(select, ARGS(SA_INT, SA_PTR, SA_PTR, SA_PTR, SA_PTR)),
 	FULL(sched_yield, NOARGS),
 	FULL(mremap, ARGS(SA_PTR, SA_UINT, SA_UINT, SA_MREMAP_FLAGS, SA_PTR), RET(SR_HEX)),
 	FULL(msync, ARGS(SA_PTR, SA_UINT, SA_MSYNC_FLAGS)),
@@ -158,7 +160,7 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	UNIMPL(msgrcv, N_IPC, ARGS(SA_INT, SA_PTR, SA_UINT, SA_INT, SA_HEX)),
 	UNIMPL(msgctl, N_IPC, ARGS(SA_INT, SA_INT, SA_PTR)),
 	PARTIAL(fcntl, "F_DUPFD, F_DUPFD_CLOEXEC, F_GETFD, F_SETFD, F_GETFL, F_SETFL, and the POSIX "
-	        "and OFD record locks (" N_LOCKWAIT "); no owners, leases, notify, seals or pipe sizes",
+	        "and OFD record locks (" N_LOCKWAIT "); no owners, leases, notify or seals",
 	        ARGS(SA_FD, SA_FCNTL_CMD, SA_FCNTL_ARG)),
 	PARTIAL(flock, "a blocked flock is not interrupted by signals yet", ARGS(SA_FD, SA_FLOCK_OP)),
 	FULL(fsync, ARGS(SA_FD)),
@@ -379,18 +381,20 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	FULL(readlinkat, ARGS(SA_FD, SA_STR, SA_BUF_RET, SA_UINT)),
 	FULL(fchmodat, ARGS(SA_FD, SA_STR, SA_OCT)),
 	FULL(faccessat, ARGS(SA_FD, SA_STR, SA_ACCESS_MODE)),
-	UNIMPL(pselect6, N_POLL, ARGS(SA_INT, SA_PTR, SA_PTR, SA_PTR, SA_TIMESPEC_IN, SA_PTR)),
-	UNIMPL(ppoll, N_POLL, ARGS(SA_POLLFD_IN, SA_UINT, SA_TIMESPEC_IN, SA_SIGSET_IN, SA_UINT),
-	       LEN(0, 1)),
+	PARTIAL(pselect6, N_SIGMASK,
+	        ARGS(SA_INT, SA_PTR, SA_PTR, SA_PTR, SA_TIMESPEC_IN, SA_PTR)),
+	PARTIAL(ppoll, N_SIGMASK,
+	        ARGS(SA_POLLFD_IN, SA_UINT, SA_TIMESPEC_IN, SA_SIGSET_IN, SA_UINT), LEN(0, 1)),
 	UNIMPL(unshare, N_NS, ARGS(SA_CLONE_FLAGS)),
 	FULL(set_robust_list, ARGS(SA_PTR, SA_UINT)),
 	FULL(get_robust_list, ARGS(SA_INT, SA_PTR, SA_PTR)),
-	PARTIAL(splice, "a bounce-buffer copy between a host pipe and a file; SPLICE_F_NONBLOCK "
-	        "is ignored, and data read from a pipe but not written is lost",
+	PARTIAL(splice, "a bounce-buffer copy; from a host pipe (inherited stdio), data read "
+	        "but not written is lost",
 	        ARGS(SA_FD, SA_PTR, SA_FD, SA_PTR, SA_UINT, SA_SPLICE_FLAGS)),
-	PARTIAL(tee, N_PIPE, ARGS(SA_FD, SA_FD, SA_UINT, SA_SPLICE_FLAGS)),
+	PARTIAL(tee, "a host pipe (inherited stdio) tees only into a host pipe",
+	        ARGS(SA_FD, SA_FD, SA_UINT, SA_SPLICE_FLAGS)),
 	FULL(sync_file_range, ARGS(SA_FD, SA_INT, SA_INT, SA_HEX)),
-	UNIMPL(vmsplice, N_PIPE, ARGS(SA_FD, SA_IOV_IN, SA_UINT, SA_HEX), LEN(1, 2)),
+	UNIMPL(vmsplice, "not yet: with the sentry's pipes (issue 4)", ARGS(SA_FD, SA_IOV_IN, SA_UINT, SA_HEX), LEN(1, 2)),
 	UNIMPL(move_pages, N_NUMA, ARGS(SA_INT, SA_UINT, SA_PTR, SA_PTR, SA_PTR, SA_HEX)),
 	FULL(utimensat, ARGS(SA_FD, SA_STR, SA_PTR, SA_AT_FLAGS)),
 	PARTIAL(epoll_pwait, N_EPWAIT, ARGS(SA_FD, SA_PTR, SA_INT, SA_INT, SA_SIGSET_IN, SA_UINT)),

@@ -30,6 +30,7 @@
 #include "sentry/fsimpl/kernfs/proc.h"
 #include "sentry/fsimpl/kernfs/sys.h"
 #include "sentry/fsimpl/overlay/overlay.h"
+#include "sentry/fsimpl/pipe/pipe.h"
 #include "sentry/fsimpl/tmpfs/tmpfs.h"
 #include "sentry/kernel/exec_file.h"
 #include "sentry/kernel/fdtable.h"
@@ -323,6 +324,8 @@ static void register_fs_types(void)
 	vfs_register_fs(&tmpfs_fs_type);
 	vfs_register_fs(&procfs_fs_type);
 	vfs_register_fs(&sysfs_fs_type);
+	/* FIFO nodes of every file system open as the sentry's pipes. */
+	pipe_register_fifo();
 }
 
 int sentry_do(const struct sentry_do_args *args)

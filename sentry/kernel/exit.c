@@ -271,6 +271,15 @@ void task_exit(struct task *t)
 	struct kernel *k = t->k;
 	struct thread_group *tg = t->tg;
 	const struct platform_ops *p = k->cfg.platform;
+	/*
+	 * Without a group exit, the process's status is the exit(2) status of
+	 * the thread that ends it (Linux's group_dead in do_exit), decided
+	 * before CLONE_CHILD_CLEARTID lets a joiner go on and exit in turn.
+	 */
+	pthread_mutex_lock(&tg->mu);
+	if (--tg->live == 0 && !tg->exiting)
+		tg->exit_status = t->exit_code;
+	pthread_mutex_unlock(&tg->mu);
 	if (t->mm)
 		task_mm_release(t);
 	uint64_t utime = t->ctx ? p->ctx_cpu_time_ns(t->ctx) : 0;
@@ -303,8 +312,7 @@ void task_exit(struct task *t)
 	tg->uid = t->creds.ruid;
 	tg->dead_utime_ns += utime;
 	tg->dead_stime_ns += stime;
-	if (!tg->exiting && last)
-		tg->exit_status = t->exit_code;
+
 	pthread_mutex_unlock(&tg->mu);
 
 	/* The interval timers go with the last thread (itimer.c's lock is above kernel.mu). */

@@ -281,6 +281,9 @@ long task_clone(struct task *t, const struct clone_request *r)
 		tg->sid = t->tg->sid;
 	}
 	kernel_link_task_locked(k, c, !thread);
+	pthread_mutex_lock(&tg->mu);
+	tg->live++;
+	pthread_mutex_unlock(&tg->mu);
 	if (f & LINUX_CLONE_VFORK) {
 		c->vfork_parent = t;
 		t->vfork_child = c;

@@ -94,7 +94,8 @@ struct thread_group {
 	struct list_head sibling;    /* in parent->children */
 	struct list_head k_link;     /* in k->tgs */
 	struct list_head threads;    /* live tasks, by tg_link */
-	int nr_threads;              /* live threads */
+	int nr_threads;              /* threads in the tree */
+	int live;                    /* threads that have not begun to exit (under mu) */
 	int pgid, sid;               /* process group and session */
 	int exit_signal;             /* sent to the parent at exit: SIGCHLD, clone's, or 0 */
 	bool zombie;                 /* every thread exited; waits to be reaped */

@@ -169,6 +169,7 @@ static int init_task_create(struct kernel *k, struct task_init_args *args, struc
 	tg->tgid = tid;
 	tg->pgid = tid;
 	tg->sid = tid;
+	tg->live = 1;
 	kernel_link_task_locked(k, t, true);
 	pthread_mutex_unlock(&k->mu);
 	*out = t;

@@ -1,9 +1,11 @@
 /*
  * The character device registry: which driver opens a device node, by
  * its (major, minor). Any file system's device node opens through here, so
- * /dev/null is /dev/null wherever a node for 1:3 is.
+ * /dev/null is /dev/null wherever a node for 1:3 is. FIFO nodes open
+ * through the pipe driver registered here in the same way.
  */
 #include <errno.h>
+#include <stdatomic.h>
 
 #include "common/log.h"
 #include "sentry/vfs/vfs.h"
@@ -52,5 +54,21 @@ int vfs_chrdev_open(struct inode *inode, struct mount *mnt, struct dentry *d, un
 		         minor);
 		return -ENXIO;
 	}
+	return open(inode, mnt, d, flags, out);
+}
+
+static _Atomic(fifo_open_fn) g_fifo_open;
+
+void vfs_register_fifo(fifo_open_fn open)
+{
+	atomic_store(&g_fifo_open, open);
+}
+
+int vfs_fifo_open(struct inode *inode, struct mount *mnt, struct dentry *d, unsigned flags,
+                  struct file **out)
+{
+	fifo_open_fn open = atomic_load(&g_fifo_open);
+	if (!open)
+		return -ENXIO;
 	return open(inode, mnt, d, flags, out);
 }

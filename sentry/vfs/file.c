@@ -112,6 +112,16 @@ bool file_writable(const struct file *f)
 	return !(flags & LINUX_O_PATH) && (mode == LINUX_O_WRONLY || mode == LINUX_O_RDWR);
 }
 
+/*
+ * Files without a position: those outside the VFS, and FIFOs (Linux's
+ * FMODE_STREAM), whose reads and writes may block and so must not hold
+ * pos_mu (a writer of an O_RDWR FIFO would wait behind a blocked reader).
+ */
+static bool file_is_stream(const struct file *f)
+{
+	return !f->inode || (f->inode->mode & LINUX_S_IFMT) == LINUX_S_IFIFO;
+}
+
 ssize_t vfs_read(struct file *f, void *buf, size_t len, int64_t off)
 {
 	if (!file_readable(f))
@@ -120,7 +130,7 @@ ssize_t vfs_read(struct file *f, void *buf, size_t len, int64_t off)
 		return -EISDIR;
 	if (!f->ops->read)
 		return -EINVAL;
-	if (off != -1 || !f->inode)
+	if (off != -1 || file_is_stream(f))
 		return f->ops->read(f, buf, len, off);
 	pthread_mutex_lock(&f->pos_mu);
 	ssize_t n = f->ops->read(f, buf, len, f->pos);
@@ -136,7 +146,7 @@ ssize_t vfs_write(struct file *f, const void *buf, size_t len, int64_t off)
 		return -EBADF;
 	if (!f->ops->write)
 		return -EINVAL;
-	if (off != -1 || !f->inode)
+	if (off != -1 || file_is_stream(f))
 		return f->ops->write(f, buf, len, off);
 	pthread_mutex_lock(&f->pos_mu);
 	ssize_t n = f->ops->write(f, buf, len, f->pos);

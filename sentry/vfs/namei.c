@@ -664,6 +664,11 @@ int vfs_open_path(const struct creds *creds, const struct path *p, unsigned ofla
 	if ((may & MAY_WRITE) && path_rdonly(p) && type != LINUX_S_IFCHR && type != LINUX_S_IFIFO &&
 	    type != LINUX_S_IFSOCK && type != LINUX_S_IFBLK)
 		return -EROFS;
+	unsigned open_flags =
+	        oflags & ~(unsigned)(LINUX_O_CREAT | LINUX_O_EXCL | LINUX_O_NOCTTY | LINUX_O_TRUNC);
+	/* A FIFO of any file system is the pipe driver's (Linux's init_special_inode). */
+	if (type == LINUX_S_IFIFO)
+		return vfs_fifo_open(inode, p->mnt, p->d, open_flags, out);
 	if (!inode->ops->open)
 		return -ENXIO;
 	if ((oflags & LINUX_O_TRUNC) && type == LINUX_S_IFREG) {
@@ -676,10 +681,7 @@ int vfs_open_path(const struct creds *creds, const struct path *p, unsigned ofla
 		if (err < 0)
 			return err;
 	}
-	return inode->ops->open(
-	        inode, p->mnt, p->d,
-	        oflags & ~(unsigned)(LINUX_O_CREAT | LINUX_O_EXCL | LINUX_O_NOCTTY | LINUX_O_TRUNC),
-	        out);
+	return inode->ops->open(inode, p->mnt, p->d, open_flags, out);
 }
 
 /* Creates the regular file named nd->last in nd->cur. */

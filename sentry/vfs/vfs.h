@@ -299,6 +299,18 @@ void vfs_register_chrdev(uint32_t major, uint32_t minor, chrdev_open_fn open);
 int vfs_chrdev_open(struct inode *inode, struct mount *mnt, struct dentry *d, unsigned flags,
                     struct file **out);
 
+/*
+ * FIFOs: every file system's FIFO node opens through the pipe driver
+ * registered here (sentry/fsimpl/pipe), which attaches the node's pipe;
+ * -ENXIO while none is registered. flags are the open flags; the open may
+ * block until the other end opens (fifo(7)).
+ */
+typedef int (*fifo_open_fn)(struct inode *inode, struct mount *mnt, struct dentry *d,
+                            unsigned flags, struct file **out);
+void vfs_register_fifo(fifo_open_fn open);
+int vfs_fifo_open(struct inode *inode, struct mount *mnt, struct dentry *d, unsigned flags,
+                  struct file **out);
+
 /* ---- Dentries (dcache.c) ---- */
 
 #define DENTRY_NOCACHE  0x1 /* drop when unused instead of keeping it cached (proc's pid dirs) */

@@ -34,6 +34,14 @@ static void *exiter(void *arg)
 	return NULL;
 }
 
+static void *late_exiter(void *arg)
+{
+	(void)arg;
+	usleep(20000);
+	syscall(SYS_exit, 5);
+	return NULL;
+}
+
 static void *group_exiter(void *arg)
 {
 	(void)arg;
@@ -110,7 +118,7 @@ int main(void)
 	CHECK(WIFEXITED(st));
 	CHECK_EQ(WEXITSTATUS(st), 77);
 
-	/* The last thread's exit(2) status is the process's when it is not the leader's. */
+	/* Without exit_group, the process's status is its last thread's exit(2) status... */
 	pid = fork();
 	CHECK(pid >= 0);
 	if (pid == 0) {
@@ -123,6 +131,18 @@ int main(void)
 	CHECK_EQ(waitpid(pid, &st, 0), pid);
 	CHECK(WIFEXITED(st));
 	CHECK_EQ(WEXITSTATUS(st), 33);
+	/* ...even when that thread is not the leader. */
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		pthread_t g;
+		if (pthread_create(&g, NULL, late_exiter, NULL) != 0)
+			_exit(1);
+		syscall(SYS_exit, 44);
+	}
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK(WIFEXITED(st));
+	CHECK_EQ(WEXITSTATUS(st), 5);
 	puts("threads: ok");
 	return 0;
 }

@@ -214,8 +214,9 @@ static const struct file_ops g_goferfs_reg_file_ops = {
 
 /*
  * goferfs_open implements inode_ops.open: directories, regular files and
- * character devices (the sentry's own drivers, by rdev). FIFOs, sockets
- * and block devices of the host are not served yet (ENXIO).
+ * character devices (the sentry's own drivers, by rdev). FIFOs never get
+ * here (the VFS opens them as the sentry's pipes); sockets and block
+ * devices of the host are not served yet (ENXIO).
  */
 int goferfs_open(struct inode *inode, struct mount *mnt, struct dentry *d, unsigned flags,
                  struct file **out)

@@ -37,11 +37,12 @@
  *    -EINVAL, as a kernel without THP, NUMA or quotas says for huge=,
  *    mpol= and quota. Defaults: half the host's RAM and half its pages in
  *    inodes, mode 1777, owner 0:0. size=0 and nr_inodes=0 mean no limit.
- *  - Device nodes open through the VFS's character device registry;
- *    opening a socket node is ENXIO, as on Linux.
+ *  - Device nodes open through the VFS's character device registry, FIFOs
+ *    through its pipe driver (before ops->open is called); opening a
+ *    socket node is ENXIO, as on Linux.
  *  - Not implemented: POSIX ACLs (system.* xattrs are EOPNOTSUPP, as a
  *    kernel without CONFIG_TMPFS_POSIX_ACL), memfd seals (F_ADD_SEALS),
- *    opening fifos (ENXIO until pipes exist), clearing setuid/setgid bits
+ *    clearing setuid/setgid bits
  *    on write (file_ops.write has no credentials to decide it).
  *
  * Locking: see tmpfs_impl.h.

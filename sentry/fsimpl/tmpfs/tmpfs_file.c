@@ -155,10 +155,8 @@ int tmpfs_open(struct inode *inode, struct mount *mnt, struct dentry *d, unsigne
 			return vfs_chrdev_open(inode, mnt, d, flags, out);
 		case LINUX_S_IFLNK:
 			return -ELOOP; /* only O_PATH | O_NOFOLLOW opens a symlink */
-		case LINUX_S_IFIFO:
-			log_info("tmpfs: opening a fifo fails with ENXIO until pipes exist");
-			return -ENXIO;
 		default:
+			/* FIFOs never get here: the VFS opens them as pipes (vfs_fifo_open). */
 			/* Sockets: ENXIO is Linux's answer too. Block devices: no driver. */
 			return -ENXIO;
 		}
