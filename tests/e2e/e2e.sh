@@ -20,6 +20,10 @@
 #   volume               a --volume bind mount shows the host directory, and writes reach it
 #   gofer_dies           with its gofer killed, the program's file operations fail with EIO
 #                        and the sandbox carries on and exits normally
+#   forkbomb             a fork bomb gets EAGAIN at the sandbox's task limit, and every child is
+#                        reaped (DEMO is forkbomb)
+#   init_exit            when init exits, every other process of the sandbox dies with it, and
+#                        no stub process survives runsc
 #   processes            a shell script (pipelines, subshells, jobs, traps, redirections) under
 #                        bash, dash and busybox sh; gcc compiling and running a program; make -j2
 #                        building a small project; python threads, multiprocessing, subprocess,
@@ -48,6 +52,36 @@ same_output() {
 }
 
 case "$test" in
+forkbomb)
+	run "$runsc" do "$demo" >"$tmp/out" 2>&1 || fail "fork bomb: $(cat "$tmp/out")"
+	grep -q "Resource temporarily unavailable" "$tmp/out" || fail "no EAGAIN: $(cat "$tmp/out")"
+	;;
+init_exit)
+	"$runsc" do /bin/sh -c "$sleeper 60 & $sleeper 60 & $sleeper 60 & sleep 1; exit 3" \
+		>"$tmp/out" 2>&1 &
+	pid=$!
+	stubs=""
+	for _ in $(seq 200); do
+		stubs=$(pgrep -P "$pid")
+		[ "$(echo "$stubs" | wc -w)" -ge 4 ] && break
+		sleep 0.01
+	done
+	[ "$(echo "$stubs" | wc -w)" -ge 4 ] || { kill -KILL "$pid"; fail "expected 4 stubs, saw: $stubs"; }
+	status=0
+	for _ in $(seq 300); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid"
+		fail "runsc still running 30 s after init exited"
+	fi
+	wait "$pid" || status=$?
+	[ "$status" -eq 3 ] || fail "runsc exited $status, expected 3: $(cat "$tmp/out")"
+	for s in $stubs; do
+		kill -0 "$s" 2>/dev/null && fail "stub $s outlived the sandbox"
+	done
+	;;
 processes)
 	dir=$(realpath -s -- "$(dirname "$0")/processes")
 	same_output bash /bin/bash "$dir/shell.sh"
