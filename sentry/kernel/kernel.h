@@ -24,12 +24,17 @@
 #include "common/util.h"
 #include "platform/platform.h"
 #include "sentry/kernel/creds.h"
+#include "sentry/kernel/waitqueue.h"
 
 struct fdtable;
 struct fs_context;
 struct mm;
 struct mount_ns;
+struct sigqueue;
 struct task;
+
+/* Real-time signals: LINUX_SIGRTMIN..LINUX_NSIG, each with its own queue (signal.c). */
+#define SIGNAL_NRT (LINUX_NSIG - LINUX_SIGRTMIN + 1)
 
 /* What the sandbox looks like from inside; set once at boot. */
 struct kernel_config {
@@ -74,6 +79,15 @@ struct thread_group {
 	/* The program's file (/proc/PID/exe); references, NULL until loaded. */
 	struct mount *exe_mnt;
 	struct dentry *exe_dentry;
+	/*
+	 * Real-time signals pending for the process, one queue per signal
+	 * (oldest first; NULL: none), and how many siginfos the process has
+	 * queued in all, against RLIMIT_SIGPENDING (signal.c). Protected by mu.
+	 */
+	struct sigqueue *pending_rt[SIGNAL_NRT];
+	uint64_t sigqueue_count;
+	/* Notified (LINUX_POLLIN) whenever a signal is queued: signalfd readiness. */
+	struct waitqueue signal_wq;
 };
 
 /* Why a task stopped running application code. */
@@ -107,6 +121,37 @@ struct task {
 	uint64_t robust_list_len;
 	bool exiting;
 	int wake_fd; /* eventfd: task_wake() ends the task's task_block() */
+
+	/* Signal handling (signal.c, sigframe.c, task_run.c). */
+	/* Thread-directed real-time signals (as tg->pending_rt); under tg->mu. */
+	struct sigqueue *pending_rt[SIGNAL_NRT];
+	/*
+	 * The mask to restore once a signal has been handled (or, with no
+	 * handler, before returning): rt_sigsuspend and the p* waits (Linux's
+	 * saved_sigmask with TIF_RESTORE_SIGMASK). Own thread only.
+	 */
+	linux_sigset_t saved_sigmask;
+	bool restore_sigmask;
+	/*
+	 * The signals rt_sigtimedwait is waiting for: they end a task_block
+	 * although blocked (Linux unblocks them and keeps real_blocked).
+	 * Under tg->mu.
+	 */
+	linux_sigset_t sigwait_set;
+	/*
+	 * rax holds the result of the syscall just made, so that restart codes
+	 * apply to it (Linux: orig_ax != -1); cleared once decided, and by
+	 * rt_sigreturn. Own thread only.
+	 */
+	bool in_syscall;
+	/* The last fault, for the trapno, err and cr2 of a signal frame (Linux's
+	 * thread.trap_nr...). */
+	struct platform_fault fault;
+	/* What restart_syscall(2) resumes (Linux's restart_block); own thread only. */
+	struct task_restart_block {
+		long (*fn)(struct task *t); /* NULL: restart_syscall fails with EINTR */
+		uint64_t args[4];
+	} restart;
 };
 
 /* Lets the VMA tree hold VFS files (mm_files.c); kernel_new calls it. */

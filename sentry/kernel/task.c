@@ -48,7 +48,10 @@ static void task_free(struct task *t)
 		fdtable_put(t->fdt);
 	if (t->fs)
 		fs_context_put(t->fs);
+	if (t->tg)
+		task_signals_release(t);
 	if (t->tg) {
+		thread_group_signals_release(t->tg);
 		struct path exe = { t->tg->exe_mnt, t->tg->exe_dentry };
 		path_put(&exe);
 		pthread_mutex_destroy(&t->tg->mu);
@@ -76,6 +79,7 @@ static int init_task_create(struct kernel *k, struct task_init_args *args, struc
 	t->wake_fd = -1;
 	tg->k = k;
 	pthread_mutex_init(&tg->mu, NULL);
+	thread_group_signals_init(tg);
 	memcpy(tg->rlimits, args->rlimits, sizeof(tg->rlimits));
 	int err = task_wake_init(t);
 	if (err < 0)
