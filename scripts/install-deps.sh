@@ -11,7 +11,7 @@ set -euo pipefail
 packages=(
 	build-essential meson ninja-build pkg-config
 	libseccomp-dev libelf-dev libunwind-dev libjansson-dev
-	libcmocka-dev clang-format util-linux bsdutils procps busybox-static file
+	libcmocka-dev clang-format util-linux bsdutils procps busybox-static file python3
 )
 
 missing=()

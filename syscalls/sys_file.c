@@ -18,6 +18,7 @@
 #include "sentry/kernel/fdtable.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
+#include "sentry/net/socket.h"
 #include "sentry/vfs/file.h"
 #include "syscalls/syscalls.h"
 #include "syscalls/vfs_ctx.h"
@@ -278,9 +279,10 @@ static long do_write(struct task *t, struct file *f, struct iov_set *s, int64_t 
 		ssize_t n = vfs_write(f, buf, want, off < 0 ? -1 : off + (int64_t)done);
 		/*
 		 * A write to a pipe with no reader also raises SIGPIPE (pipe_write()'s
-		 * send_sig()); the sandbox's init drops it, as Linux's does.
+		 * send_sig()); the sandbox's init drops it, as Linux's does. A
+		 * socket decides for itself, as each Linux protocol does.
 		 */
-		if (n == -EPIPE)
+		if (n == -EPIPE && !socket_file_is(f))
 			task_send_thread_signal(t, LINUX_SIGPIPE, NULL);
 		if (n < 0)
 			return done ? (long)done : n;

@@ -365,3 +365,26 @@ long sys_futex(struct task *t, const struct sys_args *a)
 		return -ENOSYS;
 	}
 }
+
+int futex_wake_addr(struct task *t, struct mm *mm, uaddr_t addr, int n)
+{
+	(void)t;
+	if (addr & 3)
+		return -EINVAL;
+	pthread_once(&g_init_once, futex_init);
+	struct futex_bucket *b = bucket_of(mm, addr);
+	pthread_mutex_lock(&b->mu);
+	int woken = wake_locked(b, mm, addr, FUTEX_BITSET_MATCH_ANY, n);
+	pthread_mutex_unlock(&b->mu);
+	return woken;
+}
+
+/*
+ * A thread's robust list is not walked at its exit yet (the table's note
+ * on set_robust_list): waiters of a robust mutex whose owner died are not
+ * told with FUTEX_OWNER_DIED.
+ */
+void task_robust_exit(struct task *t)
+{
+	(void)t;
+}

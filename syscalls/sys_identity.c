@@ -20,12 +20,6 @@ long sys_getpid(struct task *t, const struct sys_args *a)
 	return t->tg->tgid;
 }
 
-/* sys_getppid implements getppid(2): the init's parent is outside its pid namespace. */
-long sys_getppid(struct task *t, const struct sys_args *a)
-{
-	return 0;
-}
-
 /* sys_gettid implements gettid(2). */
 long sys_gettid(struct task *t, const struct sys_args *a)
 {

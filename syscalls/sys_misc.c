@@ -14,10 +14,11 @@
 #include "sentry/mm/mm.h"
 #include "syscalls/syscalls.h"
 
-/* sys_exit implements exit(2); with one thread per process so far, it ends the process. */
+/* sys_exit implements exit(2): the calling thread ends; the process with its last thread. */
 long sys_exit(struct task *t, const struct sys_args *a)
 {
-	task_group_exit(t, (int)(a->a[0] & 0xff) << 8);
+	t->exit_code = (int)(a->a[0] & 0xff) << 8;
+	t->exiting = true;
 	return 0;
 }
 

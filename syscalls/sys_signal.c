@@ -87,52 +87,6 @@ long sys_rt_sigpending(struct task *t, const struct sys_args *a)
 	return mm_copy_out(t->mm, a->a[0], &set, (size_t)a->a[1]);
 }
 
-/* sys_kill implements kill(2); the sandbox's only process is the caller's. */
-long sys_kill(struct task *t, const struct sys_args *a)
-{
-	int pid = (int)a->a[0];
-	uint64_t sig = (uint32_t)a->a[1];
-	if (!valid_signal(sig))
-		return -EINVAL;
-	/* -1: every process but init and the caller, and there is none. */
-	if (pid == -1)
-		return -ESRCH;
-	/* pid 0 and -pgid name the caller's process group, which is its own pid. */
-	if (pid == t->tg->tgid || pid == 0 || pid == -t->tg->tgid)
-		return task_send_group_signal(t, (int)sig, NULL);
-	return -ESRCH;
-}
-
-static long thread_kill(struct task *t, int tgid, int tid, uint64_t sig)
-{
-	if (!valid_signal(sig))
-		return -EINVAL;
-	if (tid != t->tid || (tgid > 0 && tgid != t->tg->tgid))
-		return -ESRCH;
-	struct linux_siginfo si = { .signo = (int)sig, .code = LINUX_SI_TKILL };
-	si.kill.pid = t->tg->tgid;
-	si.kill.uid = t->creds.ruid;
-	return task_send_thread_signal(t, (int)sig, &si);
-}
-
-/* sys_tkill implements tkill(2). */
-long sys_tkill(struct task *t, const struct sys_args *a)
-{
-	int tid = (int)a->a[0];
-	if (tid <= 0)
-		return -EINVAL;
-	return thread_kill(t, 0, tid, (uint32_t)a->a[1]);
-}
-
-/* sys_tgkill implements tgkill(2). */
-long sys_tgkill(struct task *t, const struct sys_args *a)
-{
-	int tgid = (int)a->a[0], tid = (int)a->a[1];
-	if (tgid <= 0 || tid <= 0)
-		return -EINVAL;
-	return thread_kill(t, tgid, tid, (uint32_t)a->a[2]);
-}
-
 /* sys_sigaltstack implements sigaltstack(2). */
 long sys_sigaltstack(struct task *t, const struct sys_args *a)
 {

@@ -703,16 +703,34 @@ static int ptrace_clone_prepare(struct platform_ctx *pparent, bool share_as,
 		return pid < 0 ? (int)pid : -EIO;
 	}
 	/*
-	 * CLONE_PTRACE gives the child a pending SIGSTOP, so its first stop is
-	 * a signal-delivery-stop for it, reported to this thread. Detached with
+	 * CLONE_PTRACE gives the child a pending SIGSTOP (or, from a seized
+	 * stub, a PTRACE_EVENT_STOP, turned into one below), so its first stop
+	 * is a signal-delivery-stop for it, reported to this thread. Detached with
 	 * that SIGSTOP, it enters a group-stop, untraced, where the new task's
 	 * thread finds it with PTRACE_SEIZE; this thread, in the stub's parent
 	 * process, sees the stop first, so the hand-over has no race.
 	 */
 	int err = -ECHILD;
-	int status = wait_stop((pid_t)pid);
-	if (status < 0 || !WIFSTOPPED(status) || WSTOPSIG(status) != SIGSTOP)
-		goto fail;
+	int status;
+	bool sent_stop = false;
+	for (;;) {
+		status = wait_stop((pid_t)pid);
+		if (status < 0 || !WIFSTOPPED(status))
+			goto fail;
+		if (WSTOPSIG(status) == SIGSTOP && (status >> 16) == 0)
+			break; /* the signal-delivery-stop for SIGSTOP */
+		/*
+		 * A stub attached with PTRACE_SEIZE (every stub but a sandbox's
+		 * first) gives its clones a PTRACE_EVENT_STOP instead of the
+		 * SIGSTOP: send one, so that the detach below can deliver it.
+		 */
+		if ((status >> 16) != PTRACE_EVENT_STOP || sent_stop)
+			goto fail;
+		sent_stop = true;
+		if (syscall(SYS_tgkill, (pid_t)pid, (pid_t)pid, SIGSTOP) != 0 ||
+		    ptrace(PTRACE_CONT, (pid_t)pid, 0, 0) != 0)
+			goto fail;
+	}
 	if (ptrace(PTRACE_DETACH, (pid_t)pid, 0, SIGSTOP) != 0) {
 		err = -errno;
 		goto fail;

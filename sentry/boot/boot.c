@@ -389,7 +389,7 @@ int sentry_do(const struct sentry_do_args *args)
 	c.start = cwd;
 	init.open_arg = &c;
 	struct exec_image img = { 0 };
-	err = init.fs ? exec_prepare(&c, args->exe_path, args->argv, &img) : -ENOMEM;
+	err = init.fs ? exec_prepare(&c, args->exe_path, LOOKUP_FOLLOW, args->argv, &img) : -ENOMEM;
 	if (err == 0) {
 		init.exe = img.file;
 		img.file = NULL;

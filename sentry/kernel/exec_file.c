@@ -39,11 +39,11 @@ static const struct loader_file_ops g_exec_file_ops = {
 	.close = exec_close,
 };
 
-int exec_open(const struct vfs_ctx *c, const char *path, struct loader_file **out,
+int exec_open(const struct vfs_ctx *c, const char *path, unsigned lookup, struct loader_file **out,
               struct path *out_path)
 {
 	struct path p;
-	int err = vfs_lookup(c, path, LOOKUP_FOLLOW, &p);
+	int err = vfs_lookup(c, path, lookup, &p);
 	if (err < 0)
 		return err;
 	struct inode *inode = p.d->inode;
@@ -78,7 +78,7 @@ int exec_open(const struct vfs_ctx *c, const char *path, struct loader_file **ou
 
 int exec_open_interp(void *arg, const char *path, struct loader_file **out)
 {
-	return exec_open(arg, path, out, NULL);
+	return exec_open(arg, path, LOOKUP_FOLLOW, out, NULL);
 }
 
 #define SCRIPT_LINE_MAX  256 /* Linux's BINPRM_BUF_SIZE */
@@ -150,7 +150,7 @@ static int parse_shebang(char *line, size_t len, char **interp, char **arg)
 	return 0;
 }
 
-int exec_prepare(const struct vfs_ctx *c, const char *path, char *const *argv,
+int exec_prepare(const struct vfs_ctx *c, const char *path, unsigned lookup, char *const *argv,
                  struct exec_image *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -160,7 +160,8 @@ int exec_prepare(const struct vfs_ctx *c, const char *path, char *const *argv,
 	for (int depth = 0; err == 0; depth++) {
 		struct loader_file *f;
 		struct path p;
-		err = exec_open(c, cur_path, &f, &p);
+		/* The interpreters of scripts are found by path, following links. */
+		err = exec_open(c, cur_path, depth ? LOOKUP_FOLLOW : lookup, &f, &p);
 		if (err < 0)
 			break;
 		char line[SCRIPT_LINE_MAX + 1];

@@ -11,11 +11,12 @@
 #include "sentry/vfs/vfs.h"
 
 /*
- * Opens path for execution. Returns 0, a new loader file in *out and (if
- * out_path is not NULL) where it is, a new reference; or -errno: ENOENT,
- * EACCES (not a regular file, no execute permission, noexec mount), ...
+ * Opens path for execution, looked up with lookup (LOOKUP_FOLLOW,
+ * LOOKUP_EMPTY). Returns 0, a new loader file in *out and (if out_path is
+ * not NULL) where it is, a new reference; or -errno: ENOENT, EACCES (not a
+ * regular file, no execute permission, noexec mount), ...
  */
-int exec_open(const struct vfs_ctx *c, const char *path, struct loader_file **out,
+int exec_open(const struct vfs_ctx *c, const char *path, unsigned lookup, struct loader_file **out,
               struct path *out_path);
 
 /* What execve runs once #! lines are followed. */
@@ -26,13 +27,13 @@ struct exec_image {
 };
 
 /*
- * Opens path for execve with argv: a script starting with "#!" runs its
+ * Opens path (lookup: as exec_open) for execve with argv: a script starting with "#!" runs its
  * interpreter (one optional argument; the line holds at most 255 bytes,
  * as Linux's BINPRM_BUF_SIZE), with the script's path in place of argv[0]
  * after it; interpreters may be scripts, up to 4 levels (then ELOOP).
  * Returns 0 and a filled *out, or -errno.
  */
-int exec_prepare(const struct vfs_ctx *c, const char *path, char *const *argv,
+int exec_prepare(const struct vfs_ctx *c, const char *path, unsigned lookup, char *const *argv,
                  struct exec_image *out);
 void exec_image_release(struct exec_image *img);
 

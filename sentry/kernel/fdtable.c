@@ -51,6 +51,65 @@ void fdtable_put(struct fdtable *fdt)
 	free(fdt);
 }
 
+struct fdtable *fdtable_copy(struct fdtable *fdt)
+{
+	struct fdtable *copy = fdtable_new();
+	if (!copy)
+		return NULL;
+	pthread_mutex_lock(&fdt->mu);
+	copy->fds = calloc(fdt->size ? (size_t)fdt->size : 1, sizeof(*copy->fds));
+	if (!copy->fds) {
+		pthread_mutex_unlock(&fdt->mu);
+		fdtable_put(copy);
+		return NULL;
+	}
+	copy->size = fdt->size;
+	for (int i = 0; i < fdt->size; i++) {
+		if (!fdt->fds[i].file)
+			continue;
+		copy->fds[i].file = file_get(fdt->fds[i].file);
+		copy->fds[i].cloexec = fdt->fds[i].cloexec;
+	}
+	pthread_mutex_unlock(&fdt->mu);
+	return copy;
+}
+
+void fdtable_close_on_exec(struct fdtable *fdt)
+{
+	pthread_mutex_lock(&fdt->mu);
+	struct file **closing = calloc(fdt->size ? (size_t)fdt->size : 1, sizeof(*closing));
+	int n = 0;
+	for (int i = 0; closing && i < fdt->size; i++) {
+		if (fdt->fds[i].file && fdt->fds[i].cloexec) {
+			closing[n++] = fdt->fds[i].file;
+			fdt->fds[i].file = NULL;
+			fdt->fds[i].cloexec = false;
+		}
+	}
+	pthread_mutex_unlock(&fdt->mu);
+	if (!closing) {
+		/* No memory for the list: close them one lookup at a time. */
+		for (int i = 0;; i++) {
+			pthread_mutex_lock(&fdt->mu);
+			if (i >= fdt->size) {
+				pthread_mutex_unlock(&fdt->mu);
+				return;
+			}
+			struct file *f = fdt->fds[i].cloexec ? fdt->fds[i].file : NULL;
+			if (f) {
+				fdt->fds[i].file = NULL;
+				fdt->fds[i].cloexec = false;
+			}
+			pthread_mutex_unlock(&fdt->mu);
+			if (f)
+				close_file(fdt, f);
+		}
+	}
+	for (int i = 0; i < n; i++)
+		close_file(fdt, closing[i]);
+	free(closing);
+}
+
 struct file *fdtable_lookup(struct fdtable *fdt, int fd, bool *out_cloexec)
 {
 	struct file *f = NULL;

@@ -37,6 +37,14 @@ struct fdtable *fdtable_new(void);
 struct fdtable *fdtable_get(struct fdtable *fdt);
 /* Drops a reference; the last one closes every fd. */
 void fdtable_put(struct fdtable *fdt);
+/*
+ * A copy for fork(2) (and unshare(CLONE_FILES)): the same open files, each
+ * with a new reference, and the same close-on-exec flags; fds reserved by
+ * an open in progress are not copied. Returns NULL without memory.
+ */
+struct fdtable *fdtable_copy(struct fdtable *fdt);
+/* Closes every close-on-exec fd (execve). */
+void fdtable_close_on_exec(struct fdtable *fdt);
 
 /* Returns a new reference to the file at fd, or NULL (EBADF). */
 struct file *fdtable_lookup(struct fdtable *fdt, int fd, bool *out_cloexec);

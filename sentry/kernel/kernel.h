@@ -28,6 +28,7 @@
 
 struct fdtable;
 struct fs_context;
+struct itimers;
 struct mm;
 struct mount_ns;
 struct sigqueue;
@@ -48,14 +49,21 @@ struct kernel_config {
 struct kernel {
 	struct kernel_config cfg;
 
+	/*
+	 * The task tree's lock (Linux's tasklist_lock): the lists below, every
+	 * thread group's parent, children, threads, pgid and sid, and the
+	 * zombie state.
+	 */
 	pthread_mutex_t mu;
 	/* Protected by mu. */
 	int next_tid;
 	int ntasks;
-	bool init_exited;
+	int max_tasks;          /* fork/clone fail with EAGAIN at this many tasks */
+	bool init_exited;       /* init's last thread exited: the sandbox is ending */
 	int init_status;        /* wait(2) status of the init process */
 	pthread_cond_t cond;    /* signalled when a task exits */
-	struct list_head tasks; /* every task with a tid, in tid order of creation */
+	struct list_head tasks; /* every live task, in tid order of creation */
+	struct list_head tgs;   /* every thread group until it is reaped */
 	uint64_t boot_time_ns;  /* CLOCK_BOOTTIME at kernel_new: tasks' start times count from it */
 	struct mount_ns *mntns; /* the sandbox's mounts; set at boot, owned */
 
@@ -70,8 +78,8 @@ struct thread_group {
 	pthread_mutex_t mu;
 	/* Protected by mu. */
 	struct linux_rlimit rlimits[LINUX_RLIM_NLIMITS];
-	struct linux_sigaction actions[LINUX_NSIG];
-	linux_sigset_t pending; /* process-directed pending signals */
+	struct linux_sigaction actions[LINUX_NSIG + 1]; /* indexed by signal number */
+	linux_sigset_t pending;                         /* process-directed pending signals */
 	struct linux_siginfo pending_info[LINUX_NSIG];
 	bool unkillable; /* a pid-namespace init: Linux's SIGNAL_UNKILLABLE */
 	bool exiting;    /* exit_group or a fatal signal started */
@@ -79,6 +87,37 @@ struct thread_group {
 	/* The program's file (/proc/PID/exe); references, NULL until loaded. */
 	struct mount *exe_mnt;
 	struct dentry *exe_dentry;
+	/* CPU time of the group's exited threads, and of its reaped children (under mu). */
+	uint64_t dead_utime_ns, dead_stime_ns;
+	uint64_t child_utime_ns, child_stime_ns;
+	uint32_t uid; /* the real uid its last thread exited with: SIGCHLD's si_uid */
+
+	/* The process tree: protected by k->mu. */
+	struct thread_group *parent; /* NULL for init */
+	struct list_head children;   /* thread groups, by sibling */
+	struct list_head sibling;    /* in parent->children */
+	struct list_head k_link;     /* in k->tgs */
+	struct list_head threads;    /* live tasks, by tg_link */
+	int nr_threads;              /* live threads */
+	int pgid, sid;               /* process group and session */
+	int exit_signal;             /* sent to the parent at exit: SIGCHLD, clone's, or 0 */
+	bool zombie;                 /* every thread exited; waits to be reaped */
+	bool subreaper;              /* PR_SET_CHILD_SUBREAPER */
+	int dumpable;                /* PR_SET_DUMPABLE: 0 or 1 (under mu) */
+	bool keepcaps;               /* PR_SET_KEEPCAPS (under mu) */
+	int nice;                    /* setpriority(PRIO_PROCESS): -20..19 (under mu) */
+	uint32_t personality;        /* personality(2): PER_LINUX and its flags (under mu) */
+	int wait_stop_sig;           /* a stop not yet reported to wait (WUNTRACED), or 0 */
+	bool wait_continued;         /* a continue not yet reported to wait (WCONTINUED) */
+	struct task *exec_waiter;    /* an execve waiting for the other threads to go */
+	/* Notified (under k->mu) when a child changes state: wait4's waiters. */
+	struct waitqueue child_wq;
+	/* Notified when the process exits (becomes a zombie): pidfds' readers. */
+	struct waitqueue exit_wq;
+	/* The tree's reference, until reaped, and each pidfd's (atomic). */
+	atomic_int refs;
+	/* Interval timers (itimer.h): NULL until first armed; under itimer.c's lock. */
+	struct itimers *itimers;
 	/*
 	 * Real-time signals pending for the process, one queue per signal
 	 * (oldest first; NULL: none), and how many siginfos the process has
@@ -120,7 +159,20 @@ struct task {
 	uaddr_t robust_list;
 	uint64_t robust_list_len;
 	bool exiting;
-	int wake_fd; /* eventfd: task_wake() ends the task's task_block() */
+	int wake_fd;   /* eventfd: task_wake() ends the task's task_block() */
+	int exit_code; /* exit(2)'s wait status, for the group when it is the last thread */
+	struct list_head tg_link; /* in tg->threads, protected by k->mu */
+	/*
+	 * vfork (under k->mu): the child's parent, waiting until the child
+	 * execs or exits; the parent's child while it waits (NULL once done).
+	 */
+	struct task *vfork_parent;
+	struct task *vfork_child;
+	/* Set by another thread's execve: this thread must exit (de_thread). */
+	bool killed;
+	int pdeath_signal;       /* prctl(PR_SET_PDEATHSIG): sent when the parent exits */
+	bool no_new_privs;       /* prctl(PR_SET_NO_NEW_PRIVS) */
+	uint64_t timer_slack_ns; /* prctl(PR_SET_TIMERSLACK) */
 
 	/* Signal handling (signal.c, sigframe.c, task_run.c). */
 	/* Thread-directed real-time signals (as tg->pending_rt); under tg->mu. */
@@ -162,12 +214,19 @@ int kernel_new(const struct kernel_config *cfg, struct kernel **out);
 void kernel_destroy(struct kernel *k);
 
 /*
- * Gives t a thread id in the sandbox's pid namespace (the first is 1) and
- * lists it in k->tasks.
+ * A free id in the sandbox's pid namespace (the first is 1): the next
+ * one, or after PID_MAX the lowest that no task, process, process group
+ * or session uses. Preconditions: k->mu held.
  */
-void kernel_add_task(struct kernel *k, struct task *t);
-/* Unlists t and gives back its thread id, before t is freed. */
-void kernel_remove_task(struct kernel *k, struct task *t);
+int kernel_alloc_tid_locked(struct kernel *k);
+/*
+ * Lists t (tid set) in k->tasks and its thread group's threads; with
+ * new_tg, lists t->tg in k->tgs and its parent's children. Preconditions:
+ * k->mu held.
+ */
+void kernel_link_task_locked(struct kernel *k, struct task *t, bool new_tg);
+/* The process with id tgid, zombies included. Preconditions: k->mu held. */
+struct thread_group *kernel_find_tg_locked(struct kernel *k, int tgid);
 
 /*
  * Logs "unsupported syscall N (name)" the first time nr is seen in the
@@ -175,7 +234,10 @@ void kernel_remove_task(struct kernel *k, struct task *t);
  */
 void kernel_log_unsupported(struct kernel *k, uint64_t nr);
 
-/* Blocks until the init process has exited; returns its wait status. */
+/*
+ * Blocks until the init process has exited and every other task with it;
+ * returns init's wait status.
+ */
 int kernel_wait_init(struct kernel *k);
 
 /*
@@ -183,8 +245,5 @@ int kernel_wait_init(struct kernel *k);
  * valid while it is). Returns NULL when there is none.
  */
 struct task *kernel_find_task_locked(struct kernel *k, int tid);
-
-/* Called by a task's thread when thread group tgid has fully exited. */
-void kernel_task_exited(struct kernel *k, int tgid, int wait_status);
 
 #endif /* SENTRY_KERNEL_KERNEL_H */

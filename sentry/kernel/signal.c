@@ -324,6 +324,13 @@ void task_signals_release(struct task *t)
 	pthread_mutex_unlock(&t->tg->mu);
 }
 
+void task_signals_free(struct task *t)
+{
+	for (int i = 0; i < SIGNAL_NRT; i++)
+		while (t->pending_rt[i])
+			free(rtq_pop(&t->pending_rt[i]));
+}
+
 /* ---- Sending ---- */
 
 static int queue_signal(struct task *t, int sig, const struct linux_siginfo *info, bool group)
@@ -460,7 +467,8 @@ bool task_interrupted(struct task *t)
 	struct thread_group *tg = t->tg;
 	pthread_mutex_lock(&tg->mu);
 	linux_sigset_t wake = ~effective_mask(t) | t->sigwait_set;
-	bool ret = tg->exiting || ((t->pending | tg->pending) & wake);
+	bool ret = tg->exiting || __atomic_load_n(&t->killed, __ATOMIC_ACQUIRE) ||
+	           ((t->pending | tg->pending) & wake);
 	pthread_mutex_unlock(&tg->mu);
 	return ret;
 }

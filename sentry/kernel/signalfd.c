@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "common/abi/linux/errno.h"
+#include "sentry/fsimpl/anon/anon.h"
 #include "sentry/fsimpl/kernfs/proc.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/waitqueue.h"
@@ -170,17 +171,6 @@ static struct waitqueue *signalfd_wait_queue(struct file *f)
 	return t ? &t->tg->signal_wq : NULL;
 }
 
-/* An anonymous inode's attributes: mode 0600 without a file type, as Linux's. */
-static int signalfd_stat(struct file *f, struct linux_stat *st)
-{
-	(void)f;
-	memset(st, 0, sizeof(*st));
-	st->mode = 0600;
-	st->nlink = 1;
-	st->blksize = 4096;
-	return 0;
-}
-
 static void signalfd_release(struct file *f)
 {
 	free(to_signalfd(f));
@@ -188,7 +178,8 @@ static void signalfd_release(struct file *f)
 
 static const struct file_ops g_signalfd_ops = {
 	.read = signalfd_read,
-	.stat = signalfd_stat,
+	.llseek = anon_llseek,
+	.stat = anon_stat,
 	.release = signalfd_release,
 	.readiness = signalfd_readiness,
 	.wait_queue = signalfd_wait_queue,

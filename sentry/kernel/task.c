@@ -1,10 +1,12 @@
 /*
- * Task creation and exit.
+ * Tasks: allocation, the init task, the thread every task runs on, and
+ * group exit.
  *
- * Each task runs on its own sentry thread, which creates the task's
- * platform context and so is the only thread allowed to drive it (on
- * ptrace, its tracer). task_start_init starts that thread and waits until
- * the program is loaded, so that a load error reaches the caller.
+ * Each task runs on its own sentry thread, which creates (or, for a clone,
+ * attaches) the task's platform context and so is the only thread allowed
+ * to drive it (on ptrace, its tracer). task_start_init starts that thread
+ * and waits until the program is loaded, so that a load error reaches the
+ * caller; clone (fork.c) does the same for its children.
  */
 #include "sentry/kernel/task.h"
 
@@ -16,10 +18,91 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "sentry/kernel/exec.h"
 #include "sentry/kernel/fdtable.h"
+#include "sentry/kernel/itimer.h"
 #include "sentry/mm/mm.h"
 #include "sentry/fsimpl/kernfs/proc.h"
 #include "sentry/vfs/vfs.h"
+
+struct task *task_alloc(struct kernel *k)
+{
+	struct task *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->k = k;
+	list_init(&t->k_link);
+	list_init(&t->tg_link);
+	t->timer_slack_ns = 50000; /* Linux's default */
+	if (task_wake_init(t) < 0) {
+		free(t);
+		return NULL;
+	}
+	struct timespec now;
+	clock_gettime(CLOCK_BOOTTIME, &now);
+	t->start_time_ns =
+	        (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec - k->boot_time_ns;
+	return t;
+}
+
+void task_free(struct task *t)
+{
+	if (t->fdt)
+		fdtable_put(t->fdt);
+	if (t->fs)
+		fs_context_put(t->fs);
+	if (t->wake_fd >= 0)
+		close(t->wake_fd);
+	task_signals_free(t);
+	free(t);
+}
+
+struct thread_group *tg_alloc(struct kernel *k)
+{
+	struct thread_group *tg = calloc(1, sizeof(*tg));
+	if (!tg)
+		return NULL;
+	tg->k = k;
+	pthread_mutex_init(&tg->mu, NULL);
+	list_init(&tg->children);
+	list_init(&tg->sibling);
+	list_init(&tg->k_link);
+	list_init(&tg->threads);
+	waitqueue_init(&tg->child_wq);
+	waitqueue_init(&tg->exit_wq);
+	thread_group_signals_init(tg);
+	atomic_init(&tg->refs, 1);
+	tg->exit_signal = LINUX_SIGCHLD;
+	tg->dumpable = 1;
+	return tg;
+}
+
+void tg_free(struct thread_group *tg)
+{
+	struct path exe = { tg->exe_mnt, tg->exe_dentry };
+	path_put(&exe);
+	waitqueue_destroy(&tg->child_wq);
+	waitqueue_destroy(&tg->exit_wq);
+	thread_group_signals_release(tg);
+	pthread_mutex_destroy(&tg->mu);
+	free(tg);
+}
+
+void tg_put(struct thread_group *tg)
+{
+	if (atomic_fetch_sub(&tg->refs, 1) == 1)
+		tg_free(tg);
+}
+
+void task_set_comm(struct task *t, const char *filename)
+{
+	/* The file name's last component, cut to 15 bytes, as execve sets it. */
+	const char *base = strrchr(filename, '/');
+	base = base ? base + 1 : filename;
+	pthread_mutex_lock(&t->k->mu);
+	snprintf(t->comm, sizeof(t->comm), "%s", base);
+	pthread_mutex_unlock(&t->k->mu);
+}
 
 /* Hand-off between task_start_init and the new task's thread. */
 struct start_sync {
@@ -40,52 +123,20 @@ static void start_done(struct start_sync *s, int err)
 	pthread_mutex_unlock(&s->mu);
 }
 
-static void task_free(struct task *t)
-{
-	if (t->mm)
-		mm_destroy(t->mm);
-	if (t->fdt)
-		fdtable_put(t->fdt);
-	if (t->fs)
-		fs_context_put(t->fs);
-	if (t->tg)
-		task_signals_release(t);
-	if (t->tg) {
-		thread_group_signals_release(t->tg);
-		struct path exe = { t->tg->exe_mnt, t->tg->exe_dentry };
-		path_put(&exe);
-		pthread_mutex_destroy(&t->tg->mu);
-		free(t->tg);
-	}
-	if (t->tid)
-		kernel_remove_task(t->k, t);
-	if (t->wake_fd >= 0)
-		close(t->wake_fd);
-	free(t);
-}
-
 /* Creates the init task and loads its program. Runs on the task's own thread. */
 static int init_task_create(struct kernel *k, struct task_init_args *args, struct task **out)
 {
-	struct task *t = calloc(1, sizeof(*t));
-	struct thread_group *tg = calloc(1, sizeof(*tg));
+	struct task *t = task_alloc(k);
+	struct thread_group *tg = tg_alloc(k);
 	if (!t || !tg) {
-		free(t);
-		free(tg);
+		if (t)
+			task_free(t);
+		if (tg)
+			tg_free(tg);
 		return -ENOMEM;
 	}
-	t->k = k;
 	t->tg = tg;
-	t->wake_fd = -1;
-	tg->k = k;
-	pthread_mutex_init(&tg->mu, NULL);
-	thread_group_signals_init(tg);
 	memcpy(tg->rlimits, args->rlimits, sizeof(tg->rlimits));
-	int err = task_wake_init(t);
-	if (err < 0)
-		goto out_free;
-	kernel_add_task(k, t);
-	tg->tgid = t->tid;
 	/* The sandbox's first process is its pid namespace's init. */
 	tg->unkillable = true;
 	t->creds = args->creds;
@@ -93,56 +144,41 @@ static int init_task_create(struct kernel *k, struct task_init_args *args, struc
 	args->fdt = NULL;
 	t->fs = args->fs;
 	args->fs = NULL;
+	struct exec_load load = {
+		.exe = args->exe,
+		.filename = args->filename,
+		.argv = args->argv,
+		.envp = args->envp,
+		.open_interp = args->open_interp,
+		.open_arg = args->open_arg,
+	};
+	int err = exec_load(t, &load);
+	if (err < 0) {
+		task_free(t);
+		tg_free(tg);
+		return err;
+	}
 	if (args->exe_path.d) {
 		tg->exe_mnt = mount_get(args->exe_path.mnt);
 		tg->exe_dentry = dentry_get(args->exe_path.d);
 	}
-	/* comm: the file name's last component, cut to 15 bytes, as execve sets it. */
-	const char *base = strrchr(args->filename, '/');
-	base = base ? base + 1 : args->filename;
-	snprintf(t->comm, sizeof(t->comm), "%s", base);
-	struct timespec now;
-	clock_gettime(CLOCK_BOOTTIME, &now);
-	t->start_time_ns =
-	        (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec - k->boot_time_ns;
-	err = mm_new(k->cfg.platform, &t->mm, &t->ctx);
-	if (err < 0)
-		goto out_free;
+	task_set_comm(t, args->filename);
+	t->mm = load.mm;
+	t->ctx = load.ctx;
 
-	struct mm *mm = t->mm;
-	mm->stack_limit = tg->rlimits[LINUX_RLIMIT_STACK].cur;
-	mm->data_limit = tg->rlimits[LINUX_RLIMIT_DATA].cur;
-	mm_randomize_layout(mm);
-	struct loader_args la = {
-		.filename = args->filename,
-		.argv = args->argv,
-		.envp = args->envp,
-		.uid = t->creds.ruid,
-		.euid = t->creds.euid,
-		.gid = t->creds.rgid,
-		.egid = t->creds.egid,
-		.open_interp = args->open_interp,
-		.open_arg = args->open_arg,
-	};
-	struct loader_result lr;
-	err = loader_load(mm, args->exe, &la, &lr);
-	if (err < 0)
-		goto out_free;
-	const struct platform_ops *p = k->cfg.platform;
-	struct linux_regs *regs = p->ctx_regs(t->ctx);
-	regs->rip = lr.entry;
-	regs->rsp = lr.stack_ptr;
-	regs->rdx = 0; /* no rtld_fini: the ELF ABI's atexit pointer */
-	p->ctx_regs_changed(t->ctx);
+	pthread_mutex_lock(&k->mu);
+	int tid = kernel_alloc_tid_locked(k);
+	t->tid = tid;
+	tg->tgid = tid;
+	tg->pgid = tid;
+	tg->sid = tid;
+	kernel_link_task_locked(k, t, true);
+	pthread_mutex_unlock(&k->mu);
 	*out = t;
 	return 0;
-
-out_free:
-	task_free(t);
-	return err;
 }
 
-static void *task_thread(void *arg)
+static void *init_thread(void *arg)
 {
 	struct start_sync *s = arg;
 	struct kernel *k = s->k;
@@ -151,14 +187,27 @@ static void *task_thread(void *arg)
 	start_done(s, err); /* s is gone after this */
 	if (err < 0)
 		return NULL;
+	task_main(t);
+	return NULL;
+}
+
+void task_main(struct task *t)
+{
 	task_set_current(t);
 	task_run(t);
+	task_exit(t);
 	task_set_current(NULL);
-	int status = t->tg->exit_status;
-	int tgid = t->tg->tgid;
-	task_free(t); /* kills the stub before the sandbox reports the exit */
-	kernel_task_exited(k, tgid, status);
-	return NULL;
+}
+
+int task_start_thread(void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_t th;
+	int err = -pthread_create(&th, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	return err;
 }
 
 int task_start_init(struct kernel *k, struct task_init_args *args)
@@ -166,12 +215,7 @@ int task_start_init(struct kernel *k, struct task_init_args *args)
 	struct start_sync s = { .k = k, .args = args };
 	pthread_mutex_init(&s.mu, NULL);
 	pthread_cond_init(&s.cond, NULL);
-	pthread_attr_t attr;
-	pthread_attr_init(&attr);
-	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-	pthread_t th;
-	int err = -pthread_create(&th, &attr, task_thread, &s);
-	pthread_attr_destroy(&attr);
+	int err = task_start_thread(init_thread, &s);
 	if (err == 0) {
 		pthread_mutex_lock(&s.mu);
 		while (!s.done)
@@ -204,13 +248,47 @@ int task_nofile_limit(struct task *t)
 	return cur > (1 << 20) ? (1 << 20) : (int)cur;
 }
 
+void task_kick_locked(struct task *t)
+{
+	task_wake(t);
+	if (t->ctx)
+		t->k->cfg.platform->ctx_interrupt(t->ctx);
+}
+
+void tg_kill_locked(struct thread_group *tg, int wait_status)
+{
+	pthread_mutex_lock(&tg->mu);
+	if (!tg->exiting) {
+		__atomic_store_n(&tg->exiting, true, __ATOMIC_RELEASE);
+		tg->exit_status = wait_status;
+	}
+	pthread_mutex_unlock(&tg->mu);
+	struct task *u;
+	list_for_each_entry (u, &tg->threads, tg_link)
+		task_kick_locked(u);
+}
+
 void task_group_exit(struct task *t, int wait_status)
 {
-	pthread_mutex_lock(&t->tg->mu);
-	if (!t->tg->exiting) {
-		t->tg->exiting = true;
-		t->tg->exit_status = wait_status;
-	}
-	pthread_mutex_unlock(&t->tg->mu);
+	pthread_mutex_lock(&t->k->mu);
+	tg_kill_locked(t->tg, wait_status);
+	pthread_mutex_unlock(&t->k->mu);
 	t->exiting = true;
+}
+
+bool task_should_exit(struct task *t)
+{
+	return t->exiting || __atomic_load_n(&t->killed, __ATOMIC_ACQUIRE) ||
+	       __atomic_load_n(&t->tg->exiting, __ATOMIC_ACQUIRE);
+}
+
+void tg_signal_kick_locked(struct thread_group *tg, int sig)
+{
+	struct task *u;
+	list_for_each_entry (u, &tg->threads, tg_link) {
+		if (!(u->sigmask & linux_sigmask(sig))) {
+			task_kick_locked(u);
+			return;
+		}
+	}
 }

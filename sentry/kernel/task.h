@@ -14,6 +14,8 @@
 #include "sentry/loader/loader.h"
 #include "sentry/vfs/vfs.h"
 
+struct file;
+
 /* What the first process of a sandbox runs. */
 struct task_init_args {
 	struct loader_file *exe; /* consumed */
@@ -39,15 +41,85 @@ int task_start_init(struct kernel *k, struct task_init_args *args);
 
 /* Runs t's loop on the calling thread (its own) until the task exits (task_run.c). */
 void task_run(struct task *t);
+/* A task thread's life: task_run, then task_exit. */
+void task_main(struct task *t);
+/* Starts fn(arg) on a new detached sentry thread. Returns 0 or -errno. */
+int task_start_thread(void *(*fn)(void *), void *arg);
+
+/* Allocation (task.c): an empty task (wake fd, start time) and process. */
+struct task *task_alloc(struct kernel *k);
+/* Frees a task that is not in the tree: its fd table and fs context references. */
+void task_free(struct task *t);
+struct thread_group *tg_alloc(struct kernel *k);
+/* Frees a process that never entered the tree; tg_put drops a reference (the last frees). */
+void tg_free(struct thread_group *tg);
+void tg_put(struct thread_group *tg);
+
+/* pidfd.c: a pidfd for tg (flags: O_NONBLOCK), and the process a file names (NULL: no pidfd). */
+int pidfd_create(struct thread_group *tg, unsigned flags, struct file **out);
+struct thread_group *pidfd_tg(struct file *f);
+/* Sets comm from a program's file name, as execve does. */
+void task_set_comm(struct task *t, const char *filename);
+
+/* What clone(2), fork(2), vfork(2) and clone3(2) ask for (fork.c). */
+struct clone_request {
+	uint64_t flags;  /* LINUX_CLONE_*, without the exit signal */
+	int exit_signal; /* for a new process */
+	uaddr_t stack;   /* the child's rsp; 0: the parent's */
+	uaddr_t parent_tid, child_tid, tls;
+	uaddr_t pidfd; /* CLONE_PIDFD: where the pidfd's number goes */
+};
+/* Creates the child. Returns its id, or -errno. */
+long task_clone(struct task *t, const struct clone_request *r);
+
+/* exit.c */
+/*
+ * The end of a task's thread: robust futexes, CLONE_CHILD_CLEARTID, the
+ * vfork parent, the context and address space, and, for the last thread,
+ * the process's exit notification. Frees t.
+ */
+void task_exit(struct task *t);
+/*
+ * What happens when t stops using mm (exit, exec): a vfork parent is
+ * released, and CLONE_CHILD_CLEARTID's word cleared and woken.
+ */
+void task_mm_release(struct task *t, struct mm *mm);
+/* vfork: blocks t until its child has exec'd or exited (or t is killed). */
+void task_vfork_wait(struct task *t);
+/* wait4(2) and waitid(2). */
+long task_wait4(struct task *t, int pid, uaddr_t status, int options, uaddr_t rusage);
+long task_waitid(struct task *t, int idtype, int id, uaddr_t infop, int options, uaddr_t rusage);
+/*
+ * Tells tg's parent that tg stopped (with sig) or continued: SIGCHLD
+ * unless SA_NOCLDSTOP, and wait's waiters. Preconditions: k->mu held.
+ */
+void tg_notify_parent_stop_locked(struct thread_group *tg, bool stopped, int sig);
+
+/* Futex duties of a thread's exit (futex.c). */
+void task_robust_exit(struct task *t);
+/* Wakes up to n waiters of the (shared) futex at addr in mm. Returns how many. */
+int futex_wake_addr(struct task *t, struct mm *mm, uaddr_t addr, int n);
 
 /* The RLIMIT_NOFILE soft limit of t's process: the fd table's bound. */
 int task_nofile_limit(struct task *t);
 
 /*
  * Starts exiting t's whole thread group with the given wait(2) status
- * (exit code << 8, or the signal number). The task loop finishes the job.
+ * (exit code << 8, or the signal number): every thread is interrupted,
+ * and each one's task loop finishes the job.
  */
 void task_group_exit(struct task *t, int wait_status);
+/* The same for any process. Preconditions: k->mu held. */
+void tg_kill_locked(struct thread_group *tg, int wait_status);
+/*
+ * Makes t notice something soon: wakes it from task_block and interrupts
+ * its application code. Preconditions: k->mu held (t stays alive).
+ */
+void task_kick_locked(struct task *t);
+/* Kicks a thread of tg that does not block sig (if any). Preconditions: k->mu held. */
+void tg_signal_kick_locked(struct thread_group *tg, int sig);
+/* Should t's loop end: its own exit, its process's, or an execve's kill? */
+bool task_should_exit(struct task *t);
 
 /*
  * Waiting (waitqueue.c). Every blocking call in the sentry waits in
@@ -62,6 +134,12 @@ void task_group_exit(struct task *t, int wait_status);
  * task loop decides on EINTR or a restart).
  */
 int task_block(struct task *t, const struct timespec *deadline, struct pollfd *host, int nhost);
+/*
+ * Like task_block without deadline or host fds, but only the end of the
+ * task (its process killed, or an execve killing the other threads) ends
+ * it early (-EINTR): Linux's killable sleep (vfork, execve's wait).
+ */
+int task_block_killable(struct task *t);
 /* Wakes t from task_block (or makes its next task_block return at once). Any thread. */
 void task_wake(struct task *t);
 /* Makes t's wake-up eventfd. Returns 0 or -errno. */
@@ -158,11 +236,15 @@ enum siginfo_layout siginfo_layout(int sig, int code);
 
 /*
  * Signal state of a new thread group (its signalfd wait queue), and its
- * release (pending siginfos); of a task, the release of its queues.
+ * release (pending siginfos). A task's queued siginfos are given back to
+ * its process's RLIMIT_SIGPENDING count when it exits
+ * (task_signals_release, with t->tg alive) and freed with it
+ * (task_signals_free: whatever is left, without the count).
  */
 void thread_group_signals_init(struct thread_group *tg);
 void thread_group_signals_release(struct thread_group *tg);
 void task_signals_release(struct task *t);
+void task_signals_free(struct task *t);
 
 /* task_run.c */
 

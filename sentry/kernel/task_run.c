@@ -59,7 +59,7 @@ static void task_syscall(struct task *t)
 	/* Restart codes apply to the result, unless rt_sigreturn clears this. */
 	t->in_syscall = true;
 	long ret = syscall_dispatch(t, &a);
-	if (t->exiting)
+	if (task_should_exit(t))
 		return;
 	/*
 	 * Restart codes stay in rax until task_deliver_signals decides on them
@@ -89,7 +89,7 @@ static void task_syscall32(struct task *t)
 void task_run(struct task *t)
 {
 	const struct platform_ops *p = t->k->cfg.platform;
-	while (!t->exiting) {
+	while (!task_should_exit(t)) {
 		struct platform_fault fault;
 		switch (p->ctx_switch(t->ctx, &fault)) {
 		case PLATFORM_EV_SYSCALL:
@@ -108,7 +108,7 @@ void task_run(struct task *t)
 			task_group_exit(t, LINUX_SIGKILL);
 			break;
 		}
-		if (!t->exiting)
+		if (!task_should_exit(t))
 			task_deliver_signals(t);
 	}
 }

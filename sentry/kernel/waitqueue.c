@@ -51,14 +51,18 @@ void waitqueue_remove(struct waitqueue *q, struct waiter *w)
 int waitqueue_notify_n(struct waitqueue *q, uint32_t events, int n)
 {
 	int woken = 0;
+	bool exclusive_taken = false;
 	pthread_mutex_lock(&q->mu);
 	struct waiter *w, *tmp;
 	list_for_each_entry_safe (w, tmp, &q->waiters, link) {
 		if (woken == n)
 			break;
-		if (!(w->mask & events))
+		if (!(w->mask & events) || (w->exclusive && exclusive_taken))
 			continue;
+		w->declined = false;
 		w->fn(w, events & w->mask);
+		if (w->exclusive && !w->declined)
+			exclusive_taken = true;
 		woken++;
 	}
 	pthread_mutex_unlock(&q->mu);
@@ -87,6 +91,8 @@ void waiter_init_fn(struct waiter *w, waiter_fn fn, void *arg, uint32_t mask)
 	w->mask = mask;
 	w->fn = fn;
 	w->arg = arg;
+	w->exclusive = false;
+	w->declined = false;
 }
 
 int task_wake_init(struct task *t)
@@ -158,4 +164,22 @@ int task_block(struct task *t, const struct timespec *deadline, struct pollfd *h
 	if (fds != stack_fds)
 		free(fds);
 	return ret;
+}
+
+int task_block_killable(struct task *t)
+{
+	struct pollfd fd = { .fd = t->wake_fd, .events = POLLIN };
+	for (;;) {
+		if (task_should_exit(t))
+			return -EINTR;
+		int n = ppoll(&fd, 1, NULL, NULL);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		if (n > 0) {
+			uint64_t count;
+			ssize_t r = read(t->wake_fd, &count, sizeof(count));
+			(void)r;
+			return 0;
+		}
+	}
 }

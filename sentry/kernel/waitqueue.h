@@ -36,6 +36,7 @@
 #define SENTRY_KERNEL_WAITQUEUE_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/list.h"
@@ -66,6 +67,15 @@ struct waiter {
 	uint32_t mask;         /* the events this waiter wants */
 	waiter_fn fn;          /* called under the queue's mu */
 	void *arg;             /* for fn: the task, for waiter_init_task */
+	/*
+	 * Exclusive waiters (epoll's EPOLLEXCLUSIVE items, Linux's
+	 * add_wait_queue_exclusive): a notification calls every other
+	 * waiter, but exclusive ones only until one of them takes it. An
+	 * exclusive waiter's fn declines (lets the next one have it) by
+	 * setting declined. waiter_init_* make a waiter non-exclusive.
+	 */
+	bool exclusive;
+	bool declined;
 };
 
 struct waitqueue {
@@ -79,7 +89,10 @@ void waitqueue_destroy(struct waitqueue *q);
 
 void waitqueue_add(struct waitqueue *q, struct waiter *w);
 void waitqueue_remove(struct waitqueue *q, struct waiter *w);
-/* Calls every waiter whose mask has one of events. */
+/*
+ * Calls every waiter whose mask has one of events (exclusive waiters: until
+ * one takes it).
+ */
 void waitqueue_notify(struct waitqueue *q, uint32_t events);
 /* Calls at most n waiters whose mask has one of events (futex wake); returns how many. */
 int waitqueue_notify_n(struct waitqueue *q, uint32_t events, int n);

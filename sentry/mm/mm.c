@@ -54,6 +54,7 @@ int mm_new(const struct platform_ops *platform, struct mm **out_mm, struct platf
 	platform->layout(&layout);
 	mm->platform = platform;
 	pthread_mutex_init(&mm->mu, NULL);
+	mm->users = 1;
 	vma_tree_init(&mm->vmas);
 	mm->min_addr = layout.min_addr;
 	mm->max_addr = layout.max_addr;
@@ -66,11 +67,76 @@ int mm_new(const struct platform_ops *platform, struct mm **out_mm, struct platf
 	return 0;
 }
 
+struct mm *mm_get(struct mm *mm)
+{
+	atomic_fetch_add(&mm->users, 1);
+	return mm;
+}
+
+void mm_put(struct mm *mm)
+{
+	if (mm && atomic_fetch_sub(&mm->users, 1) == 1)
+		mm_destroy(mm);
+}
+
+int mm_fork(struct mm *parent, struct platform_ctx *parent_ctx, struct mm **out,
+            struct platform_clone **out_clone)
+{
+	if (!parent->platform->clone_prepare)
+		return -ENOSYS;
+	struct mm *mm = calloc(1, sizeof(*mm));
+	if (!mm)
+		return -ENOMEM;
+	pthread_mutex_lock(&parent->mu);
+	mm->platform = parent->platform;
+	mm->users = 1;
+	pthread_mutex_init(&mm->mu, NULL);
+	vma_tree_init(&mm->vmas);
+	mm->min_addr = parent->min_addr;
+	mm->max_addr = parent->max_addr;
+	mm->mmap_base = parent->mmap_base;
+	mm->brk_start = parent->brk_start;
+	mm->brk = parent->brk;
+	mm->stack_top = parent->stack_top;
+	mm->vdso_base = parent->vdso_base;
+	mm->stack_limit = parent->stack_limit;
+	mm->data_limit = parent->data_limit;
+	mm->arg_start = parent->arg_start;
+	mm->arg_end = parent->arg_end;
+	mm->env_start = parent->env_start;
+	mm->env_end = parent->env_end;
+	int err = 0;
+	for (struct vma *v = vma_first(&parent->vmas); v; v = vma_next(v)) {
+		if (!vma_insert(&mm->vmas, v)) {
+			err = -ENOMEM;
+			break;
+		}
+	}
+	/* The host copies the memory now, while no other thread can change the mappings. */
+	if (err == 0)
+		err = parent->platform->clone_prepare(parent_ctx, false, out_clone);
+	pthread_mutex_unlock(&parent->mu);
+	if (err < 0) {
+		vma_tree_clear(&mm->vmas);
+		pthread_mutex_destroy(&mm->mu);
+		free(mm);
+		return err;
+	}
+	*out = mm;
+	return 0;
+}
+
+void mm_set_as(struct mm *mm, struct platform_as *as)
+{
+	mm->as = as;
+}
+
 void mm_destroy(struct mm *mm)
 {
 	if (!mm)
 		return;
-	mm->platform->as_destroy(mm->as);
+	if (mm->as)
+		mm->platform->as_destroy(mm->as);
 	vma_tree_clear(&mm->vmas);
 	pthread_mutex_destroy(&mm->mu);
 	free(mm);

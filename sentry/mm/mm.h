@@ -21,6 +21,7 @@
 #define SENTRY_MM_MM_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +33,7 @@
 struct mm {
 	const struct platform_ops *platform;
 	struct platform_as *as; /* owned: destroyed with the mm */
+	atomic_int users;       /* tasks using the mm (CLONE_VM shares it) */
 	pthread_mutex_t mu;
 
 	/* Protected by mu. */
@@ -54,6 +56,21 @@ struct mm {
 int mm_new(const struct platform_ops *platform, struct mm **out_mm, struct platform_ctx **out_ctx);
 /* Destroys the mm and its address space (kills the stub). */
 void mm_destroy(struct mm *mm);
+/* Another user of mm (a CLONE_VM task); mm_put drops one, and the last destroys it. */
+struct mm *mm_get(struct mm *mm);
+void mm_put(struct mm *mm);
+
+/*
+ * fork(2)'s copy of parent: the same layout and mappings (file mappings
+ * take their own references), and a platform copy of the address space
+ * made at the same moment, under parent's lock, through parent_ctx (the
+ * calling thread's context): *out_clone, which the child's thread
+ * attaches and gives to mm_set_as. Returns 0 or -errno.
+ */
+int mm_fork(struct mm *parent, struct platform_ctx *parent_ctx, struct mm **out,
+            struct platform_clone **out_clone);
+/* Gives a forked mm its address space (from clone_attach). */
+void mm_set_as(struct mm *mm, struct platform_as *as);
 
 /* Picks randomised mmap_base and stack top, as Linux's ASLR does. */
 void mm_randomize_layout(struct mm *mm);

@@ -20,6 +20,8 @@ void file_init(struct file *f, const struct file_ops *ops, unsigned flags)
 	f->inode = NULL;
 	pthread_mutex_init(&f->pos_mu, NULL);
 	f->pos = 0;
+	pthread_mutex_init(&f->watch_mu, NULL);
+	list_init(&f->watches);
 }
 
 void vfs_file_init(struct file *f, const struct file_ops *ops, unsigned flags, struct mount *mnt,
@@ -50,12 +52,50 @@ struct file *file_get(struct file *f)
 	return f;
 }
 
+/*
+ * The last reference is gone: every watch still linked (an epoll item)
+ * is told, one at a time and with no lock held, so that its owner can
+ * unlink it (file_watch_remove with force) and forget the file.
+ */
+static void file_release_watches(struct file *f)
+{
+	pthread_mutex_lock(&f->watch_mu);
+	while (!list_empty(&f->watches)) {
+		struct file_watch *w = list_first_entry(&f->watches, struct file_watch, link);
+		w->dying = true;
+		pthread_mutex_unlock(&f->watch_mu);
+		w->release(w, f);
+		pthread_mutex_lock(&f->watch_mu); /* release() unlinked w */
+	}
+	pthread_mutex_unlock(&f->watch_mu);
+}
+
 void file_put(struct file *f)
 {
 	int old = atomic_fetch_sub(&f->refs, 1);
 	BUG_ON(old <= 0);
-	if (old == 1)
+	if (old == 1) {
+		file_release_watches(f);
 		f->ops->release(f);
+	}
+}
+
+void file_watch_add(struct file *f, struct file_watch *w)
+{
+	pthread_mutex_lock(&f->watch_mu);
+	w->dying = false;
+	list_add_tail(&w->link, &f->watches);
+	pthread_mutex_unlock(&f->watch_mu);
+}
+
+bool file_watch_remove(struct file *f, struct file_watch *w, bool force)
+{
+	pthread_mutex_lock(&f->watch_mu);
+	bool ok = force || !w->dying;
+	if (ok)
+		list_del(&w->link);
+	pthread_mutex_unlock(&f->watch_mu);
+	return ok;
 }
 
 bool file_readable(const struct file *f)

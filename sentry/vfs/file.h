@@ -25,11 +25,27 @@
 #include <sys/types.h>
 
 #include "common/abi/linux/misc.h"
+#include "common/list.h"
 #include "sentry/vfs/vfs.h"
 
 struct file;
 struct task;
 struct waitqueue;
+
+/*
+ * Something that watches a file without holding a reference to it: an
+ * epoll item (sentry/fsimpl/anon/epoll.c), keyed by the file as Linux's
+ * are. It is linked in the file's watch list; the file's last file_put
+ * calls release() for each watch still linked, before ops->release, after
+ * marking it dying and unlinking it. The owner removes a watch with
+ * file_watch_remove, which fails for a dying watch (its release is on the
+ * way, and the owner must leave the watch to it).
+ */
+struct file_watch {
+	struct list_head link; /* in file.watches, under file.watch_mu */
+	bool dying;            /* under file.watch_mu: release() is running or due */
+	void (*release)(struct file_watch *w, struct file *f);
+};
 
 struct file_ops {
 	/*
@@ -58,6 +74,10 @@ struct file_ops {
 	 * The host fd whose readiness is the file's, for poll(2): a host file's
 	 * own. NULL for files that are always ready (Linux's DEFAULT_POLLMASK);
 	 * sentry files with their own readiness wait on wait queues instead.
+	 * A file may have both this and readiness/wait_queue (an epoll
+	 * instance watching host files): its readiness() then already includes
+	 * the host fd's, and a waiter must watch both the wait queue and the
+	 * host fd.
 	 */
 	int (*poll_host_fd)(struct file *f);
 	/*
@@ -97,6 +117,9 @@ struct file {
 	struct inode *inode;
 	pthread_mutex_t pos_mu;
 	int64_t pos; /* protected by pos_mu */
+	/* The file's watches (struct file_watch: epoll items), under watch_mu. */
+	pthread_mutex_t watch_mu;
+	struct list_head watches;
 };
 
 /* Initialises a file outside the VFS with one reference. */
@@ -111,6 +134,15 @@ void vfs_file_init(struct file *f, const struct file_ops *ops, unsigned flags, s
 void vfs_file_release(struct file *f);
 struct file *file_get(struct file *f);
 void file_put(struct file *f);
+
+/* Links watch w (release set by the caller) into f's watch list. */
+void file_watch_add(struct file *f, struct file_watch *w);
+/*
+ * Unlinks w from f's watch list. Returns false, leaving w alone, when w is
+ * dying (the file's last reference is being dropped and will call
+ * w->release) and force is false; release() itself passes force.
+ */
+bool file_watch_remove(struct file *f, struct file_watch *w, bool force);
 
 /*
  * The generic layer the syscalls call. off -1 means the file's position

@@ -114,6 +114,7 @@ void inode_init(struct inode *inode, struct superblock *sb, const struct inode_o
 	inode->blksize = 4096;
 	inode->atime = inode->mtime = inode->ctime = inode->btime = vfs_now();
 	inode->locks = NULL;
+	inode->bound_socket = NULL;
 }
 
 struct inode *inode_get(struct inode *inode)

@@ -91,7 +91,8 @@ enum create_kind { CREATE_NODE, CREATE_DIR, CREATE_SYMLINK };
 
 /* mknod, mkdir and symlink: Linux's filename_create + may_create, then the fs. */
 static int create_common(const struct vfs_ctx *c, const char *path, enum create_kind kind,
-                         uint32_t mode, uint32_t major, uint32_t minor, const char *target)
+                         uint32_t mode, uint32_t major, uint32_t minor, const char *target,
+                         struct path *out)
 {
 	struct path parent;
 	char last[LINUX_NAME_MAX + 1];
@@ -155,8 +156,13 @@ static int create_common(const struct vfs_ctx *c, const char *path, enum create_
 	}
 	if (err == 0) {
 		struct dentry *nd = dcache_add(parent.d, last, inode, true);
-		if (nd)
+		if (nd && out) {
+			*out = (struct path){ mount_get(parent.mnt), nd };
+		} else if (nd) {
 			dentry_put(nd);
+		} else if (out) {
+			err = -ENOMEM; /* the node exists, but its caller cannot hold it */
+		}
 	}
 out_put_d:
 	dentry_put(d);
@@ -170,19 +176,24 @@ out_put_parent:
 int vfs_mknod(const struct vfs_ctx *c, const char *path, uint32_t mode, uint32_t major,
               uint32_t minor)
 {
-	return create_common(c, path, CREATE_NODE, mode, major, minor, NULL);
+	return create_common(c, path, CREATE_NODE, mode, major, minor, NULL, NULL);
+}
+
+int vfs_mknod_path(const struct vfs_ctx *c, const char *path, uint32_t mode, struct path *out)
+{
+	return create_common(c, path, CREATE_NODE, mode, 0, 0, NULL, out);
 }
 
 int vfs_mkdir(const struct vfs_ctx *c, const char *path, uint32_t mode)
 {
-	return create_common(c, path, CREATE_DIR, mode, 0, 0, NULL);
+	return create_common(c, path, CREATE_DIR, mode, 0, 0, NULL, NULL);
 }
 
 int vfs_symlink(const struct vfs_ctx *c, const char *target, const char *path)
 {
 	if (!target[0])
 		return -ENOENT;
-	return create_common(c, path, CREATE_SYMLINK, 0777, 0, 0, target);
+	return create_common(c, path, CREATE_SYMLINK, 0777, 0, 0, target, NULL);
 }
 
 /* unlink and rmdir. */

@@ -244,6 +244,12 @@ struct inode {
 	struct linux_statx_timestamp atime, mtime, ctime, btime;
 	/* Advisory locks (locks.c); NULL until the first lock. */
 	struct file_locks *locks;
+	/*
+	 * S_IFSOCK nodes: the unix socket bound to this node (sentry/net/unix.c
+	 * sets it at bind and clears it when the socket closes; connect finds
+	 * the socket through it). Protected by unix.c's lock, not by mu.
+	 */
+	void *bound_socket;
 };
 
 /*
@@ -487,6 +493,9 @@ int vfs_open_path(const struct creds *creds, const struct path *p, unsigned ofla
 
 int vfs_mknod(const struct vfs_ctx *c, const char *path, uint32_t mode, uint32_t major,
               uint32_t minor);
+/* mknod of a node without a device number (a unix socket's bind): *out gets its path (new
+ * references). */
+int vfs_mknod_path(const struct vfs_ctx *c, const char *path, uint32_t mode, struct path *out);
 int vfs_mkdir(const struct vfs_ctx *c, const char *path, uint32_t mode);
 int vfs_rmdir(const struct vfs_ctx *c, const char *path);
 int vfs_unlink(const struct vfs_ctx *c, const char *path);

@@ -20,6 +20,10 @@
 #   volume               a --volume bind mount shows the host directory, and writes reach it
 #   gofer_dies           with its gofer killed, the program's file operations fail with EIO
 #                        and the sandbox carries on and exits normally
+#   processes            a shell script (pipelines, subshells, jobs, traps, redirections) under
+#                        bash, dash and busybox sh; gcc compiling and running a program; make -j2
+#                        building a small project; python threads, multiprocessing, subprocess,
+#                        signal handlers and select: all print what they print natively
 set -u
 test=$1 runsc=$(realpath -s -- "$2") demo=$(realpath -s -- "$3") sleeper=$(realpath -s -- "$4")
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/runsc-e2e.XXXXXX") || exit 2
@@ -44,6 +48,15 @@ same_output() {
 }
 
 case "$test" in
+processes)
+	dir=$(realpath -s -- "$(dirname "$0")/processes")
+	same_output bash /bin/bash "$dir/shell.sh"
+	same_output dash /bin/dash "$dir/shell.sh"
+	same_output busybox_sh /bin/busybox sh "$dir/shell.sh"
+	same_output gcc /bin/sh -c "gcc -O2 -o $tmp/calc $dir/project/main.c $dir/project/calc.c $dir/project/util.c && $tmp/calc"
+	same_output make /bin/sh -c "rm -rf $tmp/p && cp -r $dir/project $tmp/p && make -s -j2 -C $tmp/p && $tmp/p/prog"
+	same_output python /usr/bin/python3 "$dir/procs.py"
+	;;
 dynamic)
 	same_output ls /bin/ls -la /etc
 	same_output ls_usr /bin/ls -l /usr/lib/x86_64-linux-gnu

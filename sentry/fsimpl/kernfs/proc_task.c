@@ -174,8 +174,10 @@ static int proc_status_show(struct kernfs_inode *ki, struct kernfs_buf *b)
 		kernfs_printf(b, "Umask:\t%04o\n", umask);
 	}
 	kernfs_puts(b, "State:\tR (running)\n");
-	/* No parent is recorded yet: 0, which is the truth for the init. */
-	kernfs_printf(b, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t0\nTracerPid:\t0\n", tgid, t->tid);
+	/* The tree is under kernel.mu, which proc_lock_task holds. */
+	int ppid = t->tg->parent ? t->tg->parent->tgid : 0;
+	kernfs_printf(b, "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n", tgid, t->tid,
+	              ppid);
 	const struct creds *c = &t->creds;
 	kernfs_printf(b, "Uid:\t%u\t%u\t%u\t%u\n", c->ruid, c->euid, c->suid, c->fsuid);
 	kernfs_printf(b, "Gid:\t%u\t%u\t%u\t%u\n", c->rgid, c->egid, c->sgid, c->fsgid);
@@ -189,8 +191,8 @@ static int proc_status_show(struct kernfs_inode *ki, struct kernfs_buf *b)
 	for (int i = 0; i < c->ngroups; i++)
 		kernfs_printf(b, "%s%u", i ? " " : "", c->groups[i]);
 	kernfs_puts(b, " \n");
-	kernfs_printf(b, "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", tgid, t->tid, tgid,
-	              tgid);
+	kernfs_printf(b, "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", tgid, t->tid,
+	              t->tg->pgid, t->tg->sid);
 	kernfs_puts(b, "Kthread:\t0\n");
 	if (t->mm) {
 		/*
@@ -264,7 +266,8 @@ static int proc_stat_show(struct kernfs_inode *ki, struct kernfs_buf *b)
 	const unsigned long long sigbits = 0x7fffffffULL; /* Linux shows the first 31 signals */
 
 	/* pid (comm) state ppid pgrp session tty_nr tpgid flags (PF_RANDOMIZE) */
-	kernfs_printf(b, "%d (%s) R 0 %d %d 0 -1 4194304", t->tid, t->comm, tgid, tgid);
+	kernfs_printf(b, "%d (%s) R %d %d %d 0 -1 4194304", t->tid, t->comm,
+	              tg->parent ? tg->parent->tgid : 0, tg->pgid, tg->sid);
 	/* minflt cminflt majflt cmajflt (not counted) utime stime cutime cstime */
 	kernfs_printf(b, " 0 0 0 0 %llu %llu 0 0", (unsigned long long)to_ticks(utime),
 	              (unsigned long long)to_ticks(stime));

@@ -1,0 +1,19 @@
+/*
+ * AF_UNIX: unix domain sockets as sentry objects (Linux's net/unix/af_unix.c,
+ * gVisor's pkg/sentry/socket/unix). SOCK_STREAM, SOCK_DGRAM and
+ * SOCK_SEQPACKET; path names (an S_IFSOCK node in the sandbox's VFS) and
+ * abstract names; SCM_RIGHTS and SCM_CREDENTIALS. See unix.c.
+ */
+#ifndef SENTRY_NET_UNIX_H
+#define SENTRY_NET_UNIX_H
+
+#include "sentry/net/socket.h"
+
+/* socket(AF_UNIX, type, protocol): a new reference in *out, or -errno. */
+int unix_socket_create(struct task *t, int type, int protocol, unsigned fflags,
+                       struct socket **out);
+/* socketpair(AF_UNIX, ...): two connected sockets. */
+int unix_socket_pair(struct task *t, int type, int protocol, unsigned fflags, struct socket **out0,
+                     struct socket **out1);
+
+#endif /* SENTRY_NET_UNIX_H */

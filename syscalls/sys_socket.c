@@ -1,0 +1,556 @@
+/*
+ * The socket system calls: socket, socketpair, bind, listen, accept,
+ * accept4, connect, sendto, recvfrom, sendmsg, recvmsg, shutdown,
+ * getsockname, getpeername, getsockopt, setsockopt (Linux's net/socket.c).
+ *
+ * Each handler looks the fd up (EBADF, then ENOTSOCK), copies addresses,
+ * iovecs and control messages in with Linux's limits, calls the socket
+ * layer (sentry/net/socket.h) and copies results out as
+ * move_addr_to_user does: truncated to the caller's room, with the full
+ * length written back. Data stays in guest memory behind a net_iter until
+ * the family copies it.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "common/util.h"
+#include "sentry/kernel/fdtable.h"
+#include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
+#include "sentry/net/socket.h"
+#include "syscalls/syscalls.h"
+#include "syscalls/vfs_ctx.h"
+
+#define LINUX_SOCK_MAX 11
+/* net.core.optmem_max: the largest control buffer sendmsg takes. */
+#define OPTMEM_MAX (128 * 1024)
+/* The most control data a receive produces: credentials and SCM_MAX_FD fds. */
+#define RECV_CONTROL_MAX 4096
+/* Linux's MAX_RW_COUNT. */
+#define MAX_RW_COUNT (INT_MAX & PAGE_MASK)
+
+/* The socket at fd: a new file reference, or -EBADF / -ENOTSOCK. */
+static int get_socket(struct task *t, uint64_t fd, struct socket **out)
+{
+	struct file *f = task_fd_get(t, fd, /*raw=*/false);
+	if (!f)
+		return -EBADF;
+	if (!socket_file_is(f)) {
+		file_put(f);
+		return -ENOTSOCK;
+	}
+	*out = socket_of_file(f);
+	return 0;
+}
+
+static void put_socket(struct socket *s)
+{
+	file_put(&s->file);
+}
+
+/* Linux's move_addr_to_kernel. */
+static int addr_in(struct task *t, uaddr_t uaddr, uint64_t ulen, char *buf, size_t *len)
+{
+	int l = arg_int(ulen);
+	if (l < 0 || l > LINUX_SOCKADDR_MAX)
+		return -EINVAL;
+	*len = (size_t)l;
+	if (l == 0)
+		return 0;
+	return mm_copy_in(t->mm, buf, uaddr, (size_t)l);
+}
+
+/* Linux's move_addr_to_user: the room at *ulen, then the full length written back. */
+static int addr_out(struct task *t, const void *addr, size_t klen, uaddr_t uaddr, uaddr_t ulen)
+{
+	int len;
+	int err = mm_copy_in(t->mm, &len, ulen, sizeof(len));
+	if (err < 0)
+		return err;
+	if (len > (int)klen)
+		len = (int)klen;
+	if (len < 0)
+		return -EINVAL;
+	if (len) {
+		err = mm_copy_out(t->mm, uaddr, addr, (size_t)len);
+		if (err < 0)
+			return err;
+	}
+	int full = (int)klen;
+	return mm_copy_out(t->mm, ulen, &full, sizeof(full));
+}
+
+/* Installs a new socket's file at the lowest free fd. Consumes the reference. */
+static long install_socket(struct task *t, struct socket *s, bool cloexec)
+{
+	int fd = fdtable_install(t->fdt, &s->file, 0, cloexec, task_nofile_limit(t));
+	put_socket(s);
+	return fd;
+}
+
+/* Splits socket(2)'s type into the type and the file flags (-EINVAL for unknown flags). */
+static int decode_type(uint64_t arg, int *type, unsigned *fflags, bool *cloexec)
+{
+	int v = arg_int(arg);
+	int flags = v & ~LINUX_SOCK_TYPE_MASK;
+	if (flags & ~(LINUX_SOCK_CLOEXEC | LINUX_SOCK_NONBLOCK))
+		return -EINVAL;
+	*type = v & LINUX_SOCK_TYPE_MASK;
+	*fflags = flags & LINUX_SOCK_NONBLOCK;
+	*cloexec = flags & LINUX_SOCK_CLOEXEC;
+	return 0;
+}
+
+/* sys_socket implements socket(2). */
+long sys_socket(struct task *t, const struct sys_args *a)
+{
+	int family = arg_int(a->a[0]), type;
+	unsigned fflags;
+	bool cloexec;
+	int err = decode_type(a->a[1], &type, &fflags, &cloexec);
+	if (err < 0)
+		return err;
+	if (family < 0 || family >= LINUX_AF_MAX)
+		return -EAFNOSUPPORT;
+	if (type < 0 || type >= LINUX_SOCK_MAX)
+		return -EINVAL;
+	struct socket *s;
+	err = socket_create(t, family, type, arg_int(a->a[2]), fflags, &s);
+	if (err < 0)
+		return err;
+	return install_socket(t, s, cloexec);
+}
+
+/* sys_socketpair implements socketpair(2). */
+long sys_socketpair(struct task *t, const struct sys_args *a)
+{
+	int family = arg_int(a->a[0]), type;
+	unsigned fflags;
+	bool cloexec;
+	int err = decode_type(a->a[1], &type, &fflags, &cloexec);
+	if (err < 0)
+		return err;
+	if (family < 0 || family >= LINUX_AF_MAX)
+		return -EAFNOSUPPORT;
+	if (type < 0 || type >= LINUX_SOCK_MAX)
+		return -EINVAL;
+	struct socket *s[2];
+	err = socket_create_pair(t, family, type, arg_int(a->a[2]), fflags, &s[0], &s[1]);
+	if (err < 0)
+		return err;
+	int fds[2] = { -1, -1 };
+	int limit = task_nofile_limit(t);
+	for (int i = 0; i < 2 && err == 0; i++) {
+		fds[i] = fdtable_install(t->fdt, &s[i]->file, 0, cloexec, limit);
+		if (fds[i] < 0)
+			err = fds[i];
+	}
+	if (err == 0)
+		err = mm_copy_out(t->mm, a->a[3], fds, sizeof(fds));
+	if (err < 0) {
+		/* The application never saw these fds. */
+		for (int i = 0; i < 2; i++) {
+			if (fds[i] >= 0)
+				fdtable_close(t->fdt, fds[i]);
+		}
+	}
+	put_socket(s[0]);
+	put_socket(s[1]);
+	return err;
+}
+
+/* sys_bind implements bind(2). */
+long sys_bind(struct task *t, const struct sys_args *a)
+{
+	struct socket *s;
+	int err = get_socket(t, a->a[0], &s);
+	if (err < 0)
+		return err;
+	char addr[LINUX_SOCKADDR_MAX];
+	size_t len;
+	err = addr_in(t, a->a[1], a->a[2], addr, &len);
+	if (err == 0)
+		err = s->ops->bind ? s->ops->bind(t, s, addr, len) : -EOPNOTSUPP;
+	put_socket(s);
+	return err;
+}
+
+/* sys_listen implements listen(2). */
+long sys_listen(struct task *t, const struct sys_args *a)
+{
+	struct socket *s;
+	int err = get_socket(t, a->a[0], &s);
+	if (err < 0)
+		return err;
+	/* As Linux: a backlog above somaxconn (a negative one too) is somaxconn. */
+	unsigned backlog = (unsigned)arg_int(a->a[1]);
+	if (backlog > SOCK_SOMAXCONN)
+		backlog = SOCK_SOMAXCONN;
+	err = s->ops->listen ? s->ops->listen(t, s, (int)backlog) : -EOPNOTSUPP;
+	put_socket(s);
+	return err;
+}
+
+static long do_accept4(struct task *t, uint64_t fd, uaddr_t uaddr, uaddr_t ulen, uint64_t flags)
+{
+	if ((int)flags & ~(LINUX_SOCK_CLOEXEC | LINUX_SOCK_NONBLOCK))
+		return -EINVAL;
+	struct socket *s;
+	int err = get_socket(t, fd, &s);
+	if (err < 0)
+		return err;
+	/* The fd first (get_unused_fd_flags): EMFILE takes no connection. */
+	int newfd = fdtable_reserve(t->fdt, task_nofile_limit(t));
+	if (newfd < 0) {
+		put_socket(s);
+		return newfd;
+	}
+	struct socket *ns = NULL;
+	err = s->ops->accept ? s->ops->accept(t, s, (unsigned)flags & LINUX_SOCK_NONBLOCK, &ns)
+	                     : -EOPNOTSUPP;
+	put_socket(s);
+	if (err == 0 && uaddr) {
+		char addr[LINUX_SOCKADDR_MAX];
+		size_t len;
+		err = ns->ops->getname(ns, /*peer=*/true, addr, &len);
+		if (err < 0)
+			err = -ECONNABORTED;
+		else
+			err = addr_out(t, addr, len, uaddr, ulen);
+	}
+	if (err < 0) {
+		fdtable_unreserve(t->fdt, newfd);
+		if (ns)
+			put_socket(ns);
+		return err;
+	}
+	fdtable_install_reserved(t->fdt, newfd, &ns->file, flags & LINUX_SOCK_CLOEXEC);
+	put_socket(ns);
+	return newfd;
+}
+
+/* sys_accept implements accept(2). */
+long sys_accept(struct task *t, const struct sys_args *a)
+{
+	return do_accept4(t, a->a[0], a->a[1], a->a[2], 0);
+}
+
+/* sys_accept4 implements accept4(2). */
+long sys_accept4(struct task *t, const struct sys_args *a)
+{
+	return do_accept4(t, a->a[0], a->a[1], a->a[2], (uint32_t)a->a[3]);
+}
+
+/* sys_connect implements connect(2). */
+long sys_connect(struct task *t, const struct sys_args *a)
+{
+	struct file *f = task_fd_get(t, a->a[0], /*raw=*/false);
+	if (!f)
+		return -EBADF;
+	char addr[LINUX_SOCKADDR_MAX];
+	size_t len;
+	int err = addr_in(t, a->a[1], a->a[2], addr, &len);
+	if (err == 0 && !socket_file_is(f))
+		err = -ENOTSOCK;
+	if (err == 0) {
+		struct socket *s = socket_of_file(f);
+		err = s->ops->connect ? s->ops->connect(t, s, addr, len) : -EOPNOTSUPP;
+	}
+	file_put(f);
+	return err;
+}
+
+/* The iovecs of a sendmsg/recvmsg, checked as import_iovec. */
+struct iov_in {
+	struct linux_iovec iov[LINUX_IOV_MAX];
+	int count;
+	size_t total;
+};
+
+static int import_iov(struct task *t, uaddr_t uiov, uint64_t count, struct iov_in *out)
+{
+	if (count > LINUX_IOV_MAX)
+		return -EMSGSIZE;
+	out->count = (int)count;
+	out->total = 0;
+	if (count == 0)
+		return 0;
+	int err = mm_copy_in(t->mm, out->iov, uiov, count * sizeof(struct linux_iovec));
+	if (err < 0)
+		return err;
+	for (int i = 0; i < out->count; i++) {
+		if ((int64_t)out->iov[i].len < 0)
+			return -EINVAL;
+		if (!mm_access_ok(out->iov[i].base, out->iov[i].len))
+			return -EFAULT;
+		out->iov[i].len = MIN(out->iov[i].len, MAX_RW_COUNT - out->total);
+		out->total += out->iov[i].len;
+	}
+	return 0;
+}
+
+/* Sends m on s, with the SIGPIPE and MSG_* rules left to the family. */
+static long do_send(struct task *t, struct socket *s, struct sock_msg *m, int flags)
+{
+	if (!s->ops->sendmsg)
+		return -EOPNOTSUPP;
+	return s->ops->sendmsg(t, s, m, flags);
+}
+
+/* sys_sendto implements sendto(2) (and send(2), which glibc makes a sendto). */
+long sys_sendto(struct task *t, const struct sys_args *a)
+{
+	uint64_t len = MIN(a->a[2], (uint64_t)INT_MAX);
+	if (!mm_access_ok(a->a[1], len))
+		return -EFAULT;
+	struct socket *s;
+	int err = get_socket(t, a->a[0], &s);
+	if (err < 0)
+		return err;
+	struct linux_iovec iov = { a->a[1], len };
+	struct sock_msg m = { 0 };
+	net_iter_init_iov(&m.data, t->mm, &iov, 1, len);
+	char addr[LINUX_SOCKADDR_MAX];
+	long ret = 0;
+	if (a->a[4]) {
+		ret = addr_in(t, a->a[4], a->a[5], addr, &m.namelen);
+		if (m.namelen)
+			m.name = addr;
+	}
+	if (ret == 0)
+		ret = do_send(t, s, &m, (int)a->a[3]);
+	put_socket(s);
+	return ret;
+}
+
+/* sys_recvfrom implements recvfrom(2) (and recv(2)). */
+long sys_recvfrom(struct task *t, const struct sys_args *a)
+{
+	uint64_t len = MIN(a->a[2], (uint64_t)INT_MAX);
+	if (!mm_access_ok(a->a[1], len))
+		return -EFAULT;
+	struct socket *s;
+	int err = get_socket(t, a->a[0], &s);
+	if (err < 0)
+		return err;
+	struct linux_iovec iov = { a->a[1], len };
+	struct sock_msg m = { 0 };
+	net_iter_init_iov(&m.data, t->mm, &iov, 1, len);
+	char addr[LINUX_SOCKADDR_MAX];
+	m.name = a->a[4] ? addr : NULL;
+	long ret = s->ops->recvmsg ? s->ops->recvmsg(t, s, &m, (int)a->a[3]) : -EOPNOTSUPP;
+	if (ret >= 0 && a->a[4]) {
+		err = addr_out(t, addr, m.namelen, a->a[4], a->a[5]);
+		if (err < 0)
+			ret = err;
+	}
+	put_socket(s);
+	return ret;
+}
+
+/* sys_sendmsg implements sendmsg(2). */
+long sys_sendmsg(struct task *t, const struct sys_args *a)
+{
+	struct socket *s;
+	int err = get_socket(t, a->a[0], &s);
+	if (err < 0)
+		return err;
+	struct linux_msghdr h;
+	static _Thread_local struct iov_in iov;
+	char addr[LINUX_SOCKADDR_MAX];
+	char *control = NULL;
+	struct sock_msg m = { 0 };
+	long ret = mm_copy_in(t->mm, &h, a->a[1], sizeof(h));
+	if (ret < 0)
+		goto out_put;
+	if (h.name && h.namelen) {
+		/* Linux clamps a long name to sockaddr_storage. */
+		m.namelen = MIN((size_t)h.namelen, (size_t)LINUX_SOCKADDR_MAX);
+		if ((int32_t)h.namelen < 0) {
+			ret = -EINVAL;
+			goto out_put;
+		}
+		ret = mm_copy_in(t->mm, addr, h.name, m.namelen);
+		if (ret < 0)
+			goto out_put;
+		m.name = addr;
+	}
+	ret = import_iov(t, h.iov, h.iovlen, &iov);
+	if (ret < 0)
+		goto out_put;
+	if (h.controllen > INT_MAX || h.controllen > OPTMEM_MAX) {
+		ret = -ENOBUFS;
+		goto out_put;
+	}
+	if (h.controllen) {
+		control = malloc(h.controllen);
+		if (!control) {
+			ret = -ENOBUFS;
+			goto out_put;
+		}
+		ret = mm_copy_in(t->mm, control, h.control, h.controllen);
+		if (ret < 0)
+			goto out_free;
+		m.control = control;
+		m.controllen = h.controllen;
+	}
+	net_iter_init_iov(&m.data, t->mm, iov.iov, iov.count, iov.total);
+	ret = do_send(t, s, &m, (int)a->a[2]);
+out_free:
+	free(control);
+out_put:
+	put_socket(s);
+	return ret;
+}
+
+/* sys_recvmsg implements recvmsg(2). */
+long sys_recvmsg(struct task *t, const struct sys_args *a)
+{
+	struct socket *s;
+	int err = get_socket(t, a->a[0], &s);
+	if (err < 0)
+		return err;
+	struct linux_msghdr h;
+	static _Thread_local struct iov_in iov;
+	char addr[LINUX_SOCKADDR_MAX];
+	char control[RECV_CONTROL_MAX];
+	struct sock_msg m = { 0 };
+	uaddr_t uh = a->a[1];
+	long ret = mm_copy_in(t->mm, &h, uh, sizeof(h));
+	if (ret < 0)
+		goto out_put;
+	ret = import_iov(t, h.iov, h.iovlen, &iov);
+	if (ret < 0)
+		goto out_put;
+	net_iter_init_iov(&m.data, t->mm, iov.iov, iov.count, iov.total);
+	m.name = h.name ? addr : NULL;
+	if (h.control && h.controllen) {
+		m.control = control;
+		m.controllen = MIN(h.controllen, sizeof(control));
+	}
+	ret = s->ops->recvmsg ? s->ops->recvmsg(t, s, &m, (int)a->a[2]) : -EOPNOTSUPP;
+	if (ret < 0)
+		goto out_put;
+	if (h.name) {
+		err = addr_out(t, addr, m.namelen, h.name,
+		               uh + offsetof(struct linux_msghdr, namelen));
+		if (err < 0) {
+			ret = err;
+			goto out_put;
+		}
+	}
+	int32_t flags_out = m.flags_out;
+	uint64_t used = m.control ? m.controllen : 0;
+	err = 0;
+	if (used)
+		err = mm_copy_out(t->mm, h.control, control, used);
+	if (err == 0)
+		err = mm_copy_out(t->mm, uh + offsetof(struct linux_msghdr, flags), &flags_out,
+		                  sizeof(flags_out));
+	if (err == 0)
+		err = mm_copy_out(t->mm, uh + offsetof(struct linux_msghdr, controllen), &used,
+		                  sizeof(used));
+	if (err < 0)
+		ret = err;
+out_put:
+	put_socket(s);
+	return ret;
+}
+
+/* sys_shutdown implements shutdown(2). */
+long sys_shutdown(struct task *t, const struct sys_args *a)
+{
+	struct socket *s;
+	int err = get_socket(t, a->a[0], &s);
+	if (err < 0)
+		return err;
+	int how = arg_int(a->a[1]);
+	if (how < LINUX_SHUT_RD || how > LINUX_SHUT_RDWR)
+		err = -EINVAL;
+	else
+		err = s->ops->shutdown ? s->ops->shutdown(s, how) : -EOPNOTSUPP;
+	put_socket(s);
+	return err;
+}
+
+static long do_getname(struct task *t, const struct sys_args *a, bool peer)
+{
+	struct socket *s;
+	int err = get_socket(t, a->a[0], &s);
+	if (err < 0)
+		return err;
+	char addr[LINUX_SOCKADDR_MAX];
+	size_t len;
+	err = s->ops->getname(s, peer, addr, &len);
+	if (err == 0)
+		err = addr_out(t, addr, len, a->a[1], a->a[2]);
+	put_socket(s);
+	return err;
+}
+
+/* sys_getsockname implements getsockname(2). */
+long sys_getsockname(struct task *t, const struct sys_args *a)
+{
+	return do_getname(t, a, false);
+}
+
+/* sys_getpeername implements getpeername(2). */
+long sys_getpeername(struct task *t, const struct sys_args *a)
+{
+	return do_getname(t, a, true);
+}
+
+/* The largest option value any family reads or writes. */
+#define OPT_MAX 64
+
+/* sys_getsockopt implements getsockopt(2). */
+long sys_getsockopt(struct task *t, const struct sys_args *a)
+{
+	struct socket *s;
+	int err = get_socket(t, a->a[0], &s);
+	if (err < 0)
+		return err;
+	int ulen;
+	err = mm_copy_in(t->mm, &ulen, a->a[4], sizeof(ulen));
+	if (err == 0 && ulen < 0)
+		err = -EINVAL;
+	if (err == 0) {
+		char val[OPT_MAX] = { 0 };
+		size_t len = MIN((size_t)ulen, sizeof(val));
+		err = socket_getsockopt(t, s, arg_int(a->a[1]), arg_int(a->a[2]), val, &len);
+		if (err == 0 && len)
+			err = mm_copy_out(t->mm, a->a[3], val, len);
+		int out = (int)len;
+		if (err == 0)
+			err = mm_copy_out(t->mm, a->a[4], &out, sizeof(out));
+	}
+	put_socket(s);
+	return err;
+}
+
+/* sys_setsockopt implements setsockopt(2). */
+long sys_setsockopt(struct task *t, const struct sys_args *a)
+{
+	struct socket *s;
+	int err = get_socket(t, a->a[0], &s);
+	if (err < 0)
+		return err;
+	int ulen = arg_int(a->a[4]);
+	if (ulen < 0) {
+		err = -EINVAL;
+	} else {
+		/* Options are at most a struct timeval: read no more than that. */
+		char val[sizeof(struct linux_timeval)] = { 0 };
+		size_t len = MIN((size_t)ulen, sizeof(val));
+		if (len)
+			err = mm_copy_in(t->mm, val, a->a[3], len);
+		if (err == 0)
+			err = socket_setsockopt(t, s, arg_int(a->a[1]), arg_int(a->a[2]), val,
+			                        (size_t)ulen);
+	}
+	put_socket(s);
+	return err;
+}
