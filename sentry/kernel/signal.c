@@ -39,6 +39,7 @@
  * state are its own thread's; the pending sets and queues are under tg->mu.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -594,9 +595,13 @@ void task_deliver_signals(struct task *t)
 		if (unkillable && !sig_kernel_only(sig))
 			continue;
 		if (def == SIG_DEFAULT_STOP) {
-			log_warn("task %d: signal %d would stop the process; job control is not "
-			         "implemented yet, so it is ignored",
-			         t->tid, sig);
+			/* Logged once per sandbox: a stop storm must not flood the log. */
+			static atomic_bool logged;
+			if (!atomic_exchange(&logged, true))
+				log_warn(
+				        "task %d: signal %d would stop the process; job control is "
+				        "not implemented yet, so it is ignored",
+				        t->tid, sig);
 			continue;
 		}
 		log_debug("task %d: killed by signal %d", t->tid, sig);
