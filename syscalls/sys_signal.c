@@ -1,10 +1,20 @@
 /*
  * Signal system calls: rt_sigaction, rt_sigprocmask, rt_sigpending, kill,
- * tkill, tgkill. Queueing and delivery are in sentry/kernel/signal.c.
+ * tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo, sigaltstack,
+ * rt_sigreturn, rt_sigsuspend, pause, rt_sigtimedwait, restart_syscall,
+ * signalfd and signalfd4. Queueing and delivery are in
+ * sentry/kernel/signal.c, frames in sentry/kernel/sigframe.c.
  */
 #include <errno.h>
+#include <string.h>
 
+#include "common/abi/linux/errno.h"
+#include "sentry/kernel/fdtable.h"
+#include "sentry/kernel/ktime.h"
+#include "sentry/kernel/sigframe.h"
+#include "sentry/kernel/signalfd.h"
 #include "sentry/kernel/task.h"
+#include "sentry/vfs/file.h"
 #include "sentry/mm/mm.h"
 #include "syscalls/syscalls.h"
 
@@ -51,13 +61,13 @@ long sys_rt_sigprocmask(struct task *t, const struct sys_args *a)
 		set &= ~g_unblockable;
 		switch (a->a[0]) {
 		case LINUX_SIG_BLOCK:
-			t->sigmask |= set;
+			task_set_sigmask(t, t->sigmask | set);
 			break;
 		case LINUX_SIG_UNBLOCK:
-			t->sigmask &= ~set;
+			task_set_sigmask(t, t->sigmask & ~set);
 			break;
 		case LINUX_SIG_SETMASK:
-			t->sigmask = set;
+			task_set_sigmask(t, set);
 			break;
 		default:
 			return -EINVAL;
@@ -77,16 +87,7 @@ long sys_rt_sigpending(struct task *t, const struct sys_args *a)
 	return mm_copy_out(t->mm, a->a[0], &set, (size_t)a->a[1]);
 }
 
-/* Linux's on_sig_stack(): sp lies on the alternate stack (which grows down). */
-static bool on_sig_stack(const struct task *t, uint64_t sp)
-{
-	return sp > t->sas_sp && sp - t->sas_sp <= t->sas_size;
-}
-
-/*
- * sys_sigaltstack implements sigaltstack(2): the stack is recorded; signal
- * frames are built on it once handlers run (the processes issue).
- */
+/* sys_sigaltstack implements sigaltstack(2). */
 long sys_sigaltstack(struct task *t, const struct sys_args *a)
 {
 	const struct platform_ops *p = t->k->cfg.platform;
@@ -97,28 +98,192 @@ long sys_sigaltstack(struct task *t, const struct sys_args *a)
 		if (err < 0)
 			return err;
 	}
-	old = (struct linux_stack){ .ss_sp = t->sas_sp, .ss_size = t->sas_size };
-	if (t->sas_size == 0)
-		old.ss_flags = LINUX_SS_DISABLE;
-	else
-		old.ss_flags = (on_sig_stack(t, sp) ? LINUX_SS_ONSTACK : 0) | (int32_t)t->sas_flags;
-	if (a->a[0]) {
-		if (on_sig_stack(t, sp))
-			return -EPERM;
-		uint32_t mode = (uint32_t)ss.ss_flags & ~LINUX_SS_AUTODISARM;
-		if (mode != LINUX_SS_DISABLE && mode != LINUX_SS_ONSTACK && mode != 0)
-			return -EINVAL;
-		if (mode == LINUX_SS_DISABLE) {
-			ss.ss_sp = 0;
-			ss.ss_size = 0;
-		} else if (ss.ss_size < LINUX_MINSIGSTKSZ) {
-			return -ENOMEM;
-		}
-		t->sas_sp = ss.ss_sp;
-		t->sas_size = ss.ss_size;
-		t->sas_flags = (uint32_t)ss.ss_flags & LINUX_SS_AUTODISARM;
-	}
+	int err = task_sigaltstack(t, a->a[0] ? &ss : NULL, &old, sp, LINUX_MINSIGSTKSZ);
+	if (err < 0)
+		return err;
 	if (a->a[1])
 		return mm_copy_out(t->mm, a->a[1], &old, sizeof(old));
 	return 0;
+}
+
+/* sys_rt_sigreturn implements rt_sigreturn(2): returns the restored rax. */
+long sys_rt_sigreturn(struct task *t, const struct sys_args *a)
+{
+	(void)a;
+	return sigframe_return(t);
+}
+
+static int copy_sigset_in(struct task *t, uaddr_t addr, uint64_t size, linux_sigset_t *out)
+{
+	if (size != sizeof(linux_sigset_t))
+		return -EINVAL;
+	return mm_copy_in(t->mm, out, addr, sizeof(*out));
+}
+
+/* sys_rt_sigsuspend implements rt_sigsuspend(2). */
+long sys_rt_sigsuspend(struct task *t, const struct sys_args *a)
+{
+	linux_sigset_t mask;
+	int err = copy_sigset_in(t, a->a[0], a->a[1], &mask);
+	if (err < 0)
+		return err;
+	return task_sigsuspend(t, mask);
+}
+
+/* sys_pause implements pause(2). */
+long sys_pause(struct task *t, const struct sys_args *a)
+{
+	(void)a;
+	return task_pause(t);
+}
+
+/* sys_rt_sigtimedwait implements rt_sigtimedwait(2). */
+long sys_rt_sigtimedwait(struct task *t, const struct sys_args *a)
+{
+	linux_sigset_t set;
+	int err = copy_sigset_in(t, a->a[0], a->a[3], &set);
+	if (err < 0)
+		return err;
+	struct timespec deadline, *dl = NULL;
+	bool poll_only = false;
+	if (a->a[2]) {
+		struct linux_timespec ts, now;
+		err = mm_copy_in(t->mm, &ts, a->a[2], sizeof(ts));
+		if (err < 0)
+			return err;
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= LINUX_NSEC_PER_SEC)
+			return -EINVAL;
+		poll_only = ts.tv_sec == 0 && ts.tv_nsec == 0;
+		ktime_get(t, LINUX_CLOCK_MONOTONIC, &now);
+		deadline.tv_sec = now.tv_sec + ts.tv_sec;
+		deadline.tv_nsec = now.tv_nsec + ts.tv_nsec;
+		if (deadline.tv_nsec >= LINUX_NSEC_PER_SEC) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= LINUX_NSEC_PER_SEC;
+		}
+		dl = &deadline;
+	}
+	struct linux_siginfo info;
+	long sig = task_sigtimedwait(t, set, dl, poll_only, &info);
+	if (sig > 0 && a->a[1]) {
+		/* The signal is taken even when the copy fails, as on Linux. */
+		memset((char *)&info + LINUX_KERNEL_SIGINFO_SIZE, 0,
+		       sizeof(info) - LINUX_KERNEL_SIGINFO_SIZE);
+		err = mm_copy_out(t->mm, a->a[1], &info, sizeof(info));
+		if (err < 0)
+			return err;
+	}
+	return sig;
+}
+
+/*
+ * Copies a siginfo for rt_sigqueueinfo: only the kernel's part of it is
+ * kept, and its signal number is the call's (Linux's
+ * __copy_siginfo_from_user).
+ */
+static int copy_siginfo_in(struct task *t, uaddr_t addr, int sig, struct linux_siginfo *out)
+{
+	int err = mm_copy_in(t->mm, out, addr, sizeof(*out));
+	if (err < 0)
+		return err;
+	memset((char *)out + LINUX_KERNEL_SIGINFO_SIZE, 0,
+	       sizeof(*out) - LINUX_KERNEL_SIGINFO_SIZE);
+	out->signo = sig;
+	return 0;
+}
+
+/*
+ * Not even root may pretend to be the kernel (si_code >= 0) or kill/tgkill
+ * (SI_TKILL) when signalling someone else (Linux's do_rt_sigqueueinfo).
+ */
+static bool sigqueue_code_forbidden(const struct linux_siginfo *si, int self, int target)
+{
+	return (si->code >= 0 || si->code == LINUX_SI_TKILL) && self != target;
+}
+
+/* sys_rt_sigqueueinfo implements rt_sigqueueinfo(2) for the calling process. */
+long sys_rt_sigqueueinfo(struct task *t, const struct sys_args *a)
+{
+	int pid = (int)a->a[0];
+	uint64_t sig = (uint32_t)a->a[1];
+	struct linux_siginfo si;
+	int err = copy_siginfo_in(t, a->a[2], (int)sig, &si);
+	if (err < 0)
+		return err;
+	if (sigqueue_code_forbidden(&si, t->tid, pid))
+		return -EPERM;
+	if (pid != t->tg->tgid)
+		return -ESRCH;
+	if (!valid_signal(sig))
+		return -EINVAL;
+	return task_send_group_signal(t, (int)sig, &si);
+}
+
+/* sys_rt_tgsigqueueinfo implements rt_tgsigqueueinfo(2) for the calling thread. */
+long sys_rt_tgsigqueueinfo(struct task *t, const struct sys_args *a)
+{
+	int tgid = (int)a->a[0], tid = (int)a->a[1];
+	uint64_t sig = (uint32_t)a->a[2];
+	struct linux_siginfo si;
+	int err = copy_siginfo_in(t, a->a[3], (int)sig, &si);
+	if (err < 0)
+		return err;
+	if (tid <= 0 || tgid <= 0)
+		return -EINVAL;
+	if (sigqueue_code_forbidden(&si, t->tid, tid))
+		return -EPERM;
+	if (tid != t->tid || tgid != t->tg->tgid)
+		return -ESRCH;
+	if (!valid_signal(sig))
+		return -EINVAL;
+	return task_send_thread_signal(t, (int)sig, &si);
+}
+
+/*
+ * sys_restart_syscall implements restart_syscall(2): resumes the call
+ * interrupted with ERESTART_RESTARTBLOCK (a sleep), or fails with EINTR.
+ */
+long sys_restart_syscall(struct task *t, const struct sys_args *a)
+{
+	(void)a;
+	long (*fn)(struct task *) = t->restart.fn;
+	t->restart.fn = NULL;
+	return fn ? fn(t) : -EINTR;
+}
+
+static long do_signalfd(struct task *t, int fd, uaddr_t umask, uint64_t size, uint64_t flags)
+{
+	if (flags & ~(uint64_t)(LINUX_SFD_CLOEXEC | LINUX_SFD_NONBLOCK))
+		return -EINVAL;
+	linux_sigset_t mask;
+	int err = copy_sigset_in(t, umask, size, &mask);
+	if (err < 0)
+		return err;
+	if (fd != -1) {
+		struct file *f = fdtable_lookup(t->fdt, fd, NULL);
+		if (!f)
+			return -EBADF;
+		err = signalfd_set_mask(f, mask);
+		file_put(f);
+		return err < 0 ? err : fd;
+	}
+	struct file *f;
+	err = signalfd_new(mask, (unsigned)flags, &f);
+	if (err < 0)
+		return err;
+	int ret = fdtable_install(t->fdt, f, 0, flags & LINUX_SFD_CLOEXEC, task_nofile_limit(t));
+	file_put(f);
+	return ret;
+}
+
+/* sys_signalfd4 implements signalfd4(2). */
+long sys_signalfd4(struct task *t, const struct sys_args *a)
+{
+	return do_signalfd(t, (int)a->a[0], a->a[1], a->a[2], a->a[3]);
+}
+
+/* sys_signalfd implements signalfd(2): signalfd4 without flags. */
+long sys_signalfd(struct task *t, const struct sys_args *a)
+{
+	return do_signalfd(t, (int)a->a[0], a->a[1], a->a[2], 0);
 }

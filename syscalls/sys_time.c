@@ -4,8 +4,9 @@
  */
 #include <errno.h>
 
-#include "sentry/kernel/kernel.h"
+#include "common/abi/linux/errno.h"
 #include "sentry/kernel/ktime.h"
+#include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "syscalls/syscalls.h"
 
@@ -66,9 +67,70 @@ long sys_time(struct task *t, const struct sys_args *a)
 	return now;
 }
 
+static int64_t timespec_ns(const struct linux_timespec *ts)
+{
+	return ts->tv_sec * LINUX_NSEC_PER_SEC + ts->tv_nsec;
+}
+
+/*
+ * Sleeps until deadline (ns on clockid), interruptibly: a signal ends the
+ * sleep with ERESTARTNOHAND for an absolute one (restarted as it was, or
+ * EINTR after a handler), or, for a relative one (restartable), with the
+ * time left in *rmtp and ERESTART_RESTARTBLOCK: restarted by
+ * restart_syscall(2) towards the same deadline, or EINTR after a handler
+ * (Linux's hrtimer_nanosleep and do_nanosleep).
+ */
+static long sleep_until(struct task *t, int clockid, int64_t deadline, uaddr_t rmtp,
+                        bool restartable);
+
+/* restart_syscall(2) of an interrupted relative sleep. */
+static long sleep_restart(struct task *t)
+{
+	return sleep_until(t, (int)t->restart.args[0], (int64_t)t->restart.args[1],
+	                   t->restart.args[2], /*restartable=*/true);
+}
+
+static long sleep_until(struct task *t, int clockid, int64_t deadline, uaddr_t rmtp,
+                        bool restartable)
+{
+	for (;;) {
+		struct linux_timespec now, mono;
+		ktime_get(t, clockid, &now);
+		int64_t left = deadline - timespec_ns(&now);
+		if (left <= 0)
+			return 0;
+		/* task_block's deadline is on CLOCK_MONOTONIC; the loop re-checks clockid. */
+		ktime_get(t, LINUX_CLOCK_MONOTONIC, &mono);
+		int64_t until = timespec_ns(&mono) + left;
+		struct timespec dl = { until / LINUX_NSEC_PER_SEC, until % LINUX_NSEC_PER_SEC };
+		int err = task_block(t, &dl, NULL, 0);
+		if (err == 0 || err == -ETIMEDOUT)
+			continue;
+		if (err != -EINTR)
+			return err;
+		if (!restartable)
+			return -LINUX_ERESTARTNOHAND;
+		ktime_get(t, clockid, &now);
+		left = deadline - timespec_ns(&now);
+		if (left <= 0)
+			return 0;
+		if (rmtp) {
+			struct linux_timespec rem = { left / LINUX_NSEC_PER_SEC,
+				                      left % LINUX_NSEC_PER_SEC };
+			if (mm_copy_out(t->mm, rmtp, &rem, sizeof(rem)) < 0)
+				return -EFAULT;
+		}
+		t->restart.fn = sleep_restart;
+		t->restart.args[0] = (uint64_t)clockid;
+		t->restart.args[1] = (uint64_t)deadline;
+		t->restart.args[2] = rmtp;
+		return -LINUX_ERESTART_RESTARTBLOCK;
+	}
+}
+
 static long do_sleep(struct task *t, int clockid, int flags, uaddr_t req_addr, uaddr_t rem_addr)
 {
-	struct linux_timespec req, rem;
+	struct linux_timespec req;
 	int err = ktime_can_sleep(t, clockid);
 	if (err < 0)
 		return err;
@@ -77,10 +139,12 @@ static long do_sleep(struct task *t, int clockid, int flags, uaddr_t req_addr, u
 		return err;
 	if (!timespec_valid(&req))
 		return -EINVAL;
-	err = ktime_sleep(t, clockid, flags, &req, &rem);
-	if (err == -EINTR && rem_addr && !(flags & LINUX_TIMER_ABSTIME))
-		mm_copy_out(t->mm, rem_addr, &rem, sizeof(rem));
-	return err;
+	if (flags & LINUX_TIMER_ABSTIME)
+		return sleep_until(t, clockid, timespec_ns(&req), 0, /*restartable=*/false);
+	struct linux_timespec now;
+	ktime_get(t, clockid, &now);
+	return sleep_until(t, clockid, timespec_ns(&now) + timespec_ns(&req), rem_addr,
+	                   /*restartable=*/true);
 }
 
 /* sys_nanosleep implements nanosleep(2). */

@@ -51,7 +51,7 @@
 #define N_POLL     "poll, select and epoll: with the VFS's wait queues (issue 3)"
 #define N_EPWAIT   "the signal mask is restored when the wait ends, before a signal " \
 	"that interrupted it is delivered (with signal handlers, issue 4)"
-#define N_ANONFD   "event files (signalfd, inotify): not yet"
+#define N_ANONFD   "event files (inotify): not yet"
 #define N_SOCK     "AF_UNIX only; other families are EAFNOSUPPORT until the network stack (issue 7)"
 #define N_PIPE     "the sentry's pipes; per-user pipe page limits are not kept, and " \
 	"/proc/PID/fd/N of a pipe cannot be opened"
@@ -62,7 +62,6 @@
 #define N_PGRP     "process groups and sessions: with processes (issue 4)"
 #define N_USAGE    "resource usage accounting: with processes (issue 4)"
 #define N_NET      "network: issue 7"
-#define N_SIGNALS  "signal delivery: handlers are not run yet"
 #define N_ITIMER   "ITIMER_REAL only: arming ITIMER_VIRTUAL or ITIMER_PROF is ENOSYS"
 #define N_TIMERS   "POSIX timers: not yet"
 #define N_IPC      "System V and POSIX IPC: not yet"
@@ -96,10 +95,11 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	FULL(mprotect, ARGS(SA_PTR, SA_UINT, SA_PROT)),
 	FULL(munmap, ARGS(SA_PTR, SA_UINT)),
 	FULL(brk, ARGS(SA_PTR), RET(SR_HEX)),
-	PARTIAL(rt_sigaction, "stored; handlers are not delivered yet",
+	PARTIAL(rt_sigaction, "SA_NOCLDSTOP and SA_NOCLDWAIT take effect with child processes (issue 4)",
 	        ARGS(SA_SIGNAL, SA_SIGACTION_IN, SA_SIGACTION_OUT, SA_UINT)),
 	FULL(rt_sigprocmask, ARGS(SA_SIGPROCMASK_HOW, SA_SIGSET_IN, SA_SIGSET_OUT, SA_UINT)),
-	UNIMPL(rt_sigreturn, N_SIGNALS, NOARGS),
+	PARTIAL(rt_sigreturn, "the frame's err has no page-fault write bit (ptrace does not report it)",
+		NOARGS),
 	PARTIAL(ioctl, "TCGETS and TIOCGWINSZ on host ttys", ARGS(SA_FD, SA_IOCTL_CMD, SA_HEX)),
 	PARTIAL(pread64, N_HOST_IO, ARGS(SA_FD, SA_BUF_RET, SA_UINT, SA_INT)),
 	PARTIAL(pwrite64, N_HOST_IO, ARGS(SA_FD, SA_BUF_IN, SA_UINT, SA_INT), LEN(1, 2)),
@@ -118,9 +118,8 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	UNIMPL(shmctl, N_IPC, ARGS(SA_INT, SA_INT, SA_PTR)),
 	FULL(dup, ARGS(SA_FD)),
 	FULL(dup2, ARGS(SA_FD, SA_FD)),
-	UNIMPL(pause, N_SIGNALS, NOARGS),
-	PARTIAL(nanosleep, "sleeps on the task's sentry thread; not interruptible until signals are delivered",
-		ARGS(SA_TIMESPEC_IN, SA_TIMESPEC_OUT)),
+	FULL(pause, NOARGS),
+	FULL(nanosleep, ARGS(SA_TIMESPEC_IN, SA_TIMESPEC_OUT)),
 	PARTIAL(getitimer, N_ITIMER, ARGS(SA_INT, SA_PTR)),
 	FULL(alarm, ARGS(SA_UINT)),
 	PARTIAL(setitimer, N_ITIMER, ARGS(SA_INT, SA_PTR, SA_PTR)),
@@ -218,11 +217,11 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	UNIMPL(capget, N_CAPS, ARGS(SA_PTR, SA_PTR)),
 	UNIMPL(capset, N_CAPS, ARGS(SA_PTR, SA_PTR)),
 	FULL(rt_sigpending, ARGS(SA_SIGSET_OUT, SA_UINT)),
-	UNIMPL(rt_sigtimedwait, N_SIGNALS, ARGS(SA_SIGSET_IN, SA_PTR, SA_TIMESPEC_IN, SA_UINT)),
-	UNIMPL(rt_sigqueueinfo, N_SIGNALS, ARGS(SA_INT, SA_SIGNAL, SA_PTR)),
-	UNIMPL(rt_sigsuspend, N_SIGNALS, ARGS(SA_SIGSET_IN, SA_UINT)),
-	PARTIAL(sigaltstack, "recorded; signal frames are built on it once handlers run (issue 4)",
-		ARGS(SA_PTR, SA_PTR)),
+	FULL(rt_sigtimedwait, ARGS(SA_SIGSET_IN, SA_PTR, SA_TIMESPEC_IN, SA_UINT)),
+	PARTIAL(rt_sigqueueinfo, "the calling process only; RLIMIT_SIGPENDING counts per process",
+		ARGS(SA_INT, SA_SIGNAL, SA_PTR)),
+	FULL(rt_sigsuspend, ARGS(SA_SIGSET_IN, SA_UINT)),
+	FULL(sigaltstack, ARGS(SA_PTR, SA_PTR)),
 	FULL(utime, ARGS(SA_STR, SA_PTR)),
 	FULL(mknod, ARGS(SA_STR, SA_OCT, SA_HEX)),
 	UNIMPL(uselib, N_GONE, ARGS(SA_STR)),
@@ -325,7 +324,7 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	FULL(getdents64, ARGS(SA_FD, SA_PTR, SA_UINT)),
 	PARTIAL(set_tid_address, "stored; the wake-up at thread exit comes with threads (issue 4)",
 	        ARGS(SA_PTR)),
-	UNIMPL(restart_syscall, N_SIGNALS, NOARGS),
+	FULL(restart_syscall, NOARGS),
 	UNIMPL(semtimedop, N_IPC, ARGS(SA_INT, SA_PTR, SA_UINT, SA_TIMESPEC_IN)),
 	UNIMPL(fadvise64, N_VFS, ARGS(SA_FD, SA_INT, SA_UINT, SA_INT)),
 	UNIMPL(timer_create, N_TIMERS, ARGS(SA_CLOCKID, SA_PTR, SA_PTR)),
@@ -336,7 +335,7 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	UNIMPL(clock_settime, N_HOST, ARGS(SA_CLOCKID, SA_TIMESPEC_IN)),
 	FULL(clock_gettime, ARGS(SA_CLOCKID, SA_TIMESPEC_OUT)),
 	FULL(clock_getres, ARGS(SA_CLOCKID, SA_TIMESPEC_OUT)),
-	PARTIAL(clock_nanosleep, "as nanosleep; CLOCK_PROCESS_CPUTIME_ID is EOPNOTSUPP",
+	PARTIAL(clock_nanosleep, "CLOCK_PROCESS_CPUTIME_ID is EOPNOTSUPP",
 		ARGS(SA_CLOCKID, SA_INT, SA_TIMESPEC_IN, SA_TIMESPEC_OUT)),
 	FULL(exit_group, ARGS(SA_INT), RET(SR_NONE)),
 	FULL(epoll_wait, ARGS(SA_FD, SA_PTR, SA_INT, SA_INT)),
@@ -398,7 +397,7 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	UNIMPL(move_pages, N_NUMA, ARGS(SA_INT, SA_UINT, SA_PTR, SA_PTR, SA_PTR, SA_HEX)),
 	FULL(utimensat, ARGS(SA_FD, SA_STR, SA_PTR, SA_AT_FLAGS)),
 	PARTIAL(epoll_pwait, N_EPWAIT, ARGS(SA_FD, SA_PTR, SA_INT, SA_INT, SA_SIGSET_IN, SA_UINT)),
-	UNIMPL(signalfd, N_ANONFD, ARGS(SA_FD, SA_SIGSET_IN, SA_UINT)),
+	FULL(signalfd, ARGS(SA_FD, SA_SIGSET_IN, SA_UINT)),
 	PARTIAL(timerfd_create, "the _ALARM clocks run on their plain clocks (no wake from suspend)",
 		ARGS(SA_CLOCKID, SA_FD_FLAGS)),
 	FULL(eventfd, ARGS(SA_UINT)),
@@ -406,7 +405,7 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	FULL(timerfd_settime, ARGS(SA_FD, SA_HEX, SA_PTR, SA_PTR)),
 	FULL(timerfd_gettime, ARGS(SA_FD, SA_PTR)),
 	PARTIAL(accept4, N_SOCK, ARGS(SA_FD, SA_PTR, SA_PTR, SA_SOCK_TYPE)),
-	UNIMPL(signalfd4, N_ANONFD, ARGS(SA_FD, SA_SIGSET_IN, SA_UINT, SA_FD_FLAGS)),
+	FULL(signalfd4, ARGS(SA_FD, SA_SIGSET_IN, SA_UINT, SA_FD_FLAGS)),
 	FULL(eventfd2, ARGS(SA_UINT, SA_FD_FLAGS)),
 	FULL(epoll_create1, ARGS(SA_FD_FLAGS)),
 	FULL(dup3, ARGS(SA_FD, SA_FD, SA_FD_FLAGS)),
@@ -414,7 +413,7 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	UNIMPL(inotify_init1, N_ANONFD, ARGS(SA_FD_FLAGS)),
 	UNIMPL(preadv, N_VFS, ARGS(SA_FD, SA_IOV_RET, SA_INT, SA_INT), LEN(1, 2)),
 	UNIMPL(pwritev, N_VFS, ARGS(SA_FD, SA_IOV_IN, SA_INT, SA_INT), LEN(1, 2)),
-	UNIMPL(rt_tgsigqueueinfo, N_SIGNALS, ARGS(SA_INT, SA_INT, SA_SIGNAL, SA_PTR)),
+	PARTIAL(rt_tgsigqueueinfo, "the calling thread only", ARGS(SA_INT, SA_INT, SA_SIGNAL, SA_PTR)),
 	UNIMPL(perf_event_open, "performance counters: not supported",
 	       ARGS(SA_PTR, SA_INT, SA_INT, SA_FD, SA_HEX)),
 	UNIMPL(recvmmsg, "not yet: recvmsg works", ARGS(SA_FD, SA_PTR, SA_UINT, SA_HEX, SA_TIMESPEC_IN)),

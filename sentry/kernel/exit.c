@@ -308,6 +308,7 @@ void task_exit(struct task *t)
 		fs_context_put(t->fs);
 	t->fs = NULL;
 
+	task_signals_release(t); /* its queued thread-directed siginfos */
 	pthread_mutex_lock(&tg->mu);
 	tg->uid = t->creds.ruid;
 	tg->dead_utime_ns += utime;

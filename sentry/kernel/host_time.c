@@ -107,21 +107,3 @@ int ktime_can_sleep(struct task *t, int clockid)
 		return -EINVAL;
 	}
 }
-
-int ktime_sleep(struct task *t, int clockid, int flags, const struct linux_timespec *req,
-                struct linux_timespec *rem)
-{
-	int err = ktime_can_sleep(t, clockid);
-	if (err < 0)
-		return err;
-	struct timespec r = { req->tv_sec, req->tv_nsec }, left = { 0, 0 };
-	int host_flags = (flags & LINUX_TIMER_ABSTIME) ? TIMER_ABSTIME : 0;
-	/* A host signal to the sentry thread is not the application's: sleep on. */
-	while ((err = clock_nanosleep(clockid, host_flags, &r, &left)) == EINTR) {
-		if (!host_flags)
-			r = left;
-	}
-	if (rem)
-		*rem = (struct linux_timespec){ left.tv_sec, left.tv_nsec };
-	return -err;
-}

@@ -31,7 +31,11 @@ struct fs_context;
 struct itimers;
 struct mm;
 struct mount_ns;
+struct sigqueue;
 struct task;
+
+/* Real-time signals: LINUX_SIGRTMIN..LINUX_NSIG, each with its own queue (signal.c). */
+#define SIGNAL_NRT (LINUX_NSIG - LINUX_SIGRTMIN + 1)
 
 /* What the sandbox looks like from inside; set once at boot. */
 struct kernel_config {
@@ -115,6 +119,15 @@ struct thread_group {
 	atomic_int refs;
 	/* Interval timers (itimer.h): NULL until first armed; under itimer.c's lock. */
 	struct itimers *itimers;
+	/*
+	 * Real-time signals pending for the process, one queue per signal
+	 * (oldest first; NULL: none), and how many siginfos the process has
+	 * queued in all, against RLIMIT_SIGPENDING (signal.c). Protected by mu.
+	 */
+	struct sigqueue *pending_rt[SIGNAL_NRT];
+	uint64_t sigqueue_count;
+	/* Notified (LINUX_POLLIN) whenever a signal is queued: signalfd readiness. */
+	struct waitqueue signal_wq;
 };
 
 /* Why a task stopped running application code. */
@@ -161,6 +174,37 @@ struct task {
 	int pdeath_signal;       /* prctl(PR_SET_PDEATHSIG): sent when the parent exits */
 	bool no_new_privs;       /* prctl(PR_SET_NO_NEW_PRIVS) */
 	uint64_t timer_slack_ns; /* prctl(PR_SET_TIMERSLACK) */
+
+	/* Signal handling (signal.c, sigframe.c, task_run.c). */
+	/* Thread-directed real-time signals (as tg->pending_rt); under tg->mu. */
+	struct sigqueue *pending_rt[SIGNAL_NRT];
+	/*
+	 * The mask to restore once a signal has been handled (or, with no
+	 * handler, before returning): rt_sigsuspend and the p* waits (Linux's
+	 * saved_sigmask with TIF_RESTORE_SIGMASK). Own thread only.
+	 */
+	linux_sigset_t saved_sigmask;
+	bool restore_sigmask;
+	/*
+	 * The signals rt_sigtimedwait is waiting for: they end a task_block
+	 * although blocked (Linux unblocks them and keeps real_blocked).
+	 * Under tg->mu.
+	 */
+	linux_sigset_t sigwait_set;
+	/*
+	 * rax holds the result of the syscall just made, so that restart codes
+	 * apply to it (Linux: orig_ax != -1); cleared once decided, and by
+	 * rt_sigreturn. Own thread only.
+	 */
+	bool in_syscall;
+	/* The last fault, for the trapno, err and cr2 of a signal frame (Linux's
+	 * thread.trap_nr...). */
+	struct platform_fault fault;
+	/* What restart_syscall(2) resumes (Linux's restart_block); own thread only. */
+	struct task_restart_block {
+		long (*fn)(struct task *t); /* NULL: restart_syscall fails with EINTR */
+		uint64_t args[4];
+	} restart;
 };
 
 /* Lets the VMA tree hold VFS files (mm_files.c); kernel_new calls it. */

@@ -21,12 +21,4 @@ int ktime_getres(struct task *t, int clockid, struct linux_timespec *out);
  * CPU clock) or -EOPNOTSUPP (a clock Linux cannot sleep on).
  */
 int ktime_can_sleep(struct task *t, int clockid);
-/*
- * clock_nanosleep(2) on the task's thread: sleeps until req (relative, or
- * absolute with LINUX_TIMER_ABSTIME). Returns 0 or -errno; *rem gets the
- * time left when interrupted.
- */
-int ktime_sleep(struct task *t, int clockid, int flags, const struct linux_timespec *req,
-                struct linux_timespec *rem);
-
 #endif /* SENTRY_KERNEL_KTIME_H */

@@ -1,22 +1,51 @@
 /*
- * Signals: queueing, default actions, faults.
+ * Signals: queueing, dequeueing, delivery, waiting, faults.
  *
- * What is here: dispositions (rt_sigaction), masks, the pending sets of
- * the thread and the process with their siginfo, Linux's rules for which
- * signals are dropped on arrival (ignored and not blocked; the pid
- * namespace init's protection, SIGNAL_UNKILLABLE), default actions that
- * end the process, and synchronous faults forced on the task as Linux's
- * force_sig_fault does.
+ * Pending signals. A task and its thread group each have a pending set
+ * (a bit per signal). A standard signal (1-31) is pending at most once:
+ * its siginfo is in pending_info, and a second one sent while it is
+ * pending is dropped (Linux's legacy_queue). A real-time signal
+ * (LINUX_SIGRTMIN-64) is queued once per sending, each with its siginfo, in
+ * a per-signal FIFO (pending_rt): its bit stays set while the queue is not
+ * empty. Every queued siginfo counts against the target process's
+ * RLIMIT_SIGPENDING; a real-time signal over the limit fails with EAGAIN
+ * unless it came from kill() (then only its siginfo is lost, as in
+ * Linux's __send_signal_locked). Departure: Linux counts per user across
+ * the system; this counts per process.
  *
- * What comes with the processes issue: signal frames and handlers (a
- * signal whose disposition is a handler is, until then, logged and given
- * its default action), real-time queues (a pending real-time signal is
- * one bit here, like a standard one), group stop and SIGCONT.
+ * Order (Linux's next_signal and dequeue_signal): thread-directed
+ * signals before process-directed ones; within a set, synchronous
+ * signals (SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGSYS) first, then
+ * the lowest number, so standard signals before real-time ones.
+ *
+ * Delivery (task_deliver_signals, Linux's get_signal and handle_signal):
+ * before the task returns to the application, every pending unblocked
+ * signal is taken in that order. An ignored one is dropped; a handler gets
+ * a signal frame (sigframe.c), after which the mask grows by sa_mask and
+ * the signal itself (unless SA_NODEFER), SA_RESETHAND restores SIG_DFL and
+ * SS_AUTODISARM disarms the alternate stack; more signals may stack more
+ * frames on top, as on Linux, so the last one's handler runs first. The
+ * syscall the task was in is restarted or fails with EINTR according to
+ * the first handler (task_syscall_result, task_run.c); with no handler it
+ * is restarted. Default actions: terminate and core end the process; stop
+ * is a logged no-op until job control; continue and ignore do nothing.
+ *
+ * The first process is its pid namespace's init: as Linux's
+ * SIGNAL_UNKILLABLE does, it drops every signal it has not asked for (a
+ * default action) sent from inside the sandbox, SIGKILL included, but
+ * faults still kill it.
+ *
+ * Lock order: tg->mu > tg->signal_wq.mu. The task's own mask and restart
+ * state are its own thread's; the pending sets and queues are under tg->mu.
  */
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "common/abi/linux/errno.h"
 #include "common/log.h"
+#include "sentry/kernel/sigframe.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 
@@ -25,6 +54,24 @@
 	(LINUX_SA_NOCLDSTOP | LINUX_SA_NOCLDWAIT | LINUX_SA_SIGINFO | LINUX_SA_ONSTACK |      \
 	 LINUX_SA_RESTART | LINUX_SA_NODEFER | LINUX_SA_RESETHAND | LINUX_SA_EXPOSE_TAGBITS | \
 	 LINUX_SA_RESTORER)
+
+#define UNBLOCKABLE (linux_sigmask(LINUX_SIGKILL) | linux_sigmask(LINUX_SIGSTOP))
+
+/* Linux's SYNCHRONOUS_MASK: signals from faults, dequeued first. */
+#define SYNCHRONOUS_MASK                                              \
+	(linux_sigmask(LINUX_SIGSEGV) | linux_sigmask(LINUX_SIGBUS) | \
+	 linux_sigmask(LINUX_SIGILL) | linux_sigmask(LINUX_SIGTRAP) | \
+	 linux_sigmask(LINUX_SIGFPE) | linux_sigmask(LINUX_SIGSYS))
+
+/*
+ * One queued real-time siginfo. A queue is circular and pending_rt[]
+ * points at its tail (the newest), whose next is the head (the oldest):
+ * appending and taking the oldest are O(1).
+ */
+struct sigqueue {
+	struct sigqueue *next;
+	struct linux_siginfo info;
+};
 
 enum sig_default {
 	SIG_DEFAULT_TERM,
@@ -70,9 +117,14 @@ static bool sig_kernel_only(int sig)
 	return sig == LINUX_SIGKILL || sig == LINUX_SIGSTOP;
 }
 
+static bool sig_is_rt(int sig)
+{
+	return sig >= LINUX_SIGRTMIN;
+}
+
 static linux_sigset_t effective_mask(const struct task *t)
 {
-	return t->sigmask & ~(linux_sigmask(LINUX_SIGKILL) | linux_sigmask(LINUX_SIGSTOP));
+	return t->sigmask & ~UNBLOCKABLE;
 }
 
 /*
@@ -90,6 +142,197 @@ static bool sig_task_ignored(const struct thread_group *tg, int sig)
 		return true;
 	return handler == LINUX_SIG_DFL && sig_default_action(sig) == SIG_DEFAULT_IGNORE;
 }
+
+/* ---- Pending sets ---- */
+
+/* The pending set, standard siginfos and real-time queues of t (group: of its process). */
+struct pending_ref {
+	linux_sigset_t *set;
+	struct linux_siginfo *info;
+	struct sigqueue **rt;
+};
+
+static struct pending_ref pending_of(struct task *t, bool group)
+{
+	if (group)
+		return (struct pending_ref){ &t->tg->pending, t->tg->pending_info,
+			                     t->tg->pending_rt };
+	return (struct pending_ref){ &t->pending, t->pending_info, t->pending_rt };
+}
+
+/* Appends info to real-time queue *q. */
+static void rtq_push(struct sigqueue **q, struct sigqueue *e)
+{
+	if (*q) {
+		e->next = (*q)->next;
+		(*q)->next = e;
+	} else {
+		e->next = e;
+	}
+	*q = e;
+}
+
+/* Takes the oldest entry of a non-empty queue. */
+static struct sigqueue *rtq_pop(struct sigqueue **q)
+{
+	struct sigqueue *head = (*q)->next;
+	if (head == *q)
+		*q = NULL;
+	else
+		(*q)->next = head->next;
+	return head;
+}
+
+/*
+ * Discards sig from a pending set (its queued siginfos too). Preconditions:
+ * tg->mu held.
+ */
+static void flush_signal(struct thread_group *tg, struct pending_ref p, int sig)
+{
+	if (!(*p.set & linux_sigmask(sig)))
+		return;
+	*p.set &= ~linux_sigmask(sig);
+	if (!sig_is_rt(sig)) {
+		tg->sigqueue_count--;
+		return;
+	}
+	struct sigqueue **q = &p.rt[sig - LINUX_SIGRTMIN];
+	while (*q) {
+		free(rtq_pop(q));
+		tg->sigqueue_count--;
+	}
+}
+
+/*
+ * Adds sig with info to a pending set (Linux's __send_signal_locked after
+ * prepare_signal). kill_info: info is kill()'s own (SI_USER), so that a
+ * real-time signal over RLIMIT_SIGPENDING is still sent, without its
+ * siginfo. Returns 0 or -EAGAIN. Preconditions: tg->mu held.
+ */
+static int pending_add(struct thread_group *tg, struct pending_ref p, int sig,
+                       const struct linux_siginfo *info, bool kill_info)
+{
+	if (!sig_is_rt(sig)) {
+		/* A standard signal already pending is not queued twice. */
+		if (*p.set & linux_sigmask(sig))
+			return 0;
+		*p.set |= linux_sigmask(sig);
+		p.info[sig - 1] = *info;
+		tg->sigqueue_count++;
+		return 0;
+	}
+	uint64_t limit = tg->rlimits[LINUX_RLIMIT_SIGPENDING].cur;
+	struct sigqueue *e = NULL;
+	if (tg->sigqueue_count < limit)
+		e = malloc(sizeof(*e));
+	if (!e) {
+		if (!kill_info)
+			return -EAGAIN;
+		/* The signal is sent, its siginfo lost (dequeued as an empty SI_USER). */
+		*p.set |= linux_sigmask(sig);
+		return 0;
+	}
+	e->info = *info;
+	rtq_push(&p.rt[sig - LINUX_SIGRTMIN], e);
+	tg->sigqueue_count++;
+	*p.set |= linux_sigmask(sig);
+	return 0;
+}
+
+/*
+ * Linux's next_signal(): the signal to take first among pending & ~blocked,
+ * or 0.
+ */
+static int next_signal(linux_sigset_t pending, linux_sigset_t blocked)
+{
+	linux_sigset_t x = pending & ~blocked;
+	if (!x)
+		return 0;
+	if (x & SYNCHRONOUS_MASK)
+		x &= SYNCHRONOUS_MASK;
+	return __builtin_ctzll(x) + 1;
+}
+
+/* Takes sig from a pending set into *out (Linux's collect_signal). Preconditions: tg->mu held. */
+static void collect_signal(struct thread_group *tg, struct pending_ref p, int sig,
+                           struct linux_siginfo *out)
+{
+	if (!sig_is_rt(sig)) {
+		*out = p.info[sig - 1];
+		*p.set &= ~linux_sigmask(sig);
+		tg->sigqueue_count--;
+		return;
+	}
+	struct sigqueue **q = &p.rt[sig - LINUX_SIGRTMIN];
+	if (!*q) {
+		/* Its siginfo was lost to RLIMIT_SIGPENDING. */
+		*out = (struct linux_siginfo){ .signo = sig, .code = LINUX_SI_USER };
+		*p.set &= ~linux_sigmask(sig);
+		return;
+	}
+	struct sigqueue *e = rtq_pop(q);
+	*out = e->info;
+	free(e);
+	tg->sigqueue_count--;
+	if (!*q)
+		*p.set &= ~linux_sigmask(sig);
+}
+
+/*
+ * Takes the next pending signal not in blocked, thread-directed first.
+ * Returns it, or 0. Preconditions: tg->mu held.
+ */
+static int dequeue_signal_locked(struct task *t, linux_sigset_t blocked, struct linux_siginfo *out)
+{
+	for (int group = 0; group < 2; group++) {
+		struct pending_ref p = pending_of(t, group);
+		int sig = next_signal(*p.set, blocked);
+		if (sig) {
+			collect_signal(t->tg, p, sig, out);
+			return sig;
+		}
+	}
+	return 0;
+}
+
+int task_dequeue_signal(struct task *t, linux_sigset_t wanted, struct linux_siginfo *out)
+{
+	pthread_mutex_lock(&t->tg->mu);
+	int sig = dequeue_signal_locked(t, ~wanted, out);
+	pthread_mutex_unlock(&t->tg->mu);
+	return sig;
+}
+
+void thread_group_signals_init(struct thread_group *tg)
+{
+	waitqueue_init(&tg->signal_wq);
+}
+
+void thread_group_signals_release(struct thread_group *tg)
+{
+	for (int sig = 1; sig <= LINUX_NSIG; sig++)
+		flush_signal(tg,
+		             (struct pending_ref){ &tg->pending, tg->pending_info, tg->pending_rt },
+		             sig);
+	waitqueue_destroy(&tg->signal_wq);
+}
+
+void task_signals_release(struct task *t)
+{
+	pthread_mutex_lock(&t->tg->mu);
+	for (int sig = 1; sig <= LINUX_NSIG; sig++)
+		flush_signal(t->tg, pending_of(t, false), sig);
+	pthread_mutex_unlock(&t->tg->mu);
+}
+
+void task_signals_free(struct task *t)
+{
+	for (int i = 0; i < SIGNAL_NRT; i++)
+		while (t->pending_rt[i])
+			free(rtq_pop(&t->pending_rt[i]));
+}
+
+/* ---- Sending ---- */
 
 static int queue_signal(struct task *t, int sig, const struct linux_siginfo *info, bool group)
 {
@@ -112,14 +355,11 @@ static int queue_signal(struct task *t, int sig, const struct linux_siginfo *inf
 		pthread_mutex_unlock(&tg->mu);
 		return 0;
 	}
-	linux_sigset_t *pending = group ? &tg->pending : &t->pending;
-	struct linux_siginfo *infos = group ? tg->pending_info : t->pending_info;
-	/* A standard signal already pending is not queued twice. */
-	if (!(*pending & linux_sigmask(sig))) {
-		*pending |= linux_sigmask(sig);
-		infos[sig - 1] = si;
-	}
+	int err = pending_add(tg, pending_of(t, group), sig, &si, si.code == LINUX_SI_USER);
 	pthread_mutex_unlock(&tg->mu);
+	if (err < 0)
+		return err;
+	waitqueue_notify(&tg->signal_wq, LINUX_POLLIN);
 	task_wake(t);
 	return 0;
 }
@@ -134,6 +374,49 @@ int task_send_thread_signal(struct task *t, int sig, const struct linux_siginfo 
 	return queue_signal(t, sig, info, false);
 }
 
+/*
+ * Linux's force_sig_info_to_task(): a signal the task cannot block or
+ * ignore (a fault, or a frame it could not write). sigdfl: the default
+ * action is forced too (force_fatal_sig). A default action makes even
+ * the init killable.
+ */
+static void force_sig(struct task *t, const struct linux_siginfo *si, bool sigdfl)
+{
+	struct thread_group *tg = t->tg;
+	int sig = si->signo;
+	pthread_mutex_lock(&tg->mu);
+	struct linux_sigaction *act = &tg->actions[sig];
+	bool blocked = t->sigmask & linux_sigmask(sig);
+	if (blocked || act->handler == LINUX_SIG_IGN || sigdfl) {
+		act->handler = LINUX_SIG_DFL;
+		t->sigmask &= ~linux_sigmask(sig);
+	}
+	if (act->handler == LINUX_SIG_DFL)
+		tg->unkillable = false;
+	pending_add(tg, pending_of(t, false), sig, si, /*kill_info=*/false);
+	pthread_mutex_unlock(&tg->mu);
+}
+
+void task_force_sigsegv(struct task *t)
+{
+	struct linux_siginfo si = { .signo = LINUX_SIGSEGV, .code = LINUX_SI_KERNEL };
+	force_sig(t, &si, /*sigdfl=*/false);
+}
+
+void task_handle_fault(struct task *t, const struct platform_fault *f)
+{
+	if (f->signo == LINUX_SIGSEGV && mm_handle_fault(t->mm, f->addr))
+		return;
+	struct linux_siginfo si = { .signo = f->signo, .code = f->code };
+	si.fault.addr = f->addr;
+	t->fault = *f;
+	force_sig(t, &si, /*sigdfl=*/false);
+	log_debug("task %d: fault signal %d at %#llx", t->tid, f->signo,
+	          (unsigned long long)f->addr);
+}
+
+/* ---- Dispositions and masks ---- */
+
 void task_set_sigaction(struct task *t, int sig, const struct linux_sigaction *act,
                         struct linux_sigaction *old)
 {
@@ -145,26 +428,48 @@ void task_set_sigaction(struct task *t, int sig, const struct linux_sigaction *a
 		/* Unknown flags are cleared so that the application can detect them (Linux 5.11).
 		 */
 		tg->actions[sig].flags &= UAPI_SA_FLAGS;
-		tg->actions[sig].mask &=
-		        ~(linux_sigmask(LINUX_SIGKILL) | linux_sigmask(LINUX_SIGSTOP));
+		tg->actions[sig].mask &= ~UNBLOCKABLE;
 		/* POSIX: an action that ignores a pending signal discards it. */
 		bool ignores = act->handler == LINUX_SIG_IGN ||
 		               (act->handler == LINUX_SIG_DFL &&
 		                sig_default_action(sig) == SIG_DEFAULT_IGNORE);
 		if (ignores) {
-			tg->pending &= ~linux_sigmask(sig);
-			t->pending &= ~linux_sigmask(sig);
+			flush_signal(tg, pending_of(t, true), sig);
+			flush_signal(tg, pending_of(t, false), sig);
 		}
 	}
 	pthread_mutex_unlock(&tg->mu);
+}
+
+void task_set_sigmask(struct task *t, linux_sigset_t mask)
+{
+	pthread_mutex_lock(&t->tg->mu);
+	t->sigmask = mask & ~UNBLOCKABLE;
+	pthread_mutex_unlock(&t->tg->mu);
+}
+
+void task_set_temporary_sigmask(struct task *t, linux_sigset_t mask)
+{
+	t->saved_sigmask = t->sigmask;
+	t->restore_sigmask = true;
+	task_set_sigmask(t, mask);
+}
+
+void task_restore_sigmask_unless(struct task *t, bool interrupted)
+{
+	if (interrupted || !t->restore_sigmask)
+		return;
+	t->restore_sigmask = false;
+	task_set_sigmask(t, t->saved_sigmask);
 }
 
 bool task_interrupted(struct task *t)
 {
 	struct thread_group *tg = t->tg;
 	pthread_mutex_lock(&tg->mu);
+	linux_sigset_t wake = ~effective_mask(t) | t->sigwait_set;
 	bool ret = tg->exiting || __atomic_load_n(&t->killed, __ATOMIC_ACQUIRE) ||
-	           ((t->pending | tg->pending) & ~effective_mask(t));
+	           ((t->pending | tg->pending) & wake);
 	pthread_mutex_unlock(&tg->mu);
 	return ret;
 }
@@ -177,25 +482,89 @@ linux_sigset_t task_pending_signals(struct task *t)
 	return set;
 }
 
-/*
- * Takes the lowest pending unblocked signal, thread-directed first.
- * Returns it, or 0. Preconditions: tg->mu held.
- */
-static int dequeue_signal(struct task *t, struct linux_siginfo *out)
+/* ---- The alternate stack ---- */
+
+bool task_on_sig_stack_raw(const struct task *t, uint64_t sp)
 {
-	linux_sigset_t mask = effective_mask(t);
-	linux_sigset_t *sets[2] = { &t->pending, &t->tg->pending };
-	struct linux_siginfo *infos[2] = { t->pending_info, t->tg->pending_info };
-	for (int i = 0; i < 2; i++) {
-		linux_sigset_t ready = *sets[i] & ~mask;
-		if (!ready)
-			continue;
-		int sig = __builtin_ctzll(ready) + 1;
-		*sets[i] &= ~linux_sigmask(sig);
-		*out = infos[i][sig - 1];
-		return sig;
+	return sp > t->sas_sp && sp - t->sas_sp <= t->sas_size;
+}
+
+bool task_on_sig_stack(const struct task *t, uint64_t sp)
+{
+	/* Linux's on_sig_stack(): with SS_AUTODISARM one is never "on" it. */
+	if (t->sas_flags & LINUX_SS_AUTODISARM)
+		return false;
+	return task_on_sig_stack_raw(t, sp);
+}
+
+int task_sas_ss_flags(const struct task *t, uint64_t sp)
+{
+	if (!t->sas_size)
+		return LINUX_SS_DISABLE;
+	return task_on_sig_stack(t, sp) ? LINUX_SS_ONSTACK : 0;
+}
+
+int task_sigaltstack(struct task *t, const struct linux_stack *ss, struct linux_stack *old,
+                     uint64_t sp, uint64_t min_size)
+{
+	if (old) {
+		*old = (struct linux_stack){
+			.ss_sp = t->sas_sp,
+			.ss_size = t->sas_size,
+			.ss_flags = task_sas_ss_flags(t, sp) |
+			            (int32_t)(t->sas_flags & LINUX_SS_AUTODISARM),
+		};
 	}
+	if (!ss)
+		return 0;
+	if (task_on_sig_stack(t, sp))
+		return -EPERM;
+	uint32_t flags = (uint32_t)ss->ss_flags;
+	uint32_t mode = flags & ~LINUX_SS_AUTODISARM;
+	if (mode != LINUX_SS_DISABLE && mode != LINUX_SS_ONSTACK && mode != 0)
+		return -EINVAL;
+	uint64_t ss_sp = ss->ss_sp, ss_size = ss->ss_size;
+	if (mode == LINUX_SS_DISABLE) {
+		ss_sp = 0;
+		ss_size = 0;
+	} else if (ss_size < min_size) {
+		return -ENOMEM;
+	}
+	t->sas_sp = ss_sp;
+	t->sas_size = ss_size;
+	t->sas_flags = flags;
 	return 0;
+}
+
+/* ---- Delivery ---- */
+
+/*
+ * Runs act's handler for sig (Linux's handle_signal): the restart
+ * decision for an interrupted syscall, the frame, then the new mask.
+ */
+static void handle_signal(struct task *t, int sig, const struct linux_siginfo *info,
+                          const struct linux_sigaction *act)
+{
+	task_syscall_result(t, act);
+	linux_sigset_t saved = t->restore_sigmask ? t->saved_sigmask : t->sigmask;
+	if (sigframe_setup(t, sig, info, act, saved) < 0) {
+		/* Linux's force_sigsegv(). */
+		log_debug("task %d: cannot write the frame for signal %d", t->tid, sig);
+		struct linux_siginfo si = { .signo = LINUX_SIGSEGV, .code = LINUX_SI_KERNEL };
+		force_sig(t, &si, /*sigdfl=*/sig == LINUX_SIGSEGV);
+		return;
+	}
+	/* Linux's signal_delivered(). */
+	t->restore_sigmask = false;
+	linux_sigset_t mask = t->sigmask | act->mask;
+	if (!(act->flags & LINUX_SA_NODEFER))
+		mask |= linux_sigmask(sig);
+	task_set_sigmask(t, mask);
+	if (t->sas_flags & LINUX_SS_AUTODISARM) {
+		t->sas_sp = 0;
+		t->sas_size = 0;
+		t->sas_flags = LINUX_SS_DISABLE;
+	}
 }
 
 void task_deliver_signals(struct task *t)
@@ -204,57 +573,119 @@ void task_deliver_signals(struct task *t)
 	for (;;) {
 		struct linux_siginfo info;
 		pthread_mutex_lock(&tg->mu);
-		int sig = dequeue_signal(t, &info);
+		int sig = dequeue_signal_locked(t, effective_mask(t), &info);
 		struct linux_sigaction act = sig ? tg->actions[sig] : (struct linux_sigaction){ 0 };
+		bool handler = act.handler != LINUX_SIG_DFL && act.handler != LINUX_SIG_IGN;
+		if (handler && (act.flags & LINUX_SA_RESETHAND))
+			tg->actions[sig].handler = LINUX_SIG_DFL;
 		bool unkillable = tg->unkillable;
 		pthread_mutex_unlock(&tg->mu);
 		if (!sig)
-			return;
+			break;
 		if (act.handler == LINUX_SIG_IGN)
 			continue;
-		if (act.handler != LINUX_SIG_DFL) {
-			log_warn("task %d: signal %d has a handler, but handlers are not run yet; "
-			         "taking the default action",
-			         t->tid, sig);
+		if (handler) {
+			handle_signal(t, sig, &info, &act);
+			continue;
 		}
 		enum sig_default def = sig_default_action(sig);
 		if (def == SIG_DEFAULT_IGNORE || def == SIG_DEFAULT_CONT)
 			continue;
 		/* Linux's get_signal(): an init gets no signal it did not ask for. */
-		if (unkillable && !sig_kernel_only(sig) && act.handler == LINUX_SIG_DFL)
+		if (unkillable && !sig_kernel_only(sig))
 			continue;
 		if (def == SIG_DEFAULT_STOP) {
-			log_warn("task %d: signal %d would stop the process; job control is not "
-			         "implemented yet, so it is ignored",
-			         t->tid, sig);
+			/* Logged once per sandbox: a stop storm must not flood the log. */
+			static atomic_bool logged;
+			if (!atomic_exchange(&logged, true))
+				log_warn(
+				        "task %d: signal %d would stop the process; job control is "
+				        "not implemented yet, so it is ignored",
+				        t->tid, sig);
 			continue;
 		}
 		log_debug("task %d: killed by signal %d", t->tid, sig);
 		task_group_exit(t, sig);
 		return;
 	}
+	/* No (more) handler: a syscall still undecided restarts; the saved mask comes back. */
+	task_syscall_result(t, NULL);
+	task_restore_sigmask_unless(t, false);
 }
 
-void task_handle_fault(struct task *t, const struct platform_fault *f)
+/* ---- Waiting for signals ---- */
+
+long task_sigsuspend(struct task *t, linux_sigset_t mask)
 {
-	if (f->signo == LINUX_SIGSEGV && mm_handle_fault(t->mm, f->addr))
-		return;
-	/* Linux's force_sig_info_to_task(): a fault cannot be blocked or ignored. */
+	task_set_temporary_sigmask(t, mask);
+	while (task_block(t, NULL, NULL, 0) == 0)
+		;
+	/* The handler runs with the temporary mask saved in its frame; then it comes back. */
+	return -LINUX_ERESTARTNOHAND;
+}
+
+long task_pause(struct task *t)
+{
+	while (task_block(t, NULL, NULL, 0) == 0)
+		;
+	return -LINUX_ERESTARTNOHAND;
+}
+
+long task_sigtimedwait(struct task *t, linux_sigset_t set, const struct timespec *deadline,
+                       bool poll_only, struct linux_siginfo *out)
+{
 	struct thread_group *tg = t->tg;
+	set &= ~UNBLOCKABLE;
 	pthread_mutex_lock(&tg->mu);
-	struct linux_sigaction *act = &tg->actions[f->signo];
-	bool blocked = t->sigmask & linux_sigmask(f->signo);
-	if (blocked || act->handler == LINUX_SIG_IGN) {
-		act->handler = LINUX_SIG_DFL;
-		t->sigmask &= ~linux_sigmask(f->signo);
-	}
-	if (act->handler == LINUX_SIG_DFL)
-		tg->unkillable = false;
-	struct linux_siginfo si = { .signo = f->signo, .code = f->code };
-	si.fault.addr = f->addr;
-	t->pending |= linux_sigmask(f->signo);
-	t->pending_info[f->signo - 1] = si;
+	t->sigwait_set = set;
 	pthread_mutex_unlock(&tg->mu);
-	log_debug("task %d: fault signal %d at %#llx", t->tid, f->signo,
-	          (unsigned long long)f->addr);
+	long ret = 0;
+	int err = 0;
+	for (;;) {
+		int sig = task_dequeue_signal(t, set, out);
+		if (sig) {
+			ret = sig;
+			break;
+		}
+		if (err) {
+			/* Interrupted by another signal: EINTR, not a restart (as Linux). */
+			ret = err == -EINTR ? -EINTR : err == -ETIMEDOUT ? -EAGAIN : err;
+			break;
+		}
+		err = poll_only ? -ETIMEDOUT : task_block(t, deadline, NULL, 0);
+	}
+	pthread_mutex_lock(&tg->mu);
+	t->sigwait_set = 0;
+	pthread_mutex_unlock(&tg->mu);
+	return ret;
+}
+
+/* ---- siginfo layouts ---- */
+
+enum siginfo_layout siginfo_layout(int sig, int code)
+{
+	/* Linux's sig_sicodes: how many codes each signal defines, and their layout. */
+	static const struct {
+		int limit;
+		enum siginfo_layout layout;
+	} sicodes[] = {
+		[LINUX_SIGILL] = { 11, SIL_FAULT },  [LINUX_SIGFPE] = { 15, SIL_FAULT },
+		[LINUX_SIGSEGV] = { 10, SIL_FAULT }, [LINUX_SIGBUS] = { 5, SIL_FAULT },
+		[LINUX_SIGTRAP] = { 6, SIL_FAULT },  [LINUX_SIGCHLD] = { 6, SIL_CHLD },
+		[LINUX_SIGIO] = { 6, SIL_POLL },     [LINUX_SIGSYS] = { 2, SIL_SYS },
+	};
+	const int nsigpoll = 6;
+	if (code > LINUX_SI_USER && code < LINUX_SI_KERNEL) {
+		if (sig < (int)ARRAY_SIZE(sicodes) && sicodes[sig].limit &&
+		    code <= sicodes[sig].limit)
+			return sicodes[sig].layout;
+		return code <= nsigpoll ? SIL_POLL : SIL_KILL;
+	}
+	if (code == LINUX_SI_TIMER)
+		return SIL_TIMER;
+	if (code == LINUX_SI_SIGIO)
+		return SIL_POLL;
+	if (code < 0)
+		return SIL_RT;
+	return SIL_KILL;
 }

@@ -53,6 +53,7 @@ void task_free(struct task *t)
 		fs_context_put(t->fs);
 	if (t->wake_fd >= 0)
 		close(t->wake_fd);
+	task_signals_free(t);
 	free(t);
 }
 
@@ -69,6 +70,7 @@ struct thread_group *tg_alloc(struct kernel *k)
 	list_init(&tg->threads);
 	waitqueue_init(&tg->child_wq);
 	waitqueue_init(&tg->exit_wq);
+	thread_group_signals_init(tg);
 	atomic_init(&tg->refs, 1);
 	tg->exit_signal = LINUX_SIGCHLD;
 	tg->dumpable = 1;
@@ -81,6 +83,7 @@ void tg_free(struct thread_group *tg)
 	path_put(&exe);
 	waitqueue_destroy(&tg->child_wq);
 	waitqueue_destroy(&tg->exit_wq);
+	thread_group_signals_release(tg);
 	pthread_mutex_destroy(&tg->mu);
 	free(tg);
 }

@@ -163,6 +163,8 @@ int task_send_thread_signal(struct task *t, int sig, const struct linux_siginfo 
 void task_deliver_signals(struct task *t);
 /* Handles a synchronous fault of application code (SIGSEGV and the like). */
 void task_handle_fault(struct task *t, const struct platform_fault *f);
+/* Forces SIGSEGV (SI_KERNEL) on t, e.g. for a bad rt_sigreturn frame (Linux's force_sig). */
+void task_force_sigsegv(struct task *t);
 /*
  * Replaces (when act is not NULL) the action for sig and returns the old
  * one in *old. An action that ignores the signal discards it if pending.
@@ -172,5 +174,88 @@ void task_set_sigaction(struct task *t, int sig, const struct linux_sigaction *a
                         struct linux_sigaction *old);
 /* Signals pending for t (thread and process). */
 linux_sigset_t task_pending_signals(struct task *t);
+/*
+ * Takes the next pending signal of t among wanted (thread-directed first,
+ * Linux's order) into *out. Returns it, or 0 when none is pending.
+ */
+int task_dequeue_signal(struct task *t, linux_sigset_t wanted, struct linux_siginfo *out);
+/* Sets t's signal mask (SIGKILL and SIGSTOP are never blocked). t is the caller. */
+void task_set_sigmask(struct task *t, linux_sigset_t mask);
+/*
+ * The "saved sigmask" of rt_sigsuspend, ppoll, pselect6 and epoll_pwait
+ * (Linux's set_user_sigmask): sets mask for the call, to be restored by
+ * task_restore_sigmask_unless(t, interrupted) when the call ends, or, when
+ * it was interrupted (returns EINTR or a restart code), after the handler
+ * has run (its frame saves the old mask) or before returning without one.
+ */
+void task_set_temporary_sigmask(struct task *t, linux_sigset_t mask);
+void task_restore_sigmask_unless(struct task *t, bool interrupted);
+/*
+ * rt_sigsuspend(2) and pause(2): wait for a signal (with mask in place
+ * for rt_sigsuspend). Return -LINUX_ERESTARTNOHAND.
+ */
+long task_sigsuspend(struct task *t, linux_sigset_t mask);
+long task_pause(struct task *t);
+/*
+ * rt_sigtimedwait(2): takes a signal of set into *out, waiting until the
+ * deadline (CLOCK_MONOTONIC; NULL: none; poll_only: no wait at all).
+ * Returns the signal, -EAGAIN at the deadline, -EINTR when another
+ * signal interrupted the wait.
+ */
+long task_sigtimedwait(struct task *t, linux_sigset_t set, const struct timespec *deadline,
+                       bool poll_only, struct linux_siginfo *out);
+
+/*
+ * The alternate signal stack (sigaltstack(2); sp is the stack pointer
+ * the call is judged by, min_size the smallest size accepted): returns
+ * the old one in *old (when not NULL) and installs *ss (when not NULL).
+ * Returns 0, -EPERM (on the stack), -EINVAL or -ENOMEM.
+ */
+int task_sigaltstack(struct task *t, const struct linux_stack *ss, struct linux_stack *old,
+                     uint64_t sp, uint64_t min_size);
+/* Linux's on_sig_stack() (never with SS_AUTODISARM) and __on_sig_stack() (raw). */
+bool task_on_sig_stack(const struct task *t, uint64_t sp);
+bool task_on_sig_stack_raw(const struct task *t, uint64_t sp);
+/* Linux's sas_ss_flags(): SS_DISABLE, SS_ONSTACK or 0. */
+int task_sas_ss_flags(const struct task *t, uint64_t sp);
+
+/* Which fields of a siginfo are meaningful (Linux's siginfo_layout). */
+enum siginfo_layout {
+	SIL_KILL,
+	SIL_TIMER,
+	SIL_POLL,
+	SIL_FAULT,
+	SIL_CHLD,
+	SIL_RT,
+	SIL_SYS,
+};
+enum siginfo_layout siginfo_layout(int sig, int code);
+
+/*
+ * Signal state of a new thread group (its signalfd wait queue), and its
+ * release (pending siginfos). A task's queued siginfos are given back to
+ * its process's RLIMIT_SIGPENDING count when it exits
+ * (task_signals_release, with t->tg alive) and freed with it
+ * (task_signals_free: whatever is left, without the count).
+ */
+void thread_group_signals_init(struct thread_group *tg);
+void thread_group_signals_release(struct thread_group *tg);
+void task_signals_release(struct task *t);
+void task_signals_free(struct task *t);
+
+/* task_run.c */
+
+/*
+ * Decides, in one place, what the application sees of the result of the
+ * syscall t was in when a restart code is in rax (Linux's handle_signal
+ * and arch_do_signal_or_restart): act is the handler about to run, or NULL
+ * when none will. ERESTARTSYS restarts unless a handler without
+ * SA_RESTART runs (then EINTR); ERESTARTNOINTR always restarts;
+ * ERESTARTNOHAND and ERESTART_RESTARTBLOCK fail with EINTR when a handler
+ * runs, else restart (the latter through restart_syscall(2)). A restart
+ * moves rip back over the syscall instruction and puts the number back in
+ * rax. Does nothing when t is not in a syscall, or was already decided.
+ */
+void task_syscall_result(struct task *t, const struct linux_sigaction *act);
 
 #endif /* SENTRY_KERNEL_TASK_H */

@@ -6,26 +6,46 @@
 #include <stdatomic.h>
 
 #include "common/abi/linux/errno.h"
+#include "common/abi/linux/syscall_nr.h"
 #include "common/log.h"
 #include "sentry/kernel/task.h"
 #include "syscalls/syscalls.h"
 
-/*
- * Decides what the application sees of a handler's result. Restart codes
- * become EINTR until signal handlers (and so restarts) exist; this is the
- * one place they will be decided.
- */
-static long syscall_result(long ret)
+void task_syscall_result(struct task *t, const struct linux_sigaction *act)
 {
-	switch (ret) {
-	case -LINUX_ERESTARTSYS:
-	case -LINUX_ERESTARTNOINTR:
-	case -LINUX_ERESTARTNOHAND:
+	if (!t->in_syscall)
+		return;
+	t->in_syscall = false;
+	const struct platform_ops *p = t->k->cfg.platform;
+	struct linux_regs *regs = p->ctx_regs(t->ctx);
+	switch ((long)regs->rax) {
 	case -LINUX_ERESTART_RESTARTBLOCK:
-		return -EINTR;
+		if (act)
+			break;
+		regs->rax = LINUX_SYS_restart_syscall;
+		regs->rip -= 2;
+		p->ctx_regs_changed(t->ctx);
+		return;
+	case -LINUX_ERESTARTNOHAND:
+		if (act)
+			break;
+		goto restart;
+	case -LINUX_ERESTARTSYS:
+		if (act && !(act->flags & LINUX_SA_RESTART))
+			break;
+		goto restart;
+	case -LINUX_ERESTARTNOINTR:
+		goto restart;
 	default:
-		return ret;
+		return;
 	}
+	p->ctx_set_retval(t->ctx, (uint64_t)-EINTR);
+	return;
+restart:
+	/* The syscall instruction is 2 bytes; its number comes back from orig_rax. */
+	regs->rax = regs->orig_rax;
+	regs->rip -= 2;
+	p->ctx_regs_changed(t->ctx);
 }
 
 static void task_syscall(struct task *t)
@@ -36,10 +56,16 @@ static void task_syscall(struct task *t)
 		.nr = (uint32_t)regs->orig_rax, /* Linux reads the number as an int */
 		.a = { regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8, regs->r9 },
 	};
+	/* Restart codes apply to the result, unless rt_sigreturn clears this. */
+	t->in_syscall = true;
 	long ret = syscall_dispatch(t, &a);
 	if (task_should_exit(t))
 		return;
-	p->ctx_set_retval(t->ctx, (uint64_t)syscall_result(ret));
+	/*
+	 * Restart codes stay in rax until task_deliver_signals decides on them
+	 * (task_syscall_result), knowing whether a handler runs.
+	 */
+	p->ctx_set_retval(t->ctx, (uint64_t)ret);
 }
 
 /*

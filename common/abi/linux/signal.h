@@ -91,6 +91,9 @@ struct linux_stack {
 /* si_code values used by the sentry. */
 #define LINUX_SI_USER     0
 #define LINUX_SI_KERNEL   0x80
+#define LINUX_SI_QUEUE    (-1)
+#define LINUX_SI_TIMER    (-2)
+#define LINUX_SI_SIGIO    (-5)
 #define LINUX_SI_TKILL    (-6)
 #define LINUX_SEGV_MAPERR 1
 #define LINUX_SEGV_ACCERR 2
@@ -113,5 +116,39 @@ struct linux_siginfo {
 	};
 };
 _Static_assert(sizeof(struct linux_siginfo) == 128, "siginfo is 128 bytes");
+/*
+ * The part of siginfo the kernel keeps (struct kernel_siginfo): the rest
+ * of the 128 bytes is always zero when it reaches the application.
+ */
+#define LINUX_KERNEL_SIGINFO_SIZE 48
+
+/* signalfd(2)'s record (include/uapi/linux/signalfd.h). */
+struct linux_signalfd_siginfo {
+	uint32_t ssi_signo;
+	int32_t ssi_errno;
+	int32_t ssi_code;
+	uint32_t ssi_pid;
+	uint32_t ssi_uid;
+	int32_t ssi_fd;
+	uint32_t ssi_tid;
+	uint32_t ssi_band;
+	uint32_t ssi_overrun;
+	uint32_t ssi_trapno;
+	int32_t ssi_status;
+	int32_t ssi_int;
+	uint64_t ssi_ptr;
+	uint64_t ssi_utime;
+	uint64_t ssi_stime;
+	uint64_t ssi_addr;
+	uint16_t ssi_addr_lsb;
+	uint16_t pad2;
+	int32_t ssi_syscall;
+	uint64_t ssi_call_addr;
+	uint32_t ssi_arch;
+	uint8_t pad[28];
+};
+_Static_assert(sizeof(struct linux_signalfd_siginfo) == 128, "signalfd_siginfo is 128 bytes");
+#define LINUX_SFD_CLOEXEC  02000000
+#define LINUX_SFD_NONBLOCK 04000
 
 #endif /* COMMON_ABI_LINUX_SIGNAL_H */
