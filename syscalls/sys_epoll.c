@@ -3,10 +3,9 @@
  * epoll_pwait2: argument checks in Linux's order (fs/eventpoll.c); the
  * instances are sentry/fsimpl/anon/epoll.c.
  *
- * epoll_pwait's signal mask is the task's for the wait and restored after
- * it; a signal that interrupted the wait and that the old mask blocks
- * stays pending (Linux delivers it first, with the wait's mask: that
- * comes with the saved-sigmask handling of signal handlers, issue 4).
+ * epoll_pwait's signal mask is the task's for the wait; after an EINTR it
+ * stays until the interrupting signal's handler has run (the saved
+ * sigmask), as Linux.
  */
 #include <errno.h>
 #include <limits.h>
@@ -166,14 +165,14 @@ long sys_epoll_wait(struct task *t, const struct sys_args *a)
 }
 
 /*
- * The wait with sigmask (when given) as the task's mask, restored after
- * (Linux's set_user_sigmask).
+ * The wait with sigmask (when given) as the task's mask, put back when the
+ * call ends or, when a signal interrupted it, after that signal's handler
+ * (Linux's set_user_sigmask and restore_saved_sigmask_unless).
  */
 static long epoll_wait_sigmask(struct task *t, uint64_t epfd, uaddr_t events, int maxevents,
                                const struct linux_timespec *timeout, uaddr_t usigmask,
                                uint64_t sigsetsize)
 {
-	linux_sigset_t old = t->sigmask;
 	if (usigmask) {
 		if (sigsetsize != sizeof(linux_sigset_t))
 			return -EINVAL;
@@ -181,10 +180,11 @@ static long epoll_wait_sigmask(struct task *t, uint64_t epfd, uaddr_t events, in
 		int err = mm_copy_in(t->mm, &set, usigmask, sizeof(set));
 		if (err < 0)
 			return err;
-		t->sigmask = set & ~((1ULL << (LINUX_SIGKILL - 1)) | (1ULL << (LINUX_SIGSTOP - 1)));
+		task_set_temporary_sigmask(t, set);
 	}
 	long ret = do_epoll_wait(t, epfd, events, maxevents, timeout);
-	t->sigmask = old;
+	if (usigmask)
+		task_restore_sigmask_unless(t, ret == -EINTR);
 	return ret;
 }
 

@@ -19,13 +19,10 @@
  * function that keeps the original deadline; without restart blocks in
  * the sentry yet, a restarted poll waits its whole timeout again.
  *
- * ppoll and pselect6 set the task's signal mask for the wait and restore
- * it on return. Linux instead keeps the temporary mask when the call is
- * interrupted and restores it after the handler ran (the "saved sigmask"),
- * so that the signal that ended the wait is delivered under the caller's
- * mask: that needs the signal engine's saved-sigmask support; until then
- * a signal blocked by the caller's own mask but let through by the
- * temporary one ends the wait with EINTR and stays pending.
+ * ppoll and pselect6 set the task's signal mask for the wait; when a
+ * signal interrupts it the temporary mask stays until that signal's
+ * handler has run (the "saved sigmask", as Linux), so the signal the wait
+ * let through is delivered even if the caller's own mask blocks it.
  */
 #include <errno.h>
 #include <limits.h>
@@ -237,33 +234,32 @@ static struct linux_timespec time_left(const struct timespec *deadline)
 
 /* ---- Signal masks for ppoll and pselect6 ---- */
 
-struct mask_save {
-	bool set;
-	linux_sigset_t old;
-};
-
-/* Linux's set_user_sigmask: sets the task's mask for the wait when umask is given. */
-static int set_user_sigmask(struct task *t, uaddr_t umask, uint64_t size, struct mask_save *save)
+/*
+ * Linux's set_user_sigmask: the task's mask for the wait, when umask is
+ * given; it is put back when the call ends, or, when a signal interrupted
+ * it, after that signal's handler has run (the "saved sigmask").
+ */
+static int set_user_sigmask(struct task *t, uaddr_t umask, uint64_t size, bool *set)
 {
-	save->set = false;
+	*set = false;
 	if (!umask)
 		return 0;
 	if (size != sizeof(linux_sigset_t))
 		return -EINVAL;
-	linux_sigset_t set;
-	int err = mm_copy_in(t->mm, &set, umask, sizeof(set));
+	linux_sigset_t mask;
+	int err = mm_copy_in(t->mm, &mask, umask, sizeof(mask));
 	if (err < 0)
 		return err;
-	save->set = true;
-	save->old = t->sigmask;
-	t->sigmask = set & ~(linux_sigmask(LINUX_SIGKILL) | linux_sigmask(LINUX_SIGSTOP));
+	task_set_temporary_sigmask(t, mask);
+	*set = true;
 	return 0;
 }
 
-static void restore_sigmask(struct task *t, const struct mask_save *save)
+static void restore_sigmask(struct task *t, bool set, long ret)
 {
-	if (save->set)
-		t->sigmask = save->old;
+	if (set)
+		task_restore_sigmask_unless(t, ret == -EINTR || ret == -LINUX_ERESTARTNOHAND ||
+		                                       ret == -LINUX_ERESTARTSYS);
 }
 
 /* ---- poll and ppoll ---- */
@@ -357,13 +353,13 @@ long sys_ppoll(struct task *t, const struct sys_args *a)
 		if (err < 0)
 			return err;
 	}
-	struct mask_save save;
-	int err = set_user_sigmask(t, a->a[3], a->a[4], &save);
+	bool masked;
+	int err = set_user_sigmask(t, a->a[3], a->a[4], &masked);
 	if (err < 0)
 		return err;
 	long ret = do_sys_poll(t, a->a[0], (uint32_t)a->a[1], has_deadline ? &deadline : NULL,
 	                       no_wait);
-	restore_sigmask(t, &save);
+	restore_sigmask(t, masked, ret);
 	return finish_timespec(t, uts, has_deadline, &deadline, ret);
 }
 
@@ -548,13 +544,13 @@ long sys_pselect6(struct task *t, const struct sys_args *a)
 		if (err < 0)
 			return err;
 	}
-	struct mask_save save;
-	int err = set_user_sigmask(t, pack.ss, pack.ss_len, &save);
+	bool masked;
+	int err = set_user_sigmask(t, pack.ss, pack.ss_len, &masked);
 	if (err < 0)
 		return err;
 	const uaddr_t sets[3] = { a->a[1], a->a[2], a->a[3] };
 	long ret = core_sys_select(t, (int32_t)a->a[0], sets, has_deadline ? &deadline : NULL,
 	                           no_wait);
-	restore_sigmask(t, &save);
+	restore_sigmask(t, masked, ret);
 	return finish_timespec(t, uts, has_deadline, &deadline, ret);
 }

@@ -49,14 +49,10 @@
 #define N_MOUNT    "mounts: with the VFS (issue 3)"
 #define N_XATTR    "extended attributes: with the VFS (issue 3)"
 #define N_POLL     "poll, select and epoll: with the VFS's wait queues (issue 3)"
-#define N_EPWAIT   "the signal mask is restored when the wait ends, before a signal " \
-	"that interrupted it is delivered (with signal handlers, issue 4)"
 #define N_ANONFD   "event files (inotify): not yet"
 #define N_SOCK     "AF_UNIX only; other families are EAFNOSUPPORT until the network stack (issue 7)"
 #define N_PIPE     "the sentry's pipes; per-user pipe page limits are not kept, and " \
 	"/proc/PID/fd/N of a pipe cannot be opened"
-#define N_SIGMASK  "the signal mask is restored on return, not after the handler " \
-	"(no saved sigmask yet)"
 #define N_PROC     "processes: issue 4"
 #define N_THREADS  "threads and futexes: with processes (issue 4)"
 #define N_PGRP     "process groups and sessions: with processes (issue 4)"
@@ -380,9 +376,9 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	FULL(readlinkat, ARGS(SA_FD, SA_STR, SA_BUF_RET, SA_UINT)),
 	FULL(fchmodat, ARGS(SA_FD, SA_STR, SA_OCT)),
 	FULL(faccessat, ARGS(SA_FD, SA_STR, SA_ACCESS_MODE)),
-	PARTIAL(pselect6, N_SIGMASK,
+	FULL(pselect6,
 	        ARGS(SA_INT, SA_PTR, SA_PTR, SA_PTR, SA_TIMESPEC_IN, SA_PTR)),
-	PARTIAL(ppoll, N_SIGMASK,
+	FULL(ppoll,
 	        ARGS(SA_POLLFD_IN, SA_UINT, SA_TIMESPEC_IN, SA_SIGSET_IN, SA_UINT), LEN(0, 1)),
 	UNIMPL(unshare, N_NS, ARGS(SA_CLONE_FLAGS)),
 	FULL(set_robust_list, ARGS(SA_PTR, SA_UINT)),
@@ -396,7 +392,7 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	UNIMPL(vmsplice, "not yet: with the sentry's pipes (issue 4)", ARGS(SA_FD, SA_IOV_IN, SA_UINT, SA_HEX), LEN(1, 2)),
 	UNIMPL(move_pages, N_NUMA, ARGS(SA_INT, SA_UINT, SA_PTR, SA_PTR, SA_PTR, SA_HEX)),
 	FULL(utimensat, ARGS(SA_FD, SA_STR, SA_PTR, SA_AT_FLAGS)),
-	PARTIAL(epoll_pwait, N_EPWAIT, ARGS(SA_FD, SA_PTR, SA_INT, SA_INT, SA_SIGSET_IN, SA_UINT)),
+	FULL(epoll_pwait, ARGS(SA_FD, SA_PTR, SA_INT, SA_INT, SA_SIGSET_IN, SA_UINT)),
 	FULL(signalfd, ARGS(SA_FD, SA_SIGSET_IN, SA_UINT)),
 	PARTIAL(timerfd_create, "the _ALARM clocks run on their plain clocks (no wake from suspend)",
 		ARGS(SA_CLOCKID, SA_FD_FLAGS)),
@@ -475,7 +471,7 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	FULL(pidfd_getfd, ARGS(SA_FD, SA_FD, SA_HEX)),
 	FULL(faccessat2, ARGS(SA_FD, SA_STR, SA_ACCESS_MODE, SA_AT_FLAGS)),
 	UNIMPL(process_madvise, N_PROC, ARGS(SA_FD, SA_PTR, SA_UINT, SA_MADV, SA_HEX)),
-	PARTIAL(epoll_pwait2, N_EPWAIT,
+	FULL(epoll_pwait2,
 	       ARGS(SA_FD, SA_PTR, SA_INT, SA_TIMESPEC_IN, SA_SIGSET_IN, SA_UINT)),
 	UNIMPL(mount_setattr, N_MOUNT, ARGS(SA_FD, SA_STR, SA_AT_FLAGS, SA_PTR, SA_UINT)),
 	UNIMPL(quotactl_fd, "disk quotas: not emulated", ARGS(SA_FD, SA_HEX, SA_INT, SA_PTR)),
