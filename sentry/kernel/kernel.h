@@ -128,6 +128,17 @@ struct thread_group {
 	uint64_t sigqueue_count;
 	/* Notified (LINUX_POLLIN) whenever a signal is queued: signalfd readiness. */
 	struct waitqueue signal_wq;
+	/*
+	 * Job control (signal.c, Linux's group stop): a stop in progress or in
+	 * effect (stop_sig, and how many threads have stopped), and a continue
+	 * not yet told to the parent (done by the first thread to resume).
+	 * Under mu. The stopped threads wait on stop_wq.
+	 */
+	bool stopping;
+	int stop_sig;
+	int nr_stopped;
+	bool cont_to_notify;
+	struct waitqueue stop_wq;
 };
 
 /* Why a task stopped running application code. */
@@ -200,6 +211,7 @@ struct task {
 	/* The last fault, for the trapno, err and cr2 of a signal frame (Linux's
 	 * thread.trap_nr...). */
 	struct platform_fault fault;
+	bool stopped; /* this thread takes part in its process's group stop; under tg->mu */
 	/* What restart_syscall(2) resumes (Linux's restart_block); own thread only. */
 	struct task_restart_block {
 		long (*fn)(struct task *t); /* NULL: restart_syscall fails with EINTR */

@@ -306,6 +306,7 @@ int task_dequeue_signal(struct task *t, linux_sigset_t wanted, struct linux_sigi
 void thread_group_signals_init(struct thread_group *tg)
 {
 	waitqueue_init(&tg->signal_wq);
+	waitqueue_init(&tg->stop_wq);
 }
 
 void thread_group_signals_release(struct thread_group *tg)
@@ -315,6 +316,7 @@ void thread_group_signals_release(struct thread_group *tg)
 		             (struct pending_ref){ &tg->pending, tg->pending_info, tg->pending_rt },
 		             sig);
 	waitqueue_destroy(&tg->signal_wq);
+	waitqueue_destroy(&tg->stop_wq);
 }
 
 void task_signals_release(struct task *t)
@@ -334,6 +336,171 @@ void task_signals_free(struct task *t)
 
 /* ---- Sending ---- */
 
+/*
+ * Will sig, not blocked, kill the process at once (Linux's sig_fatal,
+ * without the core-dumping signals, which are delivered as usual)?
+ * Preconditions: tg->mu held; init's protection already applied.
+ */
+static bool sig_fatal_now(const struct thread_group *tg, int sig)
+{
+	if (sig == LINUX_SIGKILL)
+		return true;
+	return tg->actions[sig].handler == LINUX_SIG_DFL &&
+	       sig_default_action(sig) == SIG_DEFAULT_TERM;
+}
+
+/* ---- Job control: group stop and SIGCONT (Linux's do_signal_stop, prepare_signal) ---- */
+
+#define SIG_STOP_MASK                                                  \
+	(linux_sigmask(LINUX_SIGSTOP) | linux_sigmask(LINUX_SIGTSTP) | \
+	 linux_sigmask(LINUX_SIGTTIN) | linux_sigmask(LINUX_SIGTTOU))
+
+static bool sig_kernel_stop(int sig)
+{
+	return SIG_STOP_MASK & linux_sigmask(sig);
+}
+
+/*
+ * What the arrival of sig does before it is queued, whatever its
+ * disposition (Linux's prepare_signal): a stop signal discards a pending
+ * SIGCONT; SIGCONT discards pending stop signals and ends a group stop,
+ * waking the stopped threads (the parent hears of it from the first
+ * thread to resume). t is the thread the signal is queued for.
+ * Preconditions: tg->mu held.
+ */
+static void prepare_signal_locked(struct task *t, int sig)
+{
+	struct thread_group *tg = t->tg;
+	struct pending_ref group = pending_of(t, true), thread = pending_of(t, false);
+	if (sig_kernel_stop(sig)) {
+		flush_signal(tg, group, LINUX_SIGCONT);
+		flush_signal(tg, thread, LINUX_SIGCONT);
+	} else if (sig == LINUX_SIGCONT) {
+		for (int s = 1; s <= LINUX_NSIG; s++) {
+			if (sig_kernel_stop(s)) {
+				flush_signal(tg, group, s);
+				flush_signal(tg, thread, s);
+			}
+		}
+		if (tg->stopping) {
+			/* Only a stop that was complete (and told) is reported as continued. */
+			tg->cont_to_notify = tg->nr_stopped > 0 && tg->nr_stopped >= tg->live;
+			tg->stopping = false;
+			waitqueue_notify(&tg->stop_wq, WAIT_EVENTS_ALL);
+		}
+	}
+}
+
+/* Is t's process group orphaned (Linux's is_current_pgrp_orphaned)? Preconditions: k->mu. */
+static bool pgrp_orphaned_locked(struct task *t)
+{
+	int pgid = t->tg->pgid, sid = t->tg->sid;
+	struct thread_group *o;
+	list_for_each_entry (o, &t->k->tgs, k_link) {
+		if (o->zombie || o->pgid != pgid || !o->parent)
+			continue;
+		if (o->parent->pgid != pgid && o->parent->sid == sid)
+			return false;
+	}
+	return true;
+}
+
+/* Tells the parent what the last stop or continue did, if anything. Takes k->mu. */
+static void notify_parent_jobctl(struct task *t, bool stopped, int sig)
+{
+	struct kernel *k = t->k;
+	pthread_mutex_lock(&k->mu);
+	struct thread_group *tg = t->tg;
+	if (stopped) {
+		tg->wait_stop_sig = sig;
+		tg->wait_continued = false;
+	} else {
+		tg->wait_stop_sig = 0;
+		tg->wait_continued = true;
+	}
+	tg_notify_parent_stop_locked(tg, stopped, sig);
+	pthread_mutex_unlock(&k->mu);
+}
+
+/*
+ * Takes part in the group stop in progress, if any, and waits until it
+ * ends (SIGCONT) or the process is killed (Linux's do_signal_stop). The
+ * last thread to stop tells the parent; the first to resume tells it of
+ * the continue. Returns true when the thread stopped.
+ */
+static bool do_group_stop(struct task *t)
+{
+	struct thread_group *tg = t->tg;
+	pthread_mutex_lock(&tg->mu);
+	if (!tg->stopping || t->stopped) {
+		bool cont = tg->cont_to_notify;
+		tg->cont_to_notify = false;
+		pthread_mutex_unlock(&tg->mu);
+		if (cont)
+			notify_parent_jobctl(t, false, LINUX_SIGCONT);
+		return false;
+	}
+	t->stopped = true;
+	bool all = ++tg->nr_stopped >= tg->live;
+	int sig = tg->stop_sig;
+	struct waiter w;
+	waiter_init_task(&w, t, WAIT_EVENTS_ALL);
+	waitqueue_add(&tg->stop_wq, &w);
+	pthread_mutex_unlock(&tg->mu);
+	if (all)
+		notify_parent_jobctl(t, true, sig);
+	for (;;) {
+		pthread_mutex_lock(&tg->mu);
+		bool still = tg->stopping;
+		pthread_mutex_unlock(&tg->mu);
+		if (!still || task_block_killable(t) < 0)
+			break;
+	}
+	waitqueue_remove(&tg->stop_wq, &w);
+	pthread_mutex_lock(&tg->mu);
+	t->stopped = false;
+	tg->nr_stopped--;
+	bool cont = tg->cont_to_notify && !tg->stopping;
+	if (cont)
+		tg->cont_to_notify = false;
+	pthread_mutex_unlock(&tg->mu);
+	if (cont)
+		notify_parent_jobctl(t, false, LINUX_SIGCONT);
+	return true;
+}
+
+/*
+ * A stop signal's default action: starts a group stop of t's process and
+ * makes its other threads join it. SIGTSTP, SIGTTIN and SIGTTOU do nothing
+ * to an orphaned process group (Linux's get_signal).
+ */
+static void begin_group_stop(struct task *t, int sig)
+{
+	struct kernel *k = t->k;
+	struct thread_group *tg = t->tg;
+	pthread_mutex_lock(&k->mu);
+	if (sig != LINUX_SIGSTOP && pgrp_orphaned_locked(t)) {
+		pthread_mutex_unlock(&k->mu);
+		return;
+	}
+	pthread_mutex_lock(&tg->mu);
+	bool start = !tg->stopping;
+	if (start) {
+		tg->stopping = true;
+		tg->stop_sig = sig;
+		tg->cont_to_notify = false;
+	}
+	pthread_mutex_unlock(&tg->mu);
+	if (start) {
+		struct task *u;
+		list_for_each_entry (u, &tg->threads, tg_link) {
+			if (u != t)
+				task_kick_locked(u);
+		}
+	}
+	pthread_mutex_unlock(&k->mu);
+}
+
 static int queue_signal(struct task *t, int sig, const struct linux_siginfo *info, bool group)
 {
 	if (sig < 0 || sig > LINUX_NSIG)
@@ -350,12 +517,24 @@ static int queue_signal(struct task *t, int sig, const struct linux_siginfo *inf
 		si.kill.uid = t->creds.ruid;
 	}
 	pthread_mutex_lock(&tg->mu);
+	prepare_signal_locked(t, sig);
 	bool blocked = effective_mask(t) & linux_sigmask(sig);
 	if (!blocked && sig_task_ignored(tg, sig)) {
 		pthread_mutex_unlock(&tg->mu);
 		return 0;
 	}
 	int err = pending_add(tg, pending_of(t, group), sig, &si, si.code == LINUX_SI_USER);
+	if (err == 0 && !blocked && sig_fatal_now(tg, sig) && !tg->exiting) {
+		/*
+		 * Linux's complete_signal: a signal that will kill the process
+		 * (SIGKILL, or a terminating one with the default action) ends it
+		 * at once, even while it is stopped; the senders' kick wakes every
+		 * thread (tg_signal_kick_locked).
+		 */
+		__atomic_store_n(&tg->exiting, true, __ATOMIC_RELEASE);
+		tg->exit_status = sig;
+		waitqueue_notify(&tg->stop_wq, WAIT_EVENTS_ALL);
+	}
 	pthread_mutex_unlock(&tg->mu);
 	if (err < 0)
 		return err;
@@ -469,7 +648,7 @@ bool task_interrupted(struct task *t)
 	pthread_mutex_lock(&tg->mu);
 	linux_sigset_t wake = ~effective_mask(t) | t->sigwait_set;
 	bool ret = tg->exiting || __atomic_load_n(&t->killed, __ATOMIC_ACQUIRE) ||
-	           ((t->pending | tg->pending) & wake);
+	           ((t->pending | tg->pending) & wake) || (tg->stopping && !t->stopped);
 	pthread_mutex_unlock(&tg->mu);
 	return ret;
 }
@@ -570,6 +749,10 @@ static void handle_signal(struct task *t, int sig, const struct linux_siginfo *i
 void task_deliver_signals(struct task *t)
 {
 	struct thread_group *tg = t->tg;
+	/* A group stop another thread began, or a continue to report. */
+	do_group_stop(t);
+	if (task_should_exit(t))
+		return;
 	for (;;) {
 		struct linux_siginfo info;
 		pthread_mutex_lock(&tg->mu);
@@ -595,13 +778,10 @@ void task_deliver_signals(struct task *t)
 		if (unkillable && !sig_kernel_only(sig))
 			continue;
 		if (def == SIG_DEFAULT_STOP) {
-			/* Logged once per sandbox: a stop storm must not flood the log. */
-			static atomic_bool logged;
-			if (!atomic_exchange(&logged, true))
-				log_warn(
-				        "task %d: signal %d would stop the process; job control is "
-				        "not implemented yet, so it is ignored",
-				        t->tid, sig);
+			begin_group_stop(t, sig);
+			do_group_stop(t);
+			if (task_should_exit(t))
+				return;
 			continue;
 		}
 		log_debug("task %d: killed by signal %d", t->tid, sig);

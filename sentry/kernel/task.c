@@ -286,6 +286,12 @@ bool task_should_exit(struct task *t)
 void tg_signal_kick_locked(struct thread_group *tg, int sig)
 {
 	struct task *u;
+	if (__atomic_load_n(&tg->exiting, __ATOMIC_ACQUIRE)) {
+		/* The signal is killing the process: every thread must notice. */
+		list_for_each_entry (u, &tg->threads, tg_link)
+			task_kick_locked(u);
+		return;
+	}
 	list_for_each_entry (u, &tg->threads, tg_link) {
 		if (!(u->sigmask & linux_sigmask(sig))) {
 			task_kick_locked(u);
