@@ -399,6 +399,7 @@ long sys_setsid(struct task *t, const struct sys_args *a)
 	if (ret > 0) {
 		me->sid = me->tgid;
 		me->pgid = me->tgid;
+		me->tty = NULL; /* a new session has no controlling terminal */
 	}
 	pthread_mutex_unlock(&k->mu);
 	return ret;

@@ -400,6 +400,14 @@ int sentry_do(const struct sentry_do_args *args)
 		init.argv = img.argv;
 		err = import_stdio(&init.fdt);
 	}
+	if (err == 0) {
+		/* A terminal on stdin is the session's controlling terminal, as a login's is. */
+		struct file *in = fdtable_lookup(init.fdt, 0, NULL);
+		if (in) {
+			init.ctty = host_file_tty(in);
+			file_put(in);
+		}
+	}
 	/* On failure the loader has logged why; the caller reports the errno. */
 	if (err == 0)
 		err = task_start_init(k, &init);

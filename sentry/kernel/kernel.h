@@ -33,6 +33,7 @@ struct mm;
 struct mount_ns;
 struct sigqueue;
 struct task;
+struct tty;
 
 /* Real-time signals: LINUX_SIGRTMIN..LINUX_NSIG, each with its own queue (signal.c). */
 #define SIGNAL_NRT (LINUX_NSIG - LINUX_SIGRTMIN + 1)
@@ -101,6 +102,7 @@ struct thread_group {
 	int nr_threads;              /* threads in the tree */
 	int live;                    /* threads that have not begun to exit (under mu) */
 	int pgid, sid;               /* process group and session */
+	struct tty *tty;             /* the session's controlling terminal, or NULL */
 	int exit_signal;             /* sent to the parent at exit: SIGCHLD, clone's, or 0 */
 	bool zombie;                 /* every thread exited; waits to be reaped */
 	bool subreaper;              /* PR_SET_CHILD_SUBREAPER */

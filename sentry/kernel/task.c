@@ -21,6 +21,7 @@
 #include "sentry/kernel/exec.h"
 #include "sentry/kernel/fdtable.h"
 #include "sentry/kernel/itimer.h"
+#include "sentry/kernel/tty.h"
 #include "sentry/mm/mm.h"
 #include "sentry/fsimpl/kernfs/proc.h"
 #include "sentry/vfs/vfs.h"
@@ -173,6 +174,8 @@ static int init_task_create(struct kernel *k, struct task_init_args *args, struc
 	tg->pgid = tid;
 	tg->sid = tid;
 	tg->live = 1;
+	if (args->ctty)
+		tty_set_controlling_locked(tg, args->ctty);
 	kernel_link_task_locked(k, t, true);
 	pthread_mutex_unlock(&k->mu);
 	*out = t;

@@ -26,6 +26,7 @@ struct task_init_args {
 	struct fs_context *fs; /* consumed: root, cwd and umask */
 	struct creds creds;
 	struct fdtable *fdt; /* consumed: the init task's fds */
+	struct tty *ctty;    /* the session's controlling terminal, or NULL */
 	struct linux_rlimit rlimits[LINUX_RLIM_NLIMITS];
 	loader_open_fn open_interp;
 	void *open_arg;

@@ -20,6 +20,8 @@
 #   volume               a --volume bind mount shows the host directory, and writes reach it
 #   gofer_dies           with its gofer killed, the program's file operations fail with EIO
 #                        and the sandbox carries on and exits normally
+#   tty_jobctl           job control on the controlling terminal (under script(1)): foreground
+#                        group, SIGTTIN for a background read, tcsetpgrp (DEMO is tty_jobctl)
 #   forkbomb             a fork bomb gets EAGAIN at the sandbox's task limit, and every child is
 #                        reaped (DEMO is forkbomb)
 #   init_exit            when init exits, every other process of the sandbox dies with it, and
@@ -265,6 +267,14 @@ tty)
 	grep -q 'tcgets stdin 0 stdout 0, same flags 1, winsize 0' "$tmp/native" ||
 		fail "unexpected native result: $(cat "$tmp/native")"
 	diff -u "$tmp/native" "$tmp/sandbox" || fail "the sandbox sees the terminal differently"
+	;;
+tty_jobctl)
+	command -v script >/dev/null || fail "script(1) is missing (bsdutils)"
+	run script -qec "$demo" /dev/null </dev/null >"$tmp/native" 2>&1 || fail "native run failed"
+	run script -qec "$runsc do $demo" /dev/null </dev/null >"$tmp/sandbox" 2>&1 ||
+		fail "sandbox run failed: $(cat "$tmp/sandbox")"
+	grep -q 'foreground again: 1' "$tmp/native" || fail "unexpected native result: $(cat "$tmp/native")"
+	diff -u "$tmp/native" "$tmp/sandbox" || fail "job control differs in the sandbox"
 	;;
 pipes)
 	head -c 3000000 /dev/urandom >"$tmp/data"

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 struct file;
+struct tty;
 struct loader_file;
 
 /*
@@ -21,6 +22,9 @@ int host_file_new(int fd, struct file **out);
 
 /* Whether f is a host file (made by host_file_new). */
 bool host_file_is(const struct file *f);
+
+/* The job-control object of a host terminal file, or NULL (sentry/kernel/tty.h). */
+struct tty *host_file_tty(struct file *f);
 
 /*
  * tee(2) between two host files: the host's tee on their fds duplicates

@@ -1,30 +1,38 @@
 /*
  * Host files: see host.h.
  *
- * Reads, writes and tee are plain host calls on the sentry thread of the
- * task. They may block (a terminal, a pipe): that is acceptable while the only
- * host files are the caller's stdio; once signals can interrupt a task,
- * blocking host I/O waits through the task's wait queue instead.
+ * Reads and writes are host calls on the task's sentry thread. For a file
+ * that can block (a terminal, a pipe, a socket) the thread first waits for
+ * the fd to be ready in task_block, with the host fd among its wake-ups,
+ * so that a signal interrupts the wait as on Linux; the file's status
+ * flags are not touched (the open file description is shared with the
+ * world outside the sandbox). A host terminal has a struct tty for the
+ * sandbox's job control (sentry/kernel/tty.c).
  */
 #include "sentry/fsimpl/host/host.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include "common/abi/linux/errno.h"
 #include "common/log.h"
-#include "sentry/kernel/kernel.h"
+#include "sentry/fsimpl/kernfs/proc.h"
+#include "sentry/kernel/task.h"
+#include "sentry/kernel/tty.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/file.h"
 
 struct host_file {
 	struct file base;
 	int fd;
-	bool seekable; /* a regular file or block device */
+	bool seekable;   /* a regular file or block device */
+	struct tty *tty; /* a terminal's job control, or NULL */
 };
 
 static struct host_file *to_host(struct file *f)
@@ -32,22 +40,58 @@ static struct host_file *to_host(struct file *f)
 	return container_of(f, struct host_file, base);
 }
 
+/*
+ * Waits until h's fd has events (POLLIN or POLLOUT), unless the file is
+ * non-blocking or cannot block. Returns 0, or -ERESTARTSYS when a signal
+ * came first.
+ */
+static int wait_ready(struct host_file *h, short events)
+{
+	if (h->seekable || (atomic_load(&h->base.flags) & LINUX_O_NONBLOCK))
+		return 0;
+	struct task *t = task_current();
+	if (!t)
+		return 0;
+	for (;;) {
+		struct pollfd p = { .fd = h->fd, .events = events };
+		if (poll(&p, 1, 0) > 0)
+			return 0;
+		int err = task_block(t, NULL, &p, 1);
+		if (err == -EINTR)
+			return -LINUX_ERESTARTSYS;
+		if (err < 0)
+			return err;
+	}
+}
+
 static ssize_t host_read(struct file *f, void *buf, size_t len, int64_t off)
 {
-	int fd = to_host(f)->fd;
+	struct host_file *h = to_host(f);
+	struct task *t = task_current();
+	if (h->tty && t) {
+		int err = tty_check_read(t, h->tty);
+		if (err < 0)
+			return err;
+	}
+	int err = wait_ready(h, POLLIN);
+	if (err < 0)
+		return err;
 	ssize_t n;
 	do {
-		n = off < 0 ? read(fd, buf, len) : pread(fd, buf, len, off);
+		n = off < 0 ? read(h->fd, buf, len) : pread(h->fd, buf, len, off);
 	} while (n < 0 && errno == EINTR);
 	return n < 0 ? -errno : n;
 }
 
 static ssize_t host_write(struct file *f, const void *buf, size_t len, int64_t off)
 {
-	int fd = to_host(f)->fd;
+	struct host_file *h = to_host(f);
+	int err = wait_ready(h, POLLOUT);
+	if (err < 0)
+		return err;
 	ssize_t n;
 	do {
-		n = off < 0 ? write(fd, buf, len) : pwrite(fd, buf, len, off);
+		n = off < 0 ? write(h->fd, buf, len) : pwrite(h->fd, buf, len, off);
 	} while (n < 0 && errno == EINTR);
 	return n < 0 ? -errno : n;
 }
@@ -84,10 +128,19 @@ static int host_stat(struct file *f, struct linux_stat *st)
 	return 0;
 }
 
-/* Terminal ioctls that only read state are passed to the host tty. */
+/*
+ * Terminal ioctls: job control is the sandbox's (tty.c); those that only
+ * read state are passed to the host tty.
+ */
 static long host_ioctl(struct task *t, struct file *f, unsigned cmd, uint64_t arg)
 {
-	int fd = to_host(f)->fd;
+	struct host_file *h = to_host(f);
+	int fd = h->fd;
+	if (h->tty) {
+		long r = tty_ioctl(t, h->tty, cmd, arg);
+		if (r != -TTY_ENOIOCTLCMD)
+			return r;
+	}
 	switch (cmd) {
 	case LINUX_TCGETS: {
 		struct linux_termios tio;
@@ -159,6 +212,8 @@ int host_file_new(int fd, struct file **out)
 		return -ENOMEM;
 	h->fd = fd;
 	h->seekable = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode);
+	if (S_ISCHR(st.st_mode) && isatty(fd))
+		h->tty = tty_for_device(st.st_rdev);
 	/* O_LARGEFILE is implied on x86-64, and Linux reports it in F_GETFL. */
 	file_init(&h->base, &g_host_file_ops, (unsigned)flags | LINUX_O_LARGEFILE);
 	*out = &h->base;
@@ -168,6 +223,11 @@ int host_file_new(int fd, struct file **out)
 bool host_file_is(const struct file *f)
 {
 	return f->ops == &g_host_file_ops;
+}
+
+struct tty *host_file_tty(struct file *f)
+{
+	return host_file_is(f) ? to_host(f)->tty : NULL;
 }
 
 ssize_t host_file_tee(struct file *in, struct file *out, size_t len, unsigned flags)

@@ -14,12 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 
 #include "common/abi/linux/errno.h"
 #include "common/log.h"
 #include "sentry/fsimpl/kernfs/synthfs_host.h"
 #include "sentry/kernel/fdtable.h"
 #include "sentry/kernel/task.h"
+#include "sentry/kernel/tty.h"
 #include "sentry/mm/mm.h"
 
 #define PROC_SIGCHLD 17
@@ -266,8 +268,16 @@ static int proc_stat_show(struct kernfs_inode *ki, struct kernfs_buf *b)
 	const unsigned long long sigbits = 0x7fffffffULL; /* Linux shows the first 31 signals */
 
 	/* pid (comm) state ppid pgrp session tty_nr tpgid flags (PF_RANDOMIZE) */
-	kernfs_printf(b, "%d (%s) R %d %d %d 0 -1 4194304", t->tid, t->comm,
-	              tg->parent ? tg->parent->tgid : 0, tg->pgid, tg->sid);
+	/* tty_nr as Linux's new_encode_dev, tpgid the terminal's foreground group. */
+	unsigned tty_nr = 0;
+	int tpgid = -1;
+	if (tg->tty) {
+		unsigned ma = major(tg->tty->rdev), mi = minor(tg->tty->rdev);
+		tty_nr = (mi & 0xff) | (ma << 8) | ((mi & ~0xffu) << 12);
+		tpgid = tg->tty->pgrp;
+	}
+	kernfs_printf(b, "%d (%s) R %d %d %d %u %d 4194304", t->tid, t->comm,
+	              tg->parent ? tg->parent->tgid : 0, tg->pgid, tg->sid, tty_nr, tpgid);
 	/* minflt cminflt majflt cmajflt (not counted) utime stime cutime cstime */
 	kernfs_printf(b, " 0 0 0 0 %llu %llu 0 0", (unsigned long long)to_ticks(utime),
 	              (unsigned long long)to_ticks(stime));
