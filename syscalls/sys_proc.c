@@ -478,10 +478,9 @@ long sys_kill(struct task *t, const struct sys_args *a)
 	return ret;
 }
 
-static long thread_kill(struct task *t, int tgid, int tid, uint64_t sig)
+long proc_signal_thread(struct task *t, int tgid, int tid, int sig,
+                        const struct linux_siginfo *info)
 {
-	if (sig > LINUX_NSIG)
-		return -EINVAL;
 	struct kernel *k = t->k;
 	pthread_mutex_lock(&k->mu);
 	struct task *target = kernel_find_task_locked(k, tid);
@@ -491,15 +490,32 @@ static long thread_kill(struct task *t, int tgid, int tid, uint64_t sig)
 	} else if (!may_signal(&t->creds, &target->creds)) {
 		ret = -EPERM;
 	} else if (sig) {
-		struct linux_siginfo si = { .signo = (int)sig, .code = LINUX_SI_TKILL };
+		struct linux_siginfo si = { .signo = sig, .code = LINUX_SI_TKILL };
 		si.kill.pid = t->tg->tgid;
 		si.kill.uid = t->creds.ruid;
-		ret = task_send_thread_signal(target, (int)sig, &si);
+		ret = task_send_thread_signal(target, sig, info ? info : &si);
 		if (ret == 0 && target != t)
 			task_kick_locked(target);
 	}
 	pthread_mutex_unlock(&k->mu);
 	return ret;
+}
+
+long proc_signal_process(struct task *t, int pid, int sig, const struct linux_siginfo *info)
+{
+	struct kernel *k = t->k;
+	pthread_mutex_lock(&k->mu);
+	struct thread_group *tg = kernel_find_tg_locked(k, pid);
+	long ret = !tg ? -ESRCH : tg->zombie ? 0 : signal_tg_locked(t, tg, sig, info);
+	pthread_mutex_unlock(&k->mu);
+	return ret;
+}
+
+static long thread_kill(struct task *t, int tgid, int tid, uint64_t sig)
+{
+	if (sig > LINUX_NSIG)
+		return -EINVAL;
+	return proc_signal_thread(t, tgid, tid, (int)sig, NULL);
 }
 
 /* sys_tkill implements tkill(2). */

@@ -201,7 +201,7 @@ static bool sigqueue_code_forbidden(const struct linux_siginfo *si, int self, in
 	return (si->code >= 0 || si->code == LINUX_SI_TKILL) && self != target;
 }
 
-/* sys_rt_sigqueueinfo implements rt_sigqueueinfo(2) for the calling process. */
+/* sys_rt_sigqueueinfo implements rt_sigqueueinfo(2). */
 long sys_rt_sigqueueinfo(struct task *t, const struct sys_args *a)
 {
 	int pid = (int)a->a[0];
@@ -212,14 +212,12 @@ long sys_rt_sigqueueinfo(struct task *t, const struct sys_args *a)
 		return err;
 	if (sigqueue_code_forbidden(&si, t->tid, pid))
 		return -EPERM;
-	if (pid != t->tg->tgid)
-		return -ESRCH;
 	if (!valid_signal(sig))
 		return -EINVAL;
-	return task_send_group_signal(t, (int)sig, &si);
+	return proc_signal_process(t, pid, (int)sig, &si);
 }
 
-/* sys_rt_tgsigqueueinfo implements rt_tgsigqueueinfo(2) for the calling thread. */
+/* sys_rt_tgsigqueueinfo implements rt_tgsigqueueinfo(2). */
 long sys_rt_tgsigqueueinfo(struct task *t, const struct sys_args *a)
 {
 	int tgid = (int)a->a[0], tid = (int)a->a[1];
@@ -232,11 +230,9 @@ long sys_rt_tgsigqueueinfo(struct task *t, const struct sys_args *a)
 		return -EINVAL;
 	if (sigqueue_code_forbidden(&si, t->tid, tid))
 		return -EPERM;
-	if (tid != t->tid || tgid != t->tg->tgid)
-		return -ESRCH;
 	if (!valid_signal(sig))
 		return -EINVAL;
-	return task_send_thread_signal(t, (int)sig, &si);
+	return proc_signal_thread(t, tgid, tid, (int)sig, &si);
 }
 
 /*

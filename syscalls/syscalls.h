@@ -183,6 +183,16 @@ void strace_exit(struct task *t, const struct sys_args *a, long ret, struct stra
  */
 int syscalls_write_table(int fd, bool markdown);
 
+/*
+ * Sends sig with info (NULL: what kill(2) or tgkill(2) would send) to
+ * process pid, or to thread tid (of process tgid when tgid > 0), with
+ * kill's permission checks (sys_proc.c). Returns 0 or -errno.
+ */
+struct linux_siginfo;
+long proc_signal_process(struct task *t, int pid, int sig, const struct linux_siginfo *info);
+long proc_signal_thread(struct task *t, int tgid, int tid, int sig,
+                        const struct linux_siginfo *info);
+
 /* Handlers, by family (sys_<family>.c). */
 #define SYSCALL_DECLARE(name) long sys_##name(struct task *t, const struct sys_args *a);
 /* sys_creds.c */
