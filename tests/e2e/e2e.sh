@@ -3,7 +3,7 @@
 #   demo_matches_native  the demo prints the same and exits 7 natively and in the sandbox
 #   strace               --strace prints the demo's calls to stderr and to --debug-log
 #   bad_programs         missing, non-executable, garbage and truncated programs fail clearly
-#   no_stub_left         killing runsc kills its stub process too
+#   no_stub_left         killing runsc kills every stub process of the sandbox too
 #   unsupported_logged   an unimplemented call fails with ENOSYS and is logged once (DEMO is
 #                        a program that makes one twice)
 #   tty                  terminal ioctls on a host tty (under script(1)) match the native run
@@ -234,13 +234,13 @@ bad_programs)
 	grep -q 'Permission denied' "$tmp/err" || fail "not executable: $(cat "$tmp/err")"
 	;;
 no_stub_left)
-	# A program that sleeps; runsc is killed while it runs; its stub must not survive.
-	"$runsc" do "$sleeper" 30 >/dev/null 2>&1 &
+	# Processes that sleep; runsc is killed while they run; no stub may survive it.
+	"$runsc" do /bin/sh -c "$sleeper 30 & $sleeper 30 & $sleeper 30" >/dev/null 2>&1 &
 	pid=$!
 	stubs=""
-	for _ in $(seq 50); do
+	for _ in $(seq 300); do
 		stubs=$(pgrep -P "$pid")
-		[ -n "$stubs" ] && break
+		[ "$(echo "$stubs" | wc -w)" -ge 4 ] && break
 		sleep 0.01
 	done
 	if [ -z "$stubs" ]; then
