@@ -54,6 +54,7 @@ static void pidfd_release(struct file *f)
 }
 
 static const struct file_ops g_pidfd_ops = {
+	.anon_name = "[pidfd]",
 	.readiness = pidfd_readiness,
 	.wait_queue = pidfd_wait_queue,
 	.stat = pidfd_stat,

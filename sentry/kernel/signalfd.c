@@ -177,6 +177,7 @@ static void signalfd_release(struct file *f)
 }
 
 static const struct file_ops g_signalfd_ops = {
+	.anon_name = "[signalfd]",
 	.read = signalfd_read,
 	.llseek = anon_llseek,
 	.stat = anon_stat,

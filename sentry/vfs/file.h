@@ -49,6 +49,11 @@ struct file_watch {
 
 struct file_ops {
 	/*
+	 * Files on Linux's anonymous inode ("[eventfd]", "[eventpoll]", ...):
+	 * the name /proc/PID/fd shows as "anon_inode:NAME". NULL otherwise.
+	 */
+	const char *anon_name;
+	/*
 	 * Reads or writes up to len bytes at off, or (files outside the VFS
 	 * only) at the file's current position when off is -1. Returns the
 	 * count or -errno. A VFS file opened with O_APPEND writes at its end

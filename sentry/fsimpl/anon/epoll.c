@@ -749,6 +749,7 @@ static void ep_release(struct file *f)
 }
 
 static const struct file_ops g_epoll_ops = {
+	.anon_name = "[eventpoll]",
 	.llseek = anon_llseek,
 	.stat = anon_stat,
 	.release = ep_release,

@@ -148,6 +148,7 @@ static void efd_release(struct file *f)
 }
 
 static const struct file_ops g_eventfd_ops = {
+	.anon_name = "[eventfd]",
 	.read = efd_read,
 	.write = efd_write,
 	.llseek = anon_llseek,

@@ -80,6 +80,7 @@ static void tfd_release(struct file *f)
 }
 
 static const struct file_ops g_timerfd_ops = {
+	.anon_name = "[timerfd]",
 	.read = tfd_read,
 	.llseek = anon_llseek,
 	.stat = anon_stat,

@@ -2,8 +2,10 @@
  * proc: /proc/PID/fd/ (magic links to the open files) and fdinfo/ (Linux's
  * fs/proc/fd.c).
  *
- * Files outside the VFS (the host fds the sandbox inherits: stdio that is
- * a pipe, a socket or a terminal) have no path. Their links read as Linux
+ * Files on an anonymous inode (eventfd, epoll, timerfd, signalfd, pidfd)
+ * read as "anon_inode:[NAME]", as on Linux. Other files outside the VFS
+ * (the host fds the sandbox inherits: stdio that is a pipe, a socket or a
+ * terminal, the sentry's pipes and sockets) have no path. Their links read as Linux
  * writes unnamed files, "pipe:[INO]" and "socket:[INO]" from the host
  * fd's fstat, and anything else (a terminal, a host file) as
  * "host:[INO]", the name gVisor gives imported host fds: "/dev/pts/N"
@@ -105,6 +107,8 @@ static int proc_fd_readlink(struct kernfs_inode *ki, struct kernfs_buf *b)
 	struct file *f = r.file;
 	if (f->path.d) {
 		err = proc_path_text(&f->path, &r.root, b);
+	} else if (f->ops->anon_name) {
+		kernfs_printf(b, "anon_inode:%s", f->ops->anon_name);
 	} else {
 		struct linux_stat st = { 0 };
 		if (f->ops->stat)
