@@ -293,7 +293,6 @@ void task_exit(struct task *t)
 	t->ctx = NULL; /* nobody interrupts it any more */
 	list_del(&t->k_link);
 	list_del(&t->tg_link);
-	k->ntasks--;
 	bool last = --tg->nr_threads == 0;
 	if (tg->exec_waiter && tg->nr_threads == 1)
 		task_wake(tg->exec_waiter);
@@ -325,6 +324,8 @@ void task_exit(struct task *t)
 	pthread_mutex_lock(&k->mu);
 	if (last)
 		tg_exit_locked(k, tg);
+	/* Counted until here, so that the sandbox ends only when every stub is reaped. */
+	k->ntasks--;
 	pthread_cond_broadcast(&k->cond);
 	pthread_mutex_unlock(&k->mu);
 	task_free(t);

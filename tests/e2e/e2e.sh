@@ -83,6 +83,7 @@ init_exit)
 	for s in $stubs; do
 		kill -0 "$s" 2>/dev/null && fail "stub $s outlived the sandbox"
 	done
+	true
 	;;
 processes)
 	dir=$(realpath -s -- "$(dirname "$0")/processes")
