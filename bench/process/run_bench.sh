@@ -172,12 +172,7 @@ add_case "pipe $mib MiB" ns/MiB 1 - "" op pipe_throughput "$mib"
 add_case "pipe ping-pong" ns/rt 1 - "" op pipe_pingpong "$pp"
 add_case "futex ping-pong" ns/rt 1 - "" op futex_pingpong "$pp"
 add_case "start-up (/bin/true)" ms/run 1000000 - "" cmd /bin/true
-# make -j2 runs its job server: it waits for its children and for job tokens
-# in pselect6, which the sandbox does not implement yet (ENOSYS, and make
-# stops with "make: *** pselect jobs pipe: Function not implemented."). Run
-# with -a to check; when it works, empty the reason.
-add_case "make -j2 (with start-up)" ms/run 1000000 3 \
-	"make's job server needs pselect6, which the sandbox does not implement yet (ENOSYS)" \
+add_case "make -j2 (with start-up)" ms/run 1000000 3 "" \
 	cmd /bin/sh -c "$build -j2 -B CC=gcc"
 add_case "make -j1 (with start-up)" ms/run 1000000 3 "" \
 	cmd /bin/sh -c "$build -j1 -B CC=gcc"
