@@ -11,6 +11,7 @@
 #include "sentry/kernel/task.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -203,11 +204,29 @@ void task_main(struct task *t)
 	task_set_current(NULL);
 }
 
+/*
+ * The CPUs a task thread may start on: the sentry's own at start-up. A
+ * thread created by another inherits its affinity, and the ptrace
+ * platform pins a tracer to one CPU with its stub; without this every
+ * process of a parallel build would stay on its parent's CPU.
+ */
+static cpu_set_t g_task_cpus;
+static bool g_task_cpus_ok;
+static pthread_once_t g_task_cpus_once = PTHREAD_ONCE_INIT;
+
+static void task_cpus_init(void)
+{
+	g_task_cpus_ok = sched_getaffinity(0, sizeof(g_task_cpus), &g_task_cpus) == 0;
+}
+
 int task_start_thread(void *(*fn)(void *), void *arg)
 {
+	pthread_once(&g_task_cpus_once, task_cpus_init);
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	if (g_task_cpus_ok)
+		pthread_attr_setaffinity_np(&attr, sizeof(g_task_cpus), &g_task_cpus);
 	pthread_t th;
 	int err = -pthread_create(&th, &attr, fn, arg);
 	pthread_attr_destroy(&attr);

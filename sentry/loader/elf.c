@@ -38,12 +38,20 @@ static const char *elf_err_name(int err)
 }
 
 /*
- * Reads the whole file into a new buffer. Every read of the file goes
- * through here: to read only the headers later, change this and
- * loader_elf_file_bytes().
+ * How much of a file that is mapped rather than read the parser reads: the
+ * ELF header and program headers (and PT_INTERP's path) are in the first
+ * page or two of every program linkers make; a file whose headers lie
+ * further is read whole (elf_parse says so with -EAGAIN).
  */
-static int elf_read_file(struct loader_file *file, const char *what, unsigned char **out_data,
-                         size_t *out_size)
+#define ELF_HEADERS_PREFIX (64u * 1024)
+
+/*
+ * Reads the file's first bytes into a new buffer: all of them (whole), or
+ * up to ELF_HEADERS_PREFIX. *out_len is what was read, *out_size the
+ * file's size.
+ */
+static int elf_read_file(struct loader_file *file, const char *what, bool whole,
+                         unsigned char **out_data, size_t *out_len, size_t *out_size)
 {
 	int64_t size = file->ops->size(file);
 	if (size < 0) {
@@ -55,15 +63,18 @@ static int elf_read_file(struct loader_file *file, const char *what, unsigned ch
 		         (long long)size);
 		return -ENOEXEC;
 	}
+	size_t want = (size_t)size;
+	if (!whole && want > ELF_HEADERS_PREFIX)
+		want = ELF_HEADERS_PREFIX;
 
-	unsigned char *data = malloc(size > 0 ? (size_t)size : 1);
+	unsigned char *data = malloc(want > 0 ? want : 1);
 	if (!data) {
-		log_warn("%s: out of memory reading %lld bytes", what, (long long)size);
+		log_warn("%s: out of memory reading %zu bytes", what, want);
 		return -ENOMEM;
 	}
 	size_t done = 0;
-	while (done < (size_t)size) {
-		ssize_t n = file->ops->pread(file, data + done, (size_t)size - done, done);
+	while (done < want) {
+		ssize_t n = file->ops->pread(file, data + done, want - done, done);
 		if (n == -EINTR)
 			continue;
 		if (n < 0) {
@@ -76,7 +87,9 @@ static int elf_read_file(struct loader_file *file, const char *what, unsigned ch
 		done += (size_t)n;
 	}
 	*out_data = data;
-	*out_size = done;
+	*out_len = done;
+	/* A file that shrank while read is as long as what was read. */
+	*out_size = done < want ? done : (size_t)size;
 	return 0;
 }
 
@@ -171,6 +184,8 @@ static int elf_set_interp(struct loader_elf *elf, const GElf_Phdr *ph, const cha
 		         elf->size);
 		return -EIO;
 	}
+	if (ph->p_offset + ph->p_filesz > elf->data_len)
+		return -EAGAIN; /* past the headers read: read the whole file */
 	const char *path = (const char *)elf->data + ph->p_offset;
 	if (path[ph->p_filesz - 1] != '\0') {
 		log_warn("%s: PT_INTERP path is not NUL-terminated", what);
@@ -245,6 +260,8 @@ static int elf_check_ehdr(struct loader_elf *elf, const GElf_Ehdr *eh, const cha
 		 */
 		return -ENOEXEC;
 	}
+	if (eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > elf->data_len)
+		return -EAGAIN; /* past the headers read: read the whole file */
 	elf->type = eh->e_type;
 	elf->entry = eh->e_entry;
 	elf->phnum = eh->e_phnum;
@@ -309,7 +326,7 @@ static int elf_parse(struct loader_elf *elf, const char *what, uint64_t max_addr
 		return err;
 
 	/* Only the ELF and program headers are used: libelf ignores broken section headers. */
-	Elf *e = elf_memory((char *)elf->data, elf->size);
+	Elf *e = elf_memory((char *)elf->data, elf->data_len);
 	if (!e) {
 		log_warn("%s: malformed ELF file (libelf: %s)", what, elf_errmsg(-1));
 		return -ENOEXEC;
@@ -340,12 +357,32 @@ int loader_elf_read(struct loader_file *file, const char *what, uint64_t max_add
 		return -ENOEXEC;
 	}
 
-	int err = elf_read_file(file, what, &out->data, &out->size);
+	/* A file that can be mapped needs only its headers read. */
+	int fd = -1;
+	void *map_file = NULL;
+	bool mappable = file->ops->mmap_fd && file->ops->mmap_fd(file, &fd, &map_file) == 0;
+	int err = elf_read_file(file, what, !mappable, &out->data, &out->data_len, &out->size);
 	if (err)
 		return err;
+	out->mappable = mappable;
+	out->host_fd = fd;
+	out->map_file = map_file;
 	err = elf_parse(out, what, max_addr, is_interp);
+	if (err == -EAGAIN) {
+		/* Headers past the prefix: parse the whole file (still mapped when loaded). */
+		loader_elf_release(out);
+		err = elf_read_file(file, what, true, &out->data, &out->data_len, &out->size);
+		if (err)
+			return err;
+		out->mappable = mappable;
+		out->host_fd = fd;
+		out->map_file = map_file;
+		err = elf_parse(out, what, max_addr, is_interp);
+	}
 	if (err)
 		loader_elf_release(out);
+	else
+		out->file = file;
 	return err;
 }
 
@@ -354,12 +391,14 @@ void loader_elf_release(struct loader_elf *elf)
 	free(elf->segs);
 	free(elf->interp);
 	free(elf->data);
+	if (elf->own_file && elf->file)
+		elf->file->ops->close(elf->file);
 	memset(elf, 0, sizeof(*elf));
 }
 
 const void *loader_elf_file_bytes(const struct loader_elf *elf, uint64_t off, uint64_t len)
 {
-	BUG_ON(!elf_in_file(elf, off, len));
+	BUG_ON(!elf_in_file(elf, off, len) || off + len > elf->data_len);
 	return elf->data + off;
 }
 

@@ -47,12 +47,19 @@ struct loader_elf {
 	bool exec_stack; /* PT_GNU_STACK has PF_X (absent means no: x86-64 since Linux 5.8) */
 
 	/*
-	 * The file's bytes, owned. Reach them only through
-	 * loader_elf_file_bytes(), so the parser can later read just the
-	 * headers and the loader map the rest from the file.
+	 * The file's first data_len bytes (the whole file, or, when it can be
+	 * mapped, just enough for the headers), owned; size is the file's.
+	 * Reach them only through loader_elf_file_bytes().
 	 */
 	unsigned char *data;
+	size_t data_len;
 	size_t size;
+	/* A file the loader maps from (file->ops->mmap_fd worked): its host fd and object. */
+	bool mappable;
+	int host_fd;
+	void *map_file;
+	struct loader_file *file; /* the file, while the image is loaded; owned if own_file */
+	bool own_file;
 };
 
 /*

@@ -141,6 +141,40 @@ static int load_fill(struct mm *mm, const struct loader_elf *elf, uaddr_t bias, 
 	return 0;
 }
 
+/*
+ * Maps each segment's file pages from the file, private and (until
+ * load_protect) writable, over the image's anonymous reservation, in file
+ * order, so a later segment sharing a page wins as with Linux's elf_map;
+ * then clears the rest of the last file page of a segment with a bss
+ * (padzero). The whole pages of bss stay the reservation's zeros.
+ */
+static int load_map(struct mm *mm, const struct loader_elf *elf, uaddr_t bias, const char *what)
+{
+	static const unsigned char zeros[PAGE_SIZE];
+	for (size_t i = 0; i < elf->nsegs; i++) {
+		const struct loader_segment *s = &elf->segs[i];
+		if (s->filesz == 0)
+			continue;
+		uaddr_t start = bias + page_round_down(s->vaddr);
+		uint64_t len =
+		        page_round_up(s->vaddr + s->filesz, NULL) - page_round_down(s->vaddr);
+		uaddr_t got;
+		int err = mm_mmap_file(mm, start, len, LINUX_PROT_READ | LINUX_PROT_WRITE,
+		                       LINUX_MAP_PRIVATE | LINUX_MAP_FIXED, elf->host_fd,
+		                       page_round_down(s->offset), elf->map_file,
+		                       LINUX_PROT_READ | LINUX_PROT_WRITE | LINUX_PROT_EXEC, &got);
+		uaddr_t bss = bias + s->vaddr + s->filesz;
+		if (err == 0 && s->memsz > s->filesz && !is_page_aligned(bss))
+			err = mm_copy_out(mm, bss, zeros, PAGE_SIZE - (bss & (PAGE_SIZE - 1)));
+		if (err) {
+			log_warn("%s: cannot map segment %zu at %#llx (%s)", what, i,
+			         (unsigned long long)start, load_err_name(err));
+			return err;
+		}
+	}
+	return 0;
+}
+
 /* Gives each run of pages its segments' permissions and unmaps the holes. */
 static int load_protect(struct mm *mm, const struct loader_elf *elf, uaddr_t bias, const char *what)
 {
@@ -202,7 +236,7 @@ static int load_image(struct mm *mm, const struct loader_elf *elf, const struct 
 	if (elf->type == ET_DYN)
 		bias = got - start;
 
-	err = load_fill(mm, elf, bias, what);
+	err = elf->mappable ? load_map(mm, elf, bias, what) : load_fill(mm, elf, bias, what);
 	if (err)
 		return err;
 	err = load_protect(mm, elf, bias, what);
@@ -231,12 +265,12 @@ static int load_read_interp(const struct loader_args *args, const char *path, co
 		return err;
 	}
 	err = loader_elf_read(f, what, l->max_addr, /*is_interp=*/true, out);
-	f->ops->close(f);
-	/* Linux: an interpreter that is not a valid ELF is -ELIBBAD. */
-	if (err == -ENOEXEC)
-		return -ELIBBAD;
-	if (err)
-		return err;
+	if (err) {
+		f->ops->close(f);
+		/* Linux: an interpreter that is not a valid ELF is -ELIBBAD. */
+		return err == -ENOEXEC ? -ELIBBAD : err;
+	}
+	out->own_file = true; /* kept open until it is mapped */
 	/*
 	 * Linux also accepts an ET_EXEC interpreter at its fixed address;
 	 * we want one we can place anywhere.

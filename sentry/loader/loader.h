@@ -29,6 +29,14 @@ struct loader_file_ops {
 	int64_t (*size)(struct loader_file *f);
 	/* Releases the file (and frees f, if the opener allocated it). */
 	void (*close)(struct loader_file *f);
+	/*
+	 * Optional: the host fd whose pages back the file, borrowed for as
+	 * long as f is open, and the object the mappings reference (a VFS
+	 * struct file, held through the vma file hooks). With it the loader
+	 * maps the segments from the file, as Linux's elf_map, instead of
+	 * reading the whole file and copying it. Returns 0 or -errno.
+	 */
+	int (*mmap_fd)(struct loader_file *f, int *out_host_fd, void **out_file);
 };
 
 struct loader_file {
