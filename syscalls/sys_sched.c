@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "sentry/kernel/ktime.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "syscalls/syscalls.h"
@@ -170,34 +171,15 @@ long sys_prctl(struct task *t, const struct sys_args *a)
 #define LINUX_RUSAGE_CHILDREN (-1)
 #define LINUX_RUSAGE_THREAD   1
 
-static uint64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 /*
- * The CPU time of t's process: the stubs of its live threads (user time)
- * and their sentry threads' (system time; only the caller's own is
- * readable, so the others count from their exit), plus its exited threads'.
+ * The CPU time of t's process: its live threads' stubs (user time) and
+ * sentry threads (system time), plus its exited threads'.
  */
 static void process_times(struct task *t, uint64_t *utime, uint64_t *stime)
 {
-	const struct platform_ops *p = t->k->cfg.platform;
-	struct thread_group *tg = t->tg;
-	uint64_t u = 0;
 	pthread_mutex_lock(&t->k->mu);
-	struct task *v;
-	list_for_each_entry (v, &tg->threads, tg_link) {
-		if (v->ctx)
-			u += p->ctx_cpu_time_ns(v->ctx);
-	}
+	ktime_tg_cputime_locked(t->tg, utime, stime);
 	pthread_mutex_unlock(&t->k->mu);
-	pthread_mutex_lock(&tg->mu);
-	*utime = u + tg->dead_utime_ns;
-	*stime = thread_cpu_ns() + tg->dead_stime_ns;
-	pthread_mutex_unlock(&tg->mu);
 }
 
 struct linux_rusage_out {
@@ -215,8 +197,9 @@ long sys_getrusage(struct task *t, const struct sys_args *a)
 		process_times(t, &u, &s);
 		break;
 	case LINUX_RUSAGE_THREAD:
-		u = t->ctx ? t->k->cfg.platform->ctx_cpu_time_ns(t->ctx) : 0;
-		s = thread_cpu_ns();
+		pthread_mutex_lock(&t->k->mu);
+		ktime_task_cputime_locked(t, &u, &s);
+		pthread_mutex_unlock(&t->k->mu);
 		break;
 	case LINUX_RUSAGE_CHILDREN:
 		pthread_mutex_lock(&t->tg->mu);

@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "sentry/kernel/exec_file.h"
 #include "sentry/kernel/fdtable.h"
+#include "sentry/kernel/itimer.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/vfs.h"
 
@@ -170,12 +171,16 @@ long exec_task(struct task *t, const struct vfs_ctx *c, const char *path, unsign
 	task_mm_release(t);
 	struct mm *old_mm = t->mm;
 	struct platform_ctx *old_ctx = t->ctx;
+	/* The CPU time of the old program's context stays the task's. */
+	uint64_t old_utime = t->k->cfg.platform->ctx_cpu_time_ns(old_ctx);
 	pthread_mutex_lock(&t->k->mu);
 	t->mm = l.mm;
 	t->ctx = l.ctx;
+	t->exec_utime_ns += old_utime;
 	pthread_mutex_unlock(&t->k->mu);
 	t->k->cfg.platform->ctx_destroy(old_ctx);
 	exec_reset(t);
+	kernel_timers_exec(t->tg); /* POSIX timers go; interval timers stay */
 	mm_put(old_mm);
 	set_exe(t->tg, &img.path);
 	task_set_comm(t, filename);

@@ -285,7 +285,7 @@ void task_exit(struct task *t)
 	pthread_mutex_unlock(&tg->mu);
 	if (t->mm)
 		task_mm_release(t);
-	uint64_t utime = t->ctx ? p->ctx_cpu_time_ns(t->ctx) : 0;
+	uint64_t utime = (t->ctx ? p->ctx_cpu_time_ns(t->ctx) : 0) + t->exec_utime_ns;
 	uint64_t stime = thread_cpu_ns();
 
 	pthread_mutex_lock(&k->mu);

@@ -99,6 +99,7 @@ static void *clone_thread(void *arg)
 		regs->fs_base = req->tls;
 	p->ctx_regs_changed(ctx);
 	c->ctx = ctx;
+	pthread_getcpuclockid(pthread_self(), &c->sentry_cpu_clock); /* linked after ATTACHED */
 	start_set(s, START_ATTACHED, 0);
 	if (start_wait(s, START_ATTACHED) != START_GO) {
 		/* The parent gave up (it is being killed): nobody knows this task. */

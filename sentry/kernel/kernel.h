@@ -119,7 +119,10 @@ struct thread_group {
 	struct waitqueue exit_wq;
 	/* The tree's reference, until reaped, and each pidfd's (atomic). */
 	atomic_int refs;
-	/* Interval timers (itimer.h): NULL until first armed; under itimer.c's lock. */
+	/*
+	 * Interval and POSIX timers (itimer.h): NULL until first used; set
+	 * and cleared under itimer.c's lock and mu.
+	 */
 	struct itimers *itimers;
 	/*
 	 * Real-time signals pending for the process, one queue per signal
@@ -158,8 +161,15 @@ struct task {
 	struct fdtable *fdt;
 	struct fs_context *fs; /* root, cwd, umask */
 	struct creds creds;
-	char comm[16];           /* prctl(PR_SET_NAME), /proc/PID/comm; under k->mu */
-	uint64_t start_time_ns;  /* since boot, for /proc/PID/stat */
+	char comm[16];          /* prctl(PR_SET_NAME), /proc/PID/comm; under k->mu */
+	uint64_t start_time_ns; /* since boot, for /proc/PID/stat */
+	/*
+	 * CPU time (host_time.c): the task's sentry thread's CPU clock (its
+	 * system time; 0 until the thread runs), and the user time of the
+	 * contexts an execve replaced. Under k->mu.
+	 */
+	clockid_t sentry_cpu_clock;
+	uint64_t exec_utime_ns;
 	struct list_head k_link; /* in k->tasks, protected by k->mu */
 
 	/* Only the task's own thread touches these. */

@@ -45,6 +45,7 @@
 
 #include "common/abi/linux/errno.h"
 #include "common/log.h"
+#include "sentry/kernel/itimer.h"
 #include "sentry/kernel/sigframe.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
@@ -223,7 +224,8 @@ static int pending_add(struct thread_group *tg, struct pending_ref p, int sig,
 	}
 	uint64_t limit = tg->rlimits[LINUX_RLIMIT_SIGPENDING].cur;
 	struct sigqueue *e = NULL;
-	if (tg->sigqueue_count < limit)
+	/* A POSIX timer's signal is never refused (Linux preallocates its sigqueue). */
+	if (tg->sigqueue_count < limit || info->code == LINUX_SI_TIMER)
 		e = malloc(sizeof(*e));
 	if (!e) {
 		if (!kill_info)
@@ -289,6 +291,8 @@ static int dequeue_signal_locked(struct task *t, linux_sigset_t blocked, struct 
 		int sig = next_signal(*p.set, blocked);
 		if (sig) {
 			collect_signal(t->tg, p, sig, out);
+			if (out->code == LINUX_SI_TIMER)
+				posix_timer_collected_locked(t->tg, out);
 			return sig;
 		}
 	}
@@ -301,6 +305,22 @@ int task_dequeue_signal(struct task *t, linux_sigset_t wanted, struct linux_sigi
 	int sig = dequeue_signal_locked(t, ~wanted, out);
 	pthread_mutex_unlock(&t->tg->mu);
 	return sig;
+}
+
+struct linux_siginfo *
+task_find_queued_locked(struct task *t, bool group, int sig,
+                        bool (*match)(const struct linux_siginfo *, const void *), const void *arg)
+{
+	struct pending_ref p = pending_of(t, group);
+	if (!(*p.set & linux_sigmask(sig)))
+		return NULL;
+	if (!sig_is_rt(sig))
+		return match(&p.info[sig - 1], arg) ? &p.info[sig - 1] : NULL;
+	struct sigqueue *tail = p.rt[sig - LINUX_SIGRTMIN];
+	for (struct sigqueue *e = tail ? tail->next : NULL; e; e = e == tail ? NULL : e->next)
+		if (match(&e->info, arg))
+			return &e->info;
+	return NULL;
 }
 
 void thread_group_signals_init(struct thread_group *tg)

@@ -138,6 +138,7 @@ static int init_task_create(struct kernel *k, struct task_init_args *args, struc
 		return -ENOMEM;
 	}
 	t->tg = tg;
+	pthread_getcpuclockid(pthread_self(), &t->sentry_cpu_clock); /* on the task's thread */
 	memcpy(tg->rlimits, args->rlimits, sizeof(tg->rlimits));
 	/* The sandbox's first process is its pid namespace's init. */
 	tg->unkillable = true;

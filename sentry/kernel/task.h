@@ -173,6 +173,14 @@ void task_force_sigsegv(struct task *t);
  */
 void task_set_sigaction(struct task *t, int sig, const struct linux_sigaction *act,
                         struct linux_sigaction *old);
+/*
+ * The queued siginfo of sig in t's pending set (group: its process's)
+ * for which match(info, arg) holds, or NULL (POSIX timers count their
+ * overruns in it). Preconditions: t->tg->mu held.
+ */
+struct linux_siginfo *
+task_find_queued_locked(struct task *t, bool group, int sig,
+                        bool (*match)(const struct linux_siginfo *, const void *), const void *arg);
 /* Signals pending for t (thread and process). */
 linux_sigset_t task_pending_signals(struct task *t);
 /*
