@@ -28,7 +28,7 @@ ln -s "$tmp/outside" "$tmp/vol/abs"
 ln -s "$tmp/outside" "$tmp/vol/swap.link"
 mv "$tmp/vol/swap.real" "$tmp/vol/swap"
 shadow_before=$(sha256sum /etc/shadow)
-outside_before=$(cd "$tmp/outside" && ls -la --time-style=+%s . && sha256sum victim)
+outside_before=$(cd "$tmp/outside" && ls -lA --time-style=+%s . && stat -c "%a %Y" . && sha256sum victim)
 
 # The swapper: the directory and the symlink trade places as fast as the host allows.
 (
@@ -51,7 +51,7 @@ swapper=
 grep -qx done "$tmp/out" || fail "the program did not finish: $(head -c 2000 "$tmp/out")"
 
 [ "$(sha256sum /etc/shadow)" = "$shadow_before" ] || fail "/etc/shadow changed"
-outside_after=$(cd "$tmp/outside" && ls -la --time-style=+%s . && sha256sum victim)
+outside_after=$(cd "$tmp/outside" && ls -lA --time-style=+%s . && stat -c "%a %Y" . && sha256sum victim)
 [ "$outside_after" = "$outside_before" ] || fail "the directory outside the volume changed:
 $outside_before
 ---
