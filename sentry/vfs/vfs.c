@@ -130,6 +130,14 @@ static int create_common(const struct vfs_ctx *c, const char *path, enum create_
 	err = vfs_permission(c->creds, dir, MAY_WRITE | MAY_EXEC);
 	if (err < 0)
 		goto out_put_d;
+	/* Device nodes need CAP_MKNOD; overlayfs's whiteout (char 0:0) does not. */
+	uint32_t ftype = mode & LINUX_S_IFMT;
+	if (kind == CREATE_NODE && (ftype == LINUX_S_IFCHR || ftype == LINUX_S_IFBLK) &&
+	    !(ftype == LINUX_S_IFCHR && major == 0 && minor == 0) &&
+	    !creds_capable(c->creds, LINUX_CAP_MKNOD)) {
+		err = -EPERM;
+		goto out_put_d;
+	}
 	struct vfs_newnode nn = { .rdev_major = major, .rdev_minor = minor };
 	struct inode *inode = NULL;
 	switch (kind) {

@@ -5,10 +5,10 @@
  * only shrinking, inheritable within permitted unless CAP_SETPCAP and
  * within the bounding set); operations that fail once their capability
  * left the effective set (kill: CAP_KILL, open: CAP_DAC_OVERRIDE, chown:
- * CAP_CHOWN); what setuid, setresuid and setfsuid do to the sets, with and
- * without PR_SET_KEEPCAPS; PR_CAPBSET_READ and PR_CAPBSET_DROP; the
- * ambient set's rules; and execve's sets (root regains the bounding set,
- * SECBIT_NOROOT, an ambient capability of a non-root program, AT_SECURE).
+ * CAP_CHOWN, mknod: CAP_MKNOD, setuid: CAP_SETUID); what setuid, setresuid and setfsuid do to the
+ * sets, with and without PR_SET_KEEPCAPS; PR_CAPBSET_READ and PR_CAPBSET_DROP; the ambient set's
+ * rules; and execve's sets (root regains the bounding set, SECBIT_NOROOT, an ambient capability of
+ * a non-root program, AT_SECURE).
  *
  * Each case runs in a child of its own, which changes its own sets. The
  * test runs as root; natively the container may hold fewer capabilities
@@ -22,6 +22,7 @@
 #include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 #include "test.h"
@@ -266,6 +267,17 @@ static void test_operations(void)
 	CHECK_SYS(chown(g_file, NOBODY, -1));
 	CHECK_SYS(chown(g_file, 0, -1));
 
+	/* CAP_MKNOD: device nodes (not FIFOs). */
+	char node[sizeof(g_file) + 8];
+	snprintf(node, sizeof(node), "%s-node", g_file);
+	CHECK_SYS(cap_set(c.eff & ~BIT(CAP_MKNOD), c.prm, c.inh));
+	CHECK_ERR(mknod(node, S_IFCHR | 0600, makedev(1, 3)), EPERM);
+	CHECK_SYS(mknod(node, S_IFIFO | 0600, 0));
+	CHECK_SYS(unlink(node));
+	CHECK_SYS(cap_set(c.eff, c.prm, c.inh));
+	CHECK_SYS(mknod(node, S_IFCHR | 0600, makedev(1, 3)));
+	CHECK_SYS(unlink(node));
+
 	/* CAP_SETUID: setuid to another user. */
 	CHECK_SYS(cap_set(c.eff & ~BIT(CAP_SETUID), c.prm, c.inh));
 	CHECK_ERR(syscall(SYS_setuid, NOBODY), EPERM);
@@ -468,7 +480,7 @@ int main(int argc, char **argv)
 		return check_expectations(argv);
 	uint64_t need = BIT(CAP_KILL) | BIT(CAP_SETPCAP) | BIT(CAP_SYS_ADMIN) | BIT(CAP_NET_RAW) |
 	                BIT(CAP_CHOWN) | BIT(CAP_DAC_OVERRIDE) | BIT(CAP_DAC_READ_SEARCH) |
-	                BIT(CAP_SETUID) | BIT(CAP_NET_BIND_SERVICE);
+	                BIT(CAP_SETUID) | BIT(CAP_NET_BIND_SERVICE) | BIT(CAP_MKNOD);
 	if (getuid() != 0 || (status_caps("CapEff") & need) != need ||
 	    (status_caps("CapBnd") & need) != need || status_caps("CapInh") != 0) {
 		printf("caps: skipped (needs root with CapEff %#llx)\n", (unsigned long long)need);
