@@ -86,7 +86,8 @@ long sys_epoll_ctl(struct task *t, const struct sys_args *a)
 	if (!tf->ops->readiness && !tf->ops->poll_host_fd)
 		goto out;
 	/* EPOLLWAKEUP needs CAP_BLOCK_SUSPEND; without it, it is dropped silently. */
-	if (has_event && (ev.events & LINUX_EPOLLWAKEUP) && t->creds.euid != 0)
+	if (has_event && (ev.events & LINUX_EPOLLWAKEUP) &&
+	    !creds_capable(&t->creds, LINUX_CAP_BLOCK_SUSPEND))
 		ev.events &= ~LINUX_EPOLLWAKEUP;
 	ret = -EINVAL;
 	if (epf == tf || !file_is_epoll(epf))

@@ -60,8 +60,7 @@ long sys_timerfd_create(struct task *t, const struct sys_args *a)
 	if (clockid != LINUX_CLOCK_MONOTONIC && clockid != LINUX_CLOCK_REALTIME &&
 	    clockid != LINUX_CLOCK_BOOTTIME && !alarm_clock(clockid))
 		return -EINVAL;
-	/* CAP_WAKE_ALARM: held by root until capabilities are modelled. */
-	if (alarm_clock(clockid) && t->creds.euid != 0)
+	if (alarm_clock(clockid) && !creds_capable(&t->creds, LINUX_CAP_WAKE_ALARM))
 		return -EPERM;
 	struct file *f;
 	int err = timerfd_new(clockid, (unsigned)flags, &f);

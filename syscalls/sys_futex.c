@@ -20,11 +20,11 @@ long sys_futex(struct task *t, const struct sys_args *a)
 /*
  * Whether t may read target's robust list: ptrace_may_access with
  * PTRACE_MODE_READ_REALCREDS (the same process, the real ids matching
- * all of the target's, or a privileged caller).
+ * all of the target's, or CAP_SYS_PTRACE).
  */
 static bool may_read_robust_list(const struct task *t, const struct task *target)
 {
-	if (t->tg == target->tg || t->creds.euid == 0)
+	if (t->tg == target->tg || creds_capable(&t->creds, LINUX_CAP_SYS_PTRACE))
 		return true;
 	const struct creds *c = &t->creds, *tc = &target->creds;
 	return c->ruid == tc->ruid && c->ruid == tc->euid && c->ruid == tc->suid &&

@@ -170,8 +170,9 @@ static int do_prlimit(struct task *t, unsigned resource, const struct linux_rlim
 	struct thread_group *tg = t->tg;
 	pthread_mutex_lock(&tg->mu);
 	struct linux_rlimit *lim = &tg->rlimits[resource];
-	/* Raising the hard limit needs CAP_SYS_RESOURCE: root's, as the sandbox sees it. */
-	if (new_lim && new_lim->max > lim->max && t->creds.euid != 0) {
+	/* Raising the hard limit needs CAP_SYS_RESOURCE. */
+	if (new_lim && new_lim->max > lim->max &&
+	    !creds_capable(&t->creds, LINUX_CAP_SYS_RESOURCE)) {
 		pthread_mutex_unlock(&tg->mu);
 		return -EPERM;
 	}

@@ -448,7 +448,7 @@ static long do_linkat(struct task *t, int olddirfd, uaddr_t oldpath, int newdirf
 	 * also lets the opener through when its creds are the caller's; the
 	 * sandbox does not keep a file's open-time creds).
 	 */
-	if (p[0].path[0] == '\0' && !creds_privileged(&t->creds)) {
+	if (p[0].path[0] == '\0' && !creds_capable(&t->creds, LINUX_CAP_DAC_READ_SEARCH)) {
 		err = -ENOENT;
 		goto out_put_old;
 	}
@@ -606,7 +606,7 @@ long sys_chroot(struct task *t, const struct sys_args *a)
 	if (ret < 0)
 		return ret;
 	ret = check_enter(t, &p);
-	if (ret == 0 && !creds_privileged(&t->creds))
+	if (ret == 0 && !creds_capable(&t->creds, LINUX_CAP_SYS_CHROOT))
 		ret = -EPERM;
 	if (ret == 0)
 		task_set_root(t, &p);

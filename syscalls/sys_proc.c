@@ -408,8 +408,8 @@ long sys_setsid(struct task *t, const struct sys_args *a)
 /* May sender signal a process with target's credentials (Linux's kill_ok_by_cred)? */
 static bool may_signal(const struct creds *sender, const struct creds *target)
 {
-	if (sender->euid == 0)
-		return true; /* CAP_KILL */
+	if (creds_capable(sender, LINUX_CAP_KILL))
+		return true;
 	return sender->euid == target->suid || sender->euid == target->ruid ||
 	       sender->ruid == target->suid || sender->ruid == target->ruid;
 }
@@ -667,9 +667,9 @@ long sys_pidfd_getfd(struct task *t, const struct sys_args *a)
 	if (tg->zombie || list_empty(&tg->threads)) {
 		ret = -ESRCH;
 	} else {
-		/* PTRACE_MODE_ATTACH_REALCREDS: the same user, or root. */
+		/* PTRACE_MODE_ATTACH_REALCREDS: the same user, or CAP_SYS_PTRACE. */
 		struct task *target = list_first_entry(&tg->threads, struct task, tg_link);
-		if (t->creds.ruid != 0 &&
+		if (!creds_capable(&t->creds, LINUX_CAP_SYS_PTRACE) &&
 		    (t->creds.ruid != target->creds.ruid || t->creds.ruid != target->creds.euid ||
 		     t->creds.ruid != target->creds.suid))
 			ret = -EPERM;

@@ -35,6 +35,7 @@
 #define LINUX_PR_CAPBSET_READ        23
 #define LINUX_PR_CAPBSET_DROP        24
 #define LINUX_PR_GET_SECUREBITS      27
+#define LINUX_PR_SET_SECUREBITS      28
 #define LINUX_PR_GET_TIMERSLACK      30
 #define LINUX_PR_SET_TIMERSLACK      29
 #define LINUX_PR_SET_CHILD_SUBREAPER 36
@@ -46,7 +47,79 @@
 #define LINUX_PR_GET_THP_DISABLE     42
 #define LINUX_PR_CAP_AMBIENT         47
 
-#define LINUX_CAP_LAST_CAP 40 /* /proc/sys/kernel/cap_last_cap */
+/*
+ * The capability options of prctl (commoncap.c's cap_task_prctl): the
+ * bounding set, secure bits, keepcaps and the ambient set, all in the
+ * caller's creds.
+ */
+static long prctl_caps(struct task *t, int option, const struct sys_args *a)
+{
+	struct creds *c = &t->creds;
+	uint64_t arg2 = a->a[1], arg3 = a->a[2], arg4 = a->a[3], arg5 = a->a[4];
+	switch (option) {
+	case LINUX_PR_CAPBSET_READ:
+		if (arg2 > LINUX_CAP_LAST_CAP)
+			return -EINVAL;
+		return (c->cap_bset >> arg2) & 1;
+	case LINUX_PR_CAPBSET_DROP:
+		if (!creds_capable(c, LINUX_CAP_SETPCAP))
+			return -EPERM;
+		if (arg2 > LINUX_CAP_LAST_CAP)
+			return -EINVAL;
+		c->cap_bset &= ~LINUX_CAP_BIT(arg2);
+		return 0;
+	case LINUX_PR_GET_SECUREBITS:
+		return c->securebits;
+	case LINUX_PR_SET_SECUREBITS: {
+		uint32_t old = c->securebits;
+		/* No change of a locked bit, no unlocking, no unknown bit, and CAP_SETPCAP. */
+		if ((((old & LINUX_SECURE_ALL_LOCKS) >> 1) & (old ^ arg2)) ||
+		    (old & LINUX_SECURE_ALL_LOCKS & ~arg2) ||
+		    (arg2 & ~(uint64_t)(LINUX_SECURE_ALL_LOCKS | LINUX_SECURE_ALL_BITS)) ||
+		    !creds_capable(c, LINUX_CAP_SETPCAP))
+			return -EPERM;
+		c->securebits = (uint32_t)arg2;
+		return 0;
+	}
+	case LINUX_PR_GET_KEEPCAPS:
+		return creds_secure(c, LINUX_SECURE_KEEP_CAPS);
+	case LINUX_PR_SET_KEEPCAPS:
+		if (arg2 > 1)
+			return -EINVAL;
+		if (c->securebits & LINUX_SECBIT_LOCKED(LINUX_SECURE_KEEP_CAPS))
+			return -EPERM;
+		if (arg2)
+			c->securebits |= LINUX_SECBIT(LINUX_SECURE_KEEP_CAPS);
+		else
+			c->securebits &= ~LINUX_SECBIT(LINUX_SECURE_KEEP_CAPS);
+		return 0;
+	default: /* LINUX_PR_CAP_AMBIENT */
+		if (arg2 == LINUX_PR_CAP_AMBIENT_CLEAR_ALL) {
+			if (arg3 | arg4 | arg5)
+				return -EINVAL;
+			c->cap_ambient = 0;
+			return 0;
+		}
+		if (arg3 > LINUX_CAP_LAST_CAP || arg4 || arg5)
+			return -EINVAL;
+		if (arg2 == LINUX_PR_CAP_AMBIENT_IS_SET)
+			return (c->cap_ambient >> arg3) & 1;
+		if (arg2 == LINUX_PR_CAP_AMBIENT_RAISE) {
+			/* Only what is both permitted and inheritable, unless locked out. */
+			if (!((c->cap_permitted >> arg3) & 1) ||
+			    !((c->cap_inheritable >> arg3) & 1) ||
+			    creds_secure(c, LINUX_SECURE_NO_CAP_AMBIENT_RAISE))
+				return -EPERM;
+			c->cap_ambient |= LINUX_CAP_BIT(arg3);
+			return 0;
+		}
+		if (arg2 == LINUX_PR_CAP_AMBIENT_LOWER) {
+			c->cap_ambient &= ~LINUX_CAP_BIT(arg3);
+			return 0;
+		}
+		return -EINVAL;
+	}
+}
 
 /* sys_prctl implements prctl(2) for the options programs use; others are EINVAL. */
 long sys_prctl(struct task *t, const struct sys_args *a)
@@ -77,19 +150,14 @@ long sys_prctl(struct task *t, const struct sys_args *a)
 		tg->dumpable = (int)arg2;
 		pthread_mutex_unlock(&tg->mu);
 		return 0;
-	case LINUX_PR_GET_KEEPCAPS: {
-		pthread_mutex_lock(&tg->mu);
-		int k = tg->keepcaps;
-		pthread_mutex_unlock(&tg->mu);
-		return k;
-	}
+	case LINUX_PR_GET_KEEPCAPS:
 	case LINUX_PR_SET_KEEPCAPS:
-		if (arg2 > 1)
-			return -EINVAL;
-		pthread_mutex_lock(&tg->mu);
-		tg->keepcaps = arg2;
-		pthread_mutex_unlock(&tg->mu);
-		return 0;
+	case LINUX_PR_CAPBSET_READ:
+	case LINUX_PR_CAPBSET_DROP:
+	case LINUX_PR_GET_SECUREBITS:
+	case LINUX_PR_SET_SECUREBITS:
+	case LINUX_PR_CAP_AMBIENT:
+		return prctl_caps(t, option, a);
 	case LINUX_PR_GET_TIMING:
 		return 0; /* PR_TIMING_STATISTICAL */
 	case LINUX_PR_SET_NAME: {
@@ -121,17 +189,6 @@ long sys_prctl(struct task *t, const struct sys_args *a)
 	case LINUX_PR_SET_SECCOMP:
 		/* The application cannot install seccomp filters in the sandbox (yet). */
 		return -EINVAL;
-	case LINUX_PR_CAPBSET_READ:
-		if (arg2 > LINUX_CAP_LAST_CAP)
-			return -EINVAL;
-		return 1; /* the bounding set is full: capabilities are not modelled yet */
-	case LINUX_PR_CAPBSET_DROP:
-		if (arg2 > LINUX_CAP_LAST_CAP)
-			return -EINVAL;
-		/* Dropping would have to be remembered and enforced: not modelled yet. */
-		return -EPERM;
-	case LINUX_PR_GET_SECUREBITS:
-		return 0;
 	case LINUX_PR_SET_TIMERSLACK:
 		t->timer_slack_ns = arg2 ? arg2 : 50000;
 		return 0;
@@ -306,13 +363,17 @@ long sys_setpriority(struct task *t, const struct sys_args *a)
 		struct task *leader = prio_match(t, tg, which, who);
 		if (!leader)
 			continue;
-		if (t->creds.euid != 0 && t->creds.euid != leader->creds.euid &&
+		bool cap_nice = creds_capable(&t->creds, LINUX_CAP_SYS_NICE);
+		if (!cap_nice && t->creds.euid != leader->creds.euid &&
 		    t->creds.euid != leader->creds.ruid) {
 			ret = -EPERM;
 			continue;
 		}
 		pthread_mutex_lock(&tg->mu);
-		if (nice < tg->nice && t->creds.euid != 0) {
+		/* Linux's can_nice: within the target's RLIMIT_NICE (20 - nice), or CAP_SYS_NICE.
+		 */
+		if (nice < tg->nice && !cap_nice &&
+		    (uint64_t)(20 - nice) > tg->rlimits[LINUX_RLIMIT_NICE].cur) {
 			ret = -EACCES;
 		} else {
 			tg->nice = nice;

@@ -210,11 +210,16 @@ static long do_faccessat(struct task *t, int dirfd, uaddr_t upath, uint64_t umod
 	long n = task_copy_path(t, upath, path, flags & LINUX_AT_EMPTY_PATH);
 	if (n < 0)
 		return n;
-	/* Unless AT_EACCESS, the check is with the real ids (access_override_creds). */
+	/*
+	 * Unless AT_EACCESS, the check is with the real ids and, for them,
+	 * root's capabilities or none (access_override_creds).
+	 */
 	struct creds creds = t->creds;
 	if (!(flags & LINUX_AT_EACCESS)) {
 		creds.fsuid = creds.ruid;
 		creds.fsgid = creds.rgid;
+		if (!creds_secure(&creds, LINUX_SECURE_NO_SETUID_FIXUP))
+			creds.cap_effective = creds.ruid == 0 ? creds.cap_permitted : 0;
 	}
 	struct vfs_ctx c;
 	struct vfs_ctx_hold h;

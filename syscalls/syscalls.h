@@ -207,6 +207,8 @@ SYSCALL_DECLARE(getresgid)
 SYSCALL_DECLARE(setfsuid)
 SYSCALL_DECLARE(setfsgid)
 SYSCALL_DECLARE(setgroups)
+SYSCALL_DECLARE(capget)
+SYSCALL_DECLARE(capset)
 /* sys_pipe.c */
 SYSCALL_DECLARE(pipe)
 SYSCALL_DECLARE(pipe2)

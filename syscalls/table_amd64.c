@@ -60,7 +60,6 @@
 #define N_NET      "network: issue 7"
 #define N_CPUTIMER "CPU-time timers are sampled every 10 ms: they fire up to ~10 ms late"
 #define N_IPC      "System V and POSIX IPC: not yet"
-#define N_CAPS     "capabilities: not yet"
 #define N_SCHED    "scheduling policy and priorities: not emulated yet"
 #define N_NUMA     "NUMA memory policy: not emulated"
 #define N_MLOCK    "memory locking: not yet"
@@ -209,8 +208,8 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	FULL(setfsuid, ARGS(SA_INT)),
 	FULL(setfsgid, ARGS(SA_INT)),
 	FULL(getsid, ARGS(SA_INT)),
-	UNIMPL(capget, N_CAPS, ARGS(SA_PTR, SA_PTR)),
-	UNIMPL(capset, N_CAPS, ARGS(SA_PTR, SA_PTR)),
+	FULL(capget, ARGS(SA_PTR, SA_PTR)),
+	FULL(capset, ARGS(SA_PTR, SA_PTR)),
 	FULL(rt_sigpending, ARGS(SA_SIGSET_OUT, SA_UINT)),
 	FULL(rt_sigtimedwait, ARGS(SA_SIGSET_IN, SA_PTR, SA_TIMESPEC_IN, SA_UINT)),
 	PARTIAL(rt_sigqueueinfo, "RLIMIT_SIGPENDING counts per process",
@@ -242,9 +241,9 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	UNIMPL(modify_ldt, N_X86_32, ARGS(SA_INT, SA_PTR, SA_UINT)),
 	UNIMPL(pivot_root, N_MOUNT, ARGS(SA_STR, SA_STR)),
 	UNIMPL(_sysctl, N_GONE, ARGS(SA_PTR)),
-	PARTIAL(prctl, "names, parent-death signal, dumpable, keepcaps, subreaper, "
-	        "no_new_privs, timer slack, tid address; no seccomp filters; capability "
-	        "bounding set reads full and cannot be dropped; others EINVAL",
+	PARTIAL(prctl, "names, parent-death signal, dumpable, keepcaps, securebits, "
+	        "capability bounding and ambient sets, subreaper, no_new_privs, timer slack, "
+	        "tid address; no seccomp filters; others EINVAL",
 	        ARGS(SA_INT, SA_HEX, SA_HEX, SA_HEX, SA_HEX)),
 	PARTIAL(arch_prctl, "FS and GS bases only; no ARCH_GET_CPUID or ARCH_SET_CPUID",
 	        ARGS(SA_ARCH_PRCTL_CODE, SA_PTR)),

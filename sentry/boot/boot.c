@@ -85,6 +85,8 @@ static void caller_creds(struct creds *c)
 	c->ngroups = n < 0 ? 0 : n;
 	for (int i = 0; i < c->ngroups; i++)
 		c->groups[i] = groups[i];
+	/* Root's full sets, or none for another user: then execve computes the program's. */
+	creds_init_caps(c);
 }
 
 /*
@@ -156,7 +158,7 @@ static int start_gofer(const struct sentry_do_args *args, pid_t *out_pid)
 /* A context for the boot code's own path operations: root's rights, at the root. */
 static struct vfs_ctx root_ctx(const struct path *root)
 {
-	static const struct creds c = { 0 };
+	static const struct creds c = CREDS_ROOT_INIT;
 	return (struct vfs_ctx){ .creds = &c, .root = *root, .start = *root, .umask = 0 };
 }
 

@@ -28,14 +28,17 @@ int exec_load(struct task *t, struct exec_load *l)
 	pthread_mutex_unlock(&t->tg->mu);
 	if (!no_randomize)
 		mm_randomize_layout(mm);
+	l->creds = t->creds;
+	bool secure = creds_exec(&l->creds, t->no_new_privs);
 	struct loader_args la = {
 		.filename = l->filename,
 		.argv = l->argv,
 		.envp = l->envp,
-		.uid = t->creds.ruid,
-		.euid = t->creds.euid,
-		.gid = t->creds.rgid,
-		.egid = t->creds.egid,
+		.uid = l->creds.ruid,
+		.euid = l->creds.euid,
+		.gid = l->creds.rgid,
+		.egid = l->creds.egid,
+		.secure = secure,
 		.open_interp = l->open_interp,
 		.open_arg = l->open_arg,
 		.no_randomize = no_randomize,
@@ -177,6 +180,7 @@ long exec_task(struct task *t, const struct vfs_ctx *c, const char *path, unsign
 	t->mm = l.mm;
 	t->ctx = l.ctx;
 	t->exec_utime_ns += old_utime;
+	t->creds = l.creds;
 	pthread_mutex_unlock(&t->k->mu);
 	t->k->cfg.platform->ctx_destroy(old_ctx);
 	exec_reset(t);

@@ -25,6 +25,7 @@ struct exec_load {
 	/* Out: the loaded program's address space and context, registers set. */
 	struct mm *mm;
 	struct platform_ctx *ctx;
+	struct creds creds; /* what t's become at the commit (creds_exec) */
 };
 
 /*

@@ -165,7 +165,6 @@ static struct thread_group *new_process(struct task *t, const struct clone_reque
 	pthread_mutex_unlock(&ptg->mu);
 	tg->exit_signal = r->exit_signal;
 	tg->dumpable = ptg->dumpable;
-	tg->keepcaps = ptg->keepcaps;
 	tg->nice = ptg->nice;
 	tg->personality = ptg->personality;
 	return tg;

@@ -107,7 +107,6 @@ struct thread_group {
 	bool zombie;                 /* every thread exited; waits to be reaped */
 	bool subreaper;              /* PR_SET_CHILD_SUBREAPER */
 	int dumpable;                /* PR_SET_DUMPABLE: 0 or 1 (under mu) */
-	bool keepcaps;               /* PR_SET_KEEPCAPS (under mu) */
 	int nice;                    /* setpriority(PRIO_PROCESS): -20..19 (under mu) */
 	uint32_t personality;        /* personality(2): PER_LINUX and its flags (under mu) */
 	int wait_stop_sig;           /* a stop not yet reported to wait (WUNTRACED), or 0 */

@@ -168,6 +168,7 @@ static int init_task_create(struct kernel *k, struct task_init_args *args, struc
 	task_set_comm(t, args->filename);
 	t->mm = load.mm;
 	t->ctx = load.ctx;
+	t->creds = load.creds;
 
 	pthread_mutex_lock(&k->mu);
 	int tid = kernel_alloc_tid_locked(k);

@@ -412,6 +412,7 @@ int loader_load(struct mm *mm, struct loader_file *file, const struct loader_arg
 			.euid = args->euid,
 			.gid = args->gid,
 			.egid = args->egid,
+			.secure = args->secure,
 		},
 	};
 	host_random_bytes(sa.random, sizeof(sa.random));

@@ -55,6 +55,7 @@ struct loader_args {
 	char *const *argv;    /* NULL-terminated */
 	char *const *envp;    /* NULL-terminated */
 	uint32_t uid, euid, gid, egid;
+	bool secure;                /* AT_SECURE: the program gained privilege (creds_exec) */
 	loader_open_fn open_interp; /* may be NULL: PT_INTERP then fails with ENOENT */
 	void *open_arg;
 	/*

@@ -132,8 +132,7 @@ static size_t stack_fill_auxv(uint64_t *v, const struct loader_stack_args *a,
 	stack_aux(v, &n, LINUX_AT_EUID, x->euid);
 	stack_aux(v, &n, LINUX_AT_GID, x->gid);
 	stack_aux(v, &n, LINUX_AT_EGID, x->egid);
-	/* No set-user-ID or file capabilities in the sandbox: never secure mode. */
-	stack_aux(v, &n, LINUX_AT_SECURE, 0);
+	stack_aux(v, &n, LINUX_AT_SECURE, x->secure);
 	stack_aux(v, &n, LINUX_AT_RANDOM, s->random);
 	stack_aux(v, &n, LINUX_AT_HWCAP2, x->hwcap2);
 	stack_aux(v, &n, LINUX_AT_EXECFN, s->execfn);

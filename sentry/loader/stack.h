@@ -54,6 +54,7 @@ struct loader_auxv {
 	uaddr_t base;  /* AT_BASE: the interpreter's bias, or 0 */
 	uaddr_t entry; /* AT_ENTRY: the main program's entry, biased */
 	uint32_t uid, euid, gid, egid;
+	bool secure; /* AT_SECURE */
 };
 
 struct loader_stack_args {

@@ -982,12 +982,13 @@ static void scm_destroy(struct unix_scm *scm)
 static int check_creds(struct task *t, const struct linux_ucred *uc)
 {
 	const struct creds *c = &t->creds;
-	bool priv = c->euid == 0;
 	if (uc->uid == (uint32_t)-1 || uc->gid == (uint32_t)-1)
 		return -EINVAL;
-	bool pid_ok = uc->pid == t->tg->tgid || priv;
-	bool uid_ok = uc->uid == c->ruid || uc->uid == c->euid || uc->uid == c->suid || priv;
-	bool gid_ok = uc->gid == c->rgid || uc->gid == c->egid || uc->gid == c->sgid || priv;
+	bool pid_ok = uc->pid == t->tg->tgid || creds_capable(c, LINUX_CAP_SYS_ADMIN);
+	bool uid_ok = uc->uid == c->ruid || uc->uid == c->euid || uc->uid == c->suid ||
+	              creds_capable(c, LINUX_CAP_SETUID);
+	bool gid_ok = uc->gid == c->rgid || uc->gid == c->egid || uc->gid == c->sgid ||
+	              creds_capable(c, LINUX_CAP_SETGID);
 	if (!pid_ok || !uid_ok || !gid_ok)
 		return -EPERM;
 	if (uc->pid != t->tg->tgid) {

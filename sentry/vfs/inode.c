@@ -225,12 +225,18 @@ int vfs_permission(const struct creds *c, struct inode *inode, int mask)
 		bits = mode & 7;
 	if (((uint32_t)mask & ~bits) == 0)
 		return 0;
-	if (creds_privileged(c)) {
-		/* CAP_DAC_OVERRIDE: anything, but exec of a file needs some x bit. */
-		bool is_dir = (mode & LINUX_S_IFMT) == LINUX_S_IFDIR;
-		if (!(mask & MAY_EXEC) || is_dir || (mode & 0111))
+	/* Linux's generic_permission: the capabilities that override the bits. */
+	if ((mode & LINUX_S_IFMT) == LINUX_S_IFDIR) {
+		if (!(mask & MAY_WRITE) && creds_capable(c, LINUX_CAP_DAC_READ_SEARCH))
 			return 0;
+		return creds_capable(c, LINUX_CAP_DAC_OVERRIDE) ? 0 : -EACCES;
 	}
+	if ((mask & (MAY_READ | MAY_WRITE | MAY_EXEC)) == MAY_READ &&
+	    creds_capable(c, LINUX_CAP_DAC_READ_SEARCH))
+		return 0;
+	/* Anything but the exec of a file without any x bit. */
+	if ((!(mask & MAY_EXEC) || (mode & 0111)) && creds_capable(c, LINUX_CAP_DAC_OVERRIDE))
+		return 0;
 	return -EACCES;
 }
 

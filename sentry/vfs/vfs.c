@@ -38,7 +38,7 @@ static uint32_t inode_uid(struct inode *i)
 /* Owner of the inode, or privileged (CAP_FOWNER). */
 static bool is_owner(const struct creds *c, struct inode *i)
 {
-	return c->fsuid == inode_uid(i) || creds_privileged(c);
+	return c->fsuid == inode_uid(i) || creds_capable(c, LINUX_CAP_FOWNER);
 }
 
 /*
@@ -70,7 +70,7 @@ static int may_delete(const struct creds *c, struct inode *dir, struct inode *vi
 	int err = vfs_permission(c, dir, MAY_WRITE | MAY_EXEC);
 	if (err < 0)
 		return err;
-	if ((inode_mode(dir) & LINUX_S_ISVTX) && !creds_privileged(c) &&
+	if ((inode_mode(dir) & LINUX_S_ISVTX) && !creds_capable(c, LINUX_CAP_FOWNER) &&
 	    c->fsuid != inode_uid(victim) && c->fsuid != inode_uid(dir))
 		return -EPERM;
 	return 0;
@@ -130,6 +130,14 @@ static int create_common(const struct vfs_ctx *c, const char *path, enum create_
 	err = vfs_permission(c->creds, dir, MAY_WRITE | MAY_EXEC);
 	if (err < 0)
 		goto out_put_d;
+	/* Device nodes need CAP_MKNOD; overlayfs's whiteout (char 0:0) does not. */
+	uint32_t ftype = mode & LINUX_S_IFMT;
+	if (kind == CREATE_NODE && (ftype == LINUX_S_IFCHR || ftype == LINUX_S_IFBLK) &&
+	    !(ftype == LINUX_S_IFCHR && major == 0 && minor == 0) &&
+	    !creds_capable(c->creds, LINUX_CAP_MKNOD)) {
+		err = -EPERM;
+		goto out_put_d;
+	}
 	struct vfs_newnode nn = { .rdev_major = major, .rdev_minor = minor };
 	struct inode *inode = NULL;
 	switch (kind) {
@@ -519,13 +527,13 @@ int vfs_setattr(const struct creds *c, const struct path *p, const struct vfs_se
 	pthread_mutex_lock(&inode->mu);
 	uint32_t mode = inode->mode, uid = inode->uid, gid = inode->gid;
 	pthread_mutex_unlock(&inode->mu);
-	bool owner = c->fsuid == uid || creds_privileged(c);
+	bool owner = c->fsuid == uid || creds_capable(c, LINUX_CAP_FOWNER);
 
 	if (a.mask & (VFS_ATTR_UID | VFS_ATTR_GID)) {
 		/* chown: privilege, or the owner giving the file to one of its groups. */
 		bool uid_ok = !(a.mask & VFS_ATTR_UID) || a.uid == uid;
 		bool gid_ok = !(a.mask & VFS_ATTR_GID) || a.gid == gid || creds_in_group(c, a.gid);
-		if (!creds_privileged(c) && !(c->fsuid == uid && uid_ok && gid_ok))
+		if (!creds_capable(c, LINUX_CAP_CHOWN) && !(c->fsuid == uid && uid_ok && gid_ok))
 			return -EPERM;
 		if ((mode & LINUX_S_IFMT) != LINUX_S_IFDIR) {
 			/* Chown drops set-user-id, and set-group-id when it means "executable". */
@@ -546,7 +554,7 @@ int vfs_setattr(const struct creds *c, const struct path *p, const struct vfs_se
 			return -EOPNOTSUPP;
 		/* Only a member of the file's group (or privilege) may set set-group-id. */
 		uint32_t fgid = (a.mask & VFS_ATTR_GID) ? a.gid : gid;
-		if (!creds_privileged(c) && !creds_in_group(c, fgid))
+		if (!creds_capable(c, LINUX_CAP_FSETID) && !creds_in_group(c, fgid))
 			a.mode &= ~(uint32_t)LINUX_S_ISGID;
 	}
 	if (a.mask & (VFS_ATTR_ATIME | VFS_ATTR_MTIME)) {
@@ -643,7 +651,7 @@ static int xattr_permission(const struct creds *c, struct inode *inode, const ch
 	    !strcmp(name, "system."))
 		return -EINVAL;
 	if (strncmp(name, "trusted.", 8) == 0)
-		return creds_privileged(c) ? 0 : -EPERM;
+		return creds_capable(c, LINUX_CAP_SYS_ADMIN) ? 0 : -EPERM;
 	if (strncmp(name, "security.", 9) == 0)
 		return 0;
 	if (strncmp(name, "system.", 7) == 0)
@@ -762,7 +770,7 @@ int vfs_mount(const struct vfs_ctx *c, const char *source, const char *target, c
 	int err = vfs_lookup(c, target, LOOKUP_FOLLOW, &t);
 	if (err < 0)
 		return err;
-	if (!creds_privileged(c->creds)) {
+	if (!creds_capable(c->creds, LINUX_CAP_SYS_ADMIN)) {
 		path_put(&t);
 		return -EPERM;
 	}
@@ -833,7 +841,7 @@ int vfs_umount(const struct vfs_ctx *c, const char *target, int flags)
 	int err = vfs_lookup(c, target, (flags & LINUX_UMOUNT_NOFOLLOW) ? 0 : LOOKUP_FOLLOW, &t);
 	if (err < 0)
 		return err;
-	if (!creds_privileged(c->creds))
+	if (!creds_capable(c->creds, LINUX_CAP_SYS_ADMIN))
 		err = -EPERM;
 	else if (t.d != t.mnt->root)
 		err = -EINVAL;

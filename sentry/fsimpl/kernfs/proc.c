@@ -68,7 +68,7 @@ void proc_unlock(void)
 int proc_may_access(const struct task *target)
 {
 	const struct task *cur = task_current();
-	if (!cur || cur == target || creds_privileged(&cur->creds))
+	if (!cur || cur == target || creds_capable(&cur->creds, LINUX_CAP_SYS_PTRACE))
 		return 0;
 	if (cur->tg == target->tg)
 		return 0;
@@ -406,7 +406,7 @@ static int sysctl_ngroups_max_show(struct kernfs_inode *ki, struct kernfs_buf *b
 
 static int sysctl_cap_last_cap_show(struct kernfs_inode *ki, struct kernfs_buf *b)
 {
-	kernfs_puts(b, "40\n"); /* CAP_CHECKPOINT_RESTORE */
+	kernfs_printf(b, "%d\n", LINUX_CAP_LAST_CAP); /* CAP_CHECKPOINT_RESTORE */
 	return 0;
 }
 

@@ -147,16 +147,15 @@ static void status_signals_locked(struct task *t, struct kernfs_buf *b)
 	              (unsigned long long)cgt);
 }
 
-/*
- * Capabilities as the sandbox grants them: all (0 to CAP_LAST_CAP, 40) to
- * euid 0, none to the others, until capabilities are modelled.
- */
+/* The task's capability sets (creds.h). */
 static void status_caps(const struct task *t, struct kernfs_buf *b)
 {
-	unsigned long long all = (1ULL << 41) - 1;
-	unsigned long long eff = t->creds.euid == 0 ? all : 0;
-	kernfs_printf(b, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n", 0ULL, eff, eff);
-	kernfs_printf(b, "CapBnd:\t%016llx\nCapAmb:\t%016llx\n", all, 0ULL);
+	const struct creds *c = &t->creds;
+	kernfs_printf(b, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\n",
+	              (unsigned long long)c->cap_inheritable, (unsigned long long)c->cap_permitted,
+	              (unsigned long long)c->cap_effective);
+	kernfs_printf(b, "CapBnd:\t%016llx\nCapAmb:\t%016llx\n", (unsigned long long)c->cap_bset,
+	              (unsigned long long)c->cap_ambient);
 }
 
 static int proc_status_show(struct kernfs_inode *ki, struct kernfs_buf *b)
@@ -567,7 +566,7 @@ static ssize_t proc_oom_score_adj_write(struct kernfs_inode *ki, const char *dat
 	if (parse_int_base0(buf, &adj) < 0 || adj < -1000 || adj > 1000)
 		return -EINVAL;
 	struct task *cur = task_current();
-	bool privileged = !cur || creds_privileged(&cur->creds);
+	bool privileged = !cur || creds_capable(&cur->creds, LINUX_CAP_SYS_RESOURCE);
 	struct task *t = proc_lock_task(ki);
 	if (!t)
 		return -ESRCH;

@@ -757,13 +757,13 @@ long pipe_fcntl(struct task *t, struct file *f, unsigned cmd, uint64_t arg)
 		unsigned size = round_pipe_size((unsigned)arg);
 		unsigned nr_slots = size / PIPE_PAGE_SIZE;
 		/*
-		 * Growing past pipe-max-size needs CAP_SYS_RESOURCE, which root
-		 * holds (the effective uid until capabilities are modelled).
-		 * Linux's per-user pipe-user-pages limits are not kept.
+		 * Growing past pipe-max-size needs CAP_SYS_RESOURCE. Linux's
+		 * per-user pipe-user-pages limits are not kept.
 		 */
 		if (nr_slots == 0)
 			ret = -EINVAL;
-		else if (nr_slots > p->nr_slots && size > PIPE_MAX_SIZE_DEF && t->creds.euid != 0)
+		else if (nr_slots > p->nr_slots && size > PIPE_MAX_SIZE_DEF &&
+		         !creds_capable(&t->creds, LINUX_CAP_SYS_RESOURCE))
 			ret = -EPERM;
 		else
 			ret = resize_ring(p, nr_slots);

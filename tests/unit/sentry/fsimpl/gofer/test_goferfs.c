@@ -769,7 +769,7 @@ static bool names_emit(struct dir_ctx *ctx, const char *name, size_t len, uint64
 static void test_through_vfs(void **state)
 {
 	struct fixture *fx = *state;
-	struct creds cr = { 0 };
+	struct creds cr = CREDS_ROOT_INIT;
 	struct mount_ns *ns;
 	struct file *f;
 	struct linux_statx stx;
