@@ -26,6 +26,23 @@ static int64_t exec_size(struct loader_file *lf)
 	return err < 0 ? err : (int64_t)st.size;
 }
 
+/*
+ * The loader maps the segments from the file's own host fd (tmpfs's
+ * memfd, the gofer's donated fd, through overlays to the layer's), and
+ * its vmas reference the struct file, which /proc/PID/maps names.
+ */
+static int exec_mmap_fd(struct loader_file *lf, int *out_host_fd, void **out_vfs_file)
+{
+	struct exec_file *ef = container_of(lf, struct exec_file, base);
+	if (!ef->f->ops->mmap_fd)
+		return -ENODEV;
+	int err = ef->f->ops->mmap_fd(ef->f, /*shared_write=*/false, out_host_fd);
+	if (err < 0)
+		return err;
+	*out_vfs_file = ef->f;
+	return 0;
+}
+
 static void exec_close(struct loader_file *lf)
 {
 	struct exec_file *ef = container_of(lf, struct exec_file, base);
@@ -36,6 +53,7 @@ static void exec_close(struct loader_file *lf)
 static const struct loader_file_ops g_exec_file_ops = {
 	.pread = exec_pread,
 	.size = exec_size,
+	.mmap_fd = exec_mmap_fd,
 	.close = exec_close,
 };
 
