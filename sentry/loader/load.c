@@ -17,7 +17,8 @@
  *
  * Every check of the file happens before the first mapping (elf.c,
  * stack.c): what can still fail afterwards is the mm itself (-ENOMEM,
- * an address the mm refuses), and the caller then destroys the mm.
+ * an address the mm refuses) or the reading of a copied file that shrank
+ * (-EIO), and the caller then destroys the mm.
  */
 #include <elf.h>
 #include <stdio.h>
