@@ -26,6 +26,23 @@ static int64_t exec_size(struct loader_file *lf)
 	return err < 0 ? err : (int64_t)st.size;
 }
 
+/*
+ * The loader maps the segments from the file's own host fd (tmpfs's
+ * memfd, the gofer's donated fd, through overlays to the layer's), and
+ * its vmas reference the struct file, which /proc/PID/maps names.
+ */
+static int exec_mmap_fd(struct loader_file *lf, int *out_host_fd, void **out_vfs_file)
+{
+	struct exec_file *ef = container_of(lf, struct exec_file, base);
+	if (!ef->f->ops->mmap_fd)
+		return -ENODEV;
+	int err = ef->f->ops->mmap_fd(ef->f, /*shared_write=*/false, out_host_fd);
+	if (err < 0)
+		return err;
+	*out_vfs_file = ef->f;
+	return 0;
+}
+
 static void exec_close(struct loader_file *lf)
 {
 	struct exec_file *ef = container_of(lf, struct exec_file, base);
@@ -33,24 +50,11 @@ static void exec_close(struct loader_file *lf)
 	free(ef);
 }
 
-/* The host fd backing the file (the gofer's donated fd, a tmpfs memfd), for elf_map. */
-static int exec_mmap_fd(struct loader_file *lf, int *out_host_fd, void **out_file)
-{
-	struct exec_file *ef = container_of(lf, struct exec_file, base);
-	if (!ef->f->ops->mmap_fd)
-		return -ENODEV;
-	int err = ef->f->ops->mmap_fd(ef->f, false, out_host_fd);
-	if (err < 0)
-		return err;
-	*out_file = ef->f;
-	return 0;
-}
-
 static const struct loader_file_ops g_exec_file_ops = {
 	.pread = exec_pread,
 	.size = exec_size,
-	.close = exec_close,
 	.mmap_fd = exec_mmap_fd,
+	.close = exec_close,
 };
 
 int exec_open(const struct vfs_ctx *c, const char *path, unsigned lookup, struct loader_file **out,

@@ -10,9 +10,7 @@
  */
 #include "sentry/loader/elf.h"
 
-#include <gelf.h>
-#include <libelf.h>
-#include <pthread.h>
+#include <elf.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,14 +21,6 @@
 /* Linux's PATH_MAX, which bounds PT_INTERP. */
 #define ELF_PATH_MAX 4096u
 
-static pthread_once_t g_libelf_once = PTHREAD_ONCE_INIT;
-static bool g_libelf_ok;
-
-static void elf_libelf_init(void)
-{
-	g_libelf_ok = elf_version(EV_CURRENT) != EV_NONE;
-}
-
 static const char *elf_err_name(int err)
 {
 	const char *name = linux_errno_name(-err);
@@ -38,58 +28,43 @@ static const char *elf_err_name(int err)
 }
 
 /*
- * How much of a file that is mapped rather than read the parser reads: the
- * ELF header and program headers (and PT_INTERP's path) are in the first
- * page or two of every program linkers make; a file whose headers lie
- * further is read whole (elf_parse says so with -EAGAIN).
+ * Reads up to len bytes at off into buf, retrying short reads until the
+ * end of the file. Returns the count (short only at EOF) or the file's
+ * read error.
  */
-#define ELF_HEADERS_PREFIX (64u * 1024)
-
-/*
- * Reads the file's first bytes into a new buffer: all of them (whole), or
- * up to ELF_HEADERS_PREFIX. *out_len is what was read, *out_size the
- * file's size.
- */
-static int elf_read_file(struct loader_file *file, const char *what, bool whole,
-                         unsigned char **out_data, size_t *out_len, size_t *out_size)
+static ssize_t elf_pread(struct loader_file *file, void *buf, size_t len, uint64_t off)
 {
-	int64_t size = file->ops->size(file);
-	if (size < 0) {
-		log_warn("%s: cannot get the file's size (%s)", what, elf_err_name((int)size));
-		return (int)size;
-	}
-	if ((uint64_t)size > LOADER_MAX_FILE_SIZE) {
-		log_warn("%s: file too large to load (%lld bytes; the limit is 1 GiB)", what,
-		         (long long)size);
-		return -ENOEXEC;
-	}
-	size_t want = (size_t)size;
-	if (!whole && want > ELF_HEADERS_PREFIX)
-		want = ELF_HEADERS_PREFIX;
-
-	unsigned char *data = malloc(want > 0 ? want : 1);
-	if (!data) {
-		log_warn("%s: out of memory reading %zu bytes", what, want);
-		return -ENOMEM;
-	}
 	size_t done = 0;
-	while (done < want) {
-		ssize_t n = file->ops->pread(file, data + done, want - done, done);
+	while (done < len) {
+		ssize_t n = file->ops->pread(file, (char *)buf + done, len - done, off + done);
 		if (n == -EINTR)
 			continue;
-		if (n < 0) {
-			log_warn("%s: read failed (%s)", what, elf_err_name((int)n));
-			free(data);
-			return (int)n;
-		}
+		if (n < 0)
+			return n;
 		if (n == 0)
-			break; /* the file shrank: parse what is there */
+			break;
 		done += (size_t)n;
 	}
-	*out_data = data;
-	*out_len = done;
-	/* A file that shrank while read is as long as what was read. */
-	*out_size = done < want ? done : (size_t)size;
+	return (ssize_t)done;
+}
+
+/*
+ * Linux's elf_read(): exactly len bytes at off, or -EIO for a short read
+ * (the file shrank after size()) or the read error.
+ */
+static int elf_read_exact(struct loader_file *file, const char *what, const char *name, void *buf,
+                          size_t len, uint64_t off)
+{
+	ssize_t n = elf_pread(file, buf, len, off);
+	if (n < 0) {
+		log_warn("%s: reading the %s failed (%s)", what, name, elf_err_name((int)n));
+		return (int)n;
+	}
+	if ((size_t)n < len) {
+		log_warn("%s: the %s [%#llx, +%#zx) end past the end of the file", what, name,
+		         (unsigned long long)off, len);
+		return -EIO;
+	}
 	return 0;
 }
 
@@ -112,8 +87,8 @@ static bool elf_in_file(const struct loader_elf *elf, uint64_t off, uint64_t len
 }
 
 /* Checks one PT_LOAD as load_elf_binary() does, and records it. */
-static int elf_add_load(struct loader_elf *elf, const GElf_Phdr *ph, unsigned idx, const char *what,
-                        uint64_t max_addr)
+static int elf_add_load(struct loader_elf *elf, const Elf64_Phdr *ph, unsigned idx,
+                        const char *what, uint64_t max_addr)
 {
 	if (ph->p_filesz > ph->p_memsz) {
 		log_warn("%s: PT_LOAD %u has p_filesz %#llx > p_memsz %#llx", what, idx,
@@ -138,11 +113,11 @@ static int elf_add_load(struct loader_elf *elf, const GElf_Phdr *ph, unsigned id
 	}
 	/* A segment with no file data (pure bss) reads nothing: its offset does not matter. */
 	if (ph->p_filesz > 0 && !elf_in_file(elf, ph->p_offset, ph->p_filesz)) {
-		log_warn(
-		        "%s: PT_LOAD %u file data [%#llx, +%#llx) is past the end of the file (%zu "
-		        "bytes)",
-		        what, idx, (unsigned long long)ph->p_offset,
-		        (unsigned long long)ph->p_filesz, elf->size);
+		log_warn("%s: PT_LOAD %u file data [%#llx, +%#llx) is past the end of the file "
+		         "(%llu "
+		         "bytes)",
+		         what, idx, (unsigned long long)ph->p_offset,
+		         (unsigned long long)ph->p_filesz, (unsigned long long)elf->size);
 		return -EIO;
 	}
 
@@ -166,7 +141,8 @@ static int elf_add_load(struct loader_elf *elf, const GElf_Phdr *ph, unsigned id
 }
 
 /* Reads the PT_INTERP path as load_elf_binary() does. */
-static int elf_set_interp(struct loader_elf *elf, const GElf_Phdr *ph, const char *what)
+static int elf_set_interp(struct loader_elf *elf, struct loader_file *file, const Elf64_Phdr *ph,
+                          const char *what)
 {
 	/* Linux uses the first PT_INTERP; two are a malformed file, which we refuse. */
 	if (elf->interp) {
@@ -179,58 +155,62 @@ static int elf_set_interp(struct loader_elf *elf, const GElf_Phdr *ph, const cha
 		return -ENOEXEC;
 	}
 	if (!elf_in_file(elf, ph->p_offset, ph->p_filesz)) {
-		log_warn("%s: PT_INTERP [%#llx, +%#llx) is past the end of the file (%zu bytes)",
+		log_warn("%s: PT_INTERP [%#llx, +%#llx) is past the end of the file (%llu bytes)",
 		         what, (unsigned long long)ph->p_offset, (unsigned long long)ph->p_filesz,
-		         elf->size);
+		         (unsigned long long)elf->size);
 		return -EIO;
 	}
-	if (ph->p_offset + ph->p_filesz > elf->data_len)
-		return -EAGAIN; /* past the headers read: read the whole file */
-	const char *path = (const char *)elf->data + ph->p_offset;
-	if (path[ph->p_filesz - 1] != '\0') {
-		log_warn("%s: PT_INTERP path is not NUL-terminated", what);
-		return -ENOEXEC;
-	}
-	elf->interp = strdup(path);
-	if (!elf->interp) {
+	char *path = malloc(ph->p_filesz);
+	if (!path) {
 		log_warn("%s: out of memory", what);
 		return -ENOMEM;
 	}
+	int err = elf_read_exact(file, what, "PT_INTERP path", path, ph->p_filesz, ph->p_offset);
+	if (err == 0 && path[ph->p_filesz - 1] != '\0') {
+		log_warn("%s: PT_INTERP path is not NUL-terminated", what);
+		err = -ENOEXEC;
+	}
+	if (err) {
+		free(path);
+		return err;
+	}
+	elf->interp = path;
 	return 0;
 }
 
-/* Checks e_ident before handing the bytes to libelf, for precise messages. */
-static int elf_check_ident(const struct loader_elf *elf, const char *what, bool is_interp)
+/*
+ * Checks e_ident. hdr holds the len bytes the file has of its header (at
+ * most sizeof(Elf64_Ehdr)), the rest zero.
+ */
+static int elf_check_ident(const unsigned char *hdr, size_t len, const char *what, bool is_interp)
 {
-	const unsigned char *d = elf->data;
-
 	/* load_elf_interp() reads the header with elf_read(): short is -EIO. */
-	if (is_interp && elf->size < sizeof(Elf64_Ehdr)) {
-		log_warn("%s: file too short for an ELF header (%zu bytes)", what, elf->size);
+	if (is_interp && len < sizeof(Elf64_Ehdr)) {
+		log_warn("%s: file too short for an ELF header (%zu bytes)", what, len);
 		return -EIO;
 	}
-	if (elf->size < SELFMAG || memcmp(d, ELFMAG, SELFMAG) != 0) {
+	if (len < SELFMAG || memcmp(hdr, ELFMAG, SELFMAG) != 0) {
 		log_warn("%s: not an ELF file (bad magic)", what);
 		return -ENOEXEC;
 	}
 	/* Linux reads the header into a zeroed buffer: a short one fails its checks. */
-	if (elf->size < sizeof(Elf64_Ehdr)) {
-		log_warn("%s: file too short for an ELF header (%zu bytes)", what, elf->size);
+	if (len < sizeof(Elf64_Ehdr)) {
+		log_warn("%s: file too short for an ELF header (%zu bytes)", what, len);
 		return -ENOEXEC;
 	}
-	if (d[EI_CLASS] != ELFCLASS64) {
-		log_warn("%s: not a 64-bit ELF file (class %u)", what, d[EI_CLASS]);
+	if (hdr[EI_CLASS] != ELFCLASS64) {
+		log_warn("%s: not a 64-bit ELF file (class %u)", what, hdr[EI_CLASS]);
 		return -ENOEXEC;
 	}
-	if (d[EI_DATA] != ELFDATA2LSB) {
-		log_warn("%s: not a little-endian ELF file (data encoding %u)", what, d[EI_DATA]);
+	if (hdr[EI_DATA] != ELFDATA2LSB) {
+		log_warn("%s: not a little-endian ELF file (data encoding %u)", what, hdr[EI_DATA]);
 		return -ENOEXEC;
 	}
 	return 0;
 }
 
 /* Checks the ELF header proper; fills type, entry and phnum. */
-static int elf_check_ehdr(struct loader_elf *elf, const GElf_Ehdr *eh, const char *what)
+static int elf_check_ehdr(struct loader_elf *elf, const Elf64_Ehdr *eh, const char *what)
 {
 	if (eh->e_machine != EM_X86_64) {
 		log_warn("%s: not an x86-64 program (e_machine %u)", what, eh->e_machine);
@@ -252,24 +232,45 @@ static int elf_check_ehdr(struct loader_elf *elf, const GElf_Ehdr *eh, const cha
 		return -ENOEXEC;
 	}
 	if (!elf_in_file(elf, eh->e_phoff, (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr))) {
-		log_warn("%s: program headers [%#llx, +%zu) are past the end of the file (%zu "
+		log_warn("%s: program headers [%#llx, +%zu) are past the end of the file (%llu "
 		         "bytes)",
 		         what, (unsigned long long)eh->e_phoff, eh->e_phnum * sizeof(Elf64_Phdr),
-		         elf->size);
+		         (unsigned long long)elf->size);
 		/* elf_read() fails with -EIO, but load_elf_phdrs() drops it: execve says ENOEXEC.
 		 */
 		return -ENOEXEC;
 	}
-	if (eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > elf->data_len)
-		return -EAGAIN; /* past the headers read: read the whole file */
 	elf->type = eh->e_type;
 	elf->entry = eh->e_entry;
 	elf->phnum = eh->e_phnum;
 	return 0;
 }
 
-static int elf_parse_phdrs(struct loader_elf *elf, Elf *e, const GElf_Ehdr *eh, const char *what,
-                           uint64_t max_addr, bool is_interp)
+/* Reads the program header table (load_elf_phdrs()) into a new array. */
+static int elf_read_phdrs(struct loader_file *file, const Elf64_Ehdr *eh, const char *what,
+                          Elf64_Phdr **out)
+{
+	size_t len = (size_t)eh->e_phnum * sizeof(Elf64_Phdr);
+	Elf64_Phdr *ph = malloc(len);
+	if (!ph) {
+		log_warn("%s: out of memory", what);
+		return -ENOMEM;
+	}
+	int err = elf_read_exact(file, what, "program headers", ph, len, eh->e_phoff);
+	/* load_elf_phdrs() turns elf_read()'s -EIO into NULL, which execve reports as ENOEXEC. */
+	if (err == -EIO)
+		err = -ENOEXEC;
+	if (err) {
+		free(ph);
+		return err;
+	}
+	*out = ph;
+	return 0;
+}
+
+static int elf_parse_phdrs(struct loader_elf *elf, struct loader_file *file, const Elf64_Ehdr *eh,
+                           const Elf64_Phdr *phdrs, const char *what, uint64_t max_addr,
+                           bool is_interp)
 {
 	elf->segs = calloc(eh->e_phnum, sizeof(*elf->segs));
 	if (!elf->segs) {
@@ -277,32 +278,27 @@ static int elf_parse_phdrs(struct loader_elf *elf, Elf *e, const GElf_Ehdr *eh, 
 		return -ENOMEM;
 	}
 	for (unsigned i = 0; i < eh->e_phnum; i++) {
-		GElf_Phdr ph;
+		const Elf64_Phdr *ph = &phdrs[i];
 		int err = 0;
-		if (!gelf_getphdr(e, (int)i, &ph)) {
-			log_warn("%s: malformed program header %u (libelf: %s)", what, i,
-			         elf_errmsg(-1));
-			return -ENOEXEC;
-		}
-		switch (ph.p_type) {
+		switch (ph->p_type) {
 		case PT_LOAD:
-			err = elf_add_load(elf, &ph, i, what, max_addr);
+			err = elf_add_load(elf, ph, i, what, max_addr);
 			/*
 			 * AT_PHDR: where a PT_LOAD maps the file offset e_phoff.
 			 * Linux (since 5.18) uses this rule, not PT_PHDR, and
 			 * the last match wins as in its loop.
 			 */
-			if (!err && ph.p_offset <= eh->e_phoff &&
-			    eh->e_phoff - ph.p_offset < ph.p_filesz)
-				elf->phdr_vaddr = eh->e_phoff - ph.p_offset + ph.p_vaddr;
+			if (!err && ph->p_offset <= eh->e_phoff &&
+			    eh->e_phoff - ph->p_offset < ph->p_filesz)
+				elf->phdr_vaddr = eh->e_phoff - ph->p_offset + ph->p_vaddr;
 			break;
 		case PT_INTERP:
 			if (!is_interp)
-				err = elf_set_interp(elf, &ph, what);
+				err = elf_set_interp(elf, file, ph, what);
 			break;
 		case PT_GNU_STACK:
 			/* The last one wins, as in load_elf_binary()'s loop. */
-			elf->exec_stack = (ph.p_flags & PF_X) != 0;
+			elf->exec_stack = (ph->p_flags & PF_X) != 0;
 			break;
 		default:
 			break;
@@ -319,30 +315,47 @@ static int elf_parse_phdrs(struct loader_elf *elf, Elf *e, const GElf_Ehdr *eh, 
 	return 0;
 }
 
-static int elf_parse(struct loader_elf *elf, const char *what, uint64_t max_addr, bool is_interp)
+/*
+ * Reads and checks the headers. Only the ELF header, the program headers
+ * and the PT_INTERP path are read (section headers are no concern of the
+ * loader's, even broken ones); the segments' bytes stay in the file.
+ */
+static int elf_parse(struct loader_elf *elf, struct loader_file *file, const char *what,
+                     uint64_t max_addr, bool is_interp)
 {
-	int err = elf_check_ident(elf, what, is_interp);
-	if (err)
-		return err;
-
-	/* Only the ELF and program headers are used: libelf ignores broken section headers. */
-	Elf *e = elf_memory((char *)elf->data, elf->data_len);
-	if (!e) {
-		log_warn("%s: malformed ELF file (libelf: %s)", what, elf_errmsg(-1));
+	int64_t size = file->ops->size(file);
+	if (size < 0) {
+		log_warn("%s: cannot get the file's size (%s)", what, elf_err_name((int)size));
+		return (int)size;
+	}
+	if ((uint64_t)size > LOADER_MAX_FILE_SIZE) {
+		log_warn("%s: file too large to load (%lld bytes; the limit is 1 GiB)", what,
+		         (long long)size);
 		return -ENOEXEC;
 	}
-	GElf_Ehdr eh;
-	if (!gelf_getehdr(e, &eh)) {
-		log_warn("%s: malformed ELF header (libelf: %s)", what, elf_errmsg(-1));
-		err = -ENOEXEC;
-		goto out_end;
+	elf->size = (uint64_t)size;
+
+	/* Linux reads the header into a zeroed buffer (bprm->buf, or elf_read() for an
+	 * interpreter). */
+	Elf64_Ehdr eh;
+	memset(&eh, 0, sizeof(eh));
+	ssize_t n = elf_pread(file, &eh, MIN(sizeof(eh), elf->size), 0);
+	if (n < 0) {
+		log_warn("%s: read failed (%s)", what, elf_err_name((int)n));
+		return (int)n;
 	}
+	int err = elf_check_ident((const unsigned char *)&eh, (size_t)n, what, is_interp);
+	if (err)
+		return err;
 	err = elf_check_ehdr(elf, &eh, what);
 	if (err)
-		goto out_end;
-	err = elf_parse_phdrs(elf, e, &eh, what, max_addr, is_interp);
-out_end:
-	elf_end(e);
+		return err;
+	Elf64_Phdr *phdrs;
+	err = elf_read_phdrs(file, &eh, what, &phdrs);
+	if (err)
+		return err;
+	err = elf_parse_phdrs(elf, file, &eh, phdrs, what, max_addr, is_interp);
+	free(phdrs);
 	return err;
 }
 
@@ -350,39 +363,9 @@ int loader_elf_read(struct loader_file *file, const char *what, uint64_t max_add
                     struct loader_elf *out)
 {
 	memset(out, 0, sizeof(*out));
-	pthread_once(&g_libelf_once, elf_libelf_init);
-	if (!g_libelf_ok) {
-		log_error("%s: libelf is older than the ELF version the loader was built for",
-		          what);
-		return -ENOEXEC;
-	}
-
-	/* A file that can be mapped needs only its headers read. */
-	int fd = -1;
-	void *map_file = NULL;
-	bool mappable = file->ops->mmap_fd && file->ops->mmap_fd(file, &fd, &map_file) == 0;
-	int err = elf_read_file(file, what, !mappable, &out->data, &out->data_len, &out->size);
-	if (err)
-		return err;
-	out->mappable = mappable;
-	out->host_fd = fd;
-	out->map_file = map_file;
-	err = elf_parse(out, what, max_addr, is_interp);
-	if (err == -EAGAIN) {
-		/* Headers past the prefix: parse the whole file (still mapped when loaded). */
-		loader_elf_release(out);
-		err = elf_read_file(file, what, true, &out->data, &out->data_len, &out->size);
-		if (err)
-			return err;
-		out->mappable = mappable;
-		out->host_fd = fd;
-		out->map_file = map_file;
-		err = elf_parse(out, what, max_addr, is_interp);
-	}
+	int err = elf_parse(out, file, what, max_addr, is_interp);
 	if (err)
 		loader_elf_release(out);
-	else
-		out->file = file;
 	return err;
 }
 
@@ -390,16 +373,7 @@ void loader_elf_release(struct loader_elf *elf)
 {
 	free(elf->segs);
 	free(elf->interp);
-	free(elf->data);
-	if (elf->own_file && elf->file)
-		elf->file->ops->close(elf->file);
 	memset(elf, 0, sizeof(*elf));
-}
-
-const void *loader_elf_file_bytes(const struct loader_elf *elf, uint64_t off, uint64_t len)
-{
-	BUG_ON(!elf_in_file(elf, off, len) || off + len > elf->data_len);
-	return elf->data + off;
 }
 
 static int elf_cmp_u64(const void *a, const void *b)

@@ -2,11 +2,13 @@
  * sentry/loader/elf.h: parsing and validation of an x86-64 ELF program,
  * private to the loader.
  *
- * Pure: no guest memory, no mm. The parser reads the file through struct
- * loader_file, checks what Linux's load_elf_binary() checks (and, because
- * it runs before anything is mapped, also what Linux only finds out after
- * the point of no return), and describes the image with unbiased
- * addresses. load.c chooses the load bias and maps it.
+ * Pure: no guest memory, no mm. The parser reads only the headers of the
+ * file through struct loader_file (the ELF header, the program headers and
+ * the PT_INTERP path, with pread, as Linux's load_elf_binary() does),
+ * checks what Linux checks (and, because it runs before anything is
+ * mapped, also what Linux only finds out after the point of no return),
+ * and describes the image with unbiased addresses. load.c chooses the load
+ * bias and maps the segments from the file.
  */
 #ifndef SENTRY_LOADER_ELF_H
 #define SENTRY_LOADER_ELF_H
@@ -18,7 +20,11 @@
 #include "common/util.h"
 #include "sentry/loader/loader.h"
 
-/* Files larger than this are refused (-ENOEXEC): the parser reads them whole. */
+/*
+ * Files larger than this are refused (-ENOEXEC). Linux has no such bound;
+ * it dates from when the parser read files whole, and is kept as a sanity
+ * limit on what the loader accepts.
+ */
 #define LOADER_MAX_FILE_SIZE (1ULL << 30)
 
 /* Linux's bound on the program header table (load_elf_phdrs()). */
@@ -45,21 +51,12 @@ struct loader_elf {
 	size_t nsegs;                /* >= 1 */
 	char *interp;    /* PT_INTERP path, or NULL (always NULL for an interpreter); owned */
 	bool exec_stack; /* PT_GNU_STACK has PF_X (absent means no: x86-64 since Linux 5.8) */
-
 	/*
-	 * The file's first data_len bytes (the whole file, or, when it can be
-	 * mapped, just enough for the headers), owned; size is the file's.
-	 * Reach them only through loader_elf_file_bytes().
+	 * The file's size when it was read: every segment's [offset, offset +
+	 * filesz) lies within it. (A file that shrinks later shows as a short
+	 * read when its bytes are copied, and as SIGBUS when mapped.)
 	 */
-	unsigned char *data;
-	size_t data_len;
-	size_t size;
-	/* A file the loader maps from (file->ops->mmap_fd worked): its host fd and object. */
-	bool mappable;
-	int host_fd;
-	void *map_file;
-	struct loader_file *file; /* the file, while the image is loaded; owned if own_file */
-	bool own_file;
+	uint64_t size;
 };
 
 /*
@@ -73,19 +70,14 @@ struct loader_elf {
  * Returns 0 and fills *out (release it with loader_elf_release()), or
  * -ENOEXEC for a file that is not a valid x86-64 ELF program, -EIO for one
  * whose headers or segments lie past its end, -ENOMEM, or the file's own
- * read error.
+ * read error. The file is not kept: the caller passes it again to map or
+ * copy the segments.
  */
 int loader_elf_read(struct loader_file *file, const char *what, uint64_t max_addr, bool is_interp,
                     struct loader_elf *out);
 
 /* Frees what loader_elf_read() allocated. Safe on a zeroed struct. */
 void loader_elf_release(struct loader_elf *elf);
-
-/*
- * The file's bytes [off, off + len), which loader_elf_read() checked lie
- * within the file for every segment's [offset, offset + filesz).
- */
-const void *loader_elf_file_bytes(const struct loader_elf *elf, uint64_t off, uint64_t len);
 
 /* A run of pages of the image's span: [start, end), page-aligned, unbiased. */
 struct loader_range {

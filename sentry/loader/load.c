@@ -2,14 +2,23 @@
  * loader_load(): maps an ELF program (and its interpreter) into a fresh mm
  * and builds its initial stack, as Linux's load_elf_binary() does.
  *
- * There is no file-backed mmap yet, so each image is an anonymous
- * mapping of its whole page-aligned span, filled with mm_copy_out() and
- * then given each segment's permissions; the holes between segments are
- * unmapped. Anonymous memory is zero, which gives the bss for free.
+ * Each image's whole page-aligned span is reserved first (fixed for
+ * ET_EXEC, at the PIE bias, or where the mm picks), then each PT_LOAD is
+ * mapped over it privately from the file (mm_mmap_file, as Linux's
+ * elf_load()), its bss zeroed and backed by anonymous memory; the holes
+ * between segments are then unmapped. The mappings reference the file, so
+ * /proc/PID/maps names the program and its interpreter, and the pages
+ * come from the host's page cache, not from copies.
+ *
+ * A file that cannot be mapped (no loader_file_ops.mmap_fd, or a platform
+ * without file mappings) is copied instead: the span is anonymous
+ * read-write memory, filled with mm_copy_out() and then given each
+ * segment's permissions (a page two segments share gets the union).
  *
  * Every check of the file happens before the first mapping (elf.c,
  * stack.c): what can still fail afterwards is the mm itself (-ENOMEM,
- * an address the mm refuses), and the caller then destroys the mm.
+ * an address the mm refuses) or the reading of a copied file that shrank
+ * (-EIO), and the caller then destroys the mm.
  */
 #include <elf.h>
 #include <stdio.h>
@@ -99,42 +108,153 @@ static bool load_pie_bias(const struct loader_elf *elf, const struct load_layout
 }
 
 /*
- * Copies a segment's file bytes into its (still writable) mapping, as a
- * file mapping would show them: the whole first page from the file (the
- * bytes before p_vaddr too), and the rest of the last page as well unless
- * padzero() clears it for the bss.
+ * Where an image's segments come from: the host fd and VFS file that map
+ * it (loader_file_ops.mmap_fd), or, with host_fd -1, copies of its bytes.
  */
-static int load_fill_segment(struct mm *mm, const struct loader_elf *elf,
-                             const struct loader_segment *s, uaddr_t bias)
-{
-	static const unsigned char zeros[PAGE_SIZE];
+struct load_source {
+	struct loader_file *file;
+	int host_fd;
+	void *vfs_file;
+};
 
-	if (s->filesz == 0)
-		return 0;
-	uint64_t src = page_round_down(s->offset);
-	uint64_t src_end = s->offset + s->filesz;
-	if (s->memsz == s->filesz)
-		src_end = MIN(page_round_up(src_end, NULL), elf->size);
-	int err = mm_copy_out(mm, bias + page_round_down(s->vaddr),
-	                      loader_elf_file_bytes(elf, src, src_end - src), src_end - src);
-	if (err)
-		return err;
-	/* padzero(): a segment sharing the page may have written there. */
-	uaddr_t bss = bias + s->vaddr + s->filesz;
-	if (s->memsz > s->filesz && !is_page_aligned(bss))
-		err = mm_copy_out(mm, bss, zeros, PAGE_SIZE - (bss & (PAGE_SIZE - 1)));
+static struct load_source load_source(struct mm *mm, struct loader_file *file)
+{
+	struct load_source src = { .file = file, .host_fd = -1 };
+	int fd;
+	void *vfs_file;
+	/* Every real platform maps files; the unit tests' skeleton does not. */
+	if (!file->ops->mmap_fd || !mm->platform->as_mmap_fd)
+		return src;
+	if (file->ops->mmap_fd(file, &fd, &vfs_file) == 0 && vfs_file) {
+		src.host_fd = fd;
+		src.vfs_file = vfs_file;
+	}
+	return src;
+}
+
+/*
+ * Copies [off, off + len) of the file to guest addr, through a bounded
+ * buffer. A short read (the file shrank since it was parsed) is -EIO.
+ */
+static int load_copy_file(struct mm *mm, struct loader_file *file, uaddr_t addr, uint64_t off,
+                          uint64_t len)
+{
+	enum { CHUNK = 256 * 1024 };
+	unsigned char *buf = malloc(MIN(len, (uint64_t)CHUNK));
+	if (!buf)
+		return -ENOMEM;
+	int err = 0;
+	for (uint64_t done = 0; done < len && !err;) {
+		size_t n = (size_t)MIN(len - done, (uint64_t)CHUNK);
+		ssize_t r = file->ops->pread(file, buf, n, off + done);
+		if (r == -EINTR)
+			continue;
+		if (r <= 0) {
+			err = r < 0 ? (int)r : -EIO;
+			break;
+		}
+		err = mm_copy_out(mm, addr + done, buf, (size_t)r);
+		done += (uint64_t)r;
+	}
+	free(buf);
 	return err;
 }
 
-/* Copies each segment in file order: a later one sharing a page wins, as with mmap. */
-static int load_fill(struct mm *mm, const struct loader_elf *elf, uaddr_t bias, const char *what)
+/* padzero(): zeroes the rest of the page after the segment's file bytes. */
+static int load_padzero(struct mm *mm, uaddr_t bss)
+{
+	static const unsigned char zeros[PAGE_SIZE];
+	if (is_page_aligned(bss))
+		return 0;
+	return mm_copy_out(mm, bss, zeros, PAGE_SIZE - (bss & (PAGE_SIZE - 1)));
+}
+
+/*
+ * The copy path: copies a segment's file bytes into its (still writable)
+ * mapping, as a file mapping would show them: the whole first page from
+ * the file (the bytes before p_vaddr too), and the rest of the last page
+ * as well unless padzero() clears it for the bss.
+ */
+static int load_copy_segment(struct mm *mm, const struct load_source *src,
+                             const struct loader_elf *elf, const struct loader_segment *s,
+                             uaddr_t bias)
+{
+	if (s->filesz == 0)
+		return 0;
+	uint64_t off = page_round_down(s->offset);
+	uint64_t end = s->offset + s->filesz;
+	if (s->memsz == s->filesz)
+		end = MIN(page_round_up(end, NULL), elf->size);
+	int err = load_copy_file(mm, src->file, bias + page_round_down(s->vaddr), off, end - off);
+	/* A segment sharing the page may have written there. */
+	if (!err && s->memsz > s->filesz)
+		err = load_padzero(mm, bias + s->vaddr + s->filesz);
+	return err;
+}
+
+/*
+ * The mapped path, Linux's elf_load(): maps the segment's file pages
+ * [page_round_down(vaddr), page_round_up(vaddr + filesz)) privately from
+ * the file with its prot, zeroes the rest of the last file page for the
+ * bss (padzero(): only a writable segment's, as Linux, which ignores the
+ * failure of clear_user() on a read-only page), then maps anonymous
+ * memory over the whole pages of bss beyond. Those are read-write (plus
+ * exec for an executable segment) whatever the segment's prot, as Linux's
+ * vm_brk_flags() maps them.
+ */
+static int load_map_segment(struct mm *mm, const struct load_source *src,
+                            const struct loader_segment *s, uaddr_t bias)
+{
+	const int all = LINUX_PROT_READ | LINUX_PROT_WRITE | LINUX_PROT_EXEC;
+	uaddr_t start = bias + page_round_down(s->vaddr);
+	uaddr_t zero_start = start;
+	uaddr_t zero_end = page_round_up(bias + s->vaddr + s->memsz, NULL);
+	uaddr_t got;
+	int err;
+
+	if (s->filesz > 0) {
+		uaddr_t file_end = page_round_up(bias + s->vaddr + s->filesz, NULL);
+		/*
+		 * A private mapping may later be given any prot: maxprot is all
+		 * of them (noexec mounts were refused when the file was opened).
+		 */
+		err = mm_mmap_file(mm, start, file_end - start, s->prot,
+		                   LINUX_MAP_PRIVATE | LINUX_MAP_FIXED, src->host_fd,
+		                   page_round_down(s->offset), src->vfs_file, all, &got);
+		if (err)
+			return err;
+		if (s->memsz > s->filesz && (s->prot & LINUX_PROT_WRITE)) {
+			err = load_padzero(mm, bias + s->vaddr + s->filesz);
+			if (err)
+				return err;
+		}
+		zero_start = file_end;
+	}
+	if (s->memsz > s->filesz && zero_end > zero_start) {
+		int prot = LINUX_PROT_READ | LINUX_PROT_WRITE | (s->prot & LINUX_PROT_EXEC);
+		err = mm_mmap(mm, zero_start, zero_end - zero_start, prot,
+		              LINUX_MAP_PRIVATE | LINUX_MAP_ANONYMOUS | LINUX_MAP_FIXED, &got);
+	}
+	return err;
+}
+
+/*
+ * Maps or copies each segment in file order: a later one sharing a page
+ * wins, as with Linux's mmap of each in turn.
+ */
+static int load_segments(struct mm *mm, const struct load_source *src, const struct loader_elf *elf,
+                         uaddr_t bias, const char *what)
 {
 	for (size_t i = 0; i < elf->nsegs; i++) {
-		int err = load_fill_segment(mm, elf, &elf->segs[i], bias);
+		const struct loader_segment *s = &elf->segs[i];
+		if (s->memsz == 0)
+			continue; /* maps nothing, as elf_map() with size 0 */
+		int err = src->host_fd >= 0 ? load_map_segment(mm, src, s, bias)
+		                            : load_copy_segment(mm, src, elf, s, bias);
 		if (err) {
-			log_warn("%s: cannot fill segment %zu at %#llx (%s)", what, i,
-			         (unsigned long long)(bias + elf->segs[i].vaddr),
-			         load_err_name(err));
+			log_warn("%s: cannot %s segment %zu at %#llx (%s)", what,
+			         src->host_fd >= 0 ? "map" : "fill", i,
+			         (unsigned long long)(bias + s->vaddr), load_err_name(err));
 			return err;
 		}
 	}
@@ -142,41 +262,11 @@ static int load_fill(struct mm *mm, const struct loader_elf *elf, uaddr_t bias, 
 }
 
 /*
- * Maps each segment's file pages from the file, private and (until
- * load_protect) writable, over the image's anonymous reservation, in file
- * order, so a later segment sharing a page wins as with Linux's elf_map;
- * then clears the rest of the last file page of a segment with a bss
- * (padzero). The whole pages of bss stay the reservation's zeros.
+ * Unmaps the holes between segments. For copied segments, also gives each
+ * run of pages its segments' permissions (mapped ones have theirs).
  */
-static int load_map(struct mm *mm, const struct loader_elf *elf, uaddr_t bias, const char *what)
-{
-	static const unsigned char zeros[PAGE_SIZE];
-	for (size_t i = 0; i < elf->nsegs; i++) {
-		const struct loader_segment *s = &elf->segs[i];
-		if (s->filesz == 0)
-			continue;
-		uaddr_t start = bias + page_round_down(s->vaddr);
-		uint64_t len =
-		        page_round_up(s->vaddr + s->filesz, NULL) - page_round_down(s->vaddr);
-		uaddr_t got;
-		int err = mm_mmap_file(mm, start, len, LINUX_PROT_READ | LINUX_PROT_WRITE,
-		                       LINUX_MAP_PRIVATE | LINUX_MAP_FIXED, elf->host_fd,
-		                       page_round_down(s->offset), elf->map_file,
-		                       LINUX_PROT_READ | LINUX_PROT_WRITE | LINUX_PROT_EXEC, &got);
-		uaddr_t bss = bias + s->vaddr + s->filesz;
-		if (err == 0 && s->memsz > s->filesz && !is_page_aligned(bss))
-			err = mm_copy_out(mm, bss, zeros, PAGE_SIZE - (bss & (PAGE_SIZE - 1)));
-		if (err) {
-			log_warn("%s: cannot map segment %zu at %#llx (%s)", what, i,
-			         (unsigned long long)start, load_err_name(err));
-			return err;
-		}
-	}
-	return 0;
-}
-
-/* Gives each run of pages its segments' permissions and unmaps the holes. */
-static int load_protect(struct mm *mm, const struct loader_elf *elf, uaddr_t bias, const char *what)
+static int load_protect(struct mm *mm, const struct loader_elf *elf, uaddr_t bias, bool copied,
+                        const char *what)
 {
 	struct loader_range *r;
 	size_t nr;
@@ -190,7 +280,7 @@ static int load_protect(struct mm *mm, const struct loader_elf *elf, uaddr_t bia
 		uint64_t len = r[i].end - r[i].start;
 		if (!r[i].mapped)
 			err = mm_munmap(mm, start, len);
-		else if (r[i].prot != (LINUX_PROT_READ | LINUX_PROT_WRITE))
+		else if (copied && r[i].prot != (LINUX_PROT_READ | LINUX_PROT_WRITE))
 			err = mm_mprotect(mm, start, len, r[i].prot);
 		if (err)
 			log_warn("%s: cannot %s [%#llx, %#llx) (%s)", what,
@@ -202,12 +292,18 @@ static int load_protect(struct mm *mm, const struct loader_elf *elf, uaddr_t bia
 }
 
 /*
- * Maps one image and returns its load bias in *out_bias.
+ * Maps one image from file and returns its load bias in *out_bias.
  * main_with_interp: elf is the main program and has a PT_INTERP.
+ *
+ * The image's whole span is reserved first (where the layout says), then
+ * the segments are mapped over it (or copied into it), then the holes
+ * between them unmapped.
  */
-static int load_image(struct mm *mm, const struct loader_elf *elf, const struct load_layout *l,
-                      bool main_with_interp, bool randomize, const char *what, uaddr_t *out_bias)
+static int load_image(struct mm *mm, const struct loader_elf *elf, struct loader_file *file,
+                      const struct load_layout *l, bool main_with_interp, bool randomize,
+                      const char *what, uaddr_t *out_bias)
 {
+	struct load_source src = load_source(mm, file);
 	uaddr_t start = page_round_down(elf->lo);
 	uint64_t len = page_round_up(elf->hi, NULL) - start;
 	uaddr_t addr = 0, bias = 0;
@@ -225,9 +321,13 @@ static int load_image(struct mm *mm, const struct loader_elf *elf, const struct 
 	 * Otherwise (a static PIE, the interpreter) the mm picks the address
 	 * top-down from mmap_base, as for a library. p_align beyond a page is
 	 * not honoured there: mm_mmap() has no alignment argument.
+	 *
+	 * Segments that will be mapped over the reservation need no access
+	 * to it; copied ones are written into it.
 	 */
+	int prot = src.host_fd >= 0 ? LINUX_PROT_NONE : LINUX_PROT_READ | LINUX_PROT_WRITE;
 	uaddr_t got;
-	int err = mm_mmap(mm, addr, len, LINUX_PROT_READ | LINUX_PROT_WRITE, flags, &got);
+	int err = mm_mmap(mm, addr, len, prot, flags, &got);
 	if (err) {
 		log_warn("%s: cannot map %#llx bytes at %#llx (%s)", what, (unsigned long long)len,
 		         (unsigned long long)addr, load_err_name(err));
@@ -236,19 +336,23 @@ static int load_image(struct mm *mm, const struct loader_elf *elf, const struct 
 	if (elf->type == ET_DYN)
 		bias = got - start;
 
-	err = elf->mappable ? load_map(mm, elf, bias, what) : load_fill(mm, elf, bias, what);
+	err = load_segments(mm, &src, elf, bias, what);
 	if (err)
 		return err;
-	err = load_protect(mm, elf, bias, what);
+	err = load_protect(mm, elf, bias, src.host_fd < 0, what);
 	if (err)
 		return err;
 	*out_bias = bias;
 	return 0;
 }
 
-/* Opens and parses the PT_INTERP interpreter, with load_elf_binary()'s errors. */
+/*
+ * Opens and parses the PT_INTERP interpreter, with load_elf_binary()'s
+ * errors. On success *out_file is the open interpreter (close it).
+ */
 static int load_read_interp(const struct loader_args *args, const char *path, const char *exe_what,
-                            const struct load_layout *l, struct loader_elf *out)
+                            const struct load_layout *l, struct loader_elf *out,
+                            struct loader_file **out_file)
 {
 	char what[2 * 512];
 	struct loader_file *f;
@@ -265,21 +369,23 @@ static int load_read_interp(const struct loader_args *args, const char *path, co
 		return err;
 	}
 	err = loader_elf_read(f, what, l->max_addr, /*is_interp=*/true, out);
-	if (err) {
-		f->ops->close(f);
-		/* Linux: an interpreter that is not a valid ELF is -ELIBBAD. */
-		return err == -ENOEXEC ? -ELIBBAD : err;
-	}
-	out->own_file = true; /* kept open until it is mapped */
+	/* Linux: an interpreter that is not a valid ELF is -ELIBBAD. */
+	if (err == -ENOEXEC)
+		err = -ELIBBAD;
 	/*
 	 * Linux also accepts an ET_EXEC interpreter at its fixed address;
 	 * we want one we can place anywhere.
 	 */
-	if (out->type != ET_DYN) {
+	if (err == 0 && out->type != ET_DYN) {
 		log_warn("%s: not a shared object (e_type %u)", what, out->type);
 		loader_elf_release(out);
-		return -ELIBBAD;
+		err = -ELIBBAD;
 	}
+	if (err) {
+		f->ops->close(f);
+		return err;
+	}
+	*out_file = f;
 	return 0;
 }
 
@@ -337,6 +443,7 @@ int loader_load(struct mm *mm, struct loader_file *file, const struct loader_arg
                 struct loader_result *out)
 {
 	struct loader_elf exe, interp;
+	struct loader_file *interp_file = NULL;
 	struct loader_stack st;
 	struct load_layout l;
 	uaddr_t exe_bias = 0, interp_bias = 0;
@@ -364,20 +471,21 @@ int loader_load(struct mm *mm, struct loader_file *file, const struct loader_arg
 	if (err)
 		return err;
 	if (exe.interp) {
-		err = load_read_interp(args, exe.interp, what, &l, &interp);
+		err = load_read_interp(args, exe.interp, what, &l, &interp, &interp_file);
 		if (err)
 			goto out_release_exe;
 	}
 
 	/* Linux's point of no return: from here on the caller destroys the mm on failure. */
-	err = load_image(mm, &exe, &l, exe.interp != NULL, randomize, what, &exe_bias);
+	err = load_image(mm, &exe, file, &l, exe.interp != NULL, randomize, what, &exe_bias);
 	if (err)
 		goto out_release_interp;
 	uaddr_t entry = exe_bias + exe.entry;
 	if (exe.interp) {
 		char interp_what[2 * 512];
 		snprintf(interp_what, sizeof(interp_what), "%s: interpreter %s", what, exe.interp);
-		err = load_image(mm, &interp, &l, false, randomize, interp_what, &interp_bias);
+		err = load_image(mm, &interp, interp_file, &l, false, randomize, interp_what,
+		                 &interp_bias);
 		if (err)
 			goto out_release_interp;
 		entry = interp_bias + interp.entry;
@@ -439,6 +547,8 @@ out_release_stack:
 	loader_stack_release(&st);
 out_release_interp:
 	loader_elf_release(&interp);
+	if (interp_file)
+		interp_file->ops->close(interp_file);
 out_release_exe:
 	loader_elf_release(&exe);
 	return err;

@@ -3,8 +3,10 @@
  * initial stack, as Linux's binfmt_elf does.
  *
  * The loader reads files only through struct loader_file, so it does not
- * care where the bytes come from: `runsc do` hands it host files opened
- * before the sentry confines itself; the VFS will hand it its own files.
+ * care where the bytes come from: execve hands it VFS files
+ * (sentry/kernel/exec_file.c), the unit tests host files. A file that can
+ * be mapped (loader_file_ops.mmap_fd) has its segments mapped from it, as
+ * on Linux; the others have them copied into anonymous memory.
  */
 #ifndef SENTRY_LOADER_LOADER_H
 #define SENTRY_LOADER_LOADER_H
@@ -27,16 +29,17 @@ struct loader_file_ops {
 	ssize_t (*pread)(struct loader_file *f, void *buf, size_t len, uint64_t off);
 	/* The file's size in bytes, or -errno. */
 	int64_t (*size)(struct loader_file *f);
+	/*
+	 * Optional: how to map the file, as Linux's elf_map() maps the
+	 * segments. Gives the host fd whose pages back the file (borrowed
+	 * for as long as f is open) and the VFS file (struct file, not NULL)
+	 * that the mappings reference (sentry/mm's vma.file: /proc/PID/maps
+	 * names it). Returns 0 or -errno. NULL, or an error: the loader
+	 * copies the segments into anonymous memory instead.
+	 */
+	int (*mmap_fd)(struct loader_file *f, int *out_host_fd, void **out_vfs_file);
 	/* Releases the file (and frees f, if the opener allocated it). */
 	void (*close)(struct loader_file *f);
-	/*
-	 * Optional: the host fd whose pages back the file, borrowed for as
-	 * long as f is open, and the object the mappings reference (a VFS
-	 * struct file, held through the vma file hooks). With it the loader
-	 * maps the segments from the file, as Linux's elf_map, instead of
-	 * reading the whole file and copying it. Returns 0 or -errno.
-	 */
-	int (*mmap_fd)(struct loader_file *f, int *out_host_fd, void **out_file);
 };
 
 struct loader_file {

@@ -802,8 +802,6 @@ size_t mm_format_maps(struct mm *mm, char *buf, size_t size)
 			name = "[heap]";
 		else if (v->kind == VMA_KIND_STACK)
 			name = "[stack]";
-		else if (v->name)
-			name = v->name;
 		if (v->file) {
 			g_vma_file_hooks->describe(v->file, path, sizeof(path), &dev, &ino);
 			name = path;

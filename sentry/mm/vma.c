@@ -171,13 +171,12 @@ static void vma_unlink_free(struct vma_tree *tree, struct vma *vma)
 /*
  * Whether b can be absorbed by a, which it must directly follow. Private
  * anonymous memory has no offset to keep contiguous (shared anonymous
- * memory has: its futex keys use it); name compares by pointer.
+ * memory has: its futex keys use it).
  */
 static bool vma_can_merge(const struct vma *a, const struct vma *b)
 {
 	if (a->end != b->start || a->prot != b->prot || a->flags != b->flags ||
-	    a->kind != b->kind || a->name != b->name || a->file != b->file ||
-	    a->shared_id != b->shared_id)
+	    a->kind != b->kind || a->file != b->file || a->shared_id != b->shared_id)
 		return false;
 	return (a->flags & (VMA_ANON | VMA_SHARED)) == VMA_ANON ||
 	       b->offset == a->offset + (a->end - a->start);

@@ -8,8 +8,8 @@
  * pieces (split) and freed by those that remove them.
  *
  * Merging: two vmas that touch (a->end == b->start) and have equal prot,
- * flags, kind, name (compared as pointers), file and shared_id, and, unless
- * private anonymous, contiguous offsets (b->offset == a->offset + (a->end - a->start)), are
+ * flags, kind, file and shared_id, and, unless private anonymous,
+ * contiguous offsets (b->offset == a->offset + (a->end - a->start)), are
  * one mapping as far as the tree is concerned. vma_insert and
  * vma_protect_range merge them; vma_split_at deliberately leaves two.
  *
@@ -45,7 +45,6 @@ enum vma_kind {
 	VMA_KIND_NONE,
 	VMA_KIND_HEAP,  /* [heap]: the brk area */
 	VMA_KIND_STACK, /* [stack]: the initial stack */
-	VMA_KIND_IMAGE, /* a segment of a loaded ELF; name says which file */
 };
 
 struct vma {
@@ -54,11 +53,6 @@ struct vma {
 	int prot;           /* LINUX_PROT_READ | WRITE | EXEC */
 	unsigned flags;     /* VMA_* */
 	enum vma_kind kind;
-	/*
-	 * For VMA_KIND_IMAGE: a path owned by the loader's image record, or
-	 * NULL. Not owned by the vma; merging compares it by pointer.
-	 */
-	const char *name;
 	uint64_t offset; /* file offset of start, for maps */
 	/*
 	 * A file mapping: the file (a struct file of the VFS, opaque here),
@@ -122,9 +116,9 @@ bool vma_range_is_free(const struct vma_tree *tree, uaddr_t start, uaddr_t end);
 
 /*
  * Inserts a copy of *tmpl covering [tmpl->start, tmpl->end), which must be
- * free, and merges it with neighbours that touch it and have the same
- * prot, flags, kind and name. Returns the vma now covering the range, or
- * NULL when out of memory.
+ * free, and merges it with neighbours that touch it and can merge (see
+ * above). Returns the vma now covering the range, or NULL when out of
+ * memory.
  */
 struct vma *vma_insert(struct vma_tree *tree, const struct vma *tmpl);
 

@@ -4,17 +4,20 @@
  * close-on-exec fds close and the others stay; handlers reset to the
  * default while ignored signals stay ignored; the blocked mask stays; exec
  * from a thread of a multithreaded process leaves one thread with the
- * process's id; and execve's errors.
+ * process's id; execve's errors; and /proc/self/maps names the program
+ * where its segments are mapped from its file.
  */
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 #include "test.h"
 
 static char self[4096];
+static int g_data = 42; /* in .data: mapped from the file, written privately */
 
 static void handler(int sig)
 {
@@ -141,6 +144,57 @@ static void threaded(void)
 		sleep(1);
 }
 
+/*
+ * Checks the /proc/self/maps line of the mapping holding addr: from the
+ * program's file (its path, device and inode), at the page's file offset,
+ * with perms.
+ */
+static void check_maps_line(const char *maps, const void *addr, const char *perms)
+{
+	struct stat st;
+	CHECK_EQ(stat(self, &st), 0);
+	unsigned long a = (unsigned long)addr;
+	for (const char *line = maps; *line;) {
+		unsigned long start, end, off, ino;
+		unsigned major, minor;
+		char p[5], path[4096] = "";
+		int n = sscanf(line, "%lx-%lx %4s %lx %x:%x %lu %4095s", &start, &end, p, &off,
+		               &major, &minor, &ino, path);
+		CHECK(n >= 7);
+		if (a >= start && a < end) {
+			CHECK(strcmp(p, perms) == 0);
+			CHECK(strcmp(path, self) == 0);
+			CHECK_EQ(ino, st.st_ino);
+			CHECK_EQ(major, major(st.st_dev));
+			CHECK_EQ(minor, minor(st.st_dev));
+			CHECK(off % 4096 == 0);
+			return;
+		}
+		const char *nl = strchr(line, '\n');
+		CHECK(nl != NULL);
+		line = nl + 1;
+	}
+	CHECK(!"no mapping holds the address");
+}
+
+/* The program's text and data are mappings of its file, which maps names. */
+static void maps_name_program(void)
+{
+	static char maps[1 << 16];
+	int fd = open("/proc/self/maps", O_RDONLY);
+	CHECK(fd >= 0);
+	size_t len = 0;
+	ssize_t n;
+	while ((n = read(fd, maps + len, sizeof(maps) - 1 - len)) > 0)
+		len += (size_t)n;
+	CHECK_EQ(n, 0);
+	maps[len] = '\0';
+	close(fd);
+	g_data++;
+	check_maps_line(maps, (const void *)maps_name_program, "r-xp");
+	check_maps_line(maps, &g_data, "rw-p");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -148,6 +202,7 @@ int main(int argc, char **argv)
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	CHECK(n > 0);
 	self[n] = '\0';
+	maps_name_program();
 
 	CHECK_EQ(run_child(basic), 0);
 	CHECK_EQ(run_child(by_fd), 0);

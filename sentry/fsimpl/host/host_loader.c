@@ -1,6 +1,10 @@
 /*
- * The loader's view of a host file: how `runsc do` hands the program (and
- * its interpreter) to sentry/loader before the sandbox has its own VFS.
+ * The loader's view of a host file, opened by path on the host: what the
+ * unit tests hand sentry/loader (execve in the sandbox opens programs
+ * through the VFS, sentry/kernel/exec_file.c).
+ *
+ * It offers no mmap_fd: a mapping references a VFS file (struct file),
+ * which a host file is not, so the loader copies its segments instead.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -25,7 +25,7 @@ static bool vma_is_stack(const struct vma *v)
 /*
  * What file a vma maps, for telling the main program's segments apart:
  * the inode of a file mapping (vma.file is a struct file of the VFS, see
- * vma.h), else the loader's name of an ELF image, else NULL.
+ * vma.h; the loader maps programs from their files), else NULL.
  */
 static const void *vma_image(const struct vma *v)
 {
@@ -33,8 +33,6 @@ static const void *vma_image(const struct vma *v)
 		const struct file *f = v->file;
 		return f->inode ? (const void *)f->inode : (const void *)f;
 	}
-	if (v->kind == VMA_KIND_IMAGE)
-		return v->name;
 	return NULL;
 }
 
@@ -115,8 +113,6 @@ static const char *vma_name(const struct mm *mm, const struct vma *v)
 		return "[stack]";
 	if (mm->vdso_base && v->start == mm->vdso_base)
 		return "[vdso]";
-	if (v->kind == VMA_KIND_IMAGE && v->name)
-		return v->name;
 	return "";
 }
 

@@ -9,6 +9,13 @@
  * segment must show, zeroed bss, unmapped holes, the initial stack and
  * its auxiliary vector, and the brk area. A case whose host file is
  * missing is skipped.
+ *
+ * The skeleton platform cannot map files, so loader files have their
+ * segments copied; the "mapped" cases run over a copy of the skeleton
+ * that emulates as_mmap_fd (a private file mapping is a copy of the file's
+ * pages), with loader files that offer mmap_fd, to check the mapped path:
+ * file-backed vmas with their offsets and references, Linux's prot and
+ * bss rules.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -101,8 +109,11 @@ static struct mem_file mem_file(const void *data, size_t size)
 struct interp_opener {
 	const char *redirect; /* open this host path instead, when not NULL */
 	struct mem_file *mem; /* hand out this buffer instead, when not NULL */
+	bool mapped;          /* hand out a map_file (below) */
 	char opened[256];     /* the path the loader asked for */
 };
+
+static int open_map_file(const char *path, struct loader_file **out);
 
 static int open_interp(void *arg, const char *path, struct loader_file **out)
 {
@@ -112,7 +123,155 @@ static int open_interp(void *arg, const char *path, struct loader_file **out)
 		*out = &o->mem->base;
 		return 0;
 	}
+	if (o->mapped)
+		return open_map_file(o->redirect ? o->redirect : path, out);
 	return open_host(o->redirect ? o->redirect : path, out);
+}
+
+/*
+ * The mapped path. A map_file is a host file that offers mmap_fd, with
+ * g_vfs_file standing for its VFS file; the vma file hooks count the
+ * references the mappings take.
+ */
+struct fake_vfs_file {
+	int refs;
+	int gets;
+};
+static struct fake_vfs_file g_vfs_file;
+
+static void fake_get(void *file)
+{
+	struct fake_vfs_file *f = file;
+	f->refs++;
+	f->gets++;
+}
+
+static void fake_put(void *file)
+{
+	struct fake_vfs_file *f = file;
+	assert_true(f->refs > 0);
+	f->refs--;
+}
+
+static void fake_describe(void *file, char *buf, size_t size, uint32_t *dev, uint64_t *ino)
+{
+	snprintf(buf, size, "/fake");
+	*dev = 0;
+	*ino = 1;
+}
+
+static void fake_identity(void *file, uint64_t *id1, uint64_t *id2)
+{
+	*id1 = 0;
+	*id2 = (uint64_t)(uintptr_t)file;
+}
+
+static const struct vma_file_hooks g_fake_hooks = {
+	.get = fake_get,
+	.put = fake_put,
+	.describe = fake_describe,
+	.identity = fake_identity,
+};
+
+struct map_file {
+	struct loader_file base;
+	int fd;
+};
+
+static ssize_t map_pread(struct loader_file *f, void *buf, size_t len, uint64_t off)
+{
+	ssize_t n = pread(container_of(f, struct map_file, base)->fd, buf, len, (off_t)off);
+	return n < 0 ? -errno : n;
+}
+
+static int64_t map_size(struct loader_file *f)
+{
+	struct stat st;
+	if (fstat(container_of(f, struct map_file, base)->fd, &st) != 0)
+		return -errno;
+	return st.st_size;
+}
+
+static int map_mmap_fd(struct loader_file *f, int *out_host_fd, void **out_vfs_file)
+{
+	*out_host_fd = container_of(f, struct map_file, base)->fd;
+	*out_vfs_file = &g_vfs_file;
+	return 0;
+}
+
+static void map_close(struct loader_file *f)
+{
+	struct map_file *m = container_of(f, struct map_file, base);
+	close(m->fd);
+	free(m);
+}
+
+static const struct loader_file_ops g_map_ops = {
+	.pread = map_pread,
+	.size = map_size,
+	.mmap_fd = map_mmap_fd,
+	.close = map_close,
+};
+
+static struct loader_file *map_file_fd(int fd)
+{
+	struct map_file *m = calloc(1, sizeof(*m));
+	assert_non_null(m);
+	m->base.ops = &g_map_ops;
+	m->fd = fd;
+	return &m->base;
+}
+
+static int open_map_file(const char *path, struct loader_file **out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	*out = map_file_fd(fd);
+	return 0;
+}
+
+/*
+ * The skeleton with as_mmap_fd: a private file mapping shows the file's
+ * pages as they were at mmap (zeros past its end), which is all the
+ * loader can tell apart.
+ */
+static struct platform_ops g_map_platform;
+static int g_mmap_fd_calls;
+
+static long map_as_mmap_fd(struct platform_as *as, uaddr_t addr, uint64_t len, int prot, int flags,
+                           int host_fd, uint64_t off)
+{
+	assert_int_equal(flags & LINUX_MAP_TYPE, LINUX_MAP_PRIVATE);
+	g_mmap_fd_calls++;
+	const uint64_t map[6] = {
+		addr,         len, RW, LINUX_MAP_PRIVATE | LINUX_MAP_ANONYMOUS | LINUX_MAP_FIXED,
+		(uint64_t)-1, 0
+	};
+	long r = g_platform_skeleton.as_memop(as, PLATFORM_MEMOP_MMAP, map);
+	if (r < 0)
+		return r;
+	unsigned char *buf = calloc(1, len);
+	assert_non_null(buf);
+	assert_true(pread(host_fd, buf, len, (off_t)off) >= 0);
+	assert_int_equal(g_platform_skeleton.as_write(as, addr, buf, len), (ssize_t)len);
+	free(buf);
+	const uint64_t protect[6] = { addr, len, (uint64_t)prot };
+	assert_int_equal(g_platform_skeleton.as_memop(as, PLATFORM_MEMOP_MPROTECT, protect), 0);
+	return (long)addr;
+}
+
+static struct mm *new_mapped_mm(bool randomize)
+{
+	g_map_platform = g_platform_skeleton;
+	g_map_platform.as_mmap_fd = map_as_mmap_fd;
+	vma_set_file_hooks(&g_fake_hooks);
+	struct mm *mm;
+	struct platform_ctx *ctx;
+	assert_int_equal(mm_new(&g_map_platform, &mm, &ctx), 0);
+	if (randomize)
+		mm_randomize_layout(mm);
+	return mm;
 }
 
 /* A host ELF file, read whole for the checks. */
@@ -331,6 +490,61 @@ static void check_image(struct mm *mm, const struct host_elf *e, uaddr_t bias)
 			assert_true(skeleton_peek(mm->as, bias + bss, mem, bss_end - bss));
 			assert_true(all_zero(mem, bss_end - bss));
 			free(mem);
+		}
+	}
+}
+
+/*
+ * What Linux's elf_load() leaves on the image page at vaddr, segment after
+ * segment: a segment's file pages (its prot, from the file at *off) or the
+ * whole pages of its bss beyond them (anonymous, read-write plus the
+ * segment's exec). Returns the prot, or -1 for a hole.
+ */
+static int linux_page(const struct host_elf *e, uint64_t vaddr, bool *file, uint64_t *off)
+{
+	int prot = -1;
+	for (unsigned i = 0; i < e->eh->e_phnum; i++) {
+		const Elf64_Phdr *p = &e->ph[i];
+		if (p->p_type != PT_LOAD || p->p_memsz == 0)
+			continue;
+		uint64_t start = page_round_down(p->p_vaddr);
+		uint64_t file_end =
+		        p->p_filesz ? page_round_up(p->p_vaddr + p->p_filesz, NULL) : start;
+		uint64_t end = page_round_up(p->p_vaddr + p->p_memsz, NULL);
+		if (vaddr >= start && vaddr < file_end) {
+			prot = pf_prot(p->p_flags);
+			*file = true;
+			*off = page_round_down(p->p_offset) + (vaddr - start);
+		} else if (vaddr >= file_end && vaddr < end) {
+			prot = RW | (pf_prot(p->p_flags) & X);
+			*file = false;
+		}
+	}
+	return prot;
+}
+
+/* Checks every page of the image mapped at bias from g_vfs_file, as Linux maps it. */
+static void check_mapped(struct mm *mm, const struct host_elf *e, uaddr_t bias)
+{
+	uint64_t lo, hi;
+	host_elf_span(e, &lo, &hi);
+	for (uint64_t va = lo; va < hi; va += PAGE_SIZE) {
+		bool file = false;
+		uint64_t off = 0;
+		int prot = linux_page(e, va, &file, &off);
+		struct vma *v = vma_find(&mm->vmas, bias + va);
+		assert_int_equal(skeleton_page_prot(mm->as, bias + va), prot);
+		if (prot < 0) {
+			assert_null(v);
+			continue;
+		}
+		assert_non_null(v);
+		assert_int_equal(v->prot, prot);
+		if (file) {
+			assert_ptr_equal(v->file, &g_vfs_file);
+			assert_int_equal(v->offset + (bias + va - v->start), off);
+		} else {
+			assert_null(v->file);
 		}
 	}
 }
@@ -658,6 +872,102 @@ static void test_static_exec(void **state)
 	}
 }
 
+/* /bin/true and its interpreter mapped from their files. */
+static void test_bin_true_mapped(void **state)
+{
+	(void)state;
+	struct host_elf exe, interp;
+	if (!host_elf_read("/bin/true", &exe))
+		skip();
+	const char *interp_path = host_elf_interp(&exe);
+	if (exe.eh->e_type != ET_DYN || !interp_path || !host_elf_read(interp_path, &interp)) {
+		host_elf_free(&exe);
+		skip();
+	}
+	memset(&g_vfs_file, 0, sizeof(g_vfs_file));
+	g_mmap_fd_calls = 0;
+	struct mm *mm = new_mapped_mm(true);
+	struct interp_opener opener = { .mapped = true };
+	struct loader_file *f = NULL;
+	assert_int_equal(open_map_file("/bin/true", &f), 0);
+	struct loader_result r;
+	assert_int_equal(load(mm, f, "/bin/true", &opener, true, &r), 0);
+	f->ops->close(f);
+	assert_true(g_mmap_fd_calls >= 2);
+	check_image(mm, &exe, r.load_bias);
+	check_image(mm, &interp, r.interp_base);
+	check_mapped(mm, &exe, r.load_bias);
+	check_mapped(mm, &interp, r.interp_base);
+	check_stack(mm, &r, &exe, "/bin/true");
+	check_brk(mm);
+	check_agree(mm);
+	/* The vmas hold the file; the last reference goes with the mm. */
+	assert_true(g_vfs_file.refs > 0);
+	mm_destroy(mm);
+	assert_int_equal(g_vfs_file.refs, 0);
+	host_elf_free(&interp);
+	host_elf_free(&exe);
+}
+
+/*
+ * build_exec's image mapped from a memfd, and a variant whose read-only
+ * segment has a bss: Linux's rules, where they differ from the copy's.
+ */
+static void test_static_exec_mapped(void **state)
+{
+	(void)state;
+	static struct img im;
+	for (int variant = 0; variant < 2; variant++) {
+		build_exec(&im, ET_EXEC);
+		Elf64_Phdr *ph = (Elf64_Phdr *)(void *)(im.b + sizeof(Elf64_Ehdr));
+		if (variant == 1)
+			ph[2].p_memsz = 0x1010; /* R--, 0x10 bytes of file, then bss */
+		struct host_elf e = img_elf(&im);
+		int fd = memfd_create("img", MFD_CLOEXEC);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, im.b, sizeof(im.b)), (ssize_t)sizeof(im.b));
+		struct loader_file *f = map_file_fd(fd);
+		memset(&g_vfs_file, 0, sizeof(g_vfs_file));
+		struct mm *mm = new_mapped_mm(false);
+		struct loader_result r;
+		assert_int_equal(load(mm, f, "/exec", NULL, false, &r), 0);
+		f->ops->close(f);
+		check_mapped(mm, &e, 0);
+
+		/*
+		 * The page text and data share is the data's: mapped last, it
+		 * replaced the text's (RW-, not the copy's union RWX), with
+		 * the file's bytes up to the bss, zeroed to the page's end.
+		 */
+		assert_int_equal(skeleton_page_prot(mm->as, IMG_BASE), RW);
+		unsigned char page[PAGE_SIZE];
+		assert_int_equal(mm_copy_in(mm, page, IMG_BASE, PAGE_SIZE), 0);
+		assert_memory_equal(page, im.b, 0x980);
+		assert_true(all_zero(page + 0x980, PAGE_SIZE - 0x980));
+		/* The rest of the bss: anonymous and zero. */
+		assert_int_equal(mm_copy_in(mm, page, IMG_BASE + 0x2000, PAGE_SIZE), 0);
+		assert_true(all_zero(page, PAGE_SIZE));
+		assert_null(vma_find(&mm->vmas, IMG_BASE + 0x3000));
+		/*
+		 * The read-only segment's page shows the whole file page: with
+		 * a bss, padzero() cannot write it, and Linux ignores that.
+		 */
+		assert_int_equal(mm_copy_in(mm, page, IMG_BASE + 0x4000, PAGE_SIZE), 0);
+		assert_memory_equal(page, im.b, PAGE_SIZE);
+		if (variant == 1) {
+			/* Its whole bss pages are read-write, as vm_brk_flags() maps them. */
+			assert_int_equal(skeleton_page_prot(mm->as, IMG_BASE + 0x5000), RW);
+			assert_null(vma_find(&mm->vmas, IMG_BASE + 0x5000)->file);
+		}
+		check_stack(mm, &r, &e, "/exec");
+		check_brk(mm);
+		check_agree(mm);
+		mm_destroy(mm);
+		assert_int_equal(g_vfs_file.refs, 0);
+		assert_true(g_vfs_file.gets > 0);
+	}
+}
+
 static void test_interp_errors(void **state)
 {
 	(void)state;
@@ -753,9 +1063,14 @@ int main(void)
 	/* The failures log warnings by design: keep the test output readable. */
 	log_set_level(LOG_ERROR);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bin_true),      cmocka_unit_test(test_bin_true_no_randomize),
-		cmocka_unit_test(test_static_pie),    cmocka_unit_test(test_static_exec),
-		cmocka_unit_test(test_interp_errors), cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_bin_true),
+		cmocka_unit_test(test_bin_true_no_randomize),
+		cmocka_unit_test(test_static_pie),
+		cmocka_unit_test(test_static_exec),
+		cmocka_unit_test(test_interp_errors),
+		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_bin_true_mapped),
+		cmocka_unit_test(test_static_exec_mapped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

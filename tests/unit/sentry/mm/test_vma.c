@@ -39,22 +39,27 @@ static void *fail_malloc(size_t size)
 #define PROT_R 0x1
 #define PROT_W 0x2
 
-static const char g_lib_a[] = "/lib/a.so";
-static const char g_lib_a_copy[] = "/lib/a.so"; /* equal text, different pointer */
+/* Two files (the vmas hold them opaquely, through the no-op hooks below). */
+static char g_lib_a[] = "/lib/a.so";
+static char g_lib_a_copy[] = "/lib/a.so"; /* another file of the same name */
+
+static void file_noop(void *file)
+{
+	(void)file;
+}
+
+static const struct vma_file_hooks g_noop_hooks = { .get = file_noop, .put = file_noop };
 
 static struct vma anon(uaddr_t start, uaddr_t end, int prot)
 {
 	return (struct vma){ .start = start, .end = end, .prot = prot, .flags = VMA_ANON };
 }
 
-static struct vma file(uaddr_t start, uaddr_t end, int prot, const char *name, uint64_t offset)
+static struct vma file(uaddr_t start, uaddr_t end, int prot, char *f, uint64_t offset)
 {
-	return (struct vma){ .start = start,
-		             .end = end,
-		             .prot = prot,
-		             .kind = VMA_KIND_IMAGE,
-		             .name = name,
-		             .offset = offset };
+	return (struct vma){
+		.start = start, .end = end, .prot = prot, .file = f, .offset = offset
+	};
 }
 
 static struct vma *insert(struct vma_tree *tree, struct vma tmpl)
@@ -165,7 +170,7 @@ static void check_snapshot(const struct vma_tree *tree, struct snapshot *snap)
 		assert_int_equal(vma->prot, old->prot);
 		assert_int_equal(vma->flags, old->flags);
 		assert_int_equal(vma->kind, old->kind);
-		assert_ptr_equal(vma->name, old->name);
+		assert_ptr_equal(vma->file, old->file);
 		assert_int_equal(vma->offset, old->offset);
 	}
 	free(snap->vmas);
@@ -293,7 +298,7 @@ static void test_insert_merge_file(void **state)
 	assert_int_equal(vma->offset, 6 * PAGE_SIZE);
 	vma_tree_clear(&tree);
 
-	/* Non-contiguous offsets, or another name pointer, keep them apart. */
+	/* Non-contiguous offsets, or another file, keep them apart. */
 	insert(&tree, file(P(0), P(2), PROT_R, g_lib_a, 0));
 	insert(&tree, file(P(2), P(4), PROT_R, g_lib_a, 0));
 	insert(&tree, file(P(4), P(6), PROT_R, g_lib_a_copy, 4 * PAGE_SIZE));
@@ -390,8 +395,7 @@ static void test_split_at(void **state)
 	assert_ptr_equal(vma_find(&tree, P(3)), hi);
 	assert_int_equal(lo->offset, 16 * PAGE_SIZE);
 	assert_int_equal(hi->offset, 19 * PAGE_SIZE);
-	assert_ptr_equal(hi->name, g_lib_a);
-	assert_int_equal(hi->kind, VMA_KIND_IMAGE);
+	assert_ptr_equal(hi->file, g_lib_a);
 
 	/* Splitting is not undone by a split elsewhere... */
 	assert_int_equal(vma_split_at(&tree, P(5)), 0);
@@ -698,7 +702,7 @@ struct page_state {
 	int prot;
 	unsigned flags;
 	enum vma_kind kind;
-	const char *name;
+	void *file;
 	uint64_t offset; /* of this page; meaningless for anonymous pages */
 };
 
@@ -735,7 +739,7 @@ static struct page_state model_page(const struct model *m, uaddr_t addr)
 static bool model_same_vma(const struct page_state *a, const struct page_state *b)
 {
 	return a->mapped && b->mapped && a->prot == b->prot && a->flags == b->flags &&
-	       a->kind == b->kind && a->name == b->name &&
+	       a->kind == b->kind && a->file == b->file &&
 	       ((a->flags & (VMA_ANON | VMA_SHARED)) == VMA_ANON ||
 	        b->offset == a->offset + PAGE_SIZE);
 }
@@ -743,7 +747,7 @@ static bool model_same_vma(const struct page_state *a, const struct page_state *
 /* A random template over [start, end), with few enough variants that merges happen. */
 static struct vma random_tmpl(uaddr_t start, uaddr_t end)
 {
-	static const char *const names[] = { NULL, g_lib_a, g_lib_a_copy };
+	static char *const files[] = { NULL, g_lib_a, g_lib_a_copy };
 	struct vma tmpl = { .start = start, .end = end };
 
 	tmpl.prot = rng_below(2) ? PROT_R : PROT_R | PROT_W;
@@ -761,8 +765,7 @@ static struct vma random_tmpl(uaddr_t start, uaddr_t end)
 		tmpl.offset = start - BASE + (rng_below(2) ? 0 : 5 * PAGE_SIZE);
 		break;
 	default:
-		tmpl.name = names[rng_below(ARRAY_SIZE(names))];
-		tmpl.kind = tmpl.name ? VMA_KIND_IMAGE : VMA_KIND_NONE;
+		tmpl.file = files[rng_below(ARRAY_SIZE(files))];
 		/* Offset tied to the address, or not: contiguous half the time. */
 		tmpl.offset = start - BASE + (rng_below(2) ? 0 : 5 * PAGE_SIZE);
 		break;
@@ -795,7 +798,7 @@ static void check_model(const struct vma_tree *tree, const struct model *m, bool
 			assert_int_equal(pg.prot, vma->prot);
 			assert_int_equal(pg.flags, vma->flags);
 			assert_int_equal(pg.kind, vma->kind);
-			assert_ptr_equal(pg.name, vma->name);
+			assert_ptr_equal(pg.file, vma->file);
 			if (!(vma->flags & VMA_ANON))
 				assert_int_equal(pg.offset, vma->offset + (addr - vma->start));
 			covered++;
@@ -940,7 +943,7 @@ static void run_random(bool with_split, int ops)
 				pg->prot = tmpl.prot;
 				pg->flags = tmpl.flags;
 				pg->kind = tmpl.kind;
-				pg->name = tmpl.name;
+				pg->file = tmpl.file;
 				pg->offset = tmpl.offset + (a - start);
 			}
 			break;
@@ -995,6 +998,7 @@ static void test_random_with_splits(void **state)
 
 int main(void)
 {
+	vma_set_file_hooks(&g_noop_hooks);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_insert_merge),
