@@ -332,6 +332,11 @@ SYSCALL_DECLARE(epoll_pwait2)
 SYSCALL_DECLARE(alarm)
 SYSCALL_DECLARE(getitimer)
 SYSCALL_DECLARE(setitimer)
+/* sys_inotify.c */
+SYSCALL_DECLARE(inotify_init)
+SYSCALL_DECLARE(inotify_init1)
+SYSCALL_DECLARE(inotify_add_watch)
+SYSCALL_DECLARE(inotify_rm_watch)
 /* sys_eventfd.c */
 SYSCALL_DECLARE(eventfd)
 SYSCALL_DECLARE(eventfd2)
