@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
+#include "sentry/vfs/fsnotify.h"
 #include "syscalls/syscalls.h"
 #include "syscalls/vfs_ctx.h"
 
@@ -753,7 +754,10 @@ static long do_fallocate(struct file *f, int mode, int64_t off, int64_t len)
 		return -EFBIG;
 	if (!f->ops->fallocate)
 		return -EOPNOTSUPP;
-	return f->ops->fallocate(f, mode, off, len);
+	int err = f->ops->fallocate(f, mode, off, len);
+	if (err == 0)
+		fsnotify_modify(f);
+	return err;
 }
 
 /* sys_fallocate implements fallocate(2). */

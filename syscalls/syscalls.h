@@ -349,6 +349,11 @@ SYSCALL_DECLARE(timer_settime)
 SYSCALL_DECLARE(timer_gettime)
 SYSCALL_DECLARE(timer_getoverrun)
 SYSCALL_DECLARE(timer_delete)
+/* sys_inotify.c */
+SYSCALL_DECLARE(inotify_init)
+SYSCALL_DECLARE(inotify_init1)
+SYSCALL_DECLARE(inotify_add_watch)
+SYSCALL_DECLARE(inotify_rm_watch)
 /* sys_eventfd.c */
 SYSCALL_DECLARE(eventfd)
 SYSCALL_DECLARE(eventfd2)

@@ -49,7 +49,7 @@
 #define N_MOUNT    "mounts: with the VFS (issue 3)"
 #define N_XATTR    "extended attributes: with the VFS (issue 3)"
 #define N_POLL     "poll, select and epoll: with the VFS's wait queues (issue 3)"
-#define N_ANONFD   "event files (inotify): not yet"
+#define N_INOTIFY  "changes made inside the sandbox only; not the host's changes to volumes"
 #define N_SOCK     "AF_UNIX only; other families are EAFNOSUPPORT until the network stack (issue 7)"
 #define N_PIPE     "the sentry's pipes; per-user pipe page limits are not kept, and " \
 	"/proc/PID/fd/N of a pipe cannot be opened"
@@ -356,9 +356,9 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	UNIMPL(keyctl, N_KEYS, ARGS(SA_INT, SA_HEX, SA_HEX, SA_HEX, SA_HEX)),
 	UNIMPL(ioprio_set, N_SCHED, ARGS(SA_INT, SA_INT, SA_INT)),
 	UNIMPL(ioprio_get, N_SCHED, ARGS(SA_INT, SA_INT)),
-	UNIMPL(inotify_init, N_ANONFD, NOARGS),
-	UNIMPL(inotify_add_watch, N_ANONFD, ARGS(SA_FD, SA_STR, SA_HEX)),
-	UNIMPL(inotify_rm_watch, N_ANONFD, ARGS(SA_FD, SA_INT)),
+	PARTIAL(inotify_init, N_INOTIFY, NOARGS),
+	PARTIAL(inotify_add_watch, N_INOTIFY, ARGS(SA_FD, SA_STR, SA_HEX)),
+	PARTIAL(inotify_rm_watch, N_INOTIFY, ARGS(SA_FD, SA_INT)),
 	UNIMPL(migrate_pages, N_NUMA, ARGS(SA_INT, SA_UINT, SA_PTR, SA_PTR)),
 	FULL(openat, ARGS(SA_FD, SA_STR, SA_OPEN_FLAGS, SA_OCT)),
 	FULL(mkdirat, ARGS(SA_FD, SA_STR, SA_OCT)),
@@ -405,7 +405,7 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	FULL(epoll_create1, ARGS(SA_FD_FLAGS)),
 	FULL(dup3, ARGS(SA_FD, SA_FD, SA_FD_FLAGS)),
 	PARTIAL(pipe2, N_PIPE, ARGS(SA_FDPAIR_OUT, SA_FD_FLAGS)),
-	UNIMPL(inotify_init1, N_ANONFD, ARGS(SA_FD_FLAGS)),
+	PARTIAL(inotify_init1, N_INOTIFY, ARGS(SA_FD_FLAGS)),
 	UNIMPL(preadv, N_VFS, ARGS(SA_FD, SA_IOV_RET, SA_INT, SA_INT), LEN(1, 2)),
 	UNIMPL(pwritev, N_VFS, ARGS(SA_FD, SA_IOV_IN, SA_INT, SA_INT), LEN(1, 2)),
 	FULL(rt_tgsigqueueinfo, ARGS(SA_INT, SA_INT, SA_SIGNAL, SA_PTR)),

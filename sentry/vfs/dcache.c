@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "sentry/vfs/fsnotify.h"
 #include "sentry/vfs/vfs_internal.h"
 
 #define DCACHE_MAX_UNUSED  16384
@@ -141,6 +142,7 @@ static void dentry_unlink_locked(struct dentry *d)
 static void dentry_free(struct dentry *d)
 {
 	struct dentry *parent = d->parent;
+	fsnotify_dentry_free(d);
 	if (d->inode)
 		inode_put(d->inode);
 	free(d->name);

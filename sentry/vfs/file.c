@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "common/log.h"
+#include "sentry/vfs/fsnotify.h"
 #include "sentry/vfs/locks.h"
 #include "sentry/vfs/vfs_internal.h"
 
@@ -20,6 +21,7 @@ void file_init(struct file *f, const struct file_ops *ops, unsigned flags)
 	f->inode = NULL;
 	pthread_mutex_init(&f->pos_mu, NULL);
 	f->pos = 0;
+	f->fsnotify = false;
 	pthread_mutex_init(&f->watch_mu, NULL);
 	list_init(&f->watches);
 }
@@ -75,6 +77,7 @@ void file_put(struct file *f)
 	int old = atomic_fetch_sub(&f->refs, 1);
 	BUG_ON(old <= 0);
 	if (old == 1) {
+		fsnotify_close(f);
 		file_release_watches(f);
 		f->ops->release(f);
 	}
@@ -130,13 +133,18 @@ ssize_t vfs_read(struct file *f, void *buf, size_t len, int64_t off)
 		return -EISDIR;
 	if (!f->ops->read)
 		return -EINVAL;
-	if (off != -1 || file_is_stream(f))
-		return f->ops->read(f, buf, len, off);
-	pthread_mutex_lock(&f->pos_mu);
-	ssize_t n = f->ops->read(f, buf, len, f->pos);
+	ssize_t n;
+	if (off != -1 || file_is_stream(f)) {
+		n = f->ops->read(f, buf, len, off);
+	} else {
+		pthread_mutex_lock(&f->pos_mu);
+		n = f->ops->read(f, buf, len, f->pos);
+		if (n > 0)
+			f->pos += n;
+		pthread_mutex_unlock(&f->pos_mu);
+	}
 	if (n > 0)
-		f->pos += n;
-	pthread_mutex_unlock(&f->pos_mu);
+		fsnotify_access(f);
 	return n;
 }
 
@@ -146,20 +154,25 @@ ssize_t vfs_write(struct file *f, const void *buf, size_t len, int64_t off)
 		return -EBADF;
 	if (!f->ops->write)
 		return -EINVAL;
-	if (off != -1 || file_is_stream(f))
-		return f->ops->write(f, buf, len, off);
-	pthread_mutex_lock(&f->pos_mu);
-	ssize_t n = f->ops->write(f, buf, len, f->pos);
-	if (n > 0) {
-		if (atomic_load(&f->flags) & LINUX_O_APPEND) {
-			pthread_mutex_lock(&f->inode->mu);
-			f->pos = f->inode->size;
-			pthread_mutex_unlock(&f->inode->mu);
-		} else {
-			f->pos += n;
+	ssize_t n;
+	if (off != -1 || file_is_stream(f)) {
+		n = f->ops->write(f, buf, len, off);
+	} else {
+		pthread_mutex_lock(&f->pos_mu);
+		n = f->ops->write(f, buf, len, f->pos);
+		if (n > 0) {
+			if (atomic_load(&f->flags) & LINUX_O_APPEND) {
+				pthread_mutex_lock(&f->inode->mu);
+				f->pos = f->inode->size;
+				pthread_mutex_unlock(&f->inode->mu);
+			} else {
+				f->pos += n;
+			}
 		}
+		pthread_mutex_unlock(&f->pos_mu);
 	}
-	pthread_mutex_unlock(&f->pos_mu);
+	if (n > 0)
+		fsnotify_modify(f);
 	return n;
 }
 
@@ -254,6 +267,7 @@ int vfs_iterate(struct file *f, struct dir_ctx *ctx)
 	pthread_mutex_unlock(&f->pos_mu);
 	if (err == 0 && f->inode)
 		inode_touch(f->inode, 0);
+	fsnotify_access(f); /* as Linux's iterate_dir, whatever the result */
 	return err;
 }
 

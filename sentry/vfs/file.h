@@ -122,6 +122,12 @@ struct file {
 	struct inode *inode;
 	pthread_mutex_t pos_mu;
 	int64_t pos; /* protected by pos_mu */
+	/*
+	 * Opened by the VFS for a task (vfs_open and friends), so it reports
+	 * inotify events (fsnotify.h); not the files a file system opens for
+	 * itself (an overlay's file on its layer's inode). Set once, at open.
+	 */
+	bool fsnotify;
 	/* The file's watches (struct file_watch: epoll items), under watch_mu. */
 	pthread_mutex_t watch_mu;
 	struct list_head watches;

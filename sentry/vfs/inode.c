@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "sentry/vfs/fsnotify.h"
 #include "sentry/vfs/locks.h"
 #include "sentry/vfs/vfs.h"
 
@@ -77,8 +78,10 @@ void superblock_put(struct superblock *sb)
 {
 	int old = atomic_fetch_sub(&sb->refs, 1);
 	BUG_ON(old <= 0);
-	if (old == 1)
+	if (old == 1) {
+		fsnotify_sb_delete(sb);
 		sb->ops->release(sb);
+	}
 }
 
 uint64_t superblock_next_ino(struct superblock *sb)
@@ -115,6 +118,7 @@ void inode_init(struct inode *inode, struct superblock *sb, const struct inode_o
 	inode->atime = inode->mtime = inode->ctime = inode->btime = vfs_now();
 	inode->locks = NULL;
 	inode->bound_socket = NULL;
+	atomic_init(&inode->fsnotify, NULL);
 }
 
 struct inode *inode_get(struct inode *inode)

@@ -23,6 +23,7 @@
 
 #include "common/log.h"
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/fsnotify.h"
 #include "sentry/vfs/vfs_internal.h"
 
 #define MAX_BATCH 16
@@ -635,6 +636,19 @@ static uint32_t new_mode(const struct vfs_ctx *c, uint32_t type, uint32_t mode)
 	return type | (mode & ~c->umask & LINUX_S_IALLUGO);
 }
 
+/*
+ * A successful open for a task: the file reports inotify events, the
+ * first being IN_OPEN (not for O_PATH, which returns before). Returns err.
+ */
+static int opened(int err, struct file **out)
+{
+	if (err == 0) {
+		(*out)->fsnotify = true;
+		fsnotify_open(*out);
+	}
+	return err;
+}
+
 int vfs_open_path(const struct creds *creds, const struct path *p, unsigned oflags,
                   struct file **out)
 {
@@ -668,7 +682,7 @@ int vfs_open_path(const struct creds *creds, const struct path *p, unsigned ofla
 	        oflags & ~(unsigned)(LINUX_O_CREAT | LINUX_O_EXCL | LINUX_O_NOCTTY | LINUX_O_TRUNC);
 	/* A FIFO of any file system is the pipe driver's (Linux's init_special_inode). */
 	if (type == LINUX_S_IFIFO)
-		return vfs_fifo_open(inode, p->mnt, p->d, open_flags, out);
+		return opened(vfs_fifo_open(inode, p->mnt, p->d, open_flags, out), out);
 	if (!inode->ops->open)
 		return -ENXIO;
 	if ((oflags & LINUX_O_TRUNC) && type == LINUX_S_IFREG) {
@@ -681,7 +695,11 @@ int vfs_open_path(const struct creds *creds, const struct path *p, unsigned ofla
 		if (err < 0)
 			return err;
 	}
-	return inode->ops->open(inode, p->mnt, p->d, open_flags, out);
+	err = opened(inode->ops->open(inode, p->mnt, p->d, open_flags, out), out);
+	/* Linux truncates after the open (handle_truncate): IN_OPEN, then IN_MODIFY. */
+	if (err == 0 && (oflags & LINUX_O_TRUNC) && type == LINUX_S_IFREG)
+		fsnotify_change(p->d, VFS_ATTR_SIZE | VFS_ATTR_MTIME_NOW | VFS_ATTR_CTIME);
+	return err;
 }
 
 /* Creates the regular file named nd->last in nd->cur. */
@@ -704,8 +722,10 @@ static int open_create(const struct vfs_ctx *c, struct nameidata *nd, uint32_t m
 	pthread_rwlock_wrlock(&g_tree_lock);
 	err = dir->ops->create(dir, nd->last, &nn, &inode);
 	struct dentry *d = NULL;
-	if (err == 0)
+	if (err == 0) {
+		fsnotify_create(dir, nd->last, false);
 		d = dcache_add(nd->cur.d, nd->last, inode, true);
+	}
 	pthread_rwlock_unlock(&g_tree_lock);
 	if (err < 0)
 		return err;
@@ -748,10 +768,12 @@ static int open_tmpfile(const struct vfs_ctx *c, const char *path, unsigned ofla
 			dcache_unhash(dent);
 			if (!(oflags & LINUX_O_EXCL))
 				dent->flags |= DENTRY_LINKABLE;
-			err = inode->ops->open(
-			        inode, dir.mnt, dent,
-			        oflags & ~(unsigned)(LINUX_O_TMPFILE & ~LINUX_O_DIRECTORY) &
-			                ~(unsigned)LINUX_O_DIRECTORY,
+			err = opened(
+			        inode->ops->open(
+			                inode, dir.mnt, dent,
+			                oflags & ~(unsigned)(LINUX_O_TMPFILE & ~LINUX_O_DIRECTORY) &
+			                        ~(unsigned)LINUX_O_DIRECTORY,
+			                out),
 			        out);
 			dentry_put(dent);
 		}
@@ -848,10 +870,11 @@ int vfs_open(const struct vfs_ctx *c, const char *path, unsigned oflags, uint32_
 		/* The creator may open what it made, whatever the mode says (Linux: may_open
 		 * skips). */
 		struct inode *inode = p.d->inode;
-		err = inode->ops->open(inode, p.mnt, p.d,
-		                       oflags & ~(unsigned)(LINUX_O_CREAT | LINUX_O_EXCL |
-		                                            LINUX_O_NOCTTY | LINUX_O_TRUNC),
-		                       out);
+		err = opened(inode->ops->open(inode, p.mnt, p.d,
+		                              oflags & ~(unsigned)(LINUX_O_CREAT | LINUX_O_EXCL |
+		                                                   LINUX_O_NOCTTY | LINUX_O_TRUNC),
+		                              out),
+		             out);
 	} else {
 		if (inode_is_dir(p.d->inode))
 			err = -EISDIR;

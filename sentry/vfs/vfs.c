@@ -10,6 +10,7 @@
 
 #include "common/log.h"
 #include "sentry/vfs/file.h"
+#include "sentry/vfs/fsnotify.h"
 #include "sentry/vfs/vfs_internal.h"
 
 pthread_rwlock_t g_tree_lock = PTHREAD_RWLOCK_INITIALIZER;
@@ -163,6 +164,7 @@ static int create_common(const struct vfs_ctx *c, const char *path, enum create_
 		break;
 	}
 	if (err == 0) {
+		fsnotify_create(dir, last, kind == CREATE_DIR);
 		struct dentry *nd = dcache_add(parent.d, last, inode, true);
 		if (nd && out) {
 			*out = (struct path){ mount_get(parent.mnt), nd };
@@ -264,14 +266,22 @@ static int remove_common(const struct vfs_ctx *c, const char *path, bool is_rmdi
 	else
 		err = dir->ops->unlink ? dir->ops->unlink(dir, last, victim) : -EPERM;
 	if (err == 0) {
+		if (!is_rmdir)
+			fsnotify_link_count(victim);
 		dcache_unhash(d);
+		/* A removed directory keeps no cached child (shrink_dcache_parent). */
+		if (is_rmdir)
+			dentry_prune_children(d);
 		/* Remember the name is gone: the next lookup costs no fs call. */
 		struct dentry *neg = dcache_add(parent.d, last, NULL, true);
 		if (neg)
 			dentry_put(neg);
 	}
 out_put_d:
+	/* The last dentry of a removed file reports IN_DELETE_SELF first, as Linux's d_delete. */
 	dentry_put(d);
+	if (err == 0)
+		fsnotify_delete(dir, last, is_rmdir);
 out_unlock:
 	pthread_rwlock_unlock(&g_tree_lock);
 out_put_parent:
@@ -347,6 +357,7 @@ int vfs_link(const struct vfs_ctx *oldc, const char *oldpath, const struct vfs_c
 	}
 	err = dir->ops->link ? dir->ops->link(dir, last, target) : -EPERM;
 	if (err == 0) {
+		fsnotify_link(dir, last, target);
 		struct dentry *nd = dcache_add(parent.d, last, inode_get(target), true);
 		if (nd)
 			dentry_put(nd);
@@ -475,6 +486,9 @@ int vfs_rename(const struct vfs_ctx *oldc, const char *oldpath, const struct vfs
 			dcache_exchange(od, nd);
 		else
 			dcache_move(od, np.d, newlast);
+		fsnotify_move(odir, oldlast, ndir, newlast, src, exchange ? NULL : dst);
+		if (exchange)
+			fsnotify_move(ndir, newlast, odir, oldlast, dst, NULL);
 	}
 out_put_nd:
 	dentry_put(nd);
@@ -576,7 +590,10 @@ int vfs_setattr(const struct creds *c, const struct path *p, const struct vfs_se
 	if (!inode->ops->setattr)
 		return -EPERM;
 	a.mask |= VFS_ATTR_CTIME;
-	return inode->ops->setattr(inode, &a);
+	int err = inode->ops->setattr(inode, &a);
+	if (err == 0)
+		fsnotify_change(p->d, a.mask);
+	return err;
 }
 
 int vfs_truncate(const struct creds *c, const struct path *p, int64_t size)
@@ -595,7 +612,10 @@ int vfs_truncate(const struct creds *c, const struct path *p, int64_t size)
 		return -EROFS;
 	struct vfs_setattr a = { .mask = VFS_ATTR_SIZE | VFS_ATTR_MTIME_NOW | VFS_ATTR_CTIME,
 		                 .size = size };
-	return inode->ops->setattr ? inode->ops->setattr(inode, &a) : -EPERM;
+	err = inode->ops->setattr ? inode->ops->setattr(inode, &a) : -EPERM;
+	if (err == 0)
+		fsnotify_change(p->d, a.mask);
+	return err;
 }
 
 int vfs_statfs(const struct path *p, struct linux_statfs *out)
@@ -690,8 +710,10 @@ int vfs_setxattr(const struct creds *c, const struct path *p, const char *name, 
 	if (!inode->ops->setxattr)
 		return -EOPNOTSUPP;
 	err = inode->ops->setxattr(inode, name, value, size, flags);
-	if (err == 0)
+	if (err == 0) {
 		inode_touch(inode, VFS_ATTR_CTIME);
+		fsnotify_xattr(p->d);
+	}
 	return err;
 }
 
@@ -714,8 +736,10 @@ int vfs_removexattr(const struct creds *c, const struct path *p, const char *nam
 	if (!inode->ops->removexattr)
 		return -EOPNOTSUPP;
 	err = inode->ops->removexattr(inode, name);
-	if (err == 0)
+	if (err == 0) {
 		inode_touch(inode, VFS_ATTR_CTIME);
+		fsnotify_xattr(p->d);
+	}
 	return err;
 }
 

@@ -44,6 +44,7 @@
 
 struct dentry;
 struct file;
+struct fsnotify_conn;
 struct inode;
 struct mount;
 struct mount_ns;
@@ -250,6 +251,12 @@ struct inode {
 	 * the socket through it). Protected by unix.c's lock, not by mu.
 	 */
 	void *bound_socket;
+	/*
+	 * The inotify watches on this inode (sentry/vfs/fsnotify.c): NULL
+	 * while there is none. Set and cleared under fsnotify.c's lock; the
+	 * VFS hooks load it without the lock to learn that nobody watches.
+	 */
+	struct fsnotify_conn *_Atomic fsnotify;
 };
 
 /*

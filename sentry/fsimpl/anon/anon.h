@@ -1,6 +1,7 @@
 /*
- * Anonymous event files: epoll instances, eventfds and timerfds (Linux's
- * anon_inode files "[eventpoll]", "[eventfd]" and "[timerfd]").
+ * Anonymous event files: epoll instances, eventfds, timerfds and inotify
+ * instances (Linux's anon_inode files "[eventpoll]", "[eventfd]",
+ * "[timerfd]" and "inotify").
  *
  * None of them is in the VFS (no path, no inode): they are made by their
  * syscalls (syscalls/sys_epoll.c, sys_eventfd.c, sys_timerfd.c), which
@@ -8,7 +9,8 @@
  * 0600, no file type); lseek is Linux's noop_llseek (returns 0).
  *
  * Readiness, which epoll and poll(2) see:
- *  - an eventfd is a sentry file: readiness() and a wait queue;
+ *  - an eventfd or an inotify instance is a sentry file: readiness() and
+ *    a wait queue;
  *  - a timerfd wraps a host timerfd (the sandbox's clocks are the host's):
  *    its readiness is that host fd's (poll_host_fd);
  *  - an epoll instance has both: a wait queue for the sentry files it
@@ -107,6 +109,28 @@ bool file_is_timerfd(const struct file *f);
 int timerfd_settime_file(struct file *f, int flags, const struct linux_itimerspec *new_value,
                          struct linux_itimerspec *old_value);
 int timerfd_gettime_file(struct file *f, struct linux_itimerspec *cur);
+
+/* ---- inotify (inotify.c) ---- */
+
+struct inode;
+
+/*
+ * Makes an inotify instance charged to uid (the caller's euid). flags:
+ * LINUX_O_NONBLOCK (checked by the caller). Returns 0 or -errno (EMFILE
+ * past max_user_instances).
+ */
+int inotify_new(uint32_t uid, unsigned flags, struct file **out);
+/* Whether f is an inotify instance. */
+bool file_is_inotify(const struct file *f);
+/*
+ * inotify_add_watch(2) on instance f for inode (the caller resolved the
+ * path and checked read permission): mask as the caller gave it. Returns
+ * the wd or -errno (EEXIST for IN_MASK_CREATE, ENOSPC past
+ * max_user_watches).
+ */
+int inotify_add_watch_file(struct file *f, struct inode *inode, uint32_t mask);
+/* inotify_rm_watch(2): 0, or -EINVAL when wd is not a watch of f. */
+int inotify_rm_watch_file(struct file *f, int32_t wd);
 
 /* ---- shared (anon.c) ---- */
 

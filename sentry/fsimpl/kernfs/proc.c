@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "common/abi/linux/errno.h"
+#include "common/abi/linux/inotify.h"
 #include "common/host_info.h"
 #include "common/log.h"
 #include "sentry/fsimpl/kernfs/synthfs_host.h"
@@ -436,6 +437,25 @@ static int sysctl_nr_open_show(struct kernfs_inode *ki, struct kernfs_buf *b)
 	return 0;
 }
 
+/* The inotify limits (sentry/fsimpl/anon/inotify.c), fixed at Linux's defaults. */
+static int sysctl_inotify_max_queued_events_show(struct kernfs_inode *ki, struct kernfs_buf *b)
+{
+	kernfs_printf(b, "%d\n", LINUX_INOTIFY_MAX_QUEUED_EVENTS);
+	return 0;
+}
+
+static int sysctl_inotify_max_user_instances_show(struct kernfs_inode *ki, struct kernfs_buf *b)
+{
+	kernfs_printf(b, "%d\n", LINUX_INOTIFY_MAX_USER_INSTANCES);
+	return 0;
+}
+
+static int sysctl_inotify_max_user_watches_show(struct kernfs_inode *ki, struct kernfs_buf *b)
+{
+	kernfs_printf(b, "%d\n", LINUX_INOTIFY_MAX_USER_WATCHES);
+	return 0;
+}
+
 /*
  * A read-only sysctl: open for writing fails with EACCES even for root,
  * as Linux's proc_sys_permission does for a 0444 entry. (hostname and the
@@ -467,8 +487,15 @@ static const struct kernfs_node g_sys_vm[] = {
 	SYSCTL_RO("overcommit_memory", sysctl_overcommit_show),
 };
 
+static const struct kernfs_node g_sys_fs_inotify[] = {
+	SYSCTL_RO("max_queued_events", sysctl_inotify_max_queued_events_show),
+	SYSCTL_RO("max_user_instances", sysctl_inotify_max_user_instances_show),
+	SYSCTL_RO("max_user_watches", sysctl_inotify_max_user_watches_show),
+};
+
 static const struct kernfs_node g_sys_fs[] = {
 	SYSCTL_RO("file-max", sysctl_file_max_show),
+	KERNFS_DIR_NODE("inotify", 0555, g_sys_fs_inotify),
 	SYSCTL_RO("nr_open", sysctl_nr_open_show),
 	SYSCTL_RO("pipe-max-size", sysctl_pipe_max_size_show),
 };
