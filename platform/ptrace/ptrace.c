@@ -612,27 +612,6 @@ out:
 	return ret;
 }
 
-static long ptrace_as_mmap_fd(struct platform_as *pas, uaddr_t addr, uint64_t len, int prot,
-                              int flags, int host_fd, uint64_t off)
-{
-	struct ptrace_ctx *c = ctx_of(to_as(pas));
-	struct linux_regs saved = c->regs;
-	long fd = lend_fd(c, host_fd);
-	long ret = fd;
-	if (fd >= 0) {
-		const uint64_t margs[6] = { addr,           len,
-			                    (uint64_t)prot, (uint64_t)(flags | MAP_FIXED),
-			                    (uint64_t)fd,   off };
-		ret = inject(c, SYS_mmap, margs);
-		const uint64_t cargs[6] = { (uint64_t)fd };
-		long closed = inject(c, SYS_close, cargs);
-		if (closed < 0 && ret >= 0)
-			ret = closed;
-	}
-	c->regs = saved;
-	return ret;
-}
-
 /* c's stub fd for host_fd's open file description, lending it when it has none. */
 static long lent_fd_for(struct ptrace_ctx *c, int host_fd)
 {
@@ -658,6 +637,28 @@ static long lent_fd_for(struct ptrace_ctx *c, int host_fd)
 		victim->used = ++c->lent_clock;
 	}
 	return fd;
+}
+
+static long ptrace_as_mmap_fd(struct platform_as *pas, uaddr_t addr, uint64_t len, int prot,
+                              int flags, int host_fd, uint64_t off)
+{
+	struct ptrace_ctx *c = ctx_of(to_as(pas));
+	struct linux_regs saved = c->regs;
+	/*
+	 * The fd stays lent (lent_fd_for's cache): ld.so maps each library
+	 * four or five times from one fd, and the loader maps a program's
+	 * segments the same way, so most mappings need no lending at all.
+	 */
+	long fd = lent_fd_for(c, host_fd);
+	long ret = fd;
+	if (fd >= 0) {
+		const uint64_t margs[6] = { addr,           len,
+			                    (uint64_t)prot, (uint64_t)(flags | MAP_FIXED),
+			                    (uint64_t)fd,   off };
+		ret = inject(c, SYS_mmap, margs);
+	}
+	c->regs = saved;
+	return ret;
 }
 
 static long ptrace_as_pread_fd(struct platform_as *pas, int host_fd, uaddr_t dst, uint64_t len,
