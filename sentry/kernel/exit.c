@@ -275,6 +275,11 @@ void task_exit(struct task *t)
 	struct thread_group *tg = t->tg;
 	const struct platform_ops *p = k->cfg.platform;
 	/*
+	 * Another thread may end the process, and its parent reap it, while
+	 * this one is still tearing down: hold the group until the end.
+	 */
+	atomic_fetch_add(&tg->refs, 1);
+	/*
 	 * Without a group exit, the process's status is the exit(2) status of
 	 * the thread that ends it (Linux's group_dead in do_exit), decided
 	 * before CLONE_CHILD_CLEARTID lets a joiner go on and exit in turn.
@@ -287,6 +292,12 @@ void task_exit(struct task *t)
 		task_mm_release(t);
 	uint64_t utime = (t->ctx ? p->ctx_cpu_time_ns(t->ctx) : 0) + t->exec_utime_ns;
 	uint64_t stime = thread_cpu_ns();
+	/* Counted before the thread leaves, so that whoever reaps the process sees it. */
+	pthread_mutex_lock(&tg->mu);
+	tg->uid = t->creds.ruid;
+	tg->dead_utime_ns += utime;
+	tg->dead_stime_ns += stime;
+	pthread_mutex_unlock(&tg->mu);
 
 	pthread_mutex_lock(&k->mu);
 	struct platform_ctx *ctx = t->ctx;
@@ -311,12 +322,6 @@ void task_exit(struct task *t)
 	t->fs = NULL;
 
 	task_signals_release(t); /* its queued thread-directed siginfos */
-	pthread_mutex_lock(&tg->mu);
-	tg->uid = t->creds.ruid;
-	tg->dead_utime_ns += utime;
-	tg->dead_stime_ns += stime;
-
-	pthread_mutex_unlock(&tg->mu);
 
 	/* The interval timers go with the last thread (itimer.c's lock is above kernel.mu). */
 	if (last)
@@ -328,6 +333,7 @@ void task_exit(struct task *t)
 	k->ntasks--;
 	pthread_cond_broadcast(&k->cond);
 	pthread_mutex_unlock(&k->mu);
+	tg_put(tg);
 	task_free(t);
 }
 
