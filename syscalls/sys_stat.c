@@ -124,6 +124,20 @@ static int statat(struct task *t, int dirfd, uaddr_t upath, int flags, struct gu
 		lookup |= LOOKUP_EMPTY;
 	struct path p;
 	int err = task_lookup(t, dirfd, path, lookup, &p);
+	if (err == -ENXIO && (lookup & LOOKUP_FOLLOW)) {
+		/* /proc/PID/fd/N of a pipe: the pipe's attributes, as Linux. */
+		struct vfs_ctx c;
+		struct vfs_ctx_hold h;
+		if (task_vfs_ctx(t, dirfd, path, lookup, &c, &h) == 0) {
+			struct file *f;
+			if (vfs_lookup_pathless(&c, path, lookup, &f) == 0) {
+				err = getattr(NULL, f, out);
+				file_put(f);
+			}
+			task_vfs_ctx_put(&h);
+		}
+		return err;
+	}
 	if (err < 0)
 		return err;
 	err = getattr(&p, NULL, out);

@@ -109,6 +109,12 @@ struct file_ops {
 	 * the file cannot be mapped (ENODEV).
 	 */
 	int (*mmap_fd)(struct file *f, bool shared_write, int *out_fd);
+	/*
+	 * Optional, files outside the VFS that an open of /proc/PID/fd/N
+	 * opens again (a pipe: a new end with oflags' access mode, as
+	 * fifo_open). Returns 0 and a new file, or -errno.
+	 */
+	int (*reopen)(struct file *f, unsigned oflags, struct file **out);
 	/* fallocate(2), mode already checked. NULL: EOPNOTSUPP. */
 	int (*fallocate)(struct file *f, int mode, int64_t off, int64_t len);
 };

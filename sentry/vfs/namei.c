@@ -43,6 +43,12 @@ struct nameidata {
 	int depth;
 	struct nd_frame frames[VFS_MAXSYMLINKS + 1];
 	bool trailing_slash;
+	/*
+	 * Set by a walk that wants it (want_magic_file): the open file a
+	 * final magic link names when that file has no path (a pipe).
+	 */
+	bool want_magic_file;
+	struct file *magic_file;
 	/* The last component, once nd_walk_to_last returns. */
 	char last[LINUX_NAME_MAX + 1];
 	enum vfs_last_type last_type;
@@ -299,6 +305,9 @@ static int nd_follow(struct nameidata *nd, struct path *link)
 			return -EXDEV;
 		struct path target;
 		int err = inode->ops->follow(inode, &target.mnt, &target.d);
+		if (err == -ENXIO && nd->want_magic_file && inode->ops->follow_file &&
+		    nd_nothing_left(nd) && !nd->magic_file)
+			inode->ops->follow_file(inode, &nd->magic_file);
 		if (err < 0)
 			return err;
 		path_put(&nd->cur);
@@ -782,9 +791,48 @@ static int open_tmpfile(const struct vfs_ctx *c, const char *path, unsigned ofla
 	return err;
 }
 
+int vfs_lookup_pathless(const struct vfs_ctx *c, const char *path, unsigned lookup,
+                        struct file **out)
+{
+	if (!path[0] || !(lookup & LOOKUP_FOLLOW))
+		return -ENOENT;
+	struct nameidata nd;
+	int err = nd_init(&nd, c, path, lookup);
+	struct path p;
+	nd.want_magic_file = true;
+	nd.magic_file = NULL;
+	if (err == 0)
+		err = nd_resolve(&nd, true, false, &p);
+	if (err == 0)
+		path_put(&p);
+	err = nd.magic_file ? 0 : -ENOENT;
+	*out = nd.magic_file;
+	nd_release(&nd);
+	return err;
+}
+
+/*
+ * A magic link that names an open file without a path (an anonymous pipe)
+ * cannot be followed to a path (follow() says ENXIO): opening it opens the
+ * file again (file_ops.reopen), as Linux opens a pipe's inode through
+ * /proc/PID/fd/N. Returns 0 with *out set, or orig_err when path's last
+ * component is not such a link.
+ */
+static int open_pathless_magic(const struct vfs_ctx *c, const char *path, unsigned lookup,
+                               unsigned oflags, struct file **out, int orig_err)
+{
+	struct file *target;
+	if (vfs_lookup_pathless(c, path, lookup | LOOKUP_FOLLOW, &target) < 0)
+		return orig_err;
+	int err = target->ops->reopen(target, oflags, out);
+	file_put(target);
+	return err;
+}
+
 int vfs_open(const struct vfs_ctx *c, const char *path, unsigned oflags, uint32_t mode,
              unsigned lookup, struct file **out)
 {
+	*out = NULL;
 	if ((oflags & LINUX_O_TMPFILE) == LINUX_O_TMPFILE)
 		return open_tmpfile(c, path, oflags, mode, lookup, out);
 	if (oflags & LINUX_O_PATH)
@@ -795,7 +843,9 @@ int vfs_open(const struct vfs_ctx *c, const char *path, unsigned oflags, uint32_
 		              ((oflags & LINUX_O_DIRECTORY) ? LOOKUP_DIRECTORY : 0);
 		struct path p;
 		int err = vfs_lookup(c, path, lf, &p);
-		if (err < 0)
+		if (err == -ENXIO && follow)
+			err = open_pathless_magic(c, path, lookup, oflags, out, err);
+		if (err < 0 || *out)
 			return err;
 		err = vfs_open_path(c->creds, &p, oflags, out);
 		path_put(&p);
@@ -853,6 +903,16 @@ int vfs_open(const struct vfs_ctx *c, const char *path, unsigned oflags, uint32_
 			}
 			err = nd_follow(&nd, &p);
 			path_put(&p);
+			if (err == -ENXIO) {
+				/* Maybe a magic link to a pipe: O_CREAT and O_TRUNC do nothing
+				 * there. */
+				nd_release(&nd);
+				return open_pathless_magic(c, path, lookup,
+				                           oflags & ~(unsigned)(LINUX_O_CREAT |
+				                                                LINUX_O_EXCL |
+				                                                LINUX_O_TRUNC),
+				                           out, err);
+			}
 			if (err == 0 && nd_nothing_left(&nd)) {
 				/* A magic link: its target is the file. */
 				p = nd.cur;

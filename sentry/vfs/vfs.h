@@ -201,6 +201,13 @@ struct inode_ops {
 	 * reference in *out, or -errno. readlink still gives their text.
 	 */
 	int (*follow)(struct inode *inode, struct mount **out_mnt, struct dentry **out_d);
+	/*
+	 * Optional, for magic links: when the link names an open file that
+	 * has no path (an anonymous pipe), that file (a new reference), which
+	 * an open of the link opens again through file_ops.reopen, as Linux
+	 * opens the pipe's inode. Returns 0, or -ENOENT when follow() applies.
+	 */
+	int (*follow_file)(struct inode *inode, struct file **out);
 
 	/*
 	 * Optional: brings the inode's attributes up to date (from the
@@ -473,6 +480,14 @@ struct vfs_ctx {
  * ENOTDIR, ELOOP, ENAMETOOLONG, EACCES, EXDEV (RESOLVE_BENEATH escapes).
  */
 int vfs_lookup(const struct vfs_ctx *c, const char *path, unsigned flags, struct path *out);
+/*
+ * When path's last component is a magic link to an open file that has no
+ * path (an anonymous pipe: its lookup with LOOKUP_FOLLOW fails with
+ * ENXIO), that file: a new reference in *out. -ENOENT (or the lookup's
+ * error) otherwise. stat and open of /proc/PID/fd/N of a pipe use it.
+ */
+int vfs_lookup_pathless(const struct vfs_ctx *c, const char *path, unsigned lookup,
+                        struct file **out);
 
 /*
  * Resolves all of path but its last component: *parent gets the

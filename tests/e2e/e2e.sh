@@ -90,6 +90,8 @@ processes)
 	same_output bash /bin/bash "$dir/shell.sh"
 	same_output dash /bin/dash "$dir/shell.sh"
 	same_output busybox_sh /bin/busybox sh "$dir/shell.sh"
+	# bash's process substitution opens /dev/fd/N of an anonymous pipe.
+	same_output bash_procsub /bin/bash -c 'diff <(printf "a\nb\n") <(printf "a\nc\n"); cat <(seq 3) <(seq 4 5) | paste -sd+; read -r x < <(echo procsub); echo "$x"'
 	same_output gcc /bin/sh -c "gcc -O2 -o $tmp/calc $dir/project/main.c $dir/project/calc.c $dir/project/util.c && $tmp/calc"
 	same_output make /bin/sh -c "rm -rf $tmp/p && cp -r $dir/project $tmp/p && make -s -j2 -C $tmp/p && $tmp/p/prog"
 	same_output python /usr/bin/python3 "$dir/procs.py"

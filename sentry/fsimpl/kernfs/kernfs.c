@@ -297,6 +297,17 @@ static int kernfs_follow(struct inode *inode, struct mount **out_mnt, struct den
 	return ki->node->follow(ki, out_mnt, out_d);
 }
 
+static int kernfs_follow_file(struct inode *inode, struct file **out)
+{
+	struct kernfs_inode *ki = kernfs_inode(inode);
+	if (!ki->node->follow_file)
+		return -ENOENT;
+	int err = kernfs_check_alive(ki);
+	if (err < 0)
+		return err;
+	return ki->node->follow_file(ki, out);
+}
+
 static int kernfs_refresh(struct inode *inode)
 {
 	struct kernfs_inode *ki = kernfs_inode(inode);
@@ -547,6 +558,7 @@ static const struct inode_ops g_kernfs_symlink_iops = {
 static const struct inode_ops g_kernfs_magiclink_iops = {
 	.readlink = kernfs_readlink,
 	.follow = kernfs_follow,
+	.follow_file = kernfs_follow_file,
 	.refresh = kernfs_refresh,
 	.setattr = kernfs_setattr,
 	.release = kernfs_inode_release,

@@ -171,6 +171,8 @@ struct kernfs_node {
 	int (*readlink)(struct kernfs_inode *ki, struct kernfs_buf *b);
 	/* KERNFS_MAGICLINK: the path to jump to (new references) or -errno. */
 	int (*follow)(struct kernfs_inode *ki, struct mount **out_mnt, struct dentry **out_d);
+	/* KERNFS_MAGICLINK, optional: a target file without a path (inode_ops.follow_file). */
+	int (*follow_file)(struct kernfs_inode *ki, struct file **out);
 };
 
 /* Table helpers: each expands to one node initializer. */

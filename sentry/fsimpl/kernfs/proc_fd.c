@@ -142,6 +142,23 @@ static int proc_fd_follow(struct kernfs_inode *ki, struct mount **out_mnt, struc
 	return err;
 }
 
+/* An open file without a path that can be opened again (a pipe): the file itself. */
+static int proc_fd_follow_file(struct kernfs_inode *ki, struct file **out)
+{
+	struct fd_ref r;
+	int err = fd_lookup(ki, key_fd(ki), /*check=*/true, /*want_root=*/false, &r);
+	if (err < 0)
+		return err;
+	struct file *f = r.file;
+	if (!f->path.d && f->ops->reopen) {
+		*out = file_get(f);
+	} else {
+		err = -ENOENT;
+	}
+	fd_ref_put(&r);
+	return err;
+}
+
 /* ---- fdinfo/N ---- */
 
 static int proc_fdinfo_attr(struct kernfs_inode *ki, struct kernfs_attr *a)
@@ -199,6 +216,7 @@ static const struct kernfs_node g_proc_fd_link = {
 	.attr = proc_fd_attr,
 	.readlink = proc_fd_readlink,
 	.follow = proc_fd_follow,
+	.follow_file = proc_fd_follow_file,
 };
 
 static const struct kernfs_node g_proc_fdinfo_file = {

@@ -516,7 +516,10 @@ static void pipe_release(struct file *f)
 	free(pf);
 }
 
+static int pipe_reopen(struct file *f, unsigned oflags, struct file **out);
+
 static const struct file_ops g_pipe_ops = {
+	.reopen = pipe_reopen,
 	.read = pipe_read,
 	.write = pipe_write,
 	.llseek = pipe_llseek,
@@ -615,24 +618,21 @@ static int wait_for_partner(struct pipe *p, struct task *t, const unsigned *coun
 	return 0;
 }
 
-static int pipe_fifo_open(struct inode *inode, struct mount *mnt, struct dentry *d, unsigned flags,
-                          struct file **out)
+/*
+ * Opens one end of p, which the caller has counted in p->files, with
+ * flags' access mode, as Linux's fifo_open: a reader or a writer of a FIFO
+ * waits for a partner unless non-blocking (an anonymous pipe, anon, never
+ * waits); a non-blocking writer without a reader fails with ENXIO; O_RDWR
+ * never waits. On failure p loses the caller's count. Returns 0 (pf is the
+ * new end's) or -errno.
+ */
+static int pipe_open_end(struct pipe *p, unsigned flags, bool anon, struct pipe_file *pf)
 {
 	unsigned acc = flags & LINUX_O_ACCMODE;
 	bool nonblock = flags & LINUX_O_NONBLOCK;
-	if (acc == 3)
-		return -EINVAL;
-	struct pipe_file *pf = calloc(1, sizeof(*pf));
-	if (!pf)
-		return -ENOMEM;
-	struct pipe *p = fifo_get(inode);
-	if (!p) {
-		free(pf);
-		return -ENOMEM;
-	}
 	struct task *t = waiting_task();
 	struct waiter w;
-	bool linked = !nonblock && acc != LINUX_O_RDWR && t;
+	bool linked = !nonblock && !anon && acc != LINUX_O_RDWR && t;
 	if (linked) {
 		waiter_init_task(&w, t, WAIT_EVENTS_ALL);
 		waitqueue_add(&p->wq, &w);
@@ -645,7 +645,7 @@ static int pipe_fifo_open(struct inode *inode, struct mount *mnt, struct dentry 
 		p->r_counter++;
 		reader = true;
 		partner = p->readers++ == 0;
-		if (!p->writers) {
+		if (!p->writers && !anon) {
 			if (nonblock) {
 				/* No POLLHUP until a writer has come (and gone). */
 				pf->seen_w_counter = p->w_counter;
@@ -668,7 +668,7 @@ static int pipe_fifo_open(struct inode *inode, struct mount *mnt, struct dentry 
 		p->w_counter++;
 		writer = true;
 		partner = p->writers++ == 0;
-		if (!p->readers) {
+		if (!p->readers && !anon) {
 			if (partner) {
 				partner = false;
 				pthread_mutex_unlock(&p->mu);
@@ -694,12 +694,59 @@ static int pipe_fifo_open(struct inode *inode, struct mount *mnt, struct dentry 
 		waitqueue_notify(&p->wq, WAIT_EVENTS_ALL);
 	if (err < 0) {
 		/* Undo this open: the ends it counted, and its hold on the pipe. */
-		free(pf);
 		pipe_put_end(p, reader, writer);
 		return err;
 	}
 	pf->pipe = p;
+	return 0;
+}
+
+static int pipe_fifo_open(struct inode *inode, struct mount *mnt, struct dentry *d, unsigned flags,
+                          struct file **out)
+{
+	if ((flags & LINUX_O_ACCMODE) == 3)
+		return -EINVAL;
+	struct pipe_file *pf = calloc(1, sizeof(*pf));
+	if (!pf)
+		return -ENOMEM;
+	struct pipe *p = fifo_get(inode);
+	if (!p) {
+		free(pf);
+		return -ENOMEM;
+	}
+	int err = pipe_open_end(p, flags, /*anon=*/false, pf);
+	if (err < 0) {
+		free(pf);
+		return err;
+	}
 	vfs_file_init(&pf->base, &g_pipe_ops, flags, mnt, d, inode);
+	*out = &pf->base;
+	return 0;
+}
+
+/*
+ * Opening /proc/PID/fd/N of an anonymous pipe (bash's <(...) reads
+ * /dev/fd/63): a new end of the same pipe, as Linux opens the pipe's
+ * pipefs inode with fifo_open.
+ */
+static int pipe_reopen(struct file *f, unsigned oflags, struct file **out)
+{
+	unsigned flags = oflags & (LINUX_O_ACCMODE | LINUX_O_NONBLOCK | LINUX_O_DIRECT);
+	if ((flags & LINUX_O_ACCMODE) == 3)
+		return -EINVAL;
+	struct pipe_file *pf = calloc(1, sizeof(*pf));
+	if (!pf)
+		return -ENOMEM;
+	struct pipe *p = to_pf(f)->pipe;
+	pthread_mutex_lock(&p->mu);
+	p->files++;
+	pthread_mutex_unlock(&p->mu);
+	int err = pipe_open_end(p, flags, /*anon=*/true, pf);
+	if (err < 0) {
+		free(pf);
+		return err;
+	}
+	file_init(&pf->base, &g_pipe_ops, flags);
 	*out = &pf->base;
 	return 0;
 }
