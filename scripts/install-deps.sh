@@ -10,7 +10,7 @@ set -euo pipefail
 # busybox-static (checked with file(1)) is a real static program for the e2e tests.
 packages=(
 	build-essential meson ninja-build pkg-config
-	libseccomp-dev libelf-dev libunwind-dev libjansson-dev
+	libseccomp-dev libunwind-dev libjansson-dev
 	libcmocka-dev clang-format util-linux bsdutils procps busybox-static file python3
 )
 
