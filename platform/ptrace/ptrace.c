@@ -100,6 +100,7 @@ struct ptrace_ctx {
 	pid_t tid;               /* the stub process (its own thread group) */
 	pid_t tracer;
 	int cpu;           /* where tracer and stub are pinned, or -1 */
+	bool placed;       /* given its first CPU (first_cpu) */
 	unsigned switches; /* since the pair was last pinned */
 	enum regs_state regs_state;
 	struct linux_regs regs;
@@ -212,9 +213,31 @@ static int flush_regs(struct ptrace_ctx *c)
  */
 #define REBALANCE_SWITCHES 1024
 
+/*
+ * The CPU a context starts on: the allowed CPUs in turn. A new task's
+ * tracer would otherwise start next to its parent's (a thread wakes where
+ * its creator runs), and a stub that computes without system calls is
+ * never moved by the rebalancing below: two such processes would share
+ * one CPU for good.
+ */
+static int first_cpu(void)
+{
+	static atomic_uint next;
+	int n = CPU_COUNT(&g_allowed_cpus);
+	if (n <= 0)
+		return -1;
+	unsigned k = atomic_fetch_add(&next, 1) % (unsigned)n;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (CPU_ISSET(cpu, &g_allowed_cpus) && k-- == 0)
+			return cpu;
+	}
+	return -1;
+}
+
 static void bind_cpu(struct ptrace_ctx *c)
 {
-	int cpu = sched_getcpu();
+	int cpu = c->placed ? sched_getcpu() : first_cpu();
+	c->placed = true;
 	if (cpu < 0)
 		return;
 	if (cpu == c->cpu) {
