@@ -387,7 +387,7 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	PARTIAL(tee, "a host pipe (inherited stdio) tees only into a host pipe",
 	        ARGS(SA_FD, SA_FD, SA_UINT, SA_SPLICE_FLAGS)),
 	FULL(sync_file_range, ARGS(SA_FD, SA_INT, SA_INT, SA_HEX)),
-	UNIMPL(vmsplice, "not yet: with the sentry's pipes (issue 4)", ARGS(SA_FD, SA_IOV_IN, SA_UINT, SA_HEX), LEN(1, 2)),
+	UNIMPL(vmsplice, "not yet: write(2) and read(2) on the pipe do the same, with a copy", ARGS(SA_FD, SA_IOV_IN, SA_UINT, SA_HEX), LEN(1, 2)),
 	UNIMPL(move_pages, N_NUMA, ARGS(SA_INT, SA_UINT, SA_PTR, SA_PTR, SA_PTR, SA_HEX)),
 	FULL(utimensat, ARGS(SA_FD, SA_STR, SA_PTR, SA_AT_FLAGS)),
 	FULL(epoll_pwait, ARGS(SA_FD, SA_PTR, SA_INT, SA_INT, SA_SIGSET_IN, SA_UINT)),
