@@ -1,10 +1,10 @@
 /*
  * Booting a sandbox: see boot.h.
  *
- * Until the OCI runtime lands, the sandbox runs inside the calling
- * process: the platform is prepared, the gofer started, the mounts made,
- * the caller's stdio wrapped as host files, and the init task started on
- * its own sentry thread.
+ * The sandbox runs inside the calling process: the platform is prepared,
+ * the gofer started, the mounts made, and each process started on its
+ * own sentry thread. Whoever calls this has already confined the process
+ * (runsc boot) or accepts running unconfined (tests).
  */
 #include "sentry/boot/boot.h"
 
@@ -37,123 +37,12 @@
 #include "sentry/kernel/task.h"
 #include "sentry/vfs/file.h"
 
-/* Gives the sandbox its own copies of the caller's fds 0-2. */
-static int import_stdio(struct fdtable **out)
-{
-	struct fdtable *fdt = fdtable_new();
-	if (!fdt)
-		return -ENOMEM;
-	for (int fd = 0; fd < 3; fd++) {
-		int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-		if (copy < 0)
-			continue; /* not open in the caller: not open in the sandbox */
-		struct file *f;
-		int err = host_file_new(copy, &f);
-		if (err < 0) {
-			close(copy);
-			fdtable_put(fdt);
-			return err;
-		}
-		err = fdtable_install_at(fdt, fd, f, false, 3);
-		file_put(f);
-		if (err < 0) {
-			fdtable_put(fdt);
-			return err;
-		}
-	}
-	*out = fdt;
-	return 0;
-}
-
-static void initial_rlimits(struct linux_rlimit *out)
-{
-	for (int r = 0; r < LINUX_RLIM_NLIMITS; r++) {
-		struct rlimit rl;
-		if (getrlimit((__rlimit_resource_t)r, &rl) == 0)
-			out[r] = (struct linux_rlimit){ rl.rlim_cur, rl.rlim_max };
-		else
-			out[r] = (struct linux_rlimit){ LINUX_RLIM_INFINITY, LINUX_RLIM_INFINITY };
-	}
-}
-
-static void caller_creds(struct creds *c)
-{
-	c->ruid = c->euid = c->suid = c->fsuid = getuid();
-	c->rgid = c->egid = c->sgid = c->fsgid = getgid();
-	gid_t groups[CREDS_NGROUPS_MAX];
-	int n = getgroups(CREDS_NGROUPS_MAX, groups);
-	c->ngroups = n < 0 ? 0 : n;
-	for (int i = 0; i < c->ngroups; i++)
-		c->groups[i] = groups[i];
-	/* Root's full sets, or none for another user: then execve computes the program's. */
-	creds_init_caps(c);
-}
-
-/*
- * Starts `runsc gofer` serving / read-only and the volumes, on one end of
- * a socket pair. Returns the other end (the first channel) and the
- * gofer's pid, or -errno.
- */
-static int start_gofer(const struct sentry_do_args *args, pid_t *out_pid)
-{
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	int nargs = 6 + 2 * args->nvolumes + 1;
-	char **argv = calloc((size_t)nargs, sizeof(*argv));
-	char **specs = calloc((size_t)args->nvolumes + 1, sizeof(*specs));
-	if (!argv || !specs) {
-		free(argv);
-		free(specs);
-		close(sv[0]);
-		close(sv[1]);
-		return -ENOMEM;
-	}
-	int n = 0;
-	argv[n++] = "runsc";
-	argv[n++] = "gofer";
-	argv[n++] = "--socket-fd=3";
-	argv[n++] = "--mount";
-	argv[n++] = "/:ro";
-	for (int i = 0; i < args->nvolumes; i++) {
-		const struct sentry_volume *v = &args->volumes[i];
-		if (asprintf(&specs[i], "%s%s", v->host, v->readonly ? ":ro" : "") < 0)
-			specs[i] = NULL;
-		argv[n++] = "--mount";
-		argv[n++] = specs[i] ? specs[i] : "/nonexistent";
-	}
-	argv[n] = NULL;
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid == 0) {
-		/* The gofer dies with the sandbox. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
-		if (dup2(sv[1], 3) < 0)
-			_exit(1);
-		int null = open("/dev/null", O_RDWR);
-		if (null >= 0) {
-			dup2(null, 0);
-			dup2(null, 1);
-		}
-		close_range(4, ~0U, 0);
-		execv("/proc/self/exe", argv);
-		_exit(127);
-	}
-	int err = pid < 0 ? -errno : 0;
-	for (int i = 0; i < args->nvolumes; i++)
-		free(specs[i]);
-	free(specs);
-	free(argv);
-	close(sv[1]);
-	if (err < 0) {
-		close(sv[0]);
-		return err;
-	}
-	*out_pid = pid;
-	return sv[0];
-}
+struct sandbox {
+	struct kernel *k;
+	pid_t gofer_pid;
+	struct mount_ns *ns;
+	bool started; /* init has been started */
+};
 
 /* A context for the boot code's own path operations: root's rights, at the root. */
 static struct vfs_ctx root_ctx(const struct path *root)
@@ -232,96 +121,331 @@ static int mount_dev(const struct vfs_ctx *c)
 	return err;
 }
 
-/* The sandbox's mounts; *out_ns gets the namespace. */
-static int make_mounts(struct kernel *k, const struct sentry_do_args *args, int sock,
+/* SANDBOX_MOUNT_* to the VFS's MNT_* flags. */
+static unsigned mnt_flags(unsigned flags)
+{
+	return ((flags & SANDBOX_MOUNT_RDONLY) ? MNT_RDONLY : 0) |
+	       ((flags & SANDBOX_MOUNT_NOSUID) ? MNT_NOSUID : 0) |
+	       ((flags & SANDBOX_MOUNT_NODEV) ? MNT_NODEV : 0) |
+	       ((flags & SANDBOX_MOUNT_NOEXEC) ? MNT_NOEXEC : 0) | MNT_RELATIME;
+}
+
+/*
+ * Starts `runsc gofer` serving the root (index 0) and each bind mount's
+ * source (1, 2, ... in the order of cfg->mounts), on one end of a socket
+ * pair. Returns the other end (the first channel) and the gofer's pid, or
+ * -errno.
+ */
+static int start_gofer(const struct sandbox_config *cfg, pid_t *out_pid)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	int nargs = 5 + 2 * cfg->nmounts + 1;
+	char **argv = calloc((size_t)nargs, sizeof(*argv));
+	char **specs = calloc((size_t)cfg->nmounts + 1, sizeof(*specs));
+	int err = argv && specs ? 0 : -ENOMEM;
+	int n = 0, nspecs = 0;
+	if (err == 0) {
+		argv[n++] = "runsc";
+		argv[n++] = "gofer";
+		argv[n++] = "--socket-fd=3";
+	}
+	for (int i = -1; err == 0 && i < cfg->nmounts; i++) {
+		const char *path = i < 0 ? cfg->root : cfg->mounts[i].source;
+		bool ro = i < 0 ? cfg->root_readonly || cfg->root_overlay
+		                : (cfg->mounts[i].flags & SANDBOX_MOUNT_RDONLY) != 0;
+		if (i >= 0 && cfg->mounts[i].kind != SANDBOX_MOUNT_BIND)
+			continue;
+		if (asprintf(&specs[nspecs], "%s%s", path, ro ? ":ro" : "") < 0) {
+			specs[nspecs] = NULL;
+			err = -ENOMEM;
+			break;
+		}
+		argv[n++] = "--mount";
+		argv[n++] = specs[nspecs++];
+	}
+	pid_t pid = -1;
+	if (err == 0) {
+		argv[n] = NULL;
+		pid_t parent = getpid();
+		pid = fork();
+		if (pid == 0) {
+			/* The gofer dies with the sandbox. */
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(1);
+			if (dup2(sv[1], 3) < 0)
+				_exit(1);
+			int null = open("/dev/null", O_RDWR);
+			if (null >= 0) {
+				dup2(null, 0);
+				dup2(null, 1);
+			}
+			close_range(4, ~0U, 0);
+			execv("/proc/self/exe", argv);
+			_exit(127);
+		}
+		if (pid < 0)
+			err = -errno;
+	}
+	for (int i = 0; i < nspecs; i++)
+		free(specs[i]);
+	free(specs);
+	free(argv);
+	close(sv[1]);
+	if (err < 0) {
+		close(sv[0]);
+		return err;
+	}
+	*out_pid = pid;
+	return sv[0];
+}
+
+/* Makes a mount point for a mount of a file (an empty file) or a directory (mkdir -p). */
+static int make_mountpoint(const struct vfs_ctx *c, const char *dest, bool file)
+{
+	if (!file)
+		return make_dirs(c, dest);
+	struct path p;
+	if (vfs_lookup(c, dest, LOOKUP_FOLLOW, &p) == 0) {
+		path_put(&p);
+		return 0;
+	}
+	char parent[LINUX_PATH_MAX];
+	if (snprintf(parent, sizeof(parent), "%s", dest) >= (int)sizeof(parent))
+		return -ENAMETOOLONG;
+	char *slash = strrchr(parent, '/');
+	if (slash && slash != parent) {
+		*slash = '\0';
+		int err = make_dirs(c, parent);
+		if (err < 0)
+			return err;
+	}
+	struct file *f;
+	int err = vfs_open(c, dest, LINUX_O_CREAT | LINUX_O_WRONLY | LINUX_O_CLOEXEC, 0644, 0, &f);
+	if (err == 0)
+		file_put(f);
+	return err;
+}
+
+/* Attaches sb's root at dest, which is made first. */
+static int attach_at(const struct vfs_ctx *c, const char *dest, struct superblock *sb,
+                     struct dentry *root, unsigned flags, const char *source)
+{
+	bool file = (root->inode->mode & LINUX_S_IFMT) != LINUX_S_IFDIR;
+	int err = make_mountpoint(c, dest, file);
+	if (err < 0)
+		return err;
+	struct path t;
+	err = vfs_lookup(c, dest, LOOKUP_FOLLOW | (file ? 0 : LOOKUP_DIRECTORY), &t);
+	if (err < 0)
+		return err;
+	if (((t.d->inode->mode & LINUX_S_IFMT) == LINUX_S_IFDIR) == file)
+		err = file ? -EISDIR : -ENOTDIR;
+	else
+		err = mount_attach(t.mnt, t.d, sb, root, flags, source);
+	path_put(&t);
+	return err;
+}
+
+/* One entry of cfg->mounts; client is the bind mount's gofer channel (consumed). */
+static int make_mount(struct kernel *k, const struct vfs_ctx *c, const struct sandbox_mount *m,
+                      struct gofer_client *client, uint32_t index)
+{
+	struct superblock *sb = NULL;
+	int err;
+	const char *source = m->source;
+	switch (m->kind) {
+	case SANDBOX_MOUNT_BIND:
+		err = goferfs_new(client, index, m->source, &sb);
+		/* The host may change a bind mount too: every walk asks the gofer again. */
+		if (err == 0)
+			sb->flags |= SB_NOCACHE;
+		break;
+	case SANDBOX_MOUNT_TMPFS: {
+		struct tmpfs_options opts = { 0 };
+		err = tmpfs_parse_options(m->data, &opts);
+		if (err == 0)
+			err = tmpfs_new(&opts, &sb);
+		source = "tmpfs";
+		break;
+	}
+	case SANDBOX_MOUNT_PROC:
+		err = procfs_new(k, &sb);
+		source = "proc";
+		break;
+	case SANDBOX_MOUNT_SYSFS:
+		err = sysfs_new(&sb);
+		source = "sysfs";
+		break;
+	case SANDBOX_MOUNT_DEV:
+		return mount_dev(c);
+	default:
+		return -EINVAL;
+	}
+	if (err < 0)
+		return err;
+	err = attach_at(c, m->dest, sb, sb->root, mnt_flags(m->flags), source);
+	superblock_put(sb);
+	return err;
+}
+
+/*
+ * linux.maskedPaths: a directory gets an empty read-only tmpfs over it, a
+ * file /dev/null (as runc does); a path that does not exist is skipped.
+ */
+static int mask_path(const struct vfs_ctx *c, const char *path)
+{
+	struct path p;
+	int err = vfs_lookup(c, path, LOOKUP_FOLLOW, &p);
+	if (err == -ENOENT || err == -ENOTDIR)
+		return 0;
+	if (err < 0)
+		return err;
+	if ((p.d->inode->mode & LINUX_S_IFMT) == LINUX_S_IFDIR) {
+		struct tmpfs_options opts = { .set = TMPFS_OPT_MODE, .mode = 0755 };
+		struct superblock *sb;
+		err = tmpfs_new(&opts, &sb);
+		if (err == 0) {
+			err = mount_attach(p.mnt, p.d, sb, sb->root, MNT_RDONLY | MNT_RELATIME,
+			                   "tmpfs");
+			superblock_put(sb);
+		}
+	} else {
+		struct path null;
+		err = vfs_lookup(c, "/dev/null", 0, &null);
+		if (err == 0) {
+			err = mount_attach(p.mnt, p.d, null.mnt->root->sb, null.d, MNT_RDONLY,
+			                   "/dev/null");
+			path_put(&null);
+		}
+	}
+	path_put(&p);
+	return err;
+}
+
+/* linux.readonlyPaths: a read-only bind of the path onto itself. */
+static int readonly_path(const struct vfs_ctx *c, const char *path)
+{
+	struct path p;
+	int err = vfs_lookup(c, path, LOOKUP_FOLLOW, &p);
+	if (err == -ENOENT || err == -ENOTDIR)
+		return 0;
+	if (err < 0)
+		return err;
+	err = mount_attach(p.mnt, p.d, p.d->sb, p.d, p.mnt->flags | MNT_RDONLY,
+	                   p.mnt->source ? p.mnt->source : "none");
+	path_put(&p);
+	return err;
+}
+
+static bool has_mount_at(const struct sandbox_config *cfg, const char *dest)
+{
+	for (int i = 0; i < cfg->nmounts; i++) {
+		if (strcmp(cfg->mounts[i].dest, dest) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The sandbox's mounts on the gofer channel sock (consumed); *out_ns gets the namespace. */
+static int make_mounts(struct kernel *k, const struct sandbox_config *cfg, int sock,
                        struct mount_ns **out_ns)
 {
 	struct gofer_client *root_client;
 	int err = gofer_client_new(sock, &root_client);
 	if (err < 0)
 		return err;
-	/* Each volume gets a channel of its own. */
-	struct gofer_client **vol_clients =
-	        calloc((size_t)args->nvolumes + 1, sizeof(*vol_clients));
-	if (!vol_clients) {
-		gofer_client_free(root_client);
-		return -ENOMEM;
-	}
-	for (int i = 0; i < args->nvolumes && err == 0; i++)
-		err = gofer_client_channel(root_client, &vol_clients[i]);
 	struct superblock *lower = NULL, *upper = NULL, *root = NULL;
+	/* Each bind mount gets a channel of its own, made before the root takes the first. */
+	struct gofer_client **clients = calloc((size_t)cfg->nmounts + 1, sizeof(*clients));
+	if (!clients)
+		err = -ENOMEM;
+	for (int i = 0; i < cfg->nmounts && err == 0; i++) {
+		if (cfg->mounts[i].kind == SANDBOX_MOUNT_BIND)
+			err = gofer_client_channel(root_client, &clients[i]);
+	}
 	if (err == 0) {
-		err = goferfs_new(root_client, 0, "/", &lower);
+		err = goferfs_new(root_client, 0, cfg->root, &lower);
 		root_client = NULL;
 	}
-	if (err == 0) {
+	if (err == 0 && cfg->root_overlay) {
 		struct tmpfs_options opts = { .set = TMPFS_OPT_MODE, .mode = 0755 };
 		err = tmpfs_new(&opts, &upper);
+		if (err == 0)
+			err = overlay_new(lower, upper, &root);
+	} else if (err == 0) {
+		root = lower;
+		lower = NULL;
 	}
-	if (err == 0)
-		err = overlay_new(lower, upper, &root);
 	struct mount_ns *ns = NULL;
 	if (err == 0)
-		err = mount_ns_new(root, 0, "overlay", &ns);
+		err = mount_ns_new(root, 0, cfg->root_overlay ? "overlay" : cfg->root, &ns);
 	if (root)
 		superblock_put(root);
 	if (upper)
 		superblock_put(upper);
 	if (lower)
 		superblock_put(lower);
-	if (err < 0)
+	if (err < 0) {
+		log_error("the root file system %s: %s", cfg->root, strerror(-err));
 		goto out_free_clients;
+	}
 	struct path rootp = { ns->root, ns->root->root };
 	struct vfs_ctx c = root_ctx(&rootp);
 
-	struct superblock *sb;
-	err = procfs_new(k, &sb);
-	if (err == 0) {
-		err = mount_sb_at(&c, "/proc", sb,
-		                  MNT_NOSUID | MNT_NODEV | MNT_NOEXEC | MNT_RELATIME, "proc");
-		superblock_put(sb);
-	}
-	if (err == 0)
-		err = sysfs_new(&sb);
-	if (err == 0) {
-		err = mount_sb_at(&c, "/sys", sb,
-		                  MNT_RDONLY | MNT_NOSUID | MNT_NODEV | MNT_NOEXEC | MNT_RELATIME,
-		                  "sysfs");
-		superblock_put(sb);
-	}
-	if (err == 0)
+	/* The sentry's /dev, unless the configuration mounts something else there. */
+	if (!has_mount_at(cfg, "/dev")) {
 		err = mount_dev(&c);
-	for (int i = 0; i < args->nvolumes && err == 0; i++) {
-		const struct sentry_volume *v = &args->volumes[i];
-		err = goferfs_new(vol_clients[i], (uint32_t)i + 1, v->host, &sb);
-		vol_clients[i] = NULL;
-		if (err == 0) {
-			/* The host may change a volume too: every walk asks the gofer again. */
-			sb->flags |= SB_NOCACHE;
-			err = mount_sb_at(&c, v->guest, sb,
-			                  (v->readonly ? MNT_RDONLY : 0) | MNT_RELATIME, v->host);
-			superblock_put(sb);
-		}
 		if (err < 0)
-			log_error("volume %s:%s: %s", v->host, v->guest, strerror(-err));
+			log_error("mount /dev: %s", strerror(-err));
+	}
+	uint32_t index = 1;
+	for (int i = 0; i < cfg->nmounts && err == 0; i++) {
+		const struct sandbox_mount *m = &cfg->mounts[i];
+		bool bind = m->kind == SANDBOX_MOUNT_BIND;
+		err = make_mount(k, &c, m, clients[i], bind ? index : 0);
+		clients[i] = NULL;
+		if (bind)
+			index++;
+		if (err < 0)
+			log_error("mount %s%s%s: %s", bind ? m->source : "", bind ? " on " : "",
+			          m->dest, strerror(-err));
+	}
+	for (char *const *p = cfg->masked_paths; err == 0 && p && *p; p++) {
+		err = mask_path(&c, *p);
+		if (err < 0)
+			log_error("masked path %s: %s", *p, strerror(-err));
+	}
+	for (char *const *p = cfg->readonly_paths; err == 0 && p && *p; p++) {
+		err = readonly_path(&c, *p);
+		if (err < 0)
+			log_error("read-only path %s: %s", *p, strerror(-err));
 	}
 	if (err < 0) {
 		mount_ns_destroy(ns);
 		goto out_free_clients;
 	}
+	/* Mount points are made; now the root may become read-only. */
+	if (cfg->root_readonly && !cfg->root_overlay) {
+		pthread_mutex_lock(&ns->mu);
+		ns->root->flags |= MNT_RDONLY;
+		pthread_mutex_unlock(&ns->mu);
+	}
 	*out_ns = ns;
 out_free_clients:
-	for (int i = 0; i < args->nvolumes; i++) {
-		if (vol_clients[i])
-			gofer_client_free(vol_clients[i]);
+	for (int i = 0; clients && i < cfg->nmounts; i++) {
+		if (clients[i])
+			gofer_client_free(clients[i]);
 	}
-	free(vol_clients);
+	free(clients);
 	if (root_client)
 		gofer_client_free(root_client);
 	return err;
 }
 
-static void register_fs_types(void)
+static void register_fs_types_once(void)
 {
 	vfs_register_fs(&tmpfs_fs_type);
 	vfs_register_fs(&procfs_fs_type);
@@ -330,11 +454,12 @@ static void register_fs_types(void)
 	pipe_register_fifo();
 }
 
-int sentry_do(const struct sentry_do_args *args)
+int sandbox_new(const struct sandbox_config *cfg, struct sandbox **out)
 {
-	const struct platform_ops *platform = platform_lookup(args->platform);
+	static pthread_once_t fs_types_once = PTHREAD_ONCE_INIT;
+	const struct platform_ops *platform = platform_lookup(cfg->platform);
 	if (!platform) {
-		log_error("unknown platform \"%s\"", args->platform);
+		log_error("unknown platform \"%s\"", cfg->platform);
 		return -EINVAL;
 	}
 	int err = platform->init();
@@ -344,66 +469,188 @@ int sentry_do(const struct sentry_do_args *args)
 	}
 	/* A write to a closed pipe is the application's EPIPE, not the sentry's death. */
 	signal(SIGPIPE, SIG_IGN);
-	register_fs_types();
+	pthread_once(&fs_types_once, register_fs_types_once);
 
-	struct kernel_config cfg = {
+	struct sandbox *sb = calloc(1, sizeof(*sb));
+	if (!sb)
+		return -ENOMEM;
+	sb->gofer_pid = -1;
+	struct kernel_config kcfg = {
 		.platform = platform,
-		.hostname = args->hostname,
-		.release = args->release,
+		.hostname = cfg->hostname,
+		.release = cfg->release,
 		.version = "#1 SMP PREEMPT_DYNAMIC runsc",
-		.strace = args->strace,
+		.strace = cfg->strace,
 	};
-	struct kernel *k;
-	err = kernel_new(&cfg, &k);
-	if (err < 0)
+	err = kernel_new(&kcfg, &sb->k);
+	if (err < 0) {
+		free(sb);
 		return err;
-
-	pid_t gofer_pid = -1;
-	int sock = start_gofer(args, &gofer_pid);
+	}
+	int sock = start_gofer(cfg, &sb->gofer_pid);
 	if (sock < 0) {
 		err = sock;
 		log_error("starting the gofer: %s", strerror(-err));
-		goto out_kernel;
+		sandbox_destroy(sb);
+		return err;
 	}
-	struct mount_ns *ns = NULL;
-	err = make_mounts(k, args, sock, &ns);
+	err = make_mounts(sb->k, cfg, sock, &sb->ns);
 	if (err < 0) {
-		log_error("setting up the sandbox's mounts: %s", strerror(-err));
-		goto out_gofer;
+		sandbox_destroy(sb);
+		return err;
 	}
-	k->mntns = ns;
+	sb->k->mntns = sb->ns;
+	*out = sb;
+	return 0;
+}
 
-	struct task_init_args init = {
-		.filename = args->exe_path,
-		.argv = args->argv,
-		.envp = args->envp,
-		.open_interp = exec_open_interp,
-	};
-	caller_creds(&init.creds);
-	initial_rlimits(init.rlimits);
-	struct path root = { ns->root, ns->root->root };
-	struct vfs_ctx c = { .creds = &init.creds, .root = root, .start = root, .umask = 022 };
-	struct path cwd;
-	if (!args->cwd || vfs_lookup(&c, args->cwd, LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &cwd) < 0) {
-		cwd = root;
-		path_get(&cwd);
+struct kernel *sandbox_kernel(struct sandbox *sb)
+{
+	return sb->k;
+}
+
+pid_t sandbox_gofer_pid(struct sandbox *sb)
+{
+	return sb->gofer_pid;
+}
+
+/* Gives the process its fds 0-2 from the host fds in stdio (each consumed). */
+static int import_stdio(const int stdio[3], struct fdtable **out)
+{
+	struct fdtable *fdt = fdtable_new();
+	int err = fdt ? 0 : -ENOMEM;
+	for (int fd = 0; fd < 3; fd++) {
+		if (stdio[fd] < 0)
+			continue; /* closed in the sandbox too */
+		if (err < 0) {
+			close(stdio[fd]);
+			continue;
+		}
+		struct file *f;
+		err = host_file_new(stdio[fd], &f);
+		if (err < 0) {
+			close(stdio[fd]);
+			continue;
+		}
+		err = fdtable_install_at(fdt, fd, f, false, 3);
+		file_put(f);
 	}
-	mode_t umask_now = umask(022);
-	umask(umask_now);
-	init.fs = fs_context_new(&root, &cwd, umask_now);
+	if (err < 0) {
+		if (fdt)
+			fdtable_put(fdt);
+		return err;
+	}
+	*out = fdt;
+	return 0;
+}
+
+/* Looks argv0 up as execvp(3) does, in PATH from envp, in the sandbox. */
+static int lookup_program(const struct vfs_ctx *c, const char *argv0, char *const *envp, char *buf,
+                          size_t size)
+{
+	if (!*argv0)
+		return -ENOENT;
+	if (strchr(argv0, '/')) {
+		if (snprintf(buf, size, "%s", argv0) >= (int)size)
+			return -ENAMETOOLONG;
+		return 0;
+	}
+	const char *path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	for (char *const *e = envp; e && *e; e++) {
+		if (strncmp(*e, "PATH=", 5) == 0)
+			path = *e + 5;
+	}
+	int err = -ENOENT;
+	while (*path) {
+		const char *end = strchrnul(path, ':');
+		int n = snprintf(buf, size, "%.*s/%s", (int)(end - path), end == path ? "." : path,
+		                 argv0);
+		struct path p;
+		if (n > 0 && (size_t)n < size && vfs_lookup(c, buf, LOOKUP_FOLLOW, &p) == 0) {
+			bool reg = (p.d->inode->mode & LINUX_S_IFMT) == LINUX_S_IFREG;
+			bool exec = (p.d->inode->mode & 0111) != 0;
+			path_put(&p);
+			if (reg && exec)
+				return 0;
+			if (reg)
+				err = -EACCES;
+		}
+		path = *end ? end + 1 : end;
+	}
+	return err;
+}
+
+static void process_creds(const struct sandbox_process *p, struct creds *c)
+{
+	*c = (struct creds){ 0 };
+	c->ruid = c->euid = c->suid = c->fsuid = p->uid;
+	c->rgid = c->egid = c->sgid = c->fsgid = p->gid;
+	c->ngroups = p->ngroups < CREDS_NGROUPS_MAX ? p->ngroups : CREDS_NGROUPS_MAX;
+	for (int i = 0; i < c->ngroups; i++)
+		c->groups[i] = p->groups[i];
+	if (p->has_caps) {
+		c->cap_bset = p->cap_bounding;
+		c->cap_effective = p->cap_effective;
+		c->cap_inheritable = p->cap_inheritable;
+		c->cap_permitted = p->cap_permitted;
+		c->cap_ambient = p->cap_ambient;
+	} else {
+		/* Root's full sets, or none for another user: then execve computes the program's.
+		 */
+		creds_init_caps(c);
+	}
+}
+
+int sandbox_start(struct sandbox *sb, const struct sandbox_process *p, struct thread_group **out_tg)
+{
+	int stdio[3] = { p->stdio[0], p->stdio[1], p->stdio[2] };
+	struct task_init_args init = {
+		.argv = p->argv,
+		.envp = p->envp,
+		.open_interp = exec_open_interp,
+		.not_init = sb->started,
+		.no_new_privs = p->no_new_privs,
+	};
+	process_creds(p, &init.creds);
+	memcpy(init.rlimits, p->rlimits, sizeof(init.rlimits));
+	struct path root = { sb->ns->root, sb->ns->root->root };
+	struct vfs_ctx c = { .creds = &init.creds, .root = root, .start = root, .umask = p->umask };
+	struct path cwd;
+	int err = vfs_lookup(&c, p->cwd ? p->cwd : "/", LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &cwd);
+	if (err < 0) {
+		log_error("the working directory %s: %s", p->cwd, strerror(-err));
+		for (int fd = 0; fd < 3; fd++)
+			if (stdio[fd] >= 0)
+				close(stdio[fd]);
+		return err;
+	}
+	init.fs = fs_context_new(&root, &cwd, p->umask);
 	c.start = cwd;
 	init.open_arg = &c;
+	char exe[LINUX_PATH_MAX];
 	struct exec_image img = { 0 };
-	err = init.fs ? exec_prepare(&c, args->exe_path, LOOKUP_FOLLOW, args->argv, &img) : -ENOMEM;
+	err = init.fs ? 0 : -ENOMEM;
+	if (err == 0 && p->exe && snprintf(exe, sizeof(exe), "%s", p->exe) >= (int)sizeof(exe))
+		err = -ENAMETOOLONG;
+	else if (err == 0 && !p->exe) {
+		err = lookup_program(&c, p->argv[0], p->envp, exe, sizeof(exe));
+		if (err < 0)
+			log_error("%s: %s", p->argv[0], strerror(-err));
+	}
+	if (err == 0)
+		err = exec_prepare(&c, exe, LOOKUP_FOLLOW, p->argv, &img);
 	if (err == 0) {
+		init.filename = exe;
 		init.exe = img.file;
 		img.file = NULL;
 		init.exe_path = img.path;
 		init.argv = img.argv;
-		err = import_stdio(&init.fdt);
 	}
-	if (err == 0) {
-		/* A terminal on stdin is the session's controlling terminal, as a login's is. */
+	int ierr = import_stdio(stdio, &init.fdt);
+	if (err == 0)
+		err = ierr;
+	if (err == 0 && p->terminal) {
+		/* The terminal on stdin is the new session's controlling terminal. */
 		struct file *in = fdtable_lookup(init.fdt, 0, NULL);
 		if (in) {
 			init.ctty = host_file_tty(in);
@@ -412,25 +659,115 @@ int sentry_do(const struct sentry_do_args *args)
 	}
 	/* On failure the loader has logged why; the caller reports the errno. */
 	if (err == 0)
-		err = task_start_init(k, &init);
-	if (init.exe) {
+		err = task_start_process(sb->k, &init, out_tg);
+	if (err == 0)
+		sb->started = true;
+	if (init.fdt)
+		fdtable_put(init.fdt);
+	if (init.exe)
 		init.exe->ops->close(init.exe);
-		init.exe = NULL;
-	}
 	if (init.fs)
 		fs_context_put(init.fs);
 	exec_image_release(&img);
 	path_put(&cwd);
-	if (err == 0)
-		err = kernel_wait_init(k);
-	k->mntns = NULL;
-	mount_ns_destroy(ns);
-out_gofer:
-	if (gofer_pid > 0) {
-		kill(gofer_pid, SIGKILL);
-		waitpid(gofer_pid, NULL, 0);
+	return err;
+}
+
+int sandbox_wait(struct sandbox *sb)
+{
+	return kernel_wait_init(sb->k);
+}
+
+void sandbox_destroy(struct sandbox *sb)
+{
+	if (sb->ns) {
+		sb->k->mntns = NULL;
+		mount_ns_destroy(sb->ns);
 	}
-out_kernel:
-	kernel_destroy(k);
+	if (sb->gofer_pid > 0) {
+		kill(sb->gofer_pid, SIGKILL);
+		waitpid(sb->gofer_pid, NULL, 0);
+	}
+	kernel_destroy(sb->k);
+	free(sb);
+}
+
+/* ---- runsc do ---- */
+
+static void caller_rlimits(struct linux_rlimit *out)
+{
+	for (int r = 0; r < LINUX_RLIM_NLIMITS; r++) {
+		struct rlimit rl;
+		if (getrlimit((__rlimit_resource_t)r, &rl) == 0)
+			out[r] = (struct linux_rlimit){ rl.rlim_cur, rl.rlim_max };
+		else
+			out[r] = (struct linux_rlimit){ LINUX_RLIM_INFINITY, LINUX_RLIM_INFINITY };
+	}
+}
+
+int sentry_do(const struct sentry_do_args *args)
+{
+	struct sandbox_mount *mounts = calloc((size_t)args->nvolumes + 3, sizeof(*mounts));
+	if (!mounts)
+		return -ENOMEM;
+	int n = 0;
+	mounts[n++] = (struct sandbox_mount){ .kind = SANDBOX_MOUNT_PROC,
+		                              .dest = "/proc",
+		                              .flags = SANDBOX_MOUNT_NOSUID | SANDBOX_MOUNT_NODEV |
+		                                       SANDBOX_MOUNT_NOEXEC };
+	mounts[n++] = (struct sandbox_mount){ .kind = SANDBOX_MOUNT_SYSFS,
+		                              .dest = "/sys",
+		                              .flags = SANDBOX_MOUNT_RDONLY | SANDBOX_MOUNT_NOSUID |
+		                                       SANDBOX_MOUNT_NODEV | SANDBOX_MOUNT_NOEXEC };
+	for (int i = 0; i < args->nvolumes; i++) {
+		const struct sentry_volume *v = &args->volumes[i];
+		mounts[n++] = (struct sandbox_mount){
+			.kind = SANDBOX_MOUNT_BIND,
+			.source = v->host,
+			.dest = v->guest,
+			.flags = v->readonly ? SANDBOX_MOUNT_RDONLY : 0,
+		};
+	}
+	struct sandbox_config cfg = {
+		.platform = args->platform,
+		.hostname = args->hostname,
+		.release = args->release,
+		.strace = args->strace,
+		.root = "/",
+		.root_overlay = true,
+		.mounts = mounts,
+		.nmounts = n,
+	};
+	struct sandbox *sb;
+	int err = sandbox_new(&cfg, &sb);
+	free(mounts);
+	if (err < 0)
+		return err;
+
+	gid_t groups[CREDS_NGROUPS_MAX];
+	int ngroups = getgroups(CREDS_NGROUPS_MAX, groups);
+	mode_t umask_now = umask(022);
+	umask(umask_now);
+	struct sandbox_process p = {
+		.argv = args->argv,
+		.envp = args->envp,
+		.cwd = args->cwd,
+		.uid = getuid(),
+		.gid = getgid(),
+		.groups = groups,
+		.ngroups = ngroups < 0 ? 0 : ngroups,
+		.umask = umask_now,
+	};
+	caller_rlimits(p.rlimits);
+	for (int fd = 0; fd < 3; fd++)
+		p.stdio[fd] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	/* A terminal on stdin is the session's controlling terminal, as a login's is. */
+	p.terminal = isatty(0);
+	/* The caller resolved the program on the host's PATH: the same file is here. */
+	p.exe = args->exe_path;
+	err = sandbox_start(sb, &p, NULL);
+	if (err == 0)
+		err = sandbox_wait(sb);
+	sandbox_destroy(sb);
 	return err;
 }

@@ -1,26 +1,129 @@
 /*
  * Booting a sandbox: the sentry's entry points.
  *
- * sentry_do() runs one program in a new sandbox and returns its wait
- * status; `runsc do` is a thin layer over it. The OCI `runsc boot` will
- * share everything below the argument parsing.
+ * A sandbox is a kernel, the platform that runs its tasks, a `runsc gofer`
+ * child that serves the container's host directories, and the mount tree
+ * built from them. sandbox_new() makes all of that from a
+ * struct sandbox_config; sandbox_start() starts a process in it (the first
+ * one is init, pid 1); sandbox_wait() returns init's wait status once every
+ * task has ended; sandbox_destroy() ends the gofer and frees the rest.
+ * `runsc do` (sentry_do) and the OCI `runsc boot` are thin layers over
+ * these four.
  *
- * The sandbox's file system: a `runsc gofer` child serves the host's
- * root read-only (mount index 0) and each volume (index 1, 2, ...); the
- * root is an overlay of the gofer's root under a tmpfs, so writes stay in
- * the sandbox; /proc, /sys, /dev (a tmpfs with the device nodes) and
- * /dev/shm are the sentry's own; volumes are gofer mounts at their guest
- * paths. From then on the sentry opens no host file of the container:
- * the program itself is read through the VFS.
+ * The file system: the gofer serves the root directory (mount index 0)
+ * and each bind mount's source (index 1, 2, ...). The root is the gofer's
+ * root itself (OCI: writes reach the container's rootfs, as with runc) or
+ * an overlay of it under a tmpfs (`runsc do`: writes stay in the sandbox).
+ * /dev is always the sentry's own tmpfs with its device nodes; /proc, /sys
+ * and tmpfs mounts are the sentry's own file systems. From then on the
+ * sentry opens no host file of the container: programs are read through
+ * the VFS.
  */
 #ifndef SENTRY_BOOT_BOOT_H
 #define SENTRY_BOOT_BOOT_H
 
 #include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
 
-#include "platform/platform.h"
+#include "common/abi/linux/misc.h"
 
-/* A host directory bind-mounted into the sandbox through the gofer (--volume). */
+struct kernel;
+struct thread_group;
+
+enum sandbox_mount_kind {
+	SANDBOX_MOUNT_BIND,  /* a host file or directory, through the gofer */
+	SANDBOX_MOUNT_TMPFS, /* data: "size=...,mode=..." */
+	SANDBOX_MOUNT_PROC,
+	SANDBOX_MOUNT_SYSFS,
+	SANDBOX_MOUNT_DEV, /* the sentry's /dev: a tmpfs with its device nodes */
+};
+
+/* SANDBOX_MOUNT_* flags. */
+enum {
+	SANDBOX_MOUNT_RDONLY = 1u << 0,
+	SANDBOX_MOUNT_NOSUID = 1u << 1,
+	SANDBOX_MOUNT_NODEV = 1u << 2,
+	SANDBOX_MOUNT_NOEXEC = 1u << 3,
+};
+
+struct sandbox_mount {
+	enum sandbox_mount_kind kind;
+	const char *source; /* BIND: absolute host path, canonical */
+	const char *dest;   /* absolute path in the sandbox */
+	unsigned flags;     /* SANDBOX_MOUNT_* */
+	const char *data;   /* TMPFS: options, or NULL */
+};
+
+struct sandbox_config {
+	const char *platform; /* "ptrace" */
+	const char *hostname;
+	const char *release; /* uname's release */
+	bool strace;
+	const char *root; /* the host directory that is / (canonical) */
+	bool root_readonly;
+	bool root_overlay; /* writes to / go to a tmpfs over it, not to the host */
+	/* In order; a mount over /dev replaces the sentry's default /dev. */
+	const struct sandbox_mount *mounts;
+	int nmounts;
+	/* linux.maskedPaths and readonlyPaths (NULL-terminated or NULL). */
+	char *const *masked_paths;
+	char *const *readonly_paths;
+};
+
+/* A process to start in the sandbox. */
+struct sandbox_process {
+	/* The program; NULL: argv[0], looked up in envp's PATH when it has no '/'. */
+	const char *exe;
+	char *const *argv;
+	char *const *envp;
+	const char *cwd; /* absolute; NULL: / */
+	uint32_t uid, gid;
+	const uint32_t *groups; /* supplementary groups */
+	int ngroups;
+	/* Capability sets (bit n is capability n); without them: root's full sets for uid 0. */
+	bool has_caps;
+	uint64_t cap_bounding, cap_effective, cap_inheritable, cap_permitted, cap_ambient;
+	bool no_new_privs;
+	mode_t umask;
+	struct linux_rlimit rlimits[LINUX_RLIM_NLIMITS];
+	/* Host fds for 0, 1 and 2 (-1: closed), taken over by sandbox_start in all cases. */
+	int stdio[3];
+	/* fd 0 is a terminal that becomes the new session's controlling terminal. */
+	bool terminal;
+};
+
+struct sandbox;
+
+/*
+ * Makes the kernel, starts the gofer and builds the mounts. Returns 0, or
+ * -errno after logging what failed ("mount /data: ...").
+ */
+int sandbox_new(const struct sandbox_config *cfg, struct sandbox **out);
+
+/* The sandbox's kernel (for signals, ps and the like). */
+struct kernel *sandbox_kernel(struct sandbox *sb);
+
+/*
+ * Starts p: the first call starts init, later ones processes outside init's
+ * tree (runsc exec), and *out_tg gets a reference to them (NULL: none
+ * wanted). Returns 0, or -errno when the program could not start (-ENOENT:
+ * no such program, -EACCES, -ENOEXEC; the loader has logged why), or
+ * -ESRCH once init has exited.
+ */
+int sandbox_start(struct sandbox *sb, const struct sandbox_process *p,
+                  struct thread_group **out_tg);
+
+/* Waits until init and every other task have ended; returns init's wait status. */
+int sandbox_wait(struct sandbox *sb);
+
+/* Ends the gofer and frees the sandbox. Every task must have ended. */
+void sandbox_destroy(struct sandbox *sb);
+
+/* The pid of the sandbox's gofer (for the confinement code and tests). */
+pid_t sandbox_gofer_pid(struct sandbox *sb);
+
+/* A host directory bind-mounted into a `runsc do` sandbox (--volume). */
 struct sentry_volume {
 	const char *host;  /* absolute host path */
 	const char *guest; /* absolute path in the sandbox */
@@ -41,10 +144,11 @@ struct sentry_do_args {
 };
 
 /*
- * Runs the program and returns its wait(2)-style status: exit code << 8,
- * or the number of the signal that killed it. Returns -errno when the
- * sandbox or the program could not start: the caller reports it; details
- * (what is wrong with the ELF file) have been logged as warnings.
+ * runsc do: runs the program in a sandbox whose root is the host's / read
+ * only under a tmpfs, with the caller's credentials, rlimits, umask and
+ * stdio, and returns its wait(2)-style status: exit code << 8, or the
+ * number of the signal that killed it. Returns -errno when the sandbox or
+ * the program could not start: the caller reports it.
  */
 int sentry_do(const struct sentry_do_args *args);
 

@@ -110,6 +110,7 @@ void task_set_comm(struct task *t, const char *filename)
 struct start_sync {
 	struct kernel *k;
 	struct task_init_args *args;
+	struct thread_group *tg; /* the new process, with a reference for the starter */
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
 	bool done;
@@ -141,12 +142,21 @@ static int init_task_create(struct kernel *k, struct task_init_args *args, struc
 	pthread_getcpuclockid(pthread_self(), &t->sentry_cpu_clock); /* on the task's thread */
 	memcpy(tg->rlimits, args->rlimits, sizeof(tg->rlimits));
 	/* The sandbox's first process is its pid namespace's init. */
-	tg->unkillable = true;
+	tg->unkillable = !args->not_init;
 	t->creds = args->creds;
+	t->no_new_privs = args->no_new_privs;
 	t->fdt = args->fdt;
 	args->fdt = NULL;
 	t->fs = args->fs;
 	args->fs = NULL;
+	pthread_mutex_lock(&k->mu);
+	bool ended = args->not_init && k->init_exited;
+	pthread_mutex_unlock(&k->mu);
+	if (ended) {
+		task_free(t);
+		tg_free(tg);
+		return -ESRCH;
+	}
 	struct exec_load load = {
 		.exe = args->exe,
 		.filename = args->filename,
@@ -180,6 +190,9 @@ static int init_task_create(struct kernel *k, struct task_init_args *args, struc
 	if (args->ctty)
 		tty_set_controlling_locked(tg, args->ctty);
 	kernel_link_task_locked(k, t, true);
+	/* Init exited while this one loaded: it dies with the rest of the sandbox. */
+	if (k->init_exited)
+		tg_kill_locked(tg, LINUX_SIGKILL);
 	pthread_mutex_unlock(&k->mu);
 	*out = t;
 	return 0;
@@ -191,6 +204,10 @@ static void *init_thread(void *arg)
 	struct kernel *k = s->k;
 	struct task *t = NULL;
 	int err = init_task_create(k, s->args, &t);
+	if (err == 0) {
+		atomic_fetch_add(&t->tg->refs, 1);
+		s->tg = t->tg;
+	}
 	start_done(s, err); /* s is gone after this */
 	if (err < 0)
 		return NULL;
@@ -237,6 +254,11 @@ int task_start_thread(void *(*fn)(void *), void *arg)
 
 int task_start_init(struct kernel *k, struct task_init_args *args)
 {
+	return task_start_process(k, args, NULL);
+}
+
+int task_start_process(struct kernel *k, struct task_init_args *args, struct thread_group **out_tg)
+{
 	struct start_sync s = { .k = k, .args = args };
 	pthread_mutex_init(&s.mu, NULL);
 	pthread_cond_init(&s.cond, NULL);
@@ -248,6 +270,10 @@ int task_start_init(struct kernel *k, struct task_init_args *args)
 		err = s.err;
 		pthread_mutex_unlock(&s.mu);
 	}
+	if (err == 0 && out_tg)
+		*out_tg = s.tg;
+	else if (err == 0)
+		tg_put(s.tg);
 	pthread_cond_destroy(&s.cond);
 	pthread_mutex_destroy(&s.mu);
 	if (args->fdt) {
@@ -322,4 +348,42 @@ void tg_signal_kick_locked(struct thread_group *tg, int sig)
 			return;
 		}
 	}
+}
+
+/* tg_wait_exit's wake-up: a host thread's condition variable. */
+struct exit_waiter {
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	bool woken;
+};
+
+static void exit_waiter_wake(struct waiter *w, uint32_t events)
+{
+	(void)events;
+	struct exit_waiter *ew = w->arg;
+	pthread_mutex_lock(&ew->mu);
+	ew->woken = true;
+	pthread_cond_signal(&ew->cond);
+	pthread_mutex_unlock(&ew->mu);
+}
+
+int tg_wait_exit(struct thread_group *tg)
+{
+	struct exit_waiter ew = { .mu = PTHREAD_MUTEX_INITIALIZER,
+		                  .cond = PTHREAD_COND_INITIALIZER };
+	struct waiter w;
+	waiter_init_fn(&w, exit_waiter_wake, &ew, LINUX_POLLIN);
+	waitqueue_add(&tg->exit_wq, &w);
+	pthread_mutex_lock(&ew.mu);
+	while (!__atomic_load_n(&tg->zombie, __ATOMIC_ACQUIRE)) {
+		ew.woken = false;
+		while (!ew.woken && !__atomic_load_n(&tg->zombie, __ATOMIC_ACQUIRE))
+			pthread_cond_wait(&ew.cond, &ew.mu);
+	}
+	pthread_mutex_unlock(&ew.mu);
+	waitqueue_remove(&tg->exit_wq, &w);
+	pthread_mutex_lock(&tg->mu);
+	int status = tg->exit_status;
+	pthread_mutex_unlock(&tg->mu);
+	return status;
 }

@@ -16,7 +16,7 @@
 
 struct file;
 
-/* What the first process of a sandbox runs. */
+/* What a process started from outside the sandbox runs: init, or one `runsc exec` makes. */
 struct task_init_args {
 	struct loader_file *exe; /* consumed */
 	struct path exe_path;    /* borrowed: where exe is, for /proc/PID/exe */
@@ -30,6 +30,14 @@ struct task_init_args {
 	struct linux_rlimit rlimits[LINUX_RLIM_NLIMITS];
 	loader_open_fn open_interp;
 	void *open_arg;
+	/*
+	 * false: the sandbox's init (pid 1, unkillable by its own signals).
+	 * true: another process with no parent in the sandbox (as a process
+	 * that `runc exec` setns'd in has none there), in a session of its
+	 * own; its exit is seen through the group task_start_process returns.
+	 */
+	bool not_init;
+	bool no_new_privs; /* PR_SET_NO_NEW_PRIVS before the program is loaded */
 };
 
 /*
@@ -39,6 +47,19 @@ struct task_init_args {
  * not load: -ENOEXEC, -EACCES, ...).
  */
 int task_start_init(struct kernel *k, struct task_init_args *args);
+
+/*
+ * Starts a process as task_start_init does, as init or not (args->not_init).
+ * On success *out_tg (if not NULL) holds a reference to the new process,
+ * for tg_wait_exit and tg_put. Returns -ESRCH once init has exited.
+ */
+int task_start_process(struct kernel *k, struct task_init_args *args, struct thread_group **out_tg);
+
+/*
+ * Blocks the calling host thread (not a task) until tg's last thread has
+ * exited, and returns its wait(2) status.
+ */
+int tg_wait_exit(struct thread_group *tg);
 
 /* Runs t's loop on the calling thread (its own) until the task exits (task_run.c). */
 void task_run(struct task *t);
