@@ -2,6 +2,7 @@
 #include "common/log.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,10 @@
 static enum log_level g_log_level = LOG_WARNING;
 static int g_log_fd = 2;
 static const char *g_log_prefix = "runsc";
+static bool g_log_json;
+/* The last error message, for a caller that reports it elsewhere (runsc boot's sync pipe). */
+static char g_last_error_any[4096];
+static pthread_mutex_t g_last_error_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static const char *const g_level_names[] = {
 	[LOG_DEBUG] = "D",
@@ -49,6 +54,18 @@ void log_set_prefix(const char *prefix)
 	g_log_prefix = prefix;
 }
 
+void log_set_json(bool json)
+{
+	g_log_json = json;
+}
+
+void log_last_error(char *buf, size_t size)
+{
+	pthread_mutex_lock(&g_last_error_mu);
+	snprintf(buf, size, "%s", g_last_error_any);
+	pthread_mutex_unlock(&g_last_error_mu);
+}
+
 static void write_all(const char *buf, size_t len)
 {
 	while (len > 0) {
@@ -62,6 +79,36 @@ static void write_all(const char *buf, size_t len)
 	}
 }
 
+/* Appends s to buf[*n..size) as the inside of a JSON string. */
+static void json_escape(char *buf, size_t size, size_t *n, const char *s)
+{
+	for (; *s && *n + 7 < size; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			buf[(*n)++] = '\\';
+			buf[(*n)++] = (char)c;
+		} else if (c < 0x20) {
+			*n += (size_t)snprintf(buf + *n, size - *n, "\\u%04x", c);
+		} else {
+			buf[(*n)++] = (char)c;
+		}
+	}
+}
+
+/* runc's JSON log line: {"level":"error","msg":"...","time":"2006-01-02T15:04:05Z"}. */
+static void log_json(enum log_level level, const char *msg, const struct tm *tm)
+{
+	static const char *const names[] = { "debug", "info", "warning", "error" };
+	char buf[4608];
+	size_t n = (size_t)snprintf(buf, sizeof(buf), "{\"level\":\"%s\",\"msg\":\"", names[level]);
+	json_escape(buf, sizeof(buf) - 48, &n, msg);
+	n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+	                      "\",\"time\":\"%04d-%02d-%02dT%02d:%02d:%02dZ\"}\n",
+	                      tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday, tm->tm_hour,
+	                      tm->tm_min, tm->tm_sec);
+	write_all(buf, MIN(n, sizeof(buf) - 1));
+}
+
 static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	char buf[4096];
@@ -69,6 +116,22 @@ static void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	struct tm tm;
 	gmtime_r(&ts.tv_sec, &tm);
+	if (level == LOG_ERROR || g_log_json) {
+		char msg[4096];
+		va_list aq;
+		va_copy(aq, ap);
+		vsnprintf(msg, sizeof(msg), fmt, aq);
+		va_end(aq);
+		if (level == LOG_ERROR) {
+			pthread_mutex_lock(&g_last_error_mu);
+			memcpy(g_last_error_any, msg, sizeof(g_last_error_any));
+			pthread_mutex_unlock(&g_last_error_mu);
+		}
+		if (g_log_json) {
+			log_json(level, msg, &tm);
+			return;
+		}
+	}
 	int n = snprintf(buf, sizeof(buf),
 	                 "%s%02d%02d %02d:%02d:%02d.%06ld %7ld %s: ", g_level_names[level],
 	                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,

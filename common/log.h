@@ -37,6 +37,16 @@ int log_fd(void);
 /* Sets the program name that prefixes each message ("runsc"). */
 void log_set_prefix(const char *prefix);
 
+/*
+ * Writes each message as a JSON line, as runc's --log-format=json does:
+ * {"level":"error","msg":"...","time":"2026-11-28T15:04:05Z"}. Clients
+ * (podman, containerd's shim) show the msg of the last error line.
+ */
+void log_set_json(bool json);
+
+/* Copies the last error message logged by any thread ("" if none) into buf. */
+void log_last_error(char *buf, size_t size);
+
 void log_msg(enum log_level level, const char *fmt, ...) PRINTF_LIKE(2, 3);
 /* Writes fmt as is, with no prefix and no level filter. */
 void log_raw(const char *fmt, ...) PRINTF_LIKE(1, 2);

@@ -5,11 +5,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "runsc-cli/container.h"
 #include "runsc-cli/runsc.h"
 
 struct command {
@@ -19,6 +21,22 @@ struct command {
 };
 
 static const struct command g_commands[] = {
+	{ "create", cmd_create,
+	  "create a container: runsc create --bundle DIR [--pid-file F] [--console-socket S] ID" },
+	{ "start", cmd_start, "start a created container: runsc start ID" },
+	{ "state", cmd_state, "print a container's state as JSON: runsc state ID" },
+	{ "kill", cmd_kill, "signal a container: runsc kill [--all] ID [SIGNAL]" },
+	{ "delete", cmd_delete, "delete a container: runsc delete [--force] ID" },
+	{ "run", cmd_run, "create, start, wait and delete: runsc run [--bundle DIR] [-d] ID" },
+	{ "exec", cmd_exec,
+	  "run a process in a container: runsc exec [--process F | flags ID CMD...] ID" },
+	{ "list", cmd_list, "list containers: runsc list [--format table|json] [-q]" },
+	{ "ps", cmd_ps, "list a container's processes: runsc ps [--format table|json] ID" },
+	{ "wait", cmd_wait,
+	  "wait for a container's init and print its exit status: runsc wait ID" },
+	{ "spec", cmd_spec, "write a default config.json: runsc spec [--bundle DIR]" },
+	{ "features", cmd_features, "print what this runtime supports, as JSON" },
+	{ "boot", cmd_boot, "the sandbox process of a container (started by create)" },
 	{ "do", cmd_do, "run a program in a new sandbox: runsc do [flags] CMD [ARG...]" },
 	{ "syscalls", cmd_syscalls, "print the syscall table: runsc syscalls [--markdown]" },
 	{ "gofer", cmd_gofer,
@@ -38,7 +56,10 @@ static void usage(FILE *out)
 	             "  --debug           log at debug level\n"
 	             "  --debug-log=FILE  write the log (and strace) to FILE instead of stderr\n"
 	             "  --log=FILE        write errors to FILE\n"
-	             "  --log-format=text|json\n");
+	             "  --log-format=text|json\n"
+	             "  --root=DIR        the containers' state (default " RUNSC_DEFAULT_ROOT ")\n"
+	             "  --network=sandbox|host|none\n"
+	             "  --systemd-cgroup  accepted for runc compatibility (cgroupfs is used)\n");
 }
 
 int runsc_parse_global(struct runsc_globals *g, int opt, const char *arg)
@@ -64,6 +85,21 @@ int runsc_parse_global(struct runsc_globals *g, int opt, const char *arg)
 			fprintf(stderr, "runsc: --log-format must be text or json\n");
 			return -1;
 		}
+		g->json_log = strcmp(arg, "json") == 0;
+		return 1;
+	case 0x1006:
+		g->root = arg;
+		return 1;
+	case 0x1007:
+		g->systemd_cgroup = true;
+		return 1;
+	case 0x1008:
+		if (strcmp(arg, "sandbox") != 0 && strcmp(arg, "host") != 0 &&
+		    strcmp(arg, "none") != 0) {
+			fprintf(stderr, "runsc: --network must be sandbox, host or none\n");
+			return -1;
+		}
+		g->network = arg;
 		return 1;
 	default:
 		return 0;
@@ -86,7 +122,20 @@ int runsc_setup_logging(const struct runsc_globals *g)
 		}
 		log_set_fd(fd);
 	}
+	log_set_json(g->json_log);
 	return 0;
+}
+
+void runsc_error(const struct runsc_globals *g, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "runsc: %s\n", msg);
+	if (g->log || g->debug_log)
+		log_error("%s", msg);
 }
 
 int main(int argc, char **argv)
@@ -97,7 +146,9 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct runsc_globals g = { .platform = "ptrace" };
+	struct runsc_globals g = { .platform = "ptrace",
+		                   .root = RUNSC_DEFAULT_ROOT,
+		                   .network = "sandbox" };
 	int opt;
 	while ((opt = getopt_long(argc, argv, "+hv", opts, NULL)) != -1) {
 		int r = runsc_parse_global(&g, opt, optarg);

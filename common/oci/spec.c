@@ -33,6 +33,7 @@ struct parse_ctx {
 	char *err;
 	size_t errlen;
 	json_t *root;
+	const char *file; /* for messages; NULL: "config.json" */
 };
 
 /* Writes "config.json: PATH: MESSAGE" and returns -EINVAL. */
@@ -47,9 +48,11 @@ __attribute__((format(printf, 3, 4))) static int fail(struct parse_ctx *c, const
 	va_end(ap);
 	if (c->errlen) {
 		if (path[0])
-			snprintf(c->err, c->errlen, "config.json: %s: %s", path, msg);
+			snprintf(c->err, c->errlen, "%s: %s: %s", c->file ? c->file : "config.json",
+			         path, msg);
 		else
-			snprintf(c->err, c->errlen, "config.json: %s", msg);
+			snprintf(c->err, c->errlen, "%s: %s", c->file ? c->file : "config.json",
+			         msg);
 	}
 	return -EINVAL;
 }
@@ -1183,11 +1186,7 @@ void oci_spec_free(struct oci_spec *spec)
 	free(spec->oci_version);
 	free(spec->bundle);
 
-	free(spec->process.user.additional_gids);
-	free_strv(spec->process.args);
-	free_strv(spec->process.env);
-	free(spec->process.cwd);
-	free(spec->process.rlimits);
+	oci_process_free(&spec->process);
 
 	free(spec->root.path);
 	free(spec->root.resolved_path);
@@ -1228,4 +1227,30 @@ void oci_spec_free(struct oci_spec *spec)
 		free(list->hooks);
 	}
 	free(spec);
+}
+
+int oci_process_parse(json_t *obj, const char *file, struct oci_process *out, char *err,
+                      size_t errlen)
+{
+	struct parse_ctx c = { .err = err, .errlen = errlen, .root = obj, .file = file };
+	memset(out, 0, sizeof(*out));
+	if (errlen)
+		err[0] = '\0';
+	if (!json_is_object(obj))
+		return fail(&c, NULL, "the process must be a JSON object");
+	int rc = parse_process(&c, obj, out);
+	if (rc) {
+		oci_process_free(out);
+		memset(out, 0, sizeof(*out));
+	}
+	return rc;
+}
+
+void oci_process_free(struct oci_process *p)
+{
+	free(p->user.additional_gids);
+	free_strv(p->args);
+	free_strv(p->env);
+	free(p->cwd);
+	free(p->rlimits);
 }

@@ -221,6 +221,16 @@ int oci_spec_parse(const char *json, const char *bundle_dir, struct oci_spec **o
 
 void oci_spec_free(struct oci_spec *spec);
 
+/*
+ * Parses a process object alone (`runsc exec --process FILE`, the exec
+ * request): as config.json's "process", with messages naming file.
+ * Returns 0 or -errno with a message in err; oci_process_free frees the
+ * fields (not p itself).
+ */
+int oci_process_parse(json_t *obj, const char *file, struct oci_process *p, char *err,
+                      size_t errlen);
+void oci_process_free(struct oci_process *p);
+
 /* The names of things, for messages and tests: "CAP_CHOWN", "RLIMIT_NOFILE",
  * "network", "prestart"; NULL if out of range. */
 const char *oci_capability_name(int cap);

@@ -153,7 +153,8 @@ static int start_gofer(const struct sandbox_config *cfg, pid_t *out_pid)
 	}
 	for (int i = -1; err == 0 && i < cfg->nmounts; i++) {
 		const char *path = i < 0 ? cfg->root : cfg->mounts[i].source;
-		bool ro = i < 0 ? cfg->root_readonly || cfg->root_overlay
+		/* A read-only root is made read-only in the sentry once the mount points exist. */
+		bool ro = i < 0 ? cfg->root_overlay
 		                : (cfg->mounts[i].flags & SANDBOX_MOUNT_RDONLY) != 0;
 		if (i >= 0 && cfg->mounts[i].kind != SANDBOX_MOUNT_BIND)
 			continue;
@@ -669,6 +670,31 @@ int sandbox_start(struct sandbox *sb, const struct sandbox_process *p, struct th
 	if (init.fs)
 		fs_context_put(init.fs);
 	exec_image_release(&img);
+	path_put(&cwd);
+	return err;
+}
+
+int sandbox_check_process(struct sandbox *sb, const struct sandbox_process *p)
+{
+	struct creds creds;
+	process_creds(p, &creds);
+	struct path root = { sb->ns->root, sb->ns->root->root };
+	struct vfs_ctx c = { .creds = &creds, .root = root, .start = root, .umask = p->umask };
+	struct path cwd;
+	int err = vfs_lookup(&c, p->cwd ? p->cwd : "/", LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &cwd);
+	if (err < 0) {
+		log_error("the working directory %s: %s", p->cwd, strerror(-err));
+		return err;
+	}
+	c.start = cwd;
+	char exe[LINUX_PATH_MAX];
+	if (!p->exe) {
+		err = lookup_program(&c, p->argv[0], p->envp, exe, sizeof(exe));
+		if (err == -ENOENT && !strchr(p->argv[0], '/'))
+			log_error("exec: \"%s\": executable file not found in $PATH", p->argv[0]);
+		else if (err < 0)
+			log_error("exec: \"%s\": %s", p->argv[0], strerror(-err));
+	}
 	path_put(&cwd);
 	return err;
 }

@@ -114,6 +114,13 @@ struct kernel *sandbox_kernel(struct sandbox *sb);
 int sandbox_start(struct sandbox *sb, const struct sandbox_process *p,
                   struct thread_group **out_tg);
 
+/*
+ * Checks before start that p's working directory and program exist, so
+ * that `runsc create` can report it as runc does. Returns 0 or -errno after
+ * logging why.
+ */
+int sandbox_check_process(struct sandbox *sb, const struct sandbox_process *p);
+
 /* Waits until init and every other task have ended; returns init's wait status. */
 int sandbox_wait(struct sandbox *sb);
 

@@ -521,7 +521,12 @@ static void begin_group_stop(struct task *t, int sig)
 	pthread_mutex_unlock(&k->mu);
 }
 
-static int queue_signal(struct task *t, int sig, const struct linux_siginfo *info, bool group)
+/*
+ * from_host: the sender is outside the sandbox (runsc kill), as a process
+ * of an ancestor pid namespace is: SIGKILL and SIGSTOP reach even init.
+ */
+static int queue_signal_from(struct task *t, int sig, const struct linux_siginfo *info, bool group,
+                             bool from_host)
 {
 	if (sig < 0 || sig > LINUX_NSIG)
 		return -EINVAL;
@@ -537,9 +542,12 @@ static int queue_signal(struct task *t, int sig, const struct linux_siginfo *inf
 		si.kill.uid = t->creds.ruid;
 	}
 	pthread_mutex_lock(&tg->mu);
+	bool forced = from_host && sig_kernel_only(sig);
+	if (forced && sig == LINUX_SIGKILL)
+		tg->unkillable = false;
 	prepare_signal_locked(t, sig);
 	bool blocked = effective_mask(t) & linux_sigmask(sig);
-	if (!blocked && sig_task_ignored(tg, sig)) {
+	if (!blocked && !forced && sig_task_ignored(tg, sig)) {
 		pthread_mutex_unlock(&tg->mu);
 		return 0;
 	}
@@ -563,9 +571,27 @@ static int queue_signal(struct task *t, int sig, const struct linux_siginfo *inf
 	return 0;
 }
 
+static int queue_signal(struct task *t, int sig, const struct linux_siginfo *info, bool group)
+{
+	return queue_signal_from(t, sig, info, group, false);
+}
+
 int task_send_group_signal(struct task *t, int sig, const struct linux_siginfo *info)
 {
 	return queue_signal(t, sig, info, true);
+}
+
+int tg_signal_from_host_locked(struct thread_group *tg, int sig)
+{
+	if (tg->zombie || list_empty(&tg->threads))
+		return -ESRCH;
+	struct task *target = list_first_entry(&tg->threads, struct task, tg_link);
+	/* Linux gives a sender in an ancestor pid namespace si_pid 0. */
+	struct linux_siginfo si = { .signo = sig, .code = LINUX_SI_USER };
+	int err = queue_signal_from(target, sig, &si, true, true);
+	if (err == 0)
+		tg_signal_kick_locked(tg, sig);
+	return err;
 }
 
 int task_send_thread_signal(struct task *t, int sig, const struct linux_siginfo *info)

@@ -176,6 +176,13 @@ bool task_interrupted(struct task *t);
  * NULL (SI_USER from the task itself). Returns 0 or -errno.
  */
 int task_send_group_signal(struct task *t, int sig, const struct linux_siginfo *info);
+/*
+ * A signal from outside the sandbox (runsc kill) to process tg, as from
+ * an ancestor pid namespace: si_pid 0, and SIGKILL and SIGSTOP reach even
+ * init. Returns 0, -ESRCH for a process that has exited, or -EINVAL.
+ * Preconditions: k->mu held.
+ */
+int tg_signal_from_host_locked(struct thread_group *tg, int sig);
 /* Queues signal sig for thread t (thread-directed). */
 int task_send_thread_signal(struct task *t, int sig, const struct linux_siginfo *info);
 /*

@@ -1,0 +1,553 @@
+/* The OCI lifecycle: see lifecycle.h. */
+#include "runsc-cli/lifecycle.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/oci/spec.h"
+#include "runsc-cli/container.h"
+#include "sentry/boot/oci.h"
+
+/* How long create waits for the sandbox to report: a hung boot is killed, not waited on. */
+#define BOOT_TIMEOUT_MS 60000
+
+int parse_signal(const char *s)
+{
+	static const char *const names[] = {
+		[1] = "HUP",     [2] = "INT",   [3] = "QUIT",   [4] = "ILL",   [5] = "TRAP",
+		[6] = "ABRT",    [7] = "BUS",   [8] = "FPE",    [9] = "KILL",  [10] = "USR1",
+		[11] = "SEGV",   [12] = "USR2", [13] = "PIPE",  [14] = "ALRM", [15] = "TERM",
+		[16] = "STKFLT", [17] = "CHLD", [18] = "CONT",  [19] = "STOP", [20] = "TSTP",
+		[21] = "TTIN",   [22] = "TTOU", [23] = "URG",   [24] = "XCPU", [25] = "XFSZ",
+		[26] = "VTALRM", [27] = "PROF", [28] = "WINCH", [29] = "IO",   [30] = "PWR",
+		[31] = "SYS",
+	};
+	if (!s || !*s)
+		return -1;
+	char *end;
+	long n = strtol(s, &end, 10);
+	if (*end == '\0')
+		return n >= 1 && n <= 64 ? (int)n : -1;
+	if (strncasecmp(s, "SIG", 3) == 0)
+		s += 3;
+	for (int i = 1; i < (int)ARRAY_SIZE(names); i++) {
+		if (strcasecmp(s, names[i]) == 0)
+			return i;
+	}
+	if (strncasecmp(s, "RTMIN", 5) == 0 || strncasecmp(s, "RTMAX", 5) == 0) {
+		bool min = strncasecmp(s, "RTMIN", 5) == 0;
+		long off = 0;
+		if (s[5] && (off = strtol(s + 5, &end, 10), *end != '\0'))
+			return -1;
+		long sig = min ? 34 + off : 64 + off;
+		return sig >= 34 && sig <= 64 ? (int)sig : -1;
+	}
+	return -1;
+}
+
+/* Writes "%d" to path through a temporary file and rename, as runc does. */
+int lifecycle_write_pid_file(const char *path, pid_t pid)
+{
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof(tmp), "%s.runsc-tmp", path) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+	int err = write(fd, buf, (size_t)n) == n ? 0 : -EIO;
+	close(fd);
+	if (err == 0 && rename(tmp, path) < 0)
+		err = -errno;
+	if (err < 0)
+		unlink(tmp);
+	return err;
+}
+
+/* Sends the pty master to the client's console socket, as runc does (payload "/dev/ptmx"). */
+static int send_console(const char *sock_path, int master)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(sock_path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, sock_path);
+	int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	int err = 0;
+	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		err = -errno;
+	} else {
+		char payload[] = "/dev/ptmx";
+		struct iovec iov = { payload, sizeof(payload) - 1 };
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} cm = { 0 };
+		struct msghdr mh = { .msg_iov = &iov,
+			             .msg_iovlen = 1,
+			             .msg_control = cm.buf,
+			             .msg_controllen = sizeof(cm.buf) };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &master, sizeof(int));
+		if (sendmsg(s, &mh, MSG_NOSIGNAL) < 0)
+			err = -errno;
+	}
+	close(s);
+	return err;
+}
+
+/* A new pty: *master and *slave, both close-on-exec. */
+static int open_pty(int *master, int *slave)
+{
+	int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0)
+		return -errno;
+	char name[64];
+	if (grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, name, sizeof(name)) != 0) {
+		int err = -errno;
+		close(m);
+		return err;
+	}
+	int s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (s < 0) {
+		int err = -errno;
+		close(m);
+		return err;
+	}
+	*master = m;
+	*slave = s;
+	return 0;
+}
+
+int lifecycle_open_console(const char *console_socket, int *master, int *slave)
+{
+	int e = open_pty(master, slave);
+	if (e == 0) {
+		e = send_console(console_socket, *master);
+		if (e < 0) {
+			close(*master);
+			close(*slave);
+		}
+	}
+	if (e < 0)
+		errno = -e;
+	return e;
+}
+
+/* The bound, listening control socket in the state directory. */
+static int make_control_socket(int dirfd)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/control.sock", dirfd);
+	int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	if (bind(s, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(s, 64) < 0) {
+		int err = -errno;
+		close(s);
+		return err;
+	}
+	return s;
+}
+
+/* Reads the sandbox's report: "ok" or its error. Returns the bytes read, 0 at EOF, -1 timeout. */
+static int read_sync(int fd, char *buf, size_t size)
+{
+	size_t n = 0;
+	struct timespec start;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (n < size - 1) {
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long elapsed = (now.tv_sec - start.tv_sec) * 1000 +
+		               (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (elapsed >= BOOT_TIMEOUT_MS)
+			return -1;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int r = poll(&p, 1, (int)(BOOT_TIMEOUT_MS - elapsed));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		ssize_t got = read(fd, buf + n, size - 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	buf[n] = '\0';
+	return (int)n;
+}
+
+struct child_args {
+	const struct runsc_globals *g;
+	const char *bundle, *id;
+	int control, sync, netns, tty;
+	bool set_ctty;
+	int oom_score_adj;
+	bool has_oom;
+};
+
+/* In the new namespaces: becomes `runsc boot`. Reports a failure on the sync pipe. */
+static NORETURN void child_boot(const struct child_args *c)
+{
+	char msg[512];
+	ssize_t w;
+	if (c->netns >= 0 && setns(c->netns, CLONE_NEWNET) < 0) {
+		snprintf(msg, sizeof(msg), "joining the network namespace: %s", strerror(errno));
+		goto fail;
+	}
+	if (c->has_oom) {
+		int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+		int n = snprintf(msg, sizeof(msg), "%d", c->oom_score_adj);
+		if (fd < 0 || write(fd, msg, (size_t)n) != n) {
+			snprintf(msg, sizeof(msg), "process.oomScoreAdj %d: %s", c->oom_score_adj,
+			         strerror(errno));
+			goto fail;
+		}
+		close(fd);
+	}
+	if (c->tty >= 0) {
+		if (c->set_ctty && (setsid() < 0 || ioctl(c->tty, TIOCSCTTY, 0) < 0)) {
+			snprintf(msg, sizeof(msg), "the terminal: %s", strerror(errno));
+			goto fail;
+		}
+		for (int fd = 0; fd < 3; fd++)
+			dup2(c->tty, fd);
+	}
+	int control = fcntl(c->control, F_DUPFD, 10), sync = fcntl(c->sync, F_DUPFD, 10);
+	if (control < 0 || sync < 0 || dup2(control, 3) < 0 || dup2(sync, 4) < 0)
+		_exit(126);
+	close_range(5, ~0U, 0);
+	char *argv[32];
+	int n = 0;
+	argv[n++] = "runsc";
+	argv[n++] = (char *)"--platform";
+	argv[n++] = (char *)c->g->platform;
+	if (c->g->log) {
+		argv[n++] = "--log";
+		argv[n++] = (char *)c->g->log;
+	}
+	if (c->g->debug_log) {
+		argv[n++] = "--debug-log";
+		argv[n++] = (char *)c->g->debug_log;
+	}
+	if (c->g->json_log)
+		argv[n++] = "--log-format=json";
+	if (c->g->debug)
+		argv[n++] = "--debug";
+	if (c->g->strace)
+		argv[n++] = "--strace";
+	argv[n++] = "boot";
+	argv[n++] = "--bundle";
+	argv[n++] = (char *)c->bundle;
+	argv[n++] = "--id";
+	argv[n++] = (char *)c->id;
+	argv[n++] = "--control-fd=3";
+	argv[n++] = "--sync-fd=4";
+	argv[n] = NULL;
+	execv("/proc/self/exe", argv);
+	snprintf(msg, sizeof(msg), "executing runsc boot: %s", strerror(errno));
+	w = write(4, msg, strlen(msg));
+	(void)w;
+	_exit(126);
+fail:
+	w = write(c->sync, msg, strlen(msg));
+	(void)w;
+	_exit(126);
+}
+
+/* The namespaces the sandbox gets, and a network namespace to join (*netns, or -1). */
+static int namespaces(const struct runsc_globals *g, const struct oci_spec *spec, int *flags,
+                      int *netns, char *err, size_t errlen)
+{
+	*flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS;
+	*netns = -1;
+	if (!spec->has_linux || strcmp(g->network, "host") == 0)
+		return 0;
+	for (size_t i = 0; i < spec->linux_.namespaces_count; i++) {
+		const struct oci_namespace *ns = &spec->linux_.namespaces[i];
+		if (ns->type != OCI_NS_NETWORK)
+			continue;
+		if (!ns->path) {
+			*flags |= CLONE_NEWNET;
+			return 0;
+		}
+		*netns = open(ns->path, O_RDONLY | O_CLOEXEC);
+		if (*netns < 0) {
+			snprintf(err, errlen, "linux.namespaces[%zu].path: %s: %s", i, ns->path,
+			         strerror(errno));
+			return -errno;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+int lifecycle_create(const struct runsc_globals *g, const struct create_args *a, pid_t *out_pid)
+{
+	char err[2048] = "";
+	char *bundle = realpath(a->bundle ? a->bundle : ".", NULL);
+	if (!bundle) {
+		runsc_error(g, "bundle %s: %s", a->bundle ? a->bundle : ".", strerror(errno));
+		return -1;
+	}
+	struct oci_spec *spec = NULL;
+	struct container *c = NULL;
+	int control = -1, sync[2] = { -1, -1 }, master = -1, slave = -1, netns = -1;
+	pid_t pid = -1;
+	int ret = -1;
+	if (oci_spec_load(bundle, &spec, err, sizeof(err)) < 0)
+		goto fail;
+	if (!spec->has_process) {
+		snprintf(err, sizeof(err), "config.json: process: required");
+		goto fail;
+	}
+	/* Everything the sandbox will refuse, refused here with the field's name. */
+	struct oci_sandbox osb;
+	if (oci_sandbox_config(spec, g->platform, false, &osb, err, sizeof(err)) < 0)
+		goto fail;
+	oci_sandbox_release(&osb);
+	struct sandbox_process proc;
+	if (oci_sandbox_process(&spec->process, &proc, err, sizeof(err)) < 0)
+		goto fail;
+	bool own_tty = spec->process.terminal && !a->console_socket;
+	if (own_tty && !a->foreground) {
+		snprintf(err, sizeof(err),
+		         "process.terminal is true: create needs --console-socket to hand the "
+		         "terminal to");
+		goto fail;
+	}
+	int flags;
+	if (namespaces(g, spec, &flags, &netns, err, sizeof(err)) < 0)
+		goto fail;
+
+	int e = container_create(g->root, a->id, &c);
+	if (e < 0) {
+		if (e == -EEXIST)
+			snprintf(err, sizeof(err), "container with id exists: %s", a->id);
+		else if (e == -EINVAL)
+			snprintf(err, sizeof(err), "invalid container id \"%s\"", a->id);
+		else
+			snprintf(err, sizeof(err), "state directory %s/%s: %s", g->root, a->id,
+			         strerror(-e));
+		goto fail;
+	}
+	control = make_control_socket(c->dirfd);
+	if (control < 0) {
+		snprintf(err, sizeof(err), "control socket: %s", strerror(-control));
+		goto fail;
+	}
+	if (pipe2(sync, O_CLOEXEC) < 0) {
+		snprintf(err, sizeof(err), "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	if (spec->process.terminal && a->console_socket) {
+		e = lifecycle_open_console(a->console_socket, &master, &slave);
+		if (e < 0) {
+			snprintf(err, sizeof(err), "console socket %s: %s", a->console_socket,
+			         strerror(-e));
+			goto fail;
+		}
+		close(master);
+		master = -1;
+	}
+
+	struct child_args ca = {
+		.g = g,
+		.bundle = bundle,
+		.id = a->id,
+		.control = control,
+		.sync = sync[1],
+		.netns = netns,
+		.tty = slave,
+		.set_ctty = slave >= 0,
+		.has_oom = spec->process.has_oom_score_adj,
+		.oom_score_adj = spec->process.oom_score_adj,
+	};
+	pid = (pid_t)syscall(SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, 0);
+	if (pid == 0)
+		child_boot(&ca);
+	if (pid < 0) {
+		snprintf(err, sizeof(err), "starting the sandbox: %s", strerror(errno));
+		goto fail;
+	}
+	close(sync[1]);
+	sync[1] = -1;
+	char report[2048];
+	int n = read_sync(sync[0], report, sizeof(report));
+	if (n < 0) {
+		snprintf(err, sizeof(err), "the sandbox did not report within %d s",
+		         BOOT_TIMEOUT_MS / 1000);
+		goto fail;
+	}
+	if (n == 0 || strcmp(report, "ok") != 0) {
+		if (n > 0) {
+			snprintf(err, sizeof(err), "%s", report);
+		} else {
+			int status;
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			pid = -1;
+			if (WIFSIGNALED(status))
+				snprintf(err, sizeof(err), "the sandbox was killed by signal %d",
+				         WTERMSIG(status));
+			else
+				snprintf(err, sizeof(err), "the sandbox exited with status %d",
+				         WEXITSTATUS(status));
+		}
+		goto fail;
+	}
+
+	char created[64];
+	format_rfc3339(created, sizeof(created));
+	json_t *ann = json_object();
+	for (size_t i = 0; i < spec->annotations_count; i++)
+		json_object_set_new(ann, spec->annotations[i].key,
+		                    json_string(spec->annotations[i].value));
+	json_t *st = json_pack(
+	        "{s:s,s:s,s:s,s:s,s:i,s:i,s:I,s:s,s:s,s:o,s:s}", "id", a->id, "sandbox_id", a->id,
+	        "bundle", bundle, "rootfs", spec->root.resolved_path, "pid", pid, "sandbox_pid",
+	        pid, "sandbox_start", (json_int_t)process_start_time(pid), "created", created,
+	        "status", "created", "annotations", ann, "oci_version", spec->oci_version);
+	e = st ? json_object_update(c->st, st) : -ENOMEM;
+	json_decref(st);
+	if (e == 0)
+		e = container_save(c);
+	if (e < 0) {
+		snprintf(err, sizeof(err), "saving the state: %s", strerror(-e));
+		goto fail;
+	}
+	if (a->pid_file && (e = lifecycle_write_pid_file(a->pid_file, pid)) < 0) {
+		snprintf(err, sizeof(err), "--pid-file %s: %s", a->pid_file, strerror(-e));
+		goto fail;
+	}
+	*out_pid = pid;
+	pid = -1;
+	ret = 0;
+	container_close(c);
+	c = NULL;
+fail:
+	if (ret < 0) {
+		runsc_error(g, "%s", err);
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+		}
+		if (c)
+			container_remove(c);
+	}
+	for (int i = 0; i < 2; i++)
+		if (sync[i] >= 0)
+			close(sync[i]);
+	if (control >= 0)
+		close(control);
+	if (master >= 0)
+		close(master);
+	if (slave >= 0)
+		close(slave);
+	if (netns >= 0)
+		close(netns);
+	oci_spec_free(spec);
+	free(bundle);
+	return ret;
+}
+
+int lifecycle_start(const struct runsc_globals *g, const char *id)
+{
+	struct container *c;
+	int e = container_open(g->root, id, true, &c);
+	if (e < 0) {
+		runsc_error(g, e == -ENOENT ? "container does not exist" : "container %s: %s", id,
+		            strerror(-e));
+		return -1;
+	}
+	pid_t pid;
+	const char *status = container_status(c, &pid);
+	if (strcmp(status, "created") != 0) {
+		runsc_error(g, "cannot start a container that is %s", status);
+		container_close(c);
+		return -1;
+	}
+	json_t *reply;
+	char err[1024];
+	if (container_call(c, "start", NULL, &reply, err, sizeof(err)) < 0) {
+		runsc_error(g, "%s", err);
+		container_close(c);
+		return -1;
+	}
+	json_decref(reply);
+	json_object_set_new(c->st, "status", json_string("running"));
+	e = container_save(c);
+	container_close(c);
+	if (e < 0) {
+		runsc_error(g, "saving the state: %s", strerror(-e));
+		return -1;
+	}
+	return 0;
+}
+
+/* Waits until the sandbox process has ended (or is a zombie), up to about ten seconds. */
+static bool wait_sandbox_gone(const struct container *c)
+{
+	for (int i = 0; i < 1000; i++) {
+		if (!container_sandbox_alive(c))
+			return true;
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return false;
+}
+
+int lifecycle_delete(const struct runsc_globals *g, const char *id, bool force)
+{
+	struct container *c;
+	int e = container_open(g->root, id, true, &c);
+	if (e == -ENOENT && force)
+		return 0;
+	if (e < 0) {
+		runsc_error(g, e == -ENOENT ? "container does not exist" : "container %s: %s", id,
+		            strerror(-e));
+		return -1;
+	}
+	pid_t pid;
+	const char *status = container_status(c, &pid);
+	if (!force && strcmp(status, "stopped") != 0 && strcmp(status, "created") != 0) {
+		runsc_error(g, "cannot delete container %s that is not stopped: %s", id, status);
+		container_close(c);
+		return -1;
+	}
+	if (container_sandbox_alive(c)) {
+		/* The pid namespace's init: every process of the sandbox dies with it. */
+		kill((pid_t)container_int(c, "sandbox_pid"), SIGKILL);
+		if (!wait_sandbox_gone(c)) {
+			runsc_error(g, "the sandbox of %s (pid %lld) does not end", id,
+			            container_int(c, "sandbox_pid"));
+			container_close(c);
+			return -1;
+		}
+	}
+	container_remove(c);
+	return 0;
+}

@@ -1,0 +1,58 @@
+/*
+ * The OCI lifecycle shared by the verbs (create and run make a container,
+ * start and run start it, delete and run remove it).
+ *
+ * create: parses and checks the bundle, makes the state directory and
+ * the control socket, allocates the terminal if the process wants one
+ * (its master goes to --console-socket), and forks the sandbox process
+ * (`runsc boot`) in new pid, mount, IPC and UTS namespaces (and network,
+ * as config.json's linux.namespaces says). It returns once the sandbox
+ * reported over the sync pipe that it is ready, or with the error it
+ * reported. The sandbox's pid goes to --pid-file.
+ */
+#ifndef RUNSC_CLI_LIFECYCLE_H
+#define RUNSC_CLI_LIFECYCLE_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "runsc-cli/runsc.h"
+
+struct create_args {
+	const char *bundle; /* the bundle directory (default: the working directory) */
+	const char *id;
+	const char *pid_file;       /* or NULL */
+	const char *console_socket; /* or NULL */
+	/* run in the foreground: a terminal without a console socket is the caller's own */
+	bool foreground;
+};
+
+/*
+ * Creates the container. Returns 0 with the sandbox's pid (a child of the
+ * caller) in *pid, or -1 after reporting the error; nothing is left behind.
+ */
+int lifecycle_create(const struct runsc_globals *g, const struct create_args *a, pid_t *pid);
+
+/* Starts a created container. Returns 0, or -1 after reporting the error. */
+int lifecycle_start(const struct runsc_globals *g, const char *id);
+
+/*
+ * Deletes the container: with force, a running one is killed first.
+ * Returns 0, or -1 after reporting the error (force: an unknown id is 0).
+ */
+int lifecycle_delete(const struct runsc_globals *g, const char *id, bool force);
+
+/* Writes the pid to path (through a temporary file and rename). Returns 0 or -errno. */
+int lifecycle_write_pid_file(const char *path, pid_t pid);
+
+/*
+ * Opens a new terminal and sends its master to the client's console socket
+ * (as runc: SCM_RIGHTS with the payload "/dev/ptmx"). Returns 0 with both
+ * ends (close-on-exec), or -errno (also in errno).
+ */
+int lifecycle_open_console(const char *console_socket, int *master, int *slave);
+
+/* A signal by number ("9") or name ("KILL", "SIGKILL"). Returns it, or -1. */
+int parse_signal(const char *s);
+
+#endif /* RUNSC_CLI_LIFECYCLE_H */
