@@ -18,11 +18,20 @@ struct command {
 	const char *help;
 };
 
+/* In cmd_install.c. */
+int cmd_install(struct runsc_globals *g, int argc, char **argv);
+int cmd_uninstall(struct runsc_globals *g, int argc, char **argv);
+
 static const struct command g_commands[] = {
 	{ "do", cmd_do, "run a program in a new sandbox: runsc do [flags] CMD [ARG...]" },
 	{ "syscalls", cmd_syscalls, "print the syscall table: runsc syscalls [--markdown]" },
 	{ "gofer", cmd_gofer,
 	  "serve host directories to a sentry: runsc gofer --socket-fd N --mount DIR[:ro]..." },
+	{ "install", cmd_install,
+	  "add runsc to Docker's runtimes: runsc install [--config FILE] [--runtime NAME] "
+	  "[--path PATH] [-- ARG...]" },
+	{ "uninstall", cmd_uninstall,
+	  "remove runsc from Docker's runtimes: runsc uninstall [--config FILE] [--runtime NAME]" },
 };
 
 static void usage(FILE *out)
