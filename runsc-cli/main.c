@@ -20,6 +20,10 @@ struct command {
 	const char *help;
 };
 
+/* In cmd_install.c. */
+int cmd_install(struct runsc_globals *g, int argc, char **argv);
+int cmd_uninstall(struct runsc_globals *g, int argc, char **argv);
+
 static const struct command g_commands[] = {
 	{ "create", cmd_create,
 	  "create a container: runsc create --bundle DIR [--pid-file F] [--console-socket S] ID" },
@@ -41,6 +45,11 @@ static const struct command g_commands[] = {
 	{ "syscalls", cmd_syscalls, "print the syscall table: runsc syscalls [--markdown]" },
 	{ "gofer", cmd_gofer,
 	  "serve host directories to a sentry: runsc gofer --socket-fd N --mount DIR[:ro]..." },
+	{ "install", cmd_install,
+	  "add runsc to Docker's runtimes: runsc install [--config FILE] [--runtime NAME] "
+	  "[--path PATH] [-- ARG...]" },
+	{ "uninstall", cmd_uninstall,
+	  "remove runsc from Docker's runtimes: runsc uninstall [--config FILE] [--runtime NAME]" },
 };
 
 static void usage(FILE *out)

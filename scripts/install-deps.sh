@@ -8,10 +8,18 @@ set -euo pipefail
 # util-linux's unshare runs the native half of each syscall test as a pid-namespace init,
 # bsdutils' script(1) gives the terminal test a pty, procps' pgrep finds stubs, and
 # busybox-static (checked with file(1)) is a real static program for the e2e tests.
+# The OCI tests (tests/e2e/oci_*.sh) and bench/startup drive the runtime through real
+# clients, each a private instance: podman with conmon; containerd with ctr and
+# containerd-shim-runc-v2; docker.io's dockerd 20.10 (its client goes to /usr/bin/docker
+# and leaves a newer one in /usr/local/bin alone; on a machine with systemd and no
+# policy-rc.d, installing it also starts the system's dockerd, which the tests never use).
+# runc is their baseline runtime, crun the other one the benchmark tries; jq reads the
+# runtimes' JSON. No CNI plugins: every container runs without a network.
 packages=(
 	build-essential meson ninja-build pkg-config
 	libseccomp-dev libunwind-dev libjansson-dev
 	libcmocka-dev clang-format util-linux bsdutils procps busybox-static file python3
+	podman conmon containerd docker.io runc crun jq
 )
 
 missing=()
