@@ -80,6 +80,19 @@ static int64_t timespec_ns(const struct linux_timespec *ts)
  * restart_syscall(2) towards the same deadline, or EINTR after a handler
  * (Linux's hrtimer_nanosleep and do_nanosleep).
  */
+/* A timespec in ns, saturated at INT64_MAX as Linux's timespec64_to_ktime (KTIME_MAX). */
+static int64_t timespec_ns_sat(const struct linux_timespec *ts)
+{
+	if (ts->tv_sec >= INT64_MAX / LINUX_NSEC_PER_SEC)
+		return INT64_MAX;
+	return timespec_ns(ts);
+}
+
+static int64_t add_sat(int64_t a, int64_t b)
+{
+	return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
 static long sleep_until(struct task *t, int clockid, int64_t deadline, uaddr_t rmtp,
                         bool restartable);
 
@@ -101,7 +114,7 @@ static long sleep_until(struct task *t, int clockid, int64_t deadline, uaddr_t r
 			return 0;
 		/* task_block's deadline is on CLOCK_MONOTONIC; the loop re-checks clockid. */
 		ktime_get(t, LINUX_CLOCK_MONOTONIC, &mono);
-		int64_t until = timespec_ns(&mono) + left;
+		int64_t until = add_sat(timespec_ns(&mono), left);
 		struct timespec dl = { until / LINUX_NSEC_PER_SEC, until % LINUX_NSEC_PER_SEC };
 		int err = task_block(t, &dl, NULL, 0);
 		if (err == 0 || err == -ETIMEDOUT)
@@ -140,10 +153,10 @@ static long do_sleep(struct task *t, int clockid, int flags, uaddr_t req_addr, u
 	if (!timespec_valid(&req))
 		return -EINVAL;
 	if (flags & LINUX_TIMER_ABSTIME)
-		return sleep_until(t, clockid, timespec_ns(&req), 0, /*restartable=*/false);
+		return sleep_until(t, clockid, timespec_ns_sat(&req), 0, /*restartable=*/false);
 	struct linux_timespec now;
 	ktime_get(t, clockid, &now);
-	return sleep_until(t, clockid, timespec_ns(&now) + timespec_ns(&req), rem_addr,
+	return sleep_until(t, clockid, add_sat(timespec_ns(&now), timespec_ns_sat(&req)), rem_addr,
 	                   /*restartable=*/true);
 }
 
