@@ -237,12 +237,9 @@ int cmd_exec(struct runsc_globals *g, int argc, char **argv)
 	}
 	const char *id = argv[optind];
 	struct container *c;
-	int e = container_open(g->root, id, false, &c);
-	if (e < 0) {
-		runsc_error(g, e == -ENOENT ? "container does not exist" : "container %s: %s", id,
-		            strerror(-e));
+	int e = 0;
+	if (lifecycle_open(g, id, false, &c) < 0)
 		return 1;
-	}
 	json_t *process = make_process(g, c, process_file, argv + optind + 1, argc - optind - 1,
 	                               cwd, envs, user, tty);
 	json_decref(envs);

@@ -12,6 +12,7 @@
 
 #include "common/oci/spec.h"
 #include "runsc-cli/container.h"
+#include "runsc-cli/lifecycle.h"
 #include "runsc-cli/runsc.h"
 
 /* Parses the global flags and --format/-q for list and ps. Returns 0, or 2 for bad usage. */
@@ -96,12 +97,9 @@ int cmd_ps(struct runsc_globals *g, int argc, char **argv)
 	}
 	const char *id = argv[optind];
 	struct container *c;
-	int e = container_open(g->root, id, false, &c);
-	if (e < 0) {
-		runsc_error(g, e == -ENOENT ? "container does not exist" : "container %s: %s", id,
-		            strerror(-e));
+	int e = 0;
+	if (lifecycle_open(g, id, false, &c) < 0)
 		return 1;
-	}
 	json_t *reply = NULL;
 	char err[1024];
 	e = container_sandbox_alive(c) ? container_call(c, "ps", NULL, &reply, err, sizeof(err))

@@ -127,12 +127,8 @@ int cmd_state(struct runsc_globals *g, int argc, char **argv)
 	if (!id)
 		return 1;
 	struct container *c;
-	int e = container_open(g->root, id, false, &c);
-	if (e < 0) {
-		runsc_error(g, e == -ENOENT ? "container does not exist" : "container %s: %s", id,
-		            strerror(-e));
+	if (lifecycle_open(g, id, false, &c) < 0)
 		return 1;
-	}
 	json_t *j = state_json(c);
 	container_close(c);
 	if (!j)
@@ -171,12 +167,8 @@ int cmd_kill(struct runsc_globals *g, int argc, char **argv)
 		return 1;
 	}
 	struct container *c;
-	int e = container_open(g->root, id, false, &c);
-	if (e < 0) {
-		runsc_error(g, e == -ENOENT ? "container does not exist" : "container %s: %s", id,
-		            strerror(-e));
+	if (lifecycle_open(g, id, false, &c) < 0)
 		return 1;
-	}
 	int ret = 0;
 	const char *sandbox = container_str(c, "sandbox_id");
 	bool own_sandbox = !sandbox || strcmp(sandbox, id) == 0;
@@ -318,12 +310,9 @@ int cmd_wait(struct runsc_globals *g, int argc, char **argv)
 	if (!id)
 		return 1;
 	struct container *c;
-	int e = container_open(g->root, id, false, &c);
-	if (e < 0) {
-		runsc_error(g, e == -ENOENT ? "container does not exist" : "container %s: %s", id,
-		            strerror(-e));
+	int e = 0;
+	if (lifecycle_open(g, id, false, &c) < 0)
 		return 1;
-	}
 	/* The lock is not held while waiting: delete and kill must go on. */
 	int sock = container_connect(c);
 	json_t *req = json_pack("{s:s,s:s}", "op", "wait", "container", id);

@@ -474,15 +474,29 @@ fail:
 	return ret;
 }
 
+static void report_open_error(const struct runsc_globals *g, const char *id, int err)
+{
+	if (err == -ENOENT)
+		runsc_error(g, "container does not exist");
+	else
+		runsc_error(g, "container %s: %s", id, strerror(-err));
+}
+
+int lifecycle_open(const struct runsc_globals *g, const char *id, bool exclusive,
+                   struct container **out)
+{
+	int err = container_open(g->root, id, exclusive, out);
+	if (err < 0)
+		report_open_error(g, id, err);
+	return err < 0 ? -1 : 0;
+}
+
 int lifecycle_start(const struct runsc_globals *g, const char *id)
 {
 	struct container *c;
-	int e = container_open(g->root, id, true, &c);
-	if (e < 0) {
-		runsc_error(g, e == -ENOENT ? "container does not exist" : "container %s: %s", id,
-		            strerror(-e));
+	int e = 0;
+	if (lifecycle_open(g, id, true, &c) < 0)
 		return -1;
-	}
 	pid_t pid;
 	const char *status = container_status(c, &pid);
 	if (strcmp(status, "created") != 0) {
@@ -527,8 +541,7 @@ int lifecycle_delete(const struct runsc_globals *g, const char *id, bool force)
 	if (e == -ENOENT && force)
 		return 0;
 	if (e < 0) {
-		runsc_error(g, e == -ENOENT ? "container does not exist" : "container %s: %s", id,
-		            strerror(-e));
+		report_open_error(g, id, e);
 		return -1;
 	}
 	pid_t pid;

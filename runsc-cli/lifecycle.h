@@ -33,6 +33,15 @@ struct create_args {
  */
 int lifecycle_create(const struct runsc_globals *g, const struct create_args *a, pid_t *pid);
 
+struct container;
+
+/*
+ * Opens and locks container id (container_open), or reports why not as
+ * runc does ("container does not exist") and returns -1.
+ */
+int lifecycle_open(const struct runsc_globals *g, const char *id, bool exclusive,
+                   struct container **out);
+
 /* Starts a created container. Returns 0, or -1 after reporting the error. */
 int lifecycle_start(const struct runsc_globals *g, const char *id);
 
