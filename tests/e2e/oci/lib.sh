@@ -243,14 +243,16 @@ stderr: $err}"
 # oci_in_tty ROWS COLS CMD...: runs CMD on a new pseudo-terminal of ROWS x COLS (script(1));
 # its output is what the terminal showed. Nothing is typed: script's stdin is a FIFO that
 # never ends (at the end of its input, script would type an EOF character, which a
-# terminal not yet in raw mode echoes into the output). For oci_step (it execs).
+# terminal not yet in raw mode echoes into the output). script runs its command with $SHELL,
+# which must be bash for printf %q's $'...' quoting (CI runs with SHELL=/bin/sh). For
+# oci_step (it execs).
 oci_in_tty() {
 	local rows=$1 cols=$2 fifo
 	shift 2
 	fifo=$(mktemp -u "${TMPDIR:-/tmp}/oci-tty.XXXXXX") && mkfifo "$fifo" || return 1
 	exec 0<>"$fifo"
 	rm -f "$fifo"
-	exec script -qec "stty rows $rows cols $cols && exec $(printf '%q ' "$@")" /dev/null
+	SHELL=/bin/bash exec script -qec "stty rows $rows cols $cols && exec $(printf '%q ' "$@")" /dev/null
 }
 export -f oci_in_tty
 
