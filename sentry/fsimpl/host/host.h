@@ -23,6 +23,9 @@ int host_file_new(int fd, struct file **out);
 /* Whether f is a host file (made by host_file_new). */
 bool host_file_is(const struct file *f);
 
+/* The host fd of host file f, borrowed: open as long as f is. */
+int host_file_fd(struct file *f);
+
 /* The job-control object of a host terminal file, or NULL (sentry/kernel/tty.h). */
 struct tty *host_file_tty(struct file *f);
 

@@ -7,7 +7,8 @@
  * so that a signal interrupts the wait as on Linux; the file's status
  * flags are not touched (the open file description is shared with the
  * world outside the sandbox). A host terminal has a struct tty for the
- * sandbox's job control (sentry/kernel/tty.c).
+ * sandbox's job control (sentry/kernel/tty.c), and its other ioctls run
+ * on the host fd (host_tty.c).
  */
 #include "sentry/fsimpl/host/host.h"
 
@@ -17,11 +18,12 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "common/abi/linux/errno.h"
+#include "common/abi/linux/tty.h"
 #include "common/log.h"
+#include "sentry/fsimpl/host/host_tty.h"
 #include "sentry/fsimpl/kernfs/proc.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/tty.h"
@@ -86,6 +88,12 @@ static ssize_t host_read(struct file *f, void *buf, size_t len, int64_t off)
 static ssize_t host_write(struct file *f, const void *buf, size_t len, int64_t off)
 {
 	struct host_file *h = to_host(f);
+	struct task *t = task_current();
+	if (h->tty && t) {
+		int err = host_tty_check_write(t, h->tty, h->fd);
+		if (err < 0)
+			return err;
+	}
 	int err = wait_ready(h, POLLOUT);
 	if (err < 0)
 		return err;
@@ -129,34 +137,27 @@ static int host_stat(struct file *f, struct linux_stat *st)
 }
 
 /*
- * Terminal ioctls: job control is the sandbox's (tty.c); those that only
- * read state are passed to the host tty.
+ * ioctl: FIONREAD is the host's answer for any host file (a pipe's, a
+ * socket's or a regular file's bytes to read, as Linux's); a terminal's
+ * job control is the sandbox's (tty.c), its other requests run on the
+ * host fd (host_tty.c); anything else is ENOTTY.
  */
 static long host_ioctl(struct task *t, struct file *f, unsigned cmd, uint64_t arg)
 {
 	struct host_file *h = to_host(f);
-	int fd = h->fd;
 	if (h->tty) {
 		long r = tty_ioctl(t, h->tty, cmd, arg);
 		if (r != -TTY_ENOIOCTLCMD)
 			return r;
+		return host_tty_ioctl(t, h->tty, h->fd, cmd, arg);
 	}
-	switch (cmd) {
-	case LINUX_TCGETS: {
-		struct linux_termios tio;
-		if (ioctl(fd, TCGETS, &tio) != 0)
-			return -errno;
-		return mm_copy_out(t->mm, arg, &tio, sizeof(tio));
-	}
-	case LINUX_TIOCGWINSZ: {
-		struct linux_winsize ws;
-		if (ioctl(fd, TIOCGWINSZ, &ws) != 0)
-			return -errno;
-		return mm_copy_out(t->mm, arg, &ws, sizeof(ws));
-	}
-	default:
+	if (cmd != LINUX_FIONREAD)
 		return -ENOTTY;
-	}
+	int n;
+	if (ioctl(h->fd, FIONREAD, &n) != 0)
+		return -errno;
+	int32_t v = n;
+	return mm_copy_out(t->mm, arg, &v, sizeof(v));
 }
 
 static int host_set_status_flags(struct file *f, unsigned flags)
@@ -223,6 +224,12 @@ int host_file_new(int fd, struct file **out)
 bool host_file_is(const struct file *f)
 {
 	return f->ops == &g_host_file_ops;
+}
+
+int host_file_fd(struct file *f)
+{
+	BUG_ON(!host_file_is(f));
+	return to_host(f)->fd;
 }
 
 struct tty *host_file_tty(struct file *f)
