@@ -24,6 +24,7 @@
 
 #include "common/log.h"
 #include "gofer/client.h"
+#include "sentry/boot/sigforward.h"
 #include "sentry/fsimpl/gofer/goferfs.h"
 #include "sentry/fsimpl/host/host.h"
 #include "sentry/fsimpl/kernfs/dev.h"
@@ -405,10 +406,12 @@ int sentry_do(const struct sentry_do_args *args)
 	if (err == 0) {
 		/* A terminal on stdin is the session's controlling terminal, as a login's is. */
 		struct file *in = fdtable_lookup(init.fdt, 0, NULL);
-		if (in) {
+		if (in)
 			init.ctty = host_file_tty(in);
+		/* Host signals (^C on that terminal, kill from a client) go to the sandbox. */
+		err = sigforward_start(k, in);
+		if (in)
 			file_put(in);
-		}
 	}
 	/* On failure the loader has logged why; the caller reports the errno. */
 	if (err == 0)
@@ -423,6 +426,7 @@ int sentry_do(const struct sentry_do_args *args)
 	path_put(&cwd);
 	if (err == 0)
 		err = kernel_wait_init(k);
+	sigforward_stop();
 	k->mntns = NULL;
 	mount_ns_destroy(ns);
 out_gofer:
