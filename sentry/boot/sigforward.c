@@ -43,7 +43,20 @@ static struct {
 	bool running;
 } g_fwd = { .sigfd = -1, .stopfd = -1 };
 
-/* The signals forwarded (see sigforward.h for those that are not, and why). */
+/* Adds sig to set unless the sentry inherited it ignored. */
+static void add_unless_ignored(sigset_t *set, int sig)
+{
+	struct sigaction old;
+	if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+		return;
+	sigaddset(set, sig);
+}
+
+/*
+ * The signals forwarded (see sigforward.h for those that are not, and
+ * why), less those the sentry was started with ignored: blocked, they
+ * would be queued after all (Linux never drops a blocked signal).
+ */
 static void forwarded_set(sigset_t *set)
 {
 	static const int sigs[] = {
@@ -52,10 +65,10 @@ static void forwarded_set(sigset_t *set)
 	};
 	sigemptyset(set);
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaddset(set, sigs[i]);
+		add_unless_ignored(set, sigs[i]);
 	/* From glibc's SIGRTMIN: the two below it are glibc's own (thread cancellation, setxid). */
 	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
-		sigaddset(set, sig);
+		add_unless_ignored(set, sig);
 }
 
 /*

@@ -29,7 +29,10 @@
  * SIGPIPE (ignored: a write to a closed pipe is an EPIPE), SIGTTIN and
  * SIGTTOU (the host's job control of the sentry: a sandbox in the
  * background of the host's terminal stops when it reads it, as a native
- * job does), SIGXCPU and SIGXFSZ (the host's limits on the sentry).
+ * job does), SIGXCPU and SIGXFSZ (the host's limits on the sentry). A
+ * signal the sentry was started with ignored stays ignored, as it would
+ * for a program run natively (`nohup runsc do ...`: no SIGHUP; a
+ * non-interactive shell's background job: no SIGINT or SIGQUIT).
  */
 #ifndef SENTRY_BOOT_SIGFORWARD_H
 #define SENTRY_BOOT_SIGFORWARD_H
