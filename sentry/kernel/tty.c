@@ -39,12 +39,21 @@ struct tty *tty_for_device(uint64_t rdev)
 		t = calloc(1, sizeof(*t));
 		if (t) {
 			t->rdev = rdev;
+			atomic_init(&t->host_fd, -1);
 			t->next = g_ttys;
 			g_ttys = t;
 		}
 	}
 	pthread_mutex_unlock(&g_ttys_mu);
 	return t;
+}
+
+struct tty *tty_controlling(struct task *t)
+{
+	pthread_mutex_lock(&t->k->mu);
+	struct tty *tty = t->tg->tty;
+	pthread_mutex_unlock(&t->k->mu);
+	return tty;
 }
 
 void tty_set_controlling_locked(struct thread_group *leader, struct tty *tty)

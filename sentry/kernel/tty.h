@@ -5,6 +5,7 @@
 #ifndef SENTRY_KERNEL_TTY_H
 #define SENTRY_KERNEL_TTY_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -17,6 +18,11 @@ struct thread_group;
 struct tty {
 	uint64_t rdev;    /* the host terminal's device number */
 	struct tty *next; /* in the registry */
+	/*
+	 * A host fd of the terminal, for opens of /dev/tty (host_file.c sets
+	 * it once, with a compare-and-swap from -1; never closed).
+	 */
+	_Atomic int host_fd;
 	/* Under kernel.mu. */
 	int session; /* the session it controls, 0: none */
 	int pgrp;    /* its foreground process group */
@@ -27,6 +33,8 @@ struct tty {
 
 /* The terminal object for host device rdev (made on first use); NULL without memory. */
 struct tty *tty_for_device(uint64_t rdev);
+/* t's controlling terminal (what /dev/tty opens), or NULL. Takes kernel.mu. */
+struct tty *tty_controlling(struct task *t);
 /*
  * Makes tty the controlling terminal of leader's session, with leader's
  * group in the foreground. Preconditions: kernel.mu held (or no other

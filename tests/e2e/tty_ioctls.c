@@ -16,6 +16,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 #include "../syscalls/test.h"
@@ -223,6 +225,43 @@ static void check_background(void)
 	CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 }
 
+/* /dev/tty is the controlling terminal; a process without one gets ENXIO. */
+static void check_dev_tty(void)
+{
+	int fd = open("/dev/tty", O_RDWR);
+	CHECK(fd >= 0);
+	struct termios a, b;
+	CHECK_EQ(tty_ioctl(TCGETS, &a), 0);
+	CHECK_EQ(ioctl(fd, TCGETS, &b), 0);
+	CHECK(memcmp(&a, &b, sizeof(a)) == 0);
+	struct stat st;
+	CHECK_EQ(fstat(fd, &st), 0);
+	CHECK(S_ISCHR(st.st_mode));
+	CHECK_EQ(st.st_rdev, makedev(5, 0));
+	pid_t pgrp = -1;
+	CHECK_EQ(ioctl(fd, TIOCGPGRP, &pgrp), 0);
+	CHECK_EQ(pgrp, getpgrp());
+	CHECK_EQ(write(fd, "written to /dev/tty\n", 20), 20);
+	CHECK_ERR(lseek(fd, 0, SEEK_CUR), ESPIPE);
+	CHECK_EQ(close(fd), 0);
+	fd = open("/dev/tty", O_RDONLY);
+	CHECK(fd >= 0);
+	CHECK_ERR(write(fd, "x", 1), EBADF);
+	CHECK_EQ(close(fd), 0);
+
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		if (setsid() < 0)
+			_exit(10);
+		_exit(open("/dev/tty", O_RDWR) < 0 && errno == ENXIO ? 0 : 11);
+	}
+	int status;
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -238,6 +277,7 @@ int main(int argc, char **argv)
 	check_queues_and_flow();
 	check_input();
 	check_background();
+	check_dev_tty();
 	/* FIONREAD of a pipe and of a regular file (the program itself, from its start). */
 	int p[2];
 	CHECK_EQ(pipe(p), 0);

@@ -34,6 +34,7 @@ struct host_file {
 	struct file base;
 	int fd;
 	bool seekable;   /* a regular file or block device */
+	bool vfs;        /* opened through the VFS (/dev/tty): base has a path and inode */
 	struct tty *tty; /* a terminal's job control, or NULL */
 };
 
@@ -80,7 +81,7 @@ static ssize_t host_read(struct file *f, void *buf, size_t len, int64_t off)
 		return err;
 	ssize_t n;
 	do {
-		n = off < 0 ? read(h->fd, buf, len) : pread(h->fd, buf, len, off);
+		n = off < 0 || !h->seekable ? read(h->fd, buf, len) : pread(h->fd, buf, len, off);
 	} while (n < 0 && errno == EINTR);
 	return n < 0 ? -errno : n;
 }
@@ -99,7 +100,7 @@ static ssize_t host_write(struct file *f, const void *buf, size_t len, int64_t o
 		return err;
 	ssize_t n;
 	do {
-		n = off < 0 ? write(h->fd, buf, len) : pwrite(h->fd, buf, len, off);
+		n = off < 0 || !h->seekable ? write(h->fd, buf, len) : pwrite(h->fd, buf, len, off);
 	} while (n < 0 && errno == EINTR);
 	return n < 0 ? -errno : n;
 }
@@ -186,6 +187,8 @@ static int host_poll_host_fd(struct file *f)
 static void host_release(struct file *f)
 {
 	struct host_file *h = to_host(f);
+	if (h->vfs)
+		vfs_file_release(f);
 	close(h->fd);
 	free(h);
 }
@@ -213,10 +216,37 @@ int host_file_new(int fd, struct file **out)
 		return -ENOMEM;
 	h->fd = fd;
 	h->seekable = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode);
-	if (S_ISCHR(st.st_mode) && isatty(fd))
+	if (S_ISCHR(st.st_mode) && isatty(fd)) {
 		h->tty = tty_for_device(st.st_rdev);
+		/* The terminal keeps an fd of its own, for /dev/tty. */
+		int expected = -1, copy = h->tty ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : -1;
+		if (copy >= 0 && !atomic_compare_exchange_strong(&h->tty->host_fd, &expected, copy))
+			close(copy);
+	}
 	/* O_LARGEFILE is implied on x86-64, and Linux reports it in F_GETFL. */
 	file_init(&h->base, &g_host_file_ops, (unsigned)flags | LINUX_O_LARGEFILE);
+	*out = &h->base;
+	return 0;
+}
+
+int host_file_open_tty(struct tty *tty, unsigned flags, struct mount *mnt, struct dentry *d,
+                       struct inode *inode, struct file **out)
+{
+	int src = atomic_load(&tty->host_fd);
+	if (src < 0)
+		return -ENXIO;
+	int fd = fcntl(src, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return -errno;
+	struct host_file *h = calloc(1, sizeof(*h));
+	if (!h) {
+		close(fd);
+		return -ENOMEM;
+	}
+	h->fd = fd;
+	h->vfs = true;
+	h->tty = tty;
+	vfs_file_init(&h->base, &g_host_file_ops, flags, mnt, d, inode);
 	*out = &h->base;
 	return 0;
 }
