@@ -30,7 +30,8 @@
 #                        user at a terminal: what the sandbox shows and does matches the native
 #                        run (DEMO is tty_signals, the 6th argument tty_ioctls):
 #     pty_stty             stty -echo, stty raw and stty size change and show the terminal
-#     pty_keys             ^C, ^\ and ^Z typed reach the foreground process group
+#     pty_keys             ^C, ^\ and ^Z typed reach the foreground process group, also when
+#                          the terminal was not runsc's controlling terminal (runsc create's case)
 #     pty_shell            interactive dash and bash: ^C kills the job (status 130), ^Z stops
 #                          it, fg continues it
 #     pty_winch            a new window size sends SIGWINCH, and TIOCGWINSZ sees the size
@@ -115,6 +116,13 @@ pty_keys)
 	native_has keys 'child: killed by signal 2'
 	native_has keys 'child: killed by signal 3'
 	native_has keys 'child: stopped by signal 20'
+	# As runsc create's sandbox process: the terminal on its stdio is not yet its controlling
+	# terminal, and the sentry makes it so (a native program would get no ^C at all).
+	run "$pty_run" --no-ctty 'expect=ready 1\r\n' 'send=\x03' 'expect=ready 2\r\n' 'send=\x1c' \
+		'expect=ready 3\r\n' 'send=\x1a' 'expect=done' -- "$runsc" do "$demo" keys \
+		>"$tmp/keys_no_ctty" 2>&1 || fail "keys without a controlling terminal: $(cat "$tmp/keys_no_ctty")"
+	diff -u "$tmp/keys.native" "$tmp/keys_no_ctty" ||
+		fail "keys without a controlling terminal differ from the native run"
 	;;
 pty_shell)
 	# A program blocked in read, ^C: the shell reports 130; ^Z, jobs, fg, then ^C.

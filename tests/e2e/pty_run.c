@@ -2,12 +2,15 @@
  * pty_run (tests/e2e): runs a command on a new pseudo-terminal and plays
  * a script on the master side, as a user at a terminal would.
  *
- *   pty_run STEP... -- CMD [ARG...]
+ *   pty_run [--no-ctty] STEP... -- CMD [ARG...]
  *
  * The command runs in a new session with the pty's slave as its
  * controlling terminal and its stdin, stdout and stderr (what a terminal
- * emulator, `script` or `runsc create`'s console socket gives a process),
- * with a 24x80 window. The steps, in order:
+ * emulator or `script` gives a process), with a 24x80 window. With
+ * --no-ctty it gets the slave as its stdin, stdout and stderr only, and
+ * stays in pty_run's session and process group (what `runsc create`'s
+ * sandbox process gets with process.terminal: the sentry must make the
+ * terminal its own). The steps, in order:
  *   expect=TEXT     read the command's output until TEXT appears (after
  *                   what earlier steps matched; C escapes as for send: a
  *                   line is "TEXT\r\n" once the terminal has shown it all)
@@ -123,11 +126,17 @@ static void expect(int master, const char *text, size_t tl)
 
 int main(int argc, char **argv)
 {
-	int sep = 1;
+	int first = 1;
+	bool ctty = true;
+	if (argc > 1 && strcmp(argv[1], "--no-ctty") == 0) {
+		ctty = false;
+		first = 2;
+	}
+	int sep = first;
 	while (sep < argc && strcmp(argv[sep], "--") != 0)
 		sep++;
 	if (sep + 1 >= argc) {
-		fprintf(stderr, "usage: pty_run STEP... -- CMD [ARG...]\n");
+		fprintf(stderr, "usage: pty_run [--no-ctty] STEP... -- CMD [ARG...]\n");
 		return 2;
 	}
 	int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -144,9 +153,9 @@ int main(int argc, char **argv)
 		die("fork");
 	if (pid == 0) {
 		int slave;
-		if (setsid() < 0 || (slave = open(slave_name, O_RDWR)) < 0 ||
-		    ioctl(slave, TIOCSCTTY, 0) != 0 || dup2(slave, 0) < 0 || dup2(slave, 1) < 0 ||
-		    dup2(slave, 2) < 0) {
+		if ((ctty && setsid() < 0) || (slave = open(slave_name, O_RDWR | O_NOCTTY)) < 0 ||
+		    (ctty && ioctl(slave, TIOCSCTTY, 0) != 0) || dup2(slave, 0) < 0 ||
+		    dup2(slave, 1) < 0 || dup2(slave, 2) < 0) {
 			perror("pty_run: child");
 			_exit(127);
 		}
@@ -157,7 +166,7 @@ int main(int argc, char **argv)
 		_exit(127);
 	}
 	bool open_master = true;
-	for (int i = 1; i < sep; i++) {
+	for (int i = first; i < sep; i++) {
 		const char *step = argv[i];
 		char buf[256];
 		if (strlen(step) >= sizeof(buf)) {
