@@ -170,14 +170,15 @@ static void *forward_thread(void *arg)
 int sigforward_start(struct kernel *k, struct file *console)
 {
 	BUG_ON(g_fwd.running);
-	struct tty *tty = console ? host_file_tty(console) : NULL;
-	if (tty && !take_terminal(host_file_fd(console)))
-		tty = NULL;
 	sigset_t set;
 	forwarded_set(&set);
+	/* Blocked first: the terminal's ^C must not end the sentry once it is taken. */
 	int err = -pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (err < 0)
 		return err;
+	struct tty *tty = console ? host_file_tty(console) : NULL;
+	if (tty && !take_terminal(host_file_fd(console)))
+		tty = NULL;
 	g_fwd.k = k;
 	g_fwd.tty = tty;
 	g_fwd.sigfd = signalfd(-1, &set, SFD_CLOEXEC);
