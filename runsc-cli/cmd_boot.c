@@ -25,6 +25,7 @@
 #include "sentry/boot/boot.h"
 #include "sentry/boot/control_server.h"
 #include "sentry/boot/oci.h"
+#include "sentry/boot/sigforward.h"
 
 /* Tells create why the sandbox could not be made, and exits. */
 static NORETURN void sync_fail(int sync_fd, const char *msg)
@@ -126,8 +127,15 @@ int cmd_boot(struct runsc_globals *g, int argc, char **argv)
 		log_last_error(err, sizeof(err));
 		sync_fail(sync_fd, err);
 	}
+	/* Signals to this process go to the container (before any thread: they inherit the mask).
+	 */
+	int e = sigforward_start(sandbox_kernel(sb));
+	if (e < 0) {
+		snprintf(err, sizeof(err), "signal forwarding: %s", strerror(-e));
+		sync_fail(sync_fd, err);
+	}
 	struct control_server *cs;
-	int e = control_server_start(control_fd, sb, id, &init, &cs);
+	e = control_server_start(control_fd, sb, id, &init, &cs);
 	if (e < 0) {
 		snprintf(err, sizeof(err), "control socket: %s", strerror(-e));
 		sync_fail(sync_fd, err);

@@ -13,11 +13,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "gofer/server.h"
@@ -56,6 +58,18 @@ int cmd_gofer(struct runsc_globals *g, int argc, char **argv)
 	int sock = -1, opt, err;
 
 	log_set_prefix("runsc-gofer");
+	/*
+	 * The terminal's signals are the sandbox's: a process group of its own
+	 * keeps ^C, ^\ and ^Z (sent to the foreground group, which the sentry
+	 * is in) away from the gofer, and its error messages never stop it
+	 * with SIGTTOU. It starts with no signal blocked, whatever the mask of
+	 * the sentry thread that started it (sentry/boot/sigforward.c).
+	 */
+	setpgid(0, 0);
+	signal(SIGTTOU, SIG_IGN);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	err = gofer_server_new(&s);
 	if (err < 0) {
 		fprintf(stderr, "runsc gofer: %s\n", strerror(-err));

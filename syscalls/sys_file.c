@@ -561,6 +561,22 @@ long sys_ioctl(struct task *t, const struct sys_args *a)
 			atomic_store(&f->flags, flags);
 		break;
 	}
+	case LINUX_FIONREAD:
+		if (f->inode && inode_is_reg(f->inode)) {
+			/* Linux's do_vfs_ioctl: a regular file's bytes from the position to the
+			 * end. */
+			struct linux_statx sx;
+			ret = vfs_file_getattr(f, &sx);
+			if (ret < 0)
+				break;
+			pthread_mutex_lock(&f->pos_mu);
+			int32_t left = (int32_t)((int64_t)sx.size - f->pos);
+			pthread_mutex_unlock(&f->pos_mu);
+			ret = mm_copy_out(t->mm, a->a[2], &left, sizeof(left));
+			break;
+		}
+		/* Anything else: the file's own answer (pipes, sockets, terminals). */
+		/* fallthrough */
 	default:
 		ret = f->ops->ioctl ? f->ops->ioctl(t, f, cmd, a->a[2]) : -ENOTTY;
 		break;

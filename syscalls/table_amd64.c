@@ -93,7 +93,11 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	FULL(rt_sigprocmask, ARGS(SA_SIGPROCMASK_HOW, SA_SIGSET_IN, SA_SIGSET_OUT, SA_UINT)),
 	PARTIAL(rt_sigreturn, "the frame's err has no page-fault write bit (ptrace does not report it)",
 		NOARGS),
-	PARTIAL(ioctl, "TCGETS and TIOCGWINSZ on host ttys", ARGS(SA_FD, SA_IOCTL_CMD, SA_HEX)),
+	PARTIAL(ioctl,
+	        "host terminals: termios, window size, queues, flush, flow, break, TIOCEXCL and job "
+	        "control (TIOCSTI is EIO; no line disciplines, modem lines or master side); "
+	        "FIONREAD, FIONBIO, FIOCLEX/FIONCLEX; each file's own",
+	        ARGS(SA_FD, SA_IOCTL_CMD, SA_HEX)),
 	PARTIAL(pread64, N_HOST_IO, ARGS(SA_FD, SA_BUF_RET, SA_UINT, SA_INT)),
 	PARTIAL(pwrite64, N_HOST_IO, ARGS(SA_FD, SA_BUF_IN, SA_UINT, SA_INT), LEN(1, 2)),
 	PARTIAL(readv, N_HOST_IO, ARGS(SA_FD, SA_IOV_RET, SA_INT), LEN(1, 2)),

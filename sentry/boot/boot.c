@@ -24,6 +24,7 @@
 
 #include "common/log.h"
 #include "gofer/client.h"
+#include "sentry/boot/sigforward.h"
 #include "sentry/fsimpl/gofer/goferfs.h"
 #include "sentry/fsimpl/host/host.h"
 #include "sentry/fsimpl/kernfs/dev.h"
@@ -655,6 +656,10 @@ int sandbox_start(struct sandbox *sb, const struct sandbox_process *p, struct th
 		struct file *in = fdtable_lookup(init.fdt, 0, NULL);
 		if (in) {
 			init.ctty = host_file_tty(in);
+			/* Its ^C, ^Z and window changes reach the sandbox (when forwarding runs).
+			 */
+			if (!init.not_init)
+				sigforward_set_terminal(in);
 			file_put(in);
 		}
 	}
@@ -785,6 +790,12 @@ int sentry_do(const struct sentry_do_args *args)
 		.umask = umask_now,
 	};
 	caller_rlimits(p.rlimits);
+	/* Before any sentry thread: each inherits the blocked forwarded signals. */
+	err = sigforward_start(sandbox_kernel(sb));
+	if (err < 0) {
+		sandbox_destroy(sb);
+		return err;
+	}
 	for (int fd = 0; fd < 3; fd++)
 		p.stdio[fd] = fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	/* A terminal on stdin is the session's controlling terminal, as a login's is. */
@@ -794,6 +805,7 @@ int sentry_do(const struct sentry_do_args *args)
 	err = sandbox_start(sb, &p, NULL);
 	if (err == 0)
 		err = sandbox_wait(sb);
+	sigforward_stop();
 	sandbox_destroy(sb);
 	return err;
 }

@@ -223,8 +223,8 @@ static struct thread_group *find_reaper_locked(struct kernel *k, struct thread_g
 static void tg_exit_locked(struct kernel *k, struct thread_group *tg)
 {
 	__atomic_store_n(&tg->zombie, true, __ATOMIC_RELEASE);
-	if (tg->sid == tg->tgid && tg->tty)
-		tty_disassociate_locked(tg);
+	if (tg->sid == tg->tgid)
+		tty_disassociate_locked(tg, /*on_exit=*/true);
 	waitqueue_notify(&tg->exit_wq, LINUX_POLLIN | LINUX_POLLRDNORM);
 	/* Its children go to a reaper; zombies among them are reported there. */
 	struct thread_group *reaper = find_reaper_locked(k, tg);

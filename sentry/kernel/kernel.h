@@ -103,6 +103,7 @@ struct thread_group {
 	int live;                    /* threads that have not begun to exit (under mu) */
 	int pgid, sid;               /* process group and session */
 	struct tty *tty;             /* the session's controlling terminal, or NULL */
+	int tty_old_pgrp;            /* a leader's foreground group when its terminal hung up */
 	int exit_signal;             /* sent to the parent at exit: SIGCHLD, clone's, or 0 */
 	bool zombie;                 /* every thread exited; waits to be reaped */
 	bool subreaper;              /* PR_SET_CHILD_SUBREAPER */

@@ -5,8 +5,12 @@
  *
  * The terminal's bytes and modes are the host's; what is the sandbox's is
  * job control: which session a terminal controls, which process group is
- * in the foreground (TIOCGPGRP, TIOCSPGRP), and the signals that keep
- * background groups off it (SIGTTIN for a read, SIGTTOU for tcsetpgrp).
+ * in the foreground (TIOCGPGRP, TIOCSPGRP), the signals that keep
+ * background groups off it (SIGTTIN for a read, SIGTTOU for tcsetpgrp,
+ * for changing its modes and, with TOSTOP, for a write), and the signals
+ * the terminal itself sends: what its line discipline generates (^C, ^\,
+ * ^Z, a new window size) goes to the foreground group, a hangup to the
+ * session leader (sentry/boot/sigforward.c brings them from the host).
  * Everything here is under kernel.mu, with each process's tty pointer.
  */
 #include "sentry/kernel/tty.h"
@@ -16,6 +20,7 @@
 
 #include "common/abi/linux/errno.h"
 #include "common/abi/linux/misc.h"
+#include "common/abi/linux/tty.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 
@@ -34,12 +39,21 @@ struct tty *tty_for_device(uint64_t rdev)
 		t = calloc(1, sizeof(*t));
 		if (t) {
 			t->rdev = rdev;
+			atomic_init(&t->host_fd, -1);
 			t->next = g_ttys;
 			g_ttys = t;
 		}
 	}
 	pthread_mutex_unlock(&g_ttys_mu);
 	return t;
+}
+
+struct tty *tty_controlling(struct task *t)
+{
+	pthread_mutex_lock(&t->k->mu);
+	struct tty *tty = t->tg->tty;
+	pthread_mutex_unlock(&t->k->mu);
+	return tty;
 }
 
 void tty_set_controlling_locked(struct thread_group *leader, struct tty *tty)
@@ -130,11 +144,65 @@ int tty_check_read(struct task *t, struct tty *tty)
 	return err;
 }
 
-#define LINUX_TIOCSCTTY 0x540E
-#define LINUX_TIOCGPGRP 0x540F
-#define LINUX_TIOCSPGRP 0x5410
-#define LINUX_TIOCNOTTY 0x5422
-#define LINUX_TIOCGSID  0x5429
+int tty_check_change(struct task *t, struct tty *tty)
+{
+	pthread_mutex_lock(&t->k->mu);
+	int err = check_change_locked(t, tty, LINUX_SIGTTOU);
+	pthread_mutex_unlock(&t->k->mu);
+	return err;
+}
+
+bool tty_in_background(struct task *t, struct tty *tty)
+{
+	pthread_mutex_lock(&t->k->mu);
+	bool bg = t->tg->tty == tty && tty->pgrp && tty->pgrp != t->tg->pgid;
+	pthread_mutex_unlock(&t->k->mu);
+	return bg;
+}
+
+bool tty_signal_foreground(struct kernel *k, struct tty *tty, int sig)
+{
+	pthread_mutex_lock(&k->mu);
+	int pgrp = tty->session ? tty->pgrp : 0;
+	if (pgrp)
+		signal_pgrp_locked(k, pgrp, sig);
+	pthread_mutex_unlock(&k->mu);
+	return pgrp != 0;
+}
+
+bool tty_hangup(struct kernel *k, struct tty *tty)
+{
+	pthread_mutex_lock(&k->mu);
+	int sid = tty->session;
+	if (!sid) {
+		pthread_mutex_unlock(&k->mu);
+		return false;
+	}
+	/*
+	 * Linux's tty_signal_session_leader: the session's processes lose the
+	 * terminal; its leader gets SIGHUP and SIGCONT, and remembers the
+	 * foreground group, which gets SIGHUP when the leader exits.
+	 */
+	struct thread_group *o;
+	list_for_each_entry (o, &k->tgs, k_link) {
+		if (o->tty == tty)
+			o->tty = NULL;
+		if (o->sid != sid || o->tgid != sid || o->zombie || list_empty(&o->threads))
+			continue;
+		struct linux_siginfo si = { .signo = LINUX_SIGHUP, .code = LINUX_SI_KERNEL };
+		struct task *any = list_first_entry(&o->threads, struct task, tg_link);
+		if (task_send_group_signal(any, LINUX_SIGHUP, &si) == 0)
+			tg_signal_kick_locked(o, LINUX_SIGHUP);
+		si.signo = LINUX_SIGCONT;
+		if (task_send_group_signal(any, LINUX_SIGCONT, &si) == 0)
+			tg_signal_kick_locked(o, LINUX_SIGCONT);
+		o->tty_old_pgrp = tty->pgrp;
+	}
+	tty->session = 0;
+	tty->pgrp = 0;
+	pthread_mutex_unlock(&k->mu);
+	return true;
+}
 
 long tty_ioctl(struct task *t, struct tty *tty, unsigned cmd, uaddr_t arg)
 {
@@ -196,7 +264,7 @@ long tty_ioctl(struct task *t, struct tty *tty, unsigned cmd, uaddr_t arg)
 		if (tg->tty != tty) {
 			ret = -ENOTTY;
 		} else if (tg->sid == tg->tgid) {
-			tty_disassociate_locked(tg);
+			tty_disassociate_locked(tg, /*on_exit=*/false);
 		} else {
 			tg->tty = NULL;
 		}
@@ -207,16 +275,29 @@ long tty_ioctl(struct task *t, struct tty *tty, unsigned cmd, uaddr_t arg)
 	}
 }
 
-void tty_disassociate_locked(struct thread_group *leader)
+void tty_disassociate_locked(struct thread_group *leader, bool on_exit)
 {
-	struct tty *tty = leader->tty;
-	if (!tty || tty->session != leader->sid)
-		return;
 	struct kernel *k = leader->k;
-	/* Linux's disassociate_ctty: the foreground group gets SIGHUP and SIGCONT. */
+	struct tty *tty = leader->tty;
+	int old_pgrp = leader->tty_old_pgrp;
+	leader->tty_old_pgrp = 0;
+	if (!tty || tty->session != leader->sid) {
+		/* Its terminal hung up: the group that was in the foreground then is told now. */
+		if (on_exit && old_pgrp) {
+			signal_pgrp_locked(k, old_pgrp, LINUX_SIGHUP);
+			signal_pgrp_locked(k, old_pgrp, LINUX_SIGCONT);
+		}
+		return;
+	}
+	/*
+	 * Linux's disassociate_ctty for a pseudo-terminal (what the host gives
+	 * us): the foreground group gets SIGHUP, and SIGCONT too unless the
+	 * leader is exiting.
+	 */
 	if (tty->pgrp) {
 		signal_pgrp_locked(k, tty->pgrp, LINUX_SIGHUP);
-		signal_pgrp_locked(k, tty->pgrp, LINUX_SIGCONT);
+		if (!on_exit)
+			signal_pgrp_locked(k, tty->pgrp, LINUX_SIGCONT);
 	}
 	struct thread_group *o;
 	list_for_each_entry (o, &k->tgs, k_link) {

@@ -26,6 +26,21 @@
 #                        reaped (DEMO is forkbomb)
 #   init_exit            when init exits, every other process of the sandbox dies with it, and
 #                        no stub process survives runsc
+#   pty_*                on a pseudo-terminal that pty_run (the 5th argument) controls, as a
+#                        user at a terminal: what the sandbox shows and does matches the native
+#                        run (DEMO is tty_signals, the 6th argument tty_ioctls):
+#     pty_stty             stty -echo, stty raw and stty size change and show the terminal
+#     pty_keys             ^C, ^\ and ^Z typed reach the foreground process group, also when
+#                          the terminal was not runsc's controlling terminal (runsc create's case)
+#     pty_shell            interactive dash and bash: ^C kills the job (status 130), ^Z stops
+#                          it, fg continues it
+#     pty_winch            a new window size sends SIGWINCH, and TIOCGWINSZ sees the size
+#     pty_tostop           with TOSTOP a background write or tcsetattr stops with SIGTTOU
+#     pty_hangup           closing the master sends the session leader SIGHUP
+#     pty_ioctls           the terminal ioctls' structures and errors (tty_ioctls's checks), and
+#                          TIOCSTI fails with EIO in the sandbox
+#   signals_forwarded    signals sent to runsc by another process reach the init process, as
+#                        from outside its pid namespace (si_pid 0) (DEMO is tty_signals)
 #   processes            a shell script (pipelines, subshells, jobs, traps, redirections) under
 #                        bash, dash and busybox sh; gcc compiling and running a program; make -j2
 #                        building a small project; python threads, multiprocessing, subprocess,
@@ -53,7 +68,121 @@ same_output() {
 		fail "$name: output differs: $(head -c 4000 "$tmp/$name.diff")"
 }
 
+# same_pty NAME STEP... -- CMD...: pty_run plays the steps with CMD natively and in the
+# sandbox; both show the same and end the same. The native output is in $tmp/NAME.native.
+same_pty() {
+	local name=$1
+	shift
+	local steps=()
+	while [ "$1" != -- ]; do
+		steps+=("$1")
+		shift
+	done
+	shift
+	(cd "$tmp" && run "$pty_run" "${steps[@]}" -- "$@") >"$tmp/$name.native" 2>&1 ||
+		fail "$name: native run failed: $(cat "$tmp/$name.native")"
+	(cd "$tmp" && run "$pty_run" "${steps[@]}" -- "$runsc" do "$@") >"$tmp/$name.sandbox" 2>&1 ||
+		fail "$name: sandbox run failed: $(cat "$tmp/$name.sandbox")"
+	diff -u "$tmp/$name.native" "$tmp/$name.sandbox" >"$tmp/$name.diff" ||
+		fail "$name: the terminal differs in the sandbox: $(head -c 4000 "$tmp/$name.diff")"
+}
+
+# native_has NAME TEXT: the native run of same_pty NAME showed TEXT (the test tests something).
+native_has() {
+	grep -qF -- "$2" "$tmp/$1.native" || fail "$1: unexpected native result: $(cat "$tmp/$1.native")"
+}
+
 case "$test" in
+pty_*)
+	pty_run=$(realpath -s -- "$5")
+	tty_ioctls=$(realpath -s -- "$6")
+	;;
+esac
+
+case "$test" in
+pty_stty)
+	same_pty stty 'expect=end' -- /bin/sh -c \
+		'stty -a; stty -echo; stty -a; stty raw; stty -a; stty sane; stty size; echo end'
+	native_has stty '-echo'
+	native_has stty '24 80'
+	same_pty stty_size 'expect=before' 'winsize=40x100' 'send=\n' 'expect=end' -- /bin/sh -c \
+		'stty size; echo before; read -r x; stty size; stty rows 10 cols 20; stty size; echo end'
+	native_has stty_size '40 100'
+	native_has stty_size '10 20'
+	;;
+pty_keys)
+	same_pty keys 'expect=ready 1\r\n' 'send=\x03' 'expect=ready 2\r\n' 'send=\x1c' 'expect=ready 3\r\n' \
+		'send=\x1a' 'expect=done' -- "$demo" keys
+	native_has keys 'child: killed by signal 2'
+	native_has keys 'child: killed by signal 3'
+	native_has keys 'child: stopped by signal 20'
+	# As runsc create's sandbox process: the terminal on its stdio is not yet its controlling
+	# terminal, and the sentry makes it so (a native program would get no ^C at all).
+	run "$pty_run" --no-ctty 'expect=ready 1\r\n' 'send=\x03' 'expect=ready 2\r\n' 'send=\x1c' \
+		'expect=ready 3\r\n' 'send=\x1a' 'expect=done' -- "$runsc" do "$demo" keys \
+		>"$tmp/keys_no_ctty" 2>&1 || fail "keys without a controlling terminal: $(cat "$tmp/keys_no_ctty")"
+	diff -u "$tmp/keys.native" "$tmp/keys_no_ctty" ||
+		fail "keys without a controlling terminal differ from the native run"
+	;;
+pty_shell)
+	# A program blocked in read, ^C: the shell reports 130; ^Z, jobs, fg, then ^C.
+	for sh in /bin/dash '/bin/bash --norc --noprofile'; do
+		name=$(basename "${sh%% *}")
+		same_pty "$name" 'expect=$ ' "send=$demo read\n" 'expect=ready\r\n' 'send=\x03' \
+			'expect=$ ' 'send=echo status $?\n' 'expect=status' 'expect=$ ' \
+			"send=$demo read\n" 'expect=ready\r\n' 'send=\x1a' 'expect=$ ' 'send=jobs\n' \
+			'expect=$ ' 'send=fg\n' 'expect=continued\r\n' 'send=\x03' 'expect=$ ' \
+			'send=echo status $?\n' 'expect=status' 'expect=$ ' 'send=exit\n' -- \
+			/usr/bin/env PS1='$ ' $sh -i
+		[ "$(grep -c 'status 130' "$tmp/$name.native")" -eq 2 ] ||
+			fail "$name: unexpected native result: $(cat "$tmp/$name.native")"
+		native_has "$name" 'Stopped'
+	done
+	;;
+pty_winch)
+	same_pty winch 'expect=ready\r\n' 'winsize=33x111' 'expect=done' -- "$demo" winch
+	native_has winch 'SIGWINCH: 33 rows, 111 columns'
+	;;
+pty_tostop)
+	same_pty tostop 'expect=done' -- "$demo" tostop
+	native_has tostop 'write with TOSTOP: stopped by signal 22'
+	native_has tostop 'tcsetattr: stopped by signal 22'
+	;;
+pty_hangup)
+	same_pty hangup 'expect=ready\r\n' 'hangup' -- "$demo" hangup
+	native_has hangup 'exit 42'
+	;;
+signals_forwarded)
+	# A background job of this shell starts with SIGINT ignored: not forwarded, as natively.
+	env --default-signal=INT "$runsc" do "$demo" handlers >"$tmp/out" 2>&1 &
+	pid=$!
+	# wait_line TEXT: waits (up to 20 s) until the sandbox has printed TEXT.
+	wait_line() {
+		for _ in $(seq 400); do
+			grep -qxF -- "$1" "$tmp/out" && return 0
+			sleep 0.05
+		done
+		kill -KILL "$pid"
+		fail "no \"$1\" from the sandbox: $(cat "$tmp/out")"
+	}
+	wait_line ready
+	kill -USR1 "$pid"
+	wait_line "signal 10 code 0 pid 0"
+	kill -INT "$pid"
+	wait_line "signal 2 code 0 pid 0"
+	kill -HUP "$pid"
+	wait_line "signal 1 code 0 pid 0"
+	kill -TERM "$pid"
+	wait_line "signal 15 code 0 pid 0"
+	wait_line done
+	wait "$pid" || fail "runsc exited $?: $(cat "$tmp/out")"
+	;;
+pty_ioctls)
+	same_pty ioctls 'expect=ready\r\n' 'send=abc' 'expect=again\r\n' 'send=xyz' -- "$tty_ioctls"
+	native_has ioctls 'all checks passed'
+	run "$pty_run" -- "$runsc" do "$tty_ioctls" tiocsti >"$tmp/tiocsti" 2>&1
+	grep -q 'TIOCSTI: EIO' "$tmp/tiocsti" || fail "TIOCSTI in the sandbox: $(cat "$tmp/tiocsti")"
+	;;
 forkbomb)
 	run "$runsc" do "$demo" >"$tmp/out" 2>&1 || fail "fork bomb: $(cat "$tmp/out")"
 	grep -q "Resource temporarily unavailable" "$tmp/out" || fail "no EAGAIN: $(cat "$tmp/out")"

@@ -10,9 +10,12 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+struct dentry;
 struct file;
-struct tty;
+struct inode;
 struct loader_file;
+struct mount;
+struct tty;
 
 /*
  * Wraps host fd (which the file now owns) in a file. Returns 0 and a new
@@ -20,8 +23,22 @@ struct loader_file;
  */
 int host_file_new(int fd, struct file **out);
 
+/*
+ * Opens host terminal tty again, for an open of /dev/tty (inode, at mnt
+ * and d) with open flags: a host file on a copy of the terminal's fd,
+ * which is a VFS file of that node (its fstat is /dev/tty's) and has its
+ * own status flags in the sandbox; on the host the open file description
+ * is the one the sandbox's terminal came with. Returns 0 and a new
+ * reference in *out, or -ENXIO when the sentry has no fd of tty.
+ */
+int host_file_open_tty(struct tty *tty, unsigned flags, struct mount *mnt, struct dentry *d,
+                       struct inode *inode, struct file **out);
+
 /* Whether f is a host file (made by host_file_new). */
 bool host_file_is(const struct file *f);
+
+/* The host fd of host file f, borrowed: open as long as f is. */
+int host_file_fd(struct file *f);
 
 /* The job-control object of a host terminal file, or NULL (sentry/kernel/tty.h). */
 struct tty *host_file_tty(struct file *f);

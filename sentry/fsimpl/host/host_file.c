@@ -7,7 +7,8 @@
  * so that a signal interrupts the wait as on Linux; the file's status
  * flags are not touched (the open file description is shared with the
  * world outside the sandbox). A host terminal has a struct tty for the
- * sandbox's job control (sentry/kernel/tty.c).
+ * sandbox's job control (sentry/kernel/tty.c), and its other ioctls run
+ * on the host fd (host_tty.c).
  */
 #include "sentry/fsimpl/host/host.h"
 
@@ -17,11 +18,12 @@
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include "common/abi/linux/errno.h"
+#include "common/abi/linux/tty.h"
 #include "common/log.h"
+#include "sentry/fsimpl/host/host_tty.h"
 #include "sentry/fsimpl/kernfs/proc.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/tty.h"
@@ -32,6 +34,7 @@ struct host_file {
 	struct file base;
 	int fd;
 	bool seekable;   /* a regular file or block device */
+	bool vfs;        /* opened through the VFS (/dev/tty): base has a path and inode */
 	struct tty *tty; /* a terminal's job control, or NULL */
 };
 
@@ -78,7 +81,7 @@ static ssize_t host_read(struct file *f, void *buf, size_t len, int64_t off)
 		return err;
 	ssize_t n;
 	do {
-		n = off < 0 ? read(h->fd, buf, len) : pread(h->fd, buf, len, off);
+		n = off < 0 || !h->seekable ? read(h->fd, buf, len) : pread(h->fd, buf, len, off);
 	} while (n < 0 && errno == EINTR);
 	return n < 0 ? -errno : n;
 }
@@ -86,12 +89,18 @@ static ssize_t host_read(struct file *f, void *buf, size_t len, int64_t off)
 static ssize_t host_write(struct file *f, const void *buf, size_t len, int64_t off)
 {
 	struct host_file *h = to_host(f);
+	struct task *t = task_current();
+	if (h->tty && t) {
+		int err = host_tty_check_write(t, h->tty, h->fd);
+		if (err < 0)
+			return err;
+	}
 	int err = wait_ready(h, POLLOUT);
 	if (err < 0)
 		return err;
 	ssize_t n;
 	do {
-		n = off < 0 ? write(h->fd, buf, len) : pwrite(h->fd, buf, len, off);
+		n = off < 0 || !h->seekable ? write(h->fd, buf, len) : pwrite(h->fd, buf, len, off);
 	} while (n < 0 && errno == EINTR);
 	return n < 0 ? -errno : n;
 }
@@ -129,34 +138,27 @@ static int host_stat(struct file *f, struct linux_stat *st)
 }
 
 /*
- * Terminal ioctls: job control is the sandbox's (tty.c); those that only
- * read state are passed to the host tty.
+ * ioctl: FIONREAD is the host's answer for any host file (a pipe's, a
+ * socket's or a regular file's bytes to read, as Linux's); a terminal's
+ * job control is the sandbox's (tty.c), its other requests run on the
+ * host fd (host_tty.c); anything else is ENOTTY.
  */
 static long host_ioctl(struct task *t, struct file *f, unsigned cmd, uint64_t arg)
 {
 	struct host_file *h = to_host(f);
-	int fd = h->fd;
 	if (h->tty) {
 		long r = tty_ioctl(t, h->tty, cmd, arg);
 		if (r != -TTY_ENOIOCTLCMD)
 			return r;
+		return host_tty_ioctl(t, h->tty, h->fd, cmd, arg);
 	}
-	switch (cmd) {
-	case LINUX_TCGETS: {
-		struct linux_termios tio;
-		if (ioctl(fd, TCGETS, &tio) != 0)
-			return -errno;
-		return mm_copy_out(t->mm, arg, &tio, sizeof(tio));
-	}
-	case LINUX_TIOCGWINSZ: {
-		struct linux_winsize ws;
-		if (ioctl(fd, TIOCGWINSZ, &ws) != 0)
-			return -errno;
-		return mm_copy_out(t->mm, arg, &ws, sizeof(ws));
-	}
-	default:
+	if (cmd != LINUX_FIONREAD)
 		return -ENOTTY;
-	}
+	int n;
+	if (ioctl(h->fd, FIONREAD, &n) != 0)
+		return -errno;
+	int32_t v = n;
+	return mm_copy_out(t->mm, arg, &v, sizeof(v));
 }
 
 static int host_set_status_flags(struct file *f, unsigned flags)
@@ -185,6 +187,8 @@ static int host_poll_host_fd(struct file *f)
 static void host_release(struct file *f)
 {
 	struct host_file *h = to_host(f);
+	if (h->vfs)
+		vfs_file_release(f);
 	close(h->fd);
 	free(h);
 }
@@ -212,10 +216,37 @@ int host_file_new(int fd, struct file **out)
 		return -ENOMEM;
 	h->fd = fd;
 	h->seekable = S_ISREG(st.st_mode) || S_ISBLK(st.st_mode);
-	if (S_ISCHR(st.st_mode) && isatty(fd))
+	if (S_ISCHR(st.st_mode) && isatty(fd)) {
 		h->tty = tty_for_device(st.st_rdev);
+		/* The terminal keeps an fd of its own, for /dev/tty. */
+		int expected = -1, copy = h->tty ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : -1;
+		if (copy >= 0 && !atomic_compare_exchange_strong(&h->tty->host_fd, &expected, copy))
+			close(copy);
+	}
 	/* O_LARGEFILE is implied on x86-64, and Linux reports it in F_GETFL. */
 	file_init(&h->base, &g_host_file_ops, (unsigned)flags | LINUX_O_LARGEFILE);
+	*out = &h->base;
+	return 0;
+}
+
+int host_file_open_tty(struct tty *tty, unsigned flags, struct mount *mnt, struct dentry *d,
+                       struct inode *inode, struct file **out)
+{
+	int src = atomic_load(&tty->host_fd);
+	if (src < 0)
+		return -ENXIO;
+	int fd = fcntl(src, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return -errno;
+	struct host_file *h = calloc(1, sizeof(*h));
+	if (!h) {
+		close(fd);
+		return -ENOMEM;
+	}
+	h->fd = fd;
+	h->vfs = true;
+	h->tty = tty;
+	vfs_file_init(&h->base, &g_host_file_ops, flags, mnt, d, inode);
 	*out = &h->base;
 	return 0;
 }
@@ -223,6 +254,12 @@ int host_file_new(int fd, struct file **out)
 bool host_file_is(const struct file *f)
 {
 	return f->ops == &g_host_file_ops;
+}
+
+int host_file_fd(struct file *f)
+{
+	BUG_ON(!host_file_is(f));
+	return to_host(f)->fd;
 }
 
 struct tty *host_file_tty(struct file *f)

@@ -13,7 +13,7 @@
  *                reads from the host's getrandom(2) (never blocks, as
  *                Linux's since 5.6 once seeded); writes are taken whole
  *                and do not credit entropy (as Linux's for non-root)
- *   5:0 tty      ENXIO: no task has a controlling terminal yet
+ *   5:0 tty      the caller's controlling terminal (a host terminal), or ENXIO
  *   5:1 console  ENXIO: the sandbox has no console yet
  *   5:2 ptmx     ENODEV until devpts exists (logged)
  * null, zero and full seek to 0 whatever is asked (Linux's null_lseek);

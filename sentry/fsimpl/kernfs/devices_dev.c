@@ -12,6 +12,9 @@
 #include "common/host_info.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "sentry/fsimpl/host/host.h"
+#include "sentry/fsimpl/kernfs/proc.h" /* task_current */
+#include "sentry/kernel/tty.h"
 #include "sentry/vfs/file.h"
 
 struct dev_file {
@@ -147,11 +150,19 @@ static int random_open(struct inode *inode, struct mount *mnt, struct dentry *d,
 	return dev_open(&g_random_ops, inode, mnt, d, flags, out);
 }
 
-/* /dev/tty names the caller's controlling terminal; no task has one yet (Linux: ENXIO). */
+/*
+ * /dev/tty is the caller's controlling terminal (Linux's
+ * tty_open_current_tty): ENXIO without one. The sandbox's terminals are
+ * host terminals.
+ */
 static int tty_open(struct inode *inode, struct mount *mnt, struct dentry *d, unsigned flags,
                     struct file **out)
 {
-	return -ENXIO;
+	struct task *t = task_current();
+	struct tty *tty = t ? tty_controlling(t) : NULL;
+	if (!tty)
+		return -ENXIO;
+	return host_file_open_tty(tty, flags, mnt, d, inode, out);
 }
 
 static int console_open(struct inode *inode, struct mount *mnt, struct dentry *d, unsigned flags,
