@@ -24,6 +24,7 @@
 
 #include "common/log.h"
 #include "gofer/client.h"
+#include "sentry/boot/confine.h"
 #include "sentry/fsimpl/gofer/goferfs.h"
 #include "sentry/fsimpl/host/host.h"
 #include "sentry/fsimpl/kernfs/dev.h"
@@ -410,6 +411,9 @@ int sentry_do(const struct sentry_do_args *args)
 			file_put(in);
 		}
 	}
+	/* The last moment before application code runs: every host file is open. */
+	if (err == 0 && args->confine)
+		err = sentry_confine();
 	/* On failure the loader has logged why; the caller reports the errno. */
 	if (err == 0)
 		err = task_start_init(k, &init);

@@ -38,6 +38,7 @@ struct sentry_do_args {
 	const char *hostname;
 	const char *release;
 	bool strace;
+	bool confine; /* confine the sentry (confine.h) before the program starts */
 };
 
 /*

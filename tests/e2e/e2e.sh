@@ -53,6 +53,14 @@ same_output() {
 		fail "$name: output differs: $(head -c 4000 "$tmp/$name.diff")"
 }
 
+# sandbox_children PID: the stubs and the gofer of `runsc do` PID: the children of the sandbox
+# process (the sentry), which is runsc do's child.
+sandbox_children() {
+	local sentry
+	sentry=$(pgrep -P "$1" | head -1)
+	[ -n "$sentry" ] && pgrep -P "$sentry"
+}
+
 case "$test" in
 forkbomb)
 	run "$runsc" do "$demo" >"$tmp/out" 2>&1 || fail "fork bomb: $(cat "$tmp/out")"
@@ -64,7 +72,7 @@ init_exit)
 	pid=$!
 	stubs=""
 	for _ in $(seq 200); do
-		stubs=$(pgrep -P "$pid")
+		stubs=$(sandbox_children "$pid")
 		[ "$(echo "$stubs" | wc -w)" -ge 4 ] && break
 		sleep 0.01
 	done
@@ -242,7 +250,7 @@ no_stub_left)
 	pid=$!
 	stubs=""
 	for _ in $(seq 300); do
-		stubs=$(pgrep -P "$pid")
+		stubs=$(sandbox_children "$pid")
 		[ "$(echo "$stubs" | wc -w)" -ge 4 ] && break
 		sleep 0.01
 	done
