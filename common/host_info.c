@@ -36,10 +36,17 @@ uint64_t host_random_u64(void)
  * it answers AT_HWCAP and AT_HWCAP2 with glibc's own view of the CPU.
  */
 static uint64_t g_auxv[128][2];
-static pthread_once_t g_auxv_once = PTHREAD_ONCE_INIT;
+static int g_ncpus_online = 1, g_ncpus_conf = 1;
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
-static void read_auxv(void)
+static void load(void)
 {
+	/* glibc reads /sys/devices/system/cpu/{online,possible} for these. */
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	g_ncpus_online = cpus > 0 ? (int)cpus : 1;
+	cpus = sysconf(_SC_NPROCESSORS_CONF);
+	g_ncpus_conf = cpus > g_ncpus_online ? (int)cpus : g_ncpus_online;
+
 	int fd = open("/proc/self/auxv", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -51,10 +58,27 @@ static void read_auxv(void)
 
 uint64_t host_auxval(unsigned long tag)
 {
-	pthread_once(&g_auxv_once, read_auxv);
+	host_info_load();
 	for (size_t i = 0; i < ARRAY_SIZE(g_auxv) && g_auxv[i][0] != 0; i++) {
 		if (g_auxv[i][0] == tag)
 			return g_auxv[i][1];
 	}
 	return 0;
+}
+
+int host_ncpus_online(void)
+{
+	host_info_load();
+	return g_ncpus_online;
+}
+
+int host_ncpus_conf(void)
+{
+	host_info_load();
+	return g_ncpus_conf;
+}
+
+void host_info_load(void)
+{
+	pthread_once(&g_once, load);
 }

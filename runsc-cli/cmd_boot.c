@@ -23,6 +23,7 @@
 #include "common/oci/spec.h"
 #include "runsc-cli/runsc.h"
 #include "sentry/boot/boot.h"
+#include "sentry/boot/confine.h"
 #include "sentry/boot/control_server.h"
 #include "sentry/boot/oci.h"
 #include "sentry/boot/sigforward.h"
@@ -129,9 +130,14 @@ int cmd_boot(struct runsc_globals *g, int argc, char **argv)
 	}
 	/* Signals to this process go to the container (before any thread: they inherit the mask).
 	 */
-	int e = sigforward_start(sandbox_kernel(sb));
+	int e = sigforward_start(sandbox_kernel(sb), init.terminal ? init.stdio[0] : -1);
 	if (e < 0) {
 		snprintf(err, sizeof(err), "signal forwarding: %s", strerror(-e));
+		sync_fail(sync_fd, err);
+	}
+	/* Every host file the sentry needs is open: from here on it holds only what it has. */
+	if (sentry_confine() < 0) {
+		log_last_error(err, sizeof(err));
 		sync_fail(sync_fd, err);
 	}
 	struct control_server *cs;

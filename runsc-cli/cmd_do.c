@@ -2,16 +2,32 @@
  * runsc do: run one program in a new sandbox, with the caller's stdio,
  * environment and working directory, and exit with its status (128+N when
  * signal N killed it, as a shell reports it).
+ *
+ * The sandbox runs in a child process, as a container's does: pid 1 of its
+ * own PID, mount, IPC and UTS namespaces (the host's network namespace: the
+ * sentry has no network stack of its own yet), which starts the gofer,
+ * builds the mounts, confines itself (sentry/boot/confine.h) and runs the
+ * program. This process only waits for it. It stays in the caller's
+ * process group, so a terminal on stdin is the sandbox's as before, and ^C
+ * and ^Z reach it from the terminal directly (and go to the program's
+ * foreground group there); the signals sent to this process alone (kill,
+ * timeout(1)) are forwarded to it. When the sandbox
+ * ends on such a signal this process dies of the same one, as runsc itself
+ * did before the sandbox had a process of its own.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/host_confine.h"
 #include "common/log.h"
 #include "runsc-cli/runsc.h"
 #include "sentry/boot/boot.h"
@@ -78,6 +94,174 @@ static int parse_volume(const char *arg, struct sentry_volume *v, char **spec)
 fail:
 	free(s);
 	return -1;
+}
+
+/*
+ * Signals sent to runsc do, forwarded to the sandbox process, whose
+ * forwarder (sentry/boot/sigforward.h) gives them to the program, the
+ * sandbox's init: like any PID-namespace init, it ignores those it has no
+ * handler for. Until the forwarder runs, the sandbox process ends on them
+ * with status 128+N (Linux delivers a signal to the init of a PID
+ * namespace only if it has a handler, SIGKILL and SIGSTOP aside), and
+ * runsc do then dies of the signal itself.
+ */
+static const int g_forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+/*
+ * The job-control stops (^Z, and a background read or write of the
+ * terminal) never stop an init either: runsc do stops the sandbox with
+ * SIGSTOP, then itself, and a SIGCONT it gets continues the sandbox too.
+ */
+static const int g_stops[] = { SIGTSTP, SIGTTIN, SIGTTOU };
+static volatile pid_t g_sandbox_pid;
+static volatile sig_atomic_t g_received; /* the last forwarded signal runsc do received */
+
+/*
+ * A signal from the terminal (si_code SI_KERNEL: ^C, ^\, ^Z) went to the
+ * whole foreground process group, the sandbox process included, whose
+ * forwarder gives it to the sandbox's own foreground group
+ * (sentry/boot/sigforward.h): runsc do leaves it to that. Not a hangup:
+ * Linux sends that to the session leader alone, runsc do when it leads
+ * the terminal's session.
+ */
+static bool from_terminal(int sig, const siginfo_t *si)
+{
+	return si && si->si_code == SI_KERNEL && sig != SIGHUP;
+}
+
+static void forward_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (from_terminal(sig, si))
+		return;
+	int saved = errno;
+	if (sig != SIGCONT)
+		g_received = sig;
+	if (g_sandbox_pid > 0)
+		kill(g_sandbox_pid, sig);
+	errno = saved;
+}
+
+static void stop_signal(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (from_terminal(sig, si))
+		return;
+	int saved = errno;
+	if (g_sandbox_pid > 0)
+		kill(g_sandbox_pid, SIGSTOP);
+	/* Stop as the signal's default action would (not at all in an orphaned group). */
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, mine;
+	sigaction(sig, &dfl, &mine);
+	sigset_t one;
+	sigemptyset(&one);
+	sigaddset(&one, sig);
+	sigprocmask(SIG_UNBLOCK, &one, NULL);
+	raise(sig);
+	sigprocmask(SIG_BLOCK, &one, NULL);
+	sigaction(sig, &mine, NULL);
+	/* Continued (or never stopped): so is the sandbox. */
+	if (g_sandbox_pid > 0)
+		kill(g_sandbox_pid, SIGCONT);
+	errno = saved;
+}
+
+/* In the sandbox: the whole sandbox ends (its PID namespace with it). */
+static void end_sandbox(int sig, siginfo_t *si, void *uc)
+{
+	(void)si;
+	(void)uc;
+	_exit(128 + sig);
+}
+
+/* Installs handler for the signals of sigs the caller does not ignore. */
+static void handle(const int *sigs, size_t count, void (*handler)(int, siginfo_t *, void *))
+{
+	for (size_t i = 0; i < count; i++) {
+		struct sigaction old,
+		        sa = { .sa_sigaction = handler, .sa_flags = SA_RESTART | SA_SIGINFO };
+		sigfillset(&sa.sa_mask);
+		/* A signal the caller ignores stays ignored, here as in the sandbox. */
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+	}
+}
+
+struct sandbox_arg {
+	const struct sentry_do_args *args;
+	sigset_t mask; /* the caller's signal mask, back in the sandbox */
+};
+
+/* The sandbox process: returns runsc do's exit status. */
+static int sandbox_main(void *p)
+{
+	struct sandbox_arg *a = p;
+	handle(g_forwarded, ARRAY_SIZE(g_forwarded), end_sandbox);
+	sigprocmask(SIG_SETMASK, &a->mask, NULL);
+	int status = sentry_do(a->args);
+	if (status < 0) {
+		fprintf(stderr, "runsc: %s: %s\n", a->args->argv[0], strerror(-status));
+		return status == -ENOENT ? 127 : 126;
+	}
+	if ((status & 0x7f) == 0)
+		return (status >> 8) & 0xff;
+	return 128 + (status & 0x7f);
+}
+
+/* Runs the sandbox in its own process and namespaces; returns runsc do's exit status. */
+static int run_sandbox(const struct sentry_do_args *args)
+{
+	struct sandbox_arg a = { .args = args };
+	sigset_t block;
+	sigemptyset(&block);
+	for (size_t i = 0; i < ARRAY_SIZE(g_forwarded); i++)
+		sigaddset(&block, g_forwarded[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(g_stops); i++)
+		sigaddset(&block, g_stops[i]);
+	sigaddset(&block, SIGCONT);
+	/* No forwarding before the sandbox's pid is known. */
+	sigprocmask(SIG_BLOCK, &block, &a.mask);
+	/* The host's network namespace: nothing in the sandbox uses one yet. */
+	struct confine_ns ns = { .flags = CONFINE_NS_SANDBOX };
+	pid_t pid = confine_spawn(&ns, sandbox_main, &a);
+	if (pid < 0) {
+		sigprocmask(SIG_SETMASK, &a.mask, NULL);
+		fprintf(stderr, "runsc: cannot create the sandbox's namespaces: %s%s\n",
+		        strerror(-pid), pid == -EPERM ? " (runsc do needs root)" : "");
+		return 126;
+	}
+	g_sandbox_pid = pid;
+	static const int cont[] = { SIGCONT };
+	handle(g_forwarded, ARRAY_SIZE(g_forwarded), forward_signal);
+	handle(cont, 1, forward_signal);
+	handle(g_stops, ARRAY_SIZE(g_stops), stop_signal);
+	sigprocmask(SIG_SETMASK, &a.mask, NULL);
+
+	int wstatus;
+	while (waitpid(pid, &wstatus, 0) < 0) {
+		if (errno != EINTR) {
+			fprintf(stderr, "runsc: waiting for the sandbox: %s\n", strerror(errno));
+			return 126;
+		}
+	}
+	if (WIFEXITED(wstatus)) {
+		int sig = g_received;
+		if (sig && WEXITSTATUS(wstatus) == 128 + sig) {
+			/* The sandbox ended on our signal: die of it, as runsc did before. */
+			signal(sig, SIG_DFL);
+			sigset_t one;
+			sigemptyset(&one);
+			sigaddset(&one, sig);
+			sigprocmask(SIG_UNBLOCK, &one, NULL);
+			raise(sig);
+		}
+		return WEXITSTATUS(wstatus);
+	}
+	int sig = WTERMSIG(wstatus);
+	fprintf(stderr, "runsc: the sandbox was killed by signal %d (%s)%s\n", sig, strsignal(sig),
+	        sig == SIGSYS ? ": a host syscall outside the seccomp allowlist (see "
+	                        "RUNSC_SECCOMP in common/host_confine.h)"
+	                      : "");
+	return 128 + sig;
 }
 
 static void usage(FILE *out)
@@ -161,12 +345,6 @@ int cmd_do(struct runsc_globals *g, int argc, char **argv)
 	args.argv = argv + optind;
 	args.envp = environ;
 	args.strace = g->strace;
-	int status = sentry_do(&args);
-	if (status < 0) {
-		fprintf(stderr, "runsc: %s: %s\n", argv[optind], strerror(-status));
-		return status == -ENOENT ? 127 : 126;
-	}
-	if ((status & 0x7f) == 0)
-		return (status >> 8) & 0xff;
-	return 128 + (status & 0x7f);
+	args.confine = true;
+	return run_sandbox(&args);
 }

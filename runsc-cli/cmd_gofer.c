@@ -3,12 +3,12 @@
  * host directories, in order (mount index 0, 1, ...), over the gofer
  * protocol on the channel fd N until the client closes every channel.
  *
- * Not yet confined: the gofer runs with the caller's namespaces,
- * credentials and syscalls. Its own chroot/pivot_root into the container
- * rootfs and its seccomp filter arrive with the OCI issue
- * (shared/architecture.md section 2). Until then its only walls are the
- * protocol's rules (gofer/README.md): every host access relative to an fd
- * it holds, never following a symlink.
+ * Once its mounts are open it confines itself (gofer/confine.h): a mount
+ * namespace of its own with an empty read-only root, the capabilities
+ * that serve other users' files and no others, no_new_privs and a seccomp
+ * allowlist. Then the protocol's rules (gofer/README.md) are its inner
+ * wall: every host access relative to an fd it holds, never following a
+ * symlink.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "gofer/confine.h"
 #include "gofer/server.h"
 #include "runsc-cli/runsc.h"
 
@@ -112,6 +113,8 @@ int cmd_gofer(struct runsc_globals *g, int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 
+	if (gofer_confine(s) < 0)
+		goto out_free;
 	err = gofer_server_serve(s, sock);
 	gofer_server_free(s);
 	if (err < 0) {

@@ -10,6 +10,7 @@
 #include <sys/sysinfo.h>
 
 #include "common/abi/linux/mman.h"
+#include "common/host_info.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "syscalls/syscalls.h"
@@ -122,7 +123,7 @@ long sys_sched_getaffinity(struct task *t, const struct sys_args *a)
 {
 	int pid = (int)a->a[0];
 	uint64_t len = a->a[1];
-	int ncpus = get_nprocs_conf();
+	int ncpus = host_ncpus_conf();
 	/* Linux's cpumask_size(): nr_cpu_ids bits, rounded up to longs. */
 	uint64_t mask_size = (uint64_t)((ncpus + 63) / 64) * 8;
 	if (len * 8 < (uint64_t)ncpus || (len & 7))

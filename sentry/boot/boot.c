@@ -3,8 +3,10 @@
  *
  * The sandbox runs inside the calling process: the platform is prepared,
  * the gofer started, the mounts made, and each process started on its
- * own sentry thread. Whoever calls this has already confined the process
- * (runsc boot) or accepts running unconfined (tests).
+ * own sentry thread. The runner (runsc do, runsc boot) confines the
+ * process (sentry_confine, confine.h) once sandbox_new has opened every
+ * host file it needs and before the first process starts; tests may run
+ * unconfined.
  */
 #include "sentry/boot/boot.h"
 
@@ -24,6 +26,7 @@
 
 #include "common/log.h"
 #include "gofer/client.h"
+#include "sentry/boot/confine.h"
 #include "sentry/boot/sigforward.h"
 #include "sentry/fsimpl/gofer/goferfs.h"
 #include "sentry/fsimpl/host/host.h"
@@ -723,18 +726,19 @@ void sandbox_destroy(struct sandbox *sb)
 	free(sb);
 }
 
-/* ---- runsc do ---- */
-
-static void caller_rlimits(struct linux_rlimit *out)
+void sandbox_process_inherit_rlimits(struct sandbox_process *p)
 {
 	for (int r = 0; r < LINUX_RLIM_NLIMITS; r++) {
 		struct rlimit rl;
 		if (getrlimit((__rlimit_resource_t)r, &rl) == 0)
-			out[r] = (struct linux_rlimit){ rl.rlim_cur, rl.rlim_max };
+			p->rlimits[r] = (struct linux_rlimit){ rl.rlim_cur, rl.rlim_max };
 		else
-			out[r] = (struct linux_rlimit){ LINUX_RLIM_INFINITY, LINUX_RLIM_INFINITY };
+			p->rlimits[r] =
+			        (struct linux_rlimit){ LINUX_RLIM_INFINITY, LINUX_RLIM_INFINITY };
 	}
 }
+
+/* ---- runsc do ---- */
 
 int sentry_do(const struct sentry_do_args *args)
 {
@@ -789,10 +793,15 @@ int sentry_do(const struct sentry_do_args *args)
 		.ngroups = ngroups < 0 ? 0 : ngroups,
 		.umask = umask_now,
 	};
-	caller_rlimits(p.rlimits);
-	/* Before any sentry thread: each inherits the blocked forwarded signals. */
-	err = sigforward_start(sandbox_kernel(sb));
+	sandbox_process_inherit_rlimits(&p);
+	/* Before any sentry thread (each inherits the blocked forwarded signals) and confinement.
+	 */
+	err = sigforward_start(sandbox_kernel(sb), 0);
+	/* Every host file the sentry needs is open now: the gofer's channels, stdio. */
+	if (err == 0 && args->confine)
+		err = sentry_confine();
 	if (err < 0) {
+		sigforward_stop();
 		sandbox_destroy(sb);
 		return err;
 	}

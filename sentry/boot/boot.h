@@ -115,6 +115,13 @@ int sandbox_start(struct sandbox *sb, const struct sandbox_process *p,
                   struct thread_group **out_tg);
 
 /*
+ * Sets p's resource limits to the calling process's own, which a process
+ * inherits from its runtime where its spec does not set them (as under
+ * runc). A getrlimit per limit: the sentry's seccomp filter allows it.
+ */
+void sandbox_process_inherit_rlimits(struct sandbox_process *p);
+
+/*
  * Checks before start that p's working directory and program exist, so
  * that `runsc create` can report it as runc does. Returns 0 or -errno after
  * logging why.
@@ -148,6 +155,7 @@ struct sentry_do_args {
 	const char *hostname;
 	const char *release;
 	bool strace;
+	bool confine; /* confine the sentry (confine.h) before the program starts */
 };
 
 /*

@@ -149,14 +149,7 @@ int oci_sandbox_process(const struct oci_process *op, struct sandbox_process *p,
 		return -EINVAL;
 	}
 	/* What the process does not set, it inherits from the runtime, as under runc. */
-	for (int r = 0; r < LINUX_RLIM_NLIMITS; r++) {
-		struct rlimit rl;
-		if (getrlimit((__rlimit_resource_t)r, &rl) == 0)
-			p->rlimits[r] = (struct linux_rlimit){ rl.rlim_cur, rl.rlim_max };
-		else
-			p->rlimits[r] =
-			        (struct linux_rlimit){ LINUX_RLIM_INFINITY, LINUX_RLIM_INFINITY };
-	}
+	sandbox_process_inherit_rlimits(p);
 	for (size_t i = 0; i < op->rlimits_count; i++) {
 		const struct oci_rlimit *rl = &op->rlimits[i];
 		if (rl->resource < 0 || rl->resource >= LINUX_RLIM_NLIMITS)

@@ -37,6 +37,8 @@ static struct {
 	struct kernel *k;
 	/* The sandbox's terminal when it is the sentry's controlling terminal, else NULL. */
 	struct tty *tty;
+	/* sigforward_start made console_fd the sentry's controlling terminal. */
+	bool took_terminal;
 	int sigfd;
 	int stopfd;
 	pthread_t thread;
@@ -168,7 +170,7 @@ static void *forward_thread(void *arg)
 	}
 }
 
-int sigforward_start(struct kernel *k)
+int sigforward_start(struct kernel *k, int console_fd)
 {
 	BUG_ON(g_fwd.running);
 	sigset_t set;
@@ -178,6 +180,7 @@ int sigforward_start(struct kernel *k)
 	if (err < 0)
 		return err;
 	g_fwd.k = k;
+	g_fwd.took_terminal = console_fd >= 0 && isatty(console_fd) && take_terminal(console_fd);
 	g_fwd.sigfd = signalfd(-1, &set, SFD_CLOEXEC);
 	g_fwd.stopfd = eventfd(0, EFD_CLOEXEC);
 	if (g_fwd.sigfd < 0 || g_fwd.stopfd < 0) {
@@ -202,7 +205,7 @@ out_close:
 void sigforward_set_terminal(struct file *console)
 {
 	struct tty *tty = console ? host_file_tty(console) : NULL;
-	if (!g_fwd.running || !tty || !take_terminal(host_file_fd(console)))
+	if (!g_fwd.running || !g_fwd.took_terminal || !tty)
 		return;
 	__atomic_store_n(&g_fwd.tty, tty, __ATOMIC_RELEASE);
 }
@@ -221,4 +224,5 @@ void sigforward_stop(void)
 	g_fwd.running = false;
 	g_fwd.k = NULL;
 	g_fwd.tty = NULL;
+	g_fwd.took_terminal = false;
 }

@@ -42,27 +42,31 @@ struct kernel;
 
 /*
  * Starts forwarding host signals into k's sandbox: they go to its init
- * process until sigforward_set_terminal names the sandbox's terminal.
+ * process, and those of the terminal to its foreground group once
+ * sigforward_set_terminal has named the sandbox's terminal.
+ *
+ * console_fd (or -1) is the host fd that will be init's stdin. When it is
+ * a terminal, it becomes the sentry process's controlling terminal if it
+ * is not already (`runsc do` typed at a shell already has it): the sentry
+ * leaves its session (setsid) and takes the terminal (TIOCSCTTY), as
+ * runc's init does for process.terminal, so that the line discipline's
+ * signals come to it. A terminal that cannot be taken (another session's)
+ * is logged, and its signals do not reach the sandbox.
  *
  * The forwarded signals are blocked in the calling thread, and a host
- * thread reads them from a signalfd. Precondition: no other sentry thread
+ * thread reads them from a signalfd. Preconditions: no other sentry thread
  * exists yet (each one must inherit the mask: one that does not block the
- * signals would take their default action, for the whole sentry). So the
- * runner calls it right after sandbox_new, before the control server or
- * any task runs. Returns 0 or -errno.
+ * signals would take their default action, for the whole sentry), and the
+ * sentry is not confined yet (setsid and TIOCSCTTY are not in its
+ * allowlist). So the runner calls it right after sandbox_new. Returns 0
+ * or -errno.
  */
-int sigforward_start(struct kernel *k);
+int sigforward_start(struct kernel *k, int console_fd);
 
 /*
- * console, the init process's stdin, is the sandbox's terminal (a host
- * terminal file): it becomes the sentry process's controlling terminal if
- * it is not already (`runsc do` typed at a shell already has it): the
- * sentry leaves its session (setsid) and takes the terminal (TIOCSCTTY),
- * as runc's init does for process.terminal, so that the line discipline's
- * signals come to it and go to the terminal's foreground group. A
- * terminal that cannot be taken (another session's) is logged, and its
- * signals do not reach the sandbox. Call before init starts; a no-op
- * when forwarding is not running or console is not a terminal.
+ * console, the init process's stdin, is the sandbox's terminal: the file
+ * of the console_fd that sigforward_start took. A no-op when forwarding
+ * does not run or did not take a terminal. Call before init starts.
  */
 void sigforward_set_terminal(struct file *console);
 

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/host_info.h"
 #include "common/list.h"
 #include "common/log.h"
 #include "sentry/kernel/kernel.h"
@@ -269,8 +270,7 @@ static int start_thread_locked(void)
 {
 	if (g_thread_started)
 		return 0;
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	g_ncpus = n > 0 ? n : 1;
+	g_ncpus = host_ncpus_online();
 	pthread_condattr_t attr;
 	pthread_condattr_init(&attr);
 	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);

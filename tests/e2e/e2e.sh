@@ -92,6 +92,14 @@ native_has() {
 	grep -qF -- "$2" "$tmp/$1.native" || fail "$1: unexpected native result: $(cat "$tmp/$1.native")"
 }
 
+# sandbox_children PID: the stubs and the gofer of `runsc do` PID: the children of the sandbox
+# process (the sentry), which is runsc do's child.
+sandbox_children() {
+	local sentry
+	sentry=$(pgrep -P "$1" | head -1)
+	[ -n "$sentry" ] && pgrep -P "$sentry"
+}
+
 case "$test" in
 pty_*)
 	pty_run=$(realpath -s -- "$5")
@@ -193,7 +201,7 @@ init_exit)
 	pid=$!
 	stubs=""
 	for _ in $(seq 200); do
-		stubs=$(pgrep -P "$pid")
+		stubs=$(sandbox_children "$pid")
 		[ "$(echo "$stubs" | wc -w)" -ge 4 ] && break
 		sleep 0.01
 	done
@@ -371,7 +379,7 @@ no_stub_left)
 	pid=$!
 	stubs=""
 	for _ in $(seq 300); do
-		stubs=$(pgrep -P "$pid")
+		stubs=$(sandbox_children "$pid")
 		[ "$(echo "$stubs" | wc -w)" -ge 4 ] && break
 		sleep 0.01
 	done

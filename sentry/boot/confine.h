@@ -1,0 +1,41 @@
+/*
+ * The sentry's confinement (docs/architecture.md section 2).
+ *
+ * The sandbox process (pid 1 of its own PID, mount, IPC and UTS
+ * namespaces: common/host_confine.h's confine_spawn) builds its mounts and
+ * starts the gofer, then calls sentry_confine() before any application
+ * code runs. From then on:
+ *   - its root is an empty read-only tmpfs (pivot_root; the old root
+ *     detached): it reaches host files only through the fds it holds (the
+ *     gofer's channels and donated files, stdio, memfds);
+ *   - it has no capability at all, in any set or the bounding set (the
+ *     ptrace platform needs none: the stubs are its own children, with its
+ *     uid and no capabilities either);
+ *   - no_new_privs;
+ *   - a seccomp allowlist of its host syscalls (g_sentry_rules, in
+ *     confine.c, each with the reason), for every thread; any other call
+ *     kills the whole sandbox. The application's own calls never reach it
+ *     (PTRACE_SYSEMU stops them before seccomp runs), but the stubs inherit
+ *     it under their own filter, so the calls the sentry injects into a
+ *     stub pass through both.
+ */
+#ifndef SENTRY_BOOT_CONFINE_H
+#define SENTRY_BOOT_CONFINE_H
+
+#include <stddef.h>
+
+#include "common/host_confine.h"
+
+/*
+ * Confines the calling sentry process as above. Preconditions: in a mount
+ * namespace of its own with private mounts; every host file it will need
+ * is already open; the gofer has opened its mounts. Returns 0 or -errno
+ * (logged).
+ */
+int sentry_confine(void);
+
+/* The sentry's allowlist. */
+extern const struct confine_rule g_sentry_rules[];
+extern const size_t g_sentry_rules_count;
+
+#endif /* SENTRY_BOOT_CONFINE_H */

@@ -1,0 +1,149 @@
+/*
+ * The sentry's and the gofer's seccomp allowlists (sentry/boot/confine.c,
+ * gofer/confine.c) kill: each case installs one of them, in kill mode, in a
+ * fresh child process and makes one call. A call outside the list (or with
+ * arguments the list does not allow) must kill the child with SIGSYS, not
+ * fail and let it go on; the calls the list allows, or answers with an
+ * errno, must return. Also: each list allows fewer than 80 syscalls.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "common/util.h"
+#include "gofer/confine.h"
+#include "sentry/boot/confine.h"
+
+static int g_failed;
+
+struct call {
+	const char *what;
+	long nr;
+	long args[4];
+	/* What must happen: killed by SIGSYS, or return this value / fail with this errno. */
+	bool killed;
+	long ret;
+	int err;
+};
+
+static const struct rules {
+	const char *name;
+	const struct confine_rule *rules;
+	const size_t *count;
+} g_sentry = { "sentry", g_sentry_rules, &g_sentry_rules_count },
+  g_gofer = { "gofer", g_gofer_rules, &g_gofer_rules_count };
+
+static void check(const struct rules *r, const struct call *c)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		alarm(10);
+		if (confine_seccomp(r->rules, *r->count, CONFINE_KILL) != 0)
+			_exit(100);
+		errno = 0;
+		long ret = syscall(c->nr, c->args[0], c->args[1], c->args[2], c->args[3]);
+		if (c->killed)
+			_exit(101); /* survived */
+		if (c->err ? (ret != -1 || errno != c->err) : ret != c->ret)
+			_exit(102);
+		_exit(0);
+	}
+	int status;
+	if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+		printf("FAIL: %s: %s: fork or wait\n", r->name, c->what);
+		g_failed = 1;
+		return;
+	}
+	bool ok = c->killed ? WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS
+	                    : WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	printf("%s: %s: %s: %s\n", ok ? "ok" : "FAIL", r->name, c->what,
+	       WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "returned");
+	if (!ok)
+		g_failed = 1;
+}
+
+int main(void)
+{
+	/* The lists name libseccomp's numbers; glibc's must agree. */
+	static const struct call sentry_calls[] = {
+		{ "close is allowed", SYS_close, { -1 }, .err = EBADF },
+		{ "ioctl(TCGETS) is allowed", SYS_ioctl, { -1, TCGETS, 0 }, .err = EBADF },
+		{ "execve", SYS_execve, { (long)"/bin/true", 0, 0 }, .killed = true },
+		{ "socket(AF_INET)", SYS_socket, { AF_INET, SOCK_STREAM, 0 }, .killed = true },
+		{ "socketpair (the sentry makes none once confined)",
+		  SYS_socketpair,
+		  { AF_UNIX, SOCK_STREAM, 0, 0 },
+		  .killed = true },
+		{ "openat(AT_FDCWD) fails with ENOENT",
+		  SYS_openat,
+		  { AT_FDCWD, (long)"/etc/passwd", O_RDONLY },
+		  .err = ENOENT },
+		{ "openat relative to an fd",
+		  SYS_openat,
+		  { 0, (long)"x", O_RDONLY },
+		  .killed = true },
+		{ "clone3 fails with ENOSYS", SYS_clone3, { 0, 0 }, .err = ENOSYS },
+		{ "clone(CLONE_NEWUSER)",
+		  SYS_clone,
+		  { CLONE_NEWUSER | SIGCHLD, 0, 0, 0 },
+		  .killed = true },
+		{ "unshare", SYS_unshare, { CLONE_NEWNS }, .killed = true },
+		{ "ptrace(PTRACE_ATTACH)", SYS_ptrace, { PTRACE_ATTACH, 1, 0, 0 }, .killed = true },
+		{ "ptrace(PTRACE_POKEDATA)",
+		  SYS_ptrace,
+		  { PTRACE_POKEDATA, 1, 0, 0 },
+		  .killed = true },
+		{ "ioctl(TIOCSTI)", SYS_ioctl, { 0, TIOCSTI, 0 }, .killed = true },
+		{ "prctl(PR_SET_DUMPABLE)",
+		  SYS_prctl,
+		  { PR_SET_DUMPABLE, 1, 0, 0 },
+		  .killed = true },
+		{ "seccomp with other flags",
+		  SYS_seccomp,
+		  { SECCOMP_SET_MODE_FILTER, 0, 0 },
+		  .killed = true },
+		{ "mount", SYS_mount, { 0, 0, 0, 0 }, .killed = true },
+		{ "fcntl(F_SETLK)", SYS_fcntl, { 0, F_SETLK, 0 }, .killed = true },
+	};
+	static const struct call gofer_calls[] = {
+		{ "getdents64 is allowed", SYS_getdents64, { -1, 0, 0 }, .err = EBADF },
+		{ "close is allowed", SYS_close, { -1 }, .err = EBADF },
+		{ "socketpair(AF_INET)",
+		  SYS_socketpair,
+		  { AF_INET, SOCK_STREAM, 0, 0 },
+		  .killed = true },
+		{ "execve", SYS_execve, { (long)"/bin/true", 0, 0 }, .killed = true },
+		{ "socket(AF_INET)", SYS_socket, { AF_INET, SOCK_STREAM, 0 }, .killed = true },
+		{ "ptrace", SYS_ptrace, { PTRACE_ATTACH, 1, 0, 0 }, .killed = true },
+		{ "process_vm_writev", SYS_process_vm_writev, { 1, 0, 0, 0 }, .killed = true },
+		{ "kill", SYS_kill, { 1, 0 }, .killed = true },
+		{ "chroot", SYS_chroot, { (long)"/" }, .killed = true },
+		{ "mount", SYS_mount, { 0, 0, 0, 0 }, .killed = true },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(sentry_calls); i++)
+		check(&g_sentry, &sentry_calls[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(gofer_calls); i++)
+		check(&g_gofer, &gofer_calls[i]);
+
+	size_t ns = confine_allowed_count(g_sentry_rules, g_sentry_rules_count);
+	size_t ng = confine_allowed_count(g_gofer_rules, g_gofer_rules_count);
+	printf("allowed: sentry %zu syscalls, gofer %zu\n", ns, ng);
+	if (ns >= 80 || ng >= 80) {
+		printf("FAIL: an allowlist has 80 syscalls or more\n");
+		g_failed = 1;
+	}
+	return g_failed;
+}
