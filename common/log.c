@@ -59,6 +59,11 @@ void log_set_json(bool json)
 	g_log_json = json;
 }
 
+bool log_is_json(void)
+{
+	return g_log_json;
+}
+
 void log_last_error(char *buf, size_t size)
 {
 	pthread_mutex_lock(&g_last_error_mu);

@@ -43,6 +43,7 @@ void log_set_prefix(const char *prefix);
  * (podman, containerd's shim) show the msg of the last error line.
  */
 void log_set_json(bool json);
+bool log_is_json(void);
 
 /* Copies the last error message logged by any thread ("" if none) into buf. */
 void log_last_error(char *buf, size_t size);

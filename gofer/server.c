@@ -89,7 +89,7 @@ int gofer_server_add_mount(struct gofer_server *s, const char *host_dir, bool re
 		return -ENOMEM;
 	s->mounts = mounts;
 	/* The administrator's path may follow symlinks; nothing below it will. */
-	int fd = open(host_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = open(host_dir, O_PATH | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	char *path = strdup(host_dir);

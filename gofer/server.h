@@ -19,8 +19,9 @@ struct gofer_server;
 int gofer_server_new(struct gofer_server **out);
 
 /*
- * Adds host_dir as the next mount (index 0, 1, ...). A read-only mount
- * refuses every change with EROFS. Returns 0 or -errno.
+ * Adds host_dir as the next mount (index 0, 1, ...): a directory, or a
+ * file for a file bind mount (config.json's /etc/hosts, /etc/resolv.conf).
+ * A read-only mount refuses every change with EROFS. Returns 0 or -errno.
  */
 int gofer_server_add_mount(struct gofer_server *s, const char *host_dir, bool readonly);
 

@@ -24,6 +24,7 @@
 
 #include "common/log.h"
 #include "common/oci/control.h"
+#include "common/oci/spec.h"
 #include "runsc-cli/container.h"
 #include "runsc-cli/lifecycle.h"
 #include "runsc-cli/runsc.h"
@@ -74,6 +75,20 @@ static int proxy(const struct runsc_globals *g, int sock, json_t *req, const int
 		ssize_t n = write(ready, "ok", 2);
 		(void)n;
 		close(ready);
+		/*
+		 * Detached: the process has its stdio now. Holding the caller's
+		 * (a client's pipes) would keep them open until it ends, and the
+		 * client waits for their EOF before it reads --pid-file (go's exec).
+		 */
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+		for (int fd = 0; fd < 3 && null >= 0; fd++)
+			dup2(null, fd);
+		if (null > 2)
+			close(null);
+		for (int i = 0; i < 3; i++) {
+			if (stdio[i] > 2 && (i == 0 || stdio[i] != stdio[i - 1]))
+				close(stdio[i]);
+		}
 	}
 	if (pipe2(g_sig_pipe, O_CLOEXEC | O_NONBLOCK) == 0) {
 		struct sigaction sa = { .sa_handler = note_signal, .sa_flags = SA_RESTART };
@@ -254,7 +269,17 @@ int cmd_exec(struct runsc_globals *g, int argc, char **argv)
 	bool terminal = json_is_true(json_object_get(process, "terminal"));
 	int stdio[3] = { 0, 1, 2 }, master = -1, slave = -1;
 	if (terminal && console) {
-		if (lifecycle_open_console(console, &master, &slave) < 0) {
+		/* Parsed here for its consoleSize; the sandbox checks the rest. */
+		struct oci_process op;
+		char err[512];
+		if (oci_process_parse(process, "process", &op, err, sizeof(err)) < 0) {
+			runsc_error(g, "%s", err);
+			json_decref(process);
+			return 1;
+		}
+		e = lifecycle_open_console(console, &op, &master, &slave);
+		oci_process_free(&op);
+		if (e < 0) {
 			runsc_error(g, "console socket %s: %s", console, strerror(errno));
 			json_decref(process);
 			return 1;
@@ -281,6 +306,8 @@ int cmd_exec(struct runsc_globals *g, int argc, char **argv)
 		pid_t pid = fork();
 		if (pid == 0) {
 			close(ready[0]);
+			if (master >= 0)
+				close(master); /* the client's now */
 			int code = proxy(g, sock, req, stdio, ready[1]);
 			_exit(code < 0 ? 1 : code);
 		}

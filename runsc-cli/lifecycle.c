@@ -139,18 +139,27 @@ static int open_pty(int *master, int *slave)
 	return 0;
 }
 
-int lifecycle_open_console(const char *console_socket, int *master, int *slave)
+int lifecycle_open_console(const char *console_socket, const struct oci_process *p, int *master,
+                           int *slave)
 {
 	int e = open_pty(master, slave);
-	if (e == 0) {
-		e = send_console(console_socket, *master);
-		if (e < 0) {
-			close(*master);
-			close(*slave);
-		}
-	}
-	if (e < 0)
+	if (e < 0) {
 		errno = -e;
+		return e;
+	}
+	if (p->has_console_size) {
+		struct winsize ws = { .ws_row = (unsigned short)p->console_height,
+			              .ws_col = (unsigned short)p->console_width };
+		if (ioctl(*master, TIOCSWINSZ, &ws) < 0)
+			e = -errno;
+	}
+	if (e == 0)
+		e = send_console(console_socket, *master);
+	if (e < 0) {
+		close(*master);
+		close(*slave);
+		errno = -e;
+	}
 	return e;
 }
 
@@ -364,7 +373,7 @@ int lifecycle_create(const struct runsc_globals *g, const struct create_args *a,
 		goto fail;
 	}
 	if (spec->process.terminal && a->console_socket) {
-		e = lifecycle_open_console(a->console_socket, &master, &slave);
+		e = lifecycle_open_console(a->console_socket, &spec->process, &master, &slave);
 		if (e < 0) {
 			snprintf(err, sizeof(err), "console socket %s: %s", a->console_socket,
 			         strerror(-e));

@@ -18,6 +18,8 @@
 
 #include "runsc-cli/runsc.h"
 
+struct oci_process;
+
 struct create_args {
 	const char *bundle; /* the bundle directory (default: the working directory) */
 	const char *id;
@@ -55,11 +57,13 @@ int lifecycle_delete(const struct runsc_globals *g, const char *id, bool force);
 int lifecycle_write_pid_file(const char *path, pid_t pid);
 
 /*
- * Opens a new terminal and sends its master to the client's console socket
- * (as runc: SCM_RIGHTS with the payload "/dev/ptmx"). Returns 0 with both
- * ends (close-on-exec), or -errno (also in errno).
+ * Opens a new terminal of the size p->consoleSize says, if it does, and
+ * sends its master to the client's console socket (as runc: SCM_RIGHTS
+ * with the payload "/dev/ptmx"). Returns 0 with both ends (close-on-exec),
+ * or -errno (also in errno).
  */
-int lifecycle_open_console(const char *console_socket, int *master, int *slave);
+int lifecycle_open_console(const char *console_socket, const struct oci_process *p, int *master,
+                           int *slave);
 
 /* A signal by number ("9") or name ("KILL", "SIGKILL"). Returns it, or -1. */
 int parse_signal(const char *s);

@@ -565,9 +565,19 @@ static int parse_process(struct parse_ctx *c, json_t *obj, struct oci_process *p
 	size_t i;
 	int rc;
 
+	json_t *console;
 	if ((rc = get_bool(c, obj, "terminal", path, &p->terminal)) ||
+	    (rc = get_object(c, obj, "consoleSize", path, &console)) ||
 	    (rc = get_object(c, obj, "user", path, &user)))
 		return rc;
+	if (console) {
+		path_key(sub, path, "consoleSize");
+		if ((rc = get_u32(c, console, "height", sub, true, &p->console_height, NULL)) ||
+		    (rc = get_u32(c, console, "width", sub, true, &p->console_width, NULL)))
+			return rc;
+		/* runc sets the size only when both are nonzero. */
+		p->has_console_size = p->console_height && p->console_width;
+	}
 	path_key(sub, path, "user");
 	/* No user is uid 0, gid 0, as in runc; uid and gid are required in a user. */
 	if (user && (rc = parse_user(c, user, sub, &p->user)))

@@ -60,6 +60,9 @@ struct oci_rlimit {
 
 struct oci_process {
 	bool terminal;
+	/* consoleSize: the terminal's size in characters, when given (both nonzero). */
+	bool has_console_size;
+	uint32_t console_height, console_width;
 	struct oci_user user;
 	char **args; /* NULL-terminated, args_count >= 1 */
 	size_t args_count;

@@ -140,12 +140,41 @@ static unsigned mnt_flags(unsigned flags)
  * pair. Returns the other end (the first channel) and the gofer's pid, or
  * -errno.
  */
+/*
+ * What the gofer will open must exist, and the root be a directory: checked
+ * here so that the error names the path (a gofer that cannot open a mount
+ * exits, and the sentry would only see its channel fail with EIO).
+ */
+static int check_sources(const struct sandbox_config *cfg)
+{
+	struct stat st;
+	int err = 0;
+	if (stat(cfg->root, &st) != 0)
+		err = -errno;
+	else if (!S_ISDIR(st.st_mode))
+		err = -ENOTDIR;
+	if (err < 0) {
+		log_error("the root file system %s: %s", cfg->root, strerror(-err));
+		return err;
+	}
+	for (int i = 0; i < cfg->nmounts; i++) {
+		const struct sandbox_mount *m = &cfg->mounts[i];
+		if (m->kind == SANDBOX_MOUNT_BIND && stat(m->source, &st) != 0) {
+			err = -errno;
+			log_error("the source %s of the bind mount on %s: %s", m->source, m->dest,
+			          strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
 static int start_gofer(const struct sandbox_config *cfg, pid_t *out_pid)
 {
 	int sv[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return -errno;
-	int nargs = 5 + 2 * cfg->nmounts + 1;
+	int nargs = 6 + 2 * cfg->nmounts + 1;
 	char **argv = calloc((size_t)nargs, sizeof(*argv));
 	char **specs = calloc((size_t)cfg->nmounts + 1, sizeof(*specs));
 	int err = argv && specs ? 0 : -ENOMEM;
@@ -154,6 +183,9 @@ static int start_gofer(const struct sandbox_config *cfg, pid_t *out_pid)
 		argv[n++] = "runsc";
 		argv[n++] = "gofer";
 		argv[n++] = "--socket-fd=3";
+		/* Its messages go where the sentry's go (fd 2 below), in the same format. */
+		if (log_is_json())
+			argv[n++] = "--log-format=json";
 	}
 	for (int i = -1; err == 0 && i < cfg->nmounts; i++) {
 		const char *path = i < 0 ? cfg->root : cfg->mounts[i].source;
@@ -187,6 +219,8 @@ static int start_gofer(const struct sandbox_config *cfg, pid_t *out_pid)
 				dup2(null, 0);
 				dup2(null, 1);
 			}
+			if (log_fd() != 2)
+				dup2(log_fd(), 2);
 			close_range(4, ~0U, 0);
 			execv("/proc/self/exe", argv);
 			_exit(127);
@@ -490,6 +524,11 @@ int sandbox_new(const struct sandbox_config *cfg, struct sandbox **out)
 	err = kernel_new(&kcfg, &sb->k);
 	if (err < 0) {
 		free(sb);
+		return err;
+	}
+	err = check_sources(cfg);
+	if (err < 0) {
+		sandbox_destroy(sb);
 		return err;
 	}
 	int sock = start_gofer(cfg, &sb->gofer_pid);

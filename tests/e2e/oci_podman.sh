@@ -1,6 +1,6 @@
 #!/bin/bash
 # podman driving an OCI runtime: oci_podman.sh RUNTIME
-# RUNTIME (a path: runc now, build/runsc-cli/runsc later) is registered in a private podman
+# RUNTIME (a path: build/runsc-cli/runsc, or runc as the reference) is registered in a private podman
 # configuration under the name runsc, so podman calls it as it calls gVisor's runsc (with
 # --log-format=json --log FILE; see docs/oci-clients.md). The image is a busybox-static
 # rootfs, `podman import`ed into private storage (tests/e2e/oci/lib.sh). Each step has its

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Shared by the real-client tests (tests/e2e/oci_*.sh), make_bundle.sh and bench/startup:
 # a busybox OCI bundle and image, and private instances of podman, containerd and dockerd
-# that drive one given OCI runtime binary (runc today, build/runsc-cli/runsc later).
+# that drive one given OCI runtime binary (build/runsc-cli/runsc, or runc as the reference).
 #
 # Design:
 # - Everything a client writes goes under one directory DIR (mktemp, /var/tmp): storage,
