@@ -21,6 +21,7 @@
 #include "common/log.h"
 #include "common/oci/spec.h"
 #include "runsc-cli/container.h"
+#include "runsc-cli/pod.h"
 #include "sentry/boot/oci.h"
 
 /* How long create waits for the sandbox to report: a hung boot is killed, not waited on. */
@@ -348,6 +349,14 @@ int lifecycle_create(const struct runsc_globals *g, const struct create_args *a,
 		         "terminal to");
 		goto fail;
 	}
+	/* A further container of a pod joins its sandbox (pod.h). */
+	const char *pod_sandbox = pod_sandbox_id(spec, a->id);
+	if (pod_sandbox) {
+		ret = pod_create(g, a, spec, bundle, pod_sandbox, out_pid);
+		oci_spec_free(spec);
+		free(bundle);
+		return ret;
+	}
 	int flags;
 	if (namespaces(g, spec, &flags, &netns, err, sizeof(err)) < 0)
 		goto fail;
@@ -560,6 +569,9 @@ int lifecycle_delete(const struct runsc_globals *g, const char *id, bool force)
 		container_close(c);
 		return -1;
 	}
+	const char *sandbox = container_str(c, "sandbox_id");
+	if (sandbox && strcmp(sandbox, id) != 0)
+		return pod_delete(g, c);
 	if (container_sandbox_alive(c)) {
 		/* The pid namespace's init: every process of the sandbox dies with it. */
 		kill((pid_t)container_int(c, "sandbox_pid"), SIGKILL);

@@ -18,6 +18,11 @@
  *                                  -> {"pid": N}, then {"status": wait status} when it ends;
  *           the client keeps the connection open meanwhile: closing it kills the process,
  *           and {"op":"signal","signal":N} on it signals the process.
+ *   create  {"bundle": dir, "config": config.json text} + fds: the container's gofer
+ *           channel, its 0, 1, 2  -> {}: a further container of a pod (its bind sources
+ *           made canonical by the CLI, which started its gofer); it is then "created",
+ *           and the ops above name it in "container".
+ *   delete  {}                     -> {}: kills a pod container's processes and frees it.
  *
  * The sandbox trusts the CLI (both run as the same host user), but still
  * checks every field: a malformed request gets an error reply.
@@ -29,7 +34,7 @@
 #include <stddef.h>
 
 #define CONTROL_MSG_MAX (256 * 1024)
-#define CONTROL_MAX_FDS 3
+#define CONTROL_MAX_FDS 4
 
 /*
  * Sends msg (not consumed) with nfds fds. Returns 0 or -errno.

@@ -48,6 +48,11 @@ struct sandbox {
 	bool started; /* init has been started */
 };
 
+struct sandbox_container {
+	struct mount_ns *ns;
+	unsigned id; /* thread_group.container of its processes */
+};
+
 /* A context for the boot code's own path operations: root's rights, at the root. */
 static struct vfs_ctx root_ctx(const struct path *root)
 {
@@ -169,15 +174,21 @@ static int check_sources(const struct sandbox_config *cfg)
 	return 0;
 }
 
-static int start_gofer(const struct sandbox_config *cfg, pid_t *out_pid)
+int sandbox_spawn_gofer(const struct sandbox_config *cfg, pid_t *out_pid)
 {
+	int err = check_sources(cfg);
+	if (err < 0)
+		return err;
 	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		err = -errno;
+		log_error("starting the gofer: %s", strerror(-err));
+		return err;
+	}
 	int nargs = 6 + 2 * cfg->nmounts + 1;
 	char **argv = calloc((size_t)nargs, sizeof(*argv));
 	char **specs = calloc((size_t)cfg->nmounts + 1, sizeof(*specs));
-	int err = argv && specs ? 0 : -ENOMEM;
+	err = argv && specs ? 0 : -ENOMEM;
 	int n = 0, nspecs = 0;
 	if (err == 0) {
 		argv[n++] = "runsc";
@@ -234,6 +245,7 @@ static int start_gofer(const struct sandbox_config *cfg, pid_t *out_pid)
 	free(argv);
 	close(sv[1]);
 	if (err < 0) {
+		log_error("starting the gofer: %s", strerror(-err));
 		close(sv[0]);
 		return err;
 	}
@@ -484,6 +496,52 @@ out_free_clients:
 	return err;
 }
 
+int sandbox_add_container(struct sandbox *sb, const struct sandbox_config *cfg, int gofer_sock,
+                          unsigned id, struct sandbox_container **out)
+{
+	struct sandbox_container *c = calloc(1, sizeof(*c));
+	if (!c) {
+		close(gofer_sock);
+		return -ENOMEM;
+	}
+	int err = make_mounts(sb->k, cfg, gofer_sock, &c->ns);
+	if (err < 0) {
+		free(c);
+		return err;
+	}
+	c->id = id;
+	*out = c;
+	return 0;
+}
+
+bool sandbox_container_has_processes(struct sandbox *sb, const struct sandbox_container *c)
+{
+	struct kernel *k = sb->k;
+	bool any = false;
+	pthread_mutex_lock(&k->mu);
+	struct thread_group *tg;
+	list_for_each_entry (tg, &k->tgs, k_link) {
+		if (tg->container == c->id && !list_empty(&tg->threads)) {
+			any = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&k->mu);
+	return any;
+}
+
+void sandbox_remove_container(struct sandbox *sb, struct sandbox_container *c)
+{
+	/* A process still in it keeps its mounts: they go with the sandbox (logged). */
+	if (sandbox_container_has_processes(sb, c)) {
+		log_warn("container %u: processes remain; its mounts stay until the sandbox ends",
+		         c->id);
+		return;
+	}
+	mount_ns_destroy(c->ns);
+	free(c);
+}
+
 static void register_fs_types_once(void)
 {
 	vfs_register_fs(&tmpfs_fs_type);
@@ -526,17 +584,10 @@ int sandbox_new(const struct sandbox_config *cfg, struct sandbox **out)
 		free(sb);
 		return err;
 	}
-	err = check_sources(cfg);
-	if (err < 0) {
-		sandbox_destroy(sb);
-		return err;
-	}
-	int sock = start_gofer(cfg, &sb->gofer_pid);
+	int sock = sandbox_spawn_gofer(cfg, &sb->gofer_pid);
 	if (sock < 0) {
-		err = sock;
-		log_error("starting the gofer: %s", strerror(-err));
 		sandbox_destroy(sb);
-		return err;
+		return sock;
 	}
 	err = make_mounts(sb->k, cfg, sock, &sb->ns);
 	if (err < 0) {
@@ -654,10 +705,12 @@ int sandbox_start(struct sandbox *sb, const struct sandbox_process *p, struct th
 		.open_interp = exec_open_interp,
 		.not_init = sb->started,
 		.no_new_privs = p->no_new_privs,
+		.container = p->container ? p->container->id : 0,
 	};
 	process_creds(p, &init.creds);
 	memcpy(init.rlimits, p->rlimits, sizeof(init.rlimits));
-	struct path root = { sb->ns->root, sb->ns->root->root };
+	struct mount_ns *ns = p->container ? p->container->ns : sb->ns;
+	struct path root = { ns->root, ns->root->root };
 	struct vfs_ctx c = { .creds = &init.creds, .root = root, .start = root, .umask = p->umask };
 	struct path cwd;
 	int err = vfs_lookup(&c, p->cwd ? p->cwd : "/", LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &cwd);
@@ -725,7 +778,8 @@ int sandbox_check_process(struct sandbox *sb, const struct sandbox_process *p)
 {
 	struct creds creds;
 	process_creds(p, &creds);
-	struct path root = { sb->ns->root, sb->ns->root->root };
+	struct mount_ns *ns = p->container ? p->container->ns : sb->ns;
+	struct path root = { ns->root, ns->root->root };
 	struct vfs_ctx c = { .creds = &creds, .root = root, .start = root, .umask = p->umask };
 	struct path cwd;
 	int err = vfs_lookup(&c, p->cwd ? p->cwd : "/", LOOKUP_FOLLOW | LOOKUP_DIRECTORY, &cwd);

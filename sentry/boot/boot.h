@@ -91,9 +91,12 @@ struct sandbox_process {
 	int stdio[3];
 	/* fd 0 is a terminal that becomes the new session's controlling terminal. */
 	bool terminal;
+	/* The pod's container it runs in (sandbox_add_container); NULL: the sandbox's own. */
+	struct sandbox_container *container;
 };
 
 struct sandbox;
+struct sandbox_container;
 
 /*
  * Makes the kernel, starts the gofer and builds the mounts. Returns 0, or
@@ -113,6 +116,34 @@ struct kernel *sandbox_kernel(struct sandbox *sb);
  */
 int sandbox_start(struct sandbox *sb, const struct sandbox_process *p,
                   struct thread_group **out_tg);
+
+/*
+ * Starts a gofer for cfg's root and bind mounts, in that order, on a new
+ * socket pair; its messages go to the log. Returns the sentry's end of
+ * the first channel and the gofer's pid, or -errno. sandbox_new calls it;
+ * for a further container of a pod, the runtime does (the confined sentry
+ * cannot start processes) and hands the socket to sandbox_add_container.
+ */
+int sandbox_spawn_gofer(const struct sandbox_config *cfg, pid_t *pid);
+
+/*
+ * Adds a container to a pod's sandbox: its root and mounts, made as
+ * sandbox_new makes the sandbox's own from cfg, on the gofer channel
+ * gofer_sock (consumed). Processes started with p->container set to it
+ * run there, and have thread_group.container id (nonzero). Returns 0 or
+ * -errno after logging why.
+ */
+int sandbox_add_container(struct sandbox *sb, const struct sandbox_config *cfg, int gofer_sock,
+                          unsigned id, struct sandbox_container **out);
+
+/* Whether any process of container c is still alive. */
+bool sandbox_container_has_processes(struct sandbox *sb, const struct sandbox_container *c);
+
+/*
+ * Frees container c and its mounts, once none of its processes is left
+ * (otherwise they stay until the sandbox ends).
+ */
+void sandbox_remove_container(struct sandbox *sb, struct sandbox_container *c);
 
 /*
  * Sets p's resource limits to the calling process's own, which a process

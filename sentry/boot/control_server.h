@@ -2,9 +2,16 @@
  * The sandbox's side of the control protocol (common/oci/control.h): a
  * host thread accepts connections on the control socket that
  * `runsc create` bound, and a thread per connection serves its requests
- * against the sandbox: starting the container's init, its state,
- * signals, ps, wait, and exec'd processes, whose exit status is sent
- * back on the same connection.
+ * against the sandbox: starting a container's init, its state, signals,
+ * ps, wait, and exec'd processes, whose exit status is sent back on the
+ * same connection.
+ *
+ * The sandbox holds its own container and, in a pod, the further ones
+ * "create" adds (runsc-cli/pod.h), each with its root and mounts
+ * (sandbox_add_container) and its processes marked with its number
+ * (thread_group.container): ps, kill --all and delete act on those only.
+ * The sandbox's own container holds the pod: killing its init ends the
+ * sandbox, and kill --all reaches every process.
  */
 #ifndef SENTRY_BOOT_CONTROL_SERVER_H
 #define SENTRY_BOOT_CONTROL_SERVER_H

@@ -45,7 +45,12 @@ static int bind_source(const struct oci_spec *spec, const struct oci_mount *m, s
 	return 0;
 }
 
-int oci_sandbox_config(const struct oci_spec *spec, const char *platform, bool strace,
+/*
+ * oci_sandbox_config, and with on_host false oci_container_config: then
+ * bind sources are taken as they are (the runtime made them canonical)
+ * and nothing is asked of the host.
+ */
+static int make_config(const struct oci_spec *spec, const char *platform, bool strace, bool on_host,
                        struct oci_sandbox *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
@@ -64,7 +69,13 @@ int oci_sandbox_config(const struct oci_spec *spec, const char *platform, bool s
 		sm->flags = mount_flags(m->flags);
 		if (strcmp(type, "bind") == 0 || (m->flags & (OCI_MOUNT_BIND | OCI_MOUNT_REC))) {
 			char *src = NULL;
-			int e = bind_source(spec, m, i, &src, err, errlen);
+			int e;
+			if (!on_host && m->source) {
+				src = strdup(m->source);
+				e = src ? 0 : -ENOMEM;
+			} else {
+				e = bind_source(spec, m, i, &src, err, errlen);
+			}
 			if (e < 0) {
 				oci_sandbox_release(out);
 				return e;
@@ -96,7 +107,7 @@ int oci_sandbox_config(const struct oci_spec *spec, const char *platform, bool s
 	}
 	if (spec->hostname)
 		snprintf(out->hostname, sizeof(out->hostname), "%s", spec->hostname);
-	else if (gethostname(out->hostname, sizeof(out->hostname) - 1) < 0)
+	else if (!on_host || gethostname(out->hostname, sizeof(out->hostname) - 1) < 0)
 		snprintf(out->hostname, sizeof(out->hostname), "runsc");
 	out->cfg = (struct sandbox_config){
 		.platform = platform,
@@ -111,6 +122,18 @@ int oci_sandbox_config(const struct oci_spec *spec, const char *platform, bool s
 		.readonly_paths = spec->has_linux ? spec->linux_.readonly_paths : NULL,
 	};
 	return 0;
+}
+
+int oci_sandbox_config(const struct oci_spec *spec, const char *platform, bool strace,
+                       struct oci_sandbox *out, char *err, size_t errlen)
+{
+	return make_config(spec, platform, strace, true, out, err, errlen);
+}
+
+int oci_container_config(const struct oci_spec *spec, struct oci_sandbox *out, char *err,
+                         size_t errlen)
+{
+	return make_config(spec, "", false, false, out, err, errlen);
 }
 
 void oci_sandbox_release(struct oci_sandbox *s)

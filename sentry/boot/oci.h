@@ -37,6 +37,15 @@ struct oci_sandbox {
  */
 int oci_sandbox_config(const struct oci_spec *spec, const char *platform, bool strace,
                        struct oci_sandbox *out, char *err, size_t errlen);
+
+/*
+ * The same for a further container of a pod, inside the confined sentry:
+ * its bind sources must already be canonical host paths (the runtime
+ * rewrote them), and nothing is asked of the host; the platform,
+ * hostname and the like are the sandbox's and not taken from spec.
+ */
+int oci_container_config(const struct oci_spec *spec, struct oci_sandbox *out, char *err,
+                         size_t errlen);
 void oci_sandbox_release(struct oci_sandbox *s);
 
 /*

@@ -279,6 +279,7 @@ long task_clone(struct task *t, const struct clone_request *r)
 		tg->parent = (f & LINUX_CLONE_PARENT) ? t->tg->parent : t->tg;
 		tg->pgid = t->tg->pgid;
 		tg->sid = t->tg->sid;
+		tg->container = t->tg->container;
 		tg->tty = t->tg->tty;
 	}
 	kernel_link_task_locked(k, c, !thread);

@@ -102,17 +102,19 @@ struct thread_group {
 	int nr_threads;              /* threads in the tree */
 	int live;                    /* threads that have not begun to exit (under mu) */
 	int pgid, sid;               /* process group and session */
-	struct tty *tty;             /* the session's controlling terminal, or NULL */
-	int tty_old_pgrp;            /* a leader's foreground group when its terminal hung up */
-	int exit_signal;             /* sent to the parent at exit: SIGCHLD, clone's, or 0 */
-	bool zombie;                 /* every thread exited; waits to be reaped */
-	bool subreaper;              /* PR_SET_CHILD_SUBREAPER */
-	int dumpable;                /* PR_SET_DUMPABLE: 0 or 1 (under mu) */
-	int nice;                    /* setpriority(PRIO_PROCESS): -20..19 (under mu) */
-	uint32_t personality;        /* personality(2): PER_LINUX and its flags (under mu) */
-	int wait_stop_sig;           /* a stop not yet reported to wait (WUNTRACED), or 0 */
-	bool wait_continued;         /* a continue not yet reported to wait (WCONTINUED) */
-	struct task *exec_waiter;    /* an execve waiting for the other threads to go */
+	/* The container of the pod it runs in: 0 for the sandbox's own; inherited by fork. */
+	unsigned container;
+	struct tty *tty;          /* the session's controlling terminal, or NULL */
+	int tty_old_pgrp;         /* a leader's foreground group when its terminal hung up */
+	int exit_signal;          /* sent to the parent at exit: SIGCHLD, clone's, or 0 */
+	bool zombie;              /* every thread exited; waits to be reaped */
+	bool subreaper;           /* PR_SET_CHILD_SUBREAPER */
+	int dumpable;             /* PR_SET_DUMPABLE: 0 or 1 (under mu) */
+	int nice;                 /* setpriority(PRIO_PROCESS): -20..19 (under mu) */
+	uint32_t personality;     /* personality(2): PER_LINUX and its flags (under mu) */
+	int wait_stop_sig;        /* a stop not yet reported to wait (WUNTRACED), or 0 */
+	bool wait_continued;      /* a continue not yet reported to wait (WCONTINUED) */
+	struct task *exec_waiter; /* an execve waiting for the other threads to go */
 	/* Notified (under k->mu) when a child changes state: wait4's waiters. */
 	struct waitqueue child_wq;
 	/* Notified when the process exits (becomes a zombie): pidfds' readers. */

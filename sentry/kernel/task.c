@@ -143,6 +143,7 @@ static int init_task_create(struct kernel *k, struct task_init_args *args, struc
 	memcpy(tg->rlimits, args->rlimits, sizeof(tg->rlimits));
 	/* The sandbox's first process is its pid namespace's init. */
 	tg->unkillable = !args->not_init;
+	tg->container = args->container;
 	t->creds = args->creds;
 	t->no_new_privs = args->no_new_privs;
 	t->fdt = args->fdt;

@@ -37,7 +37,8 @@ struct task_init_args {
 	 * own; its exit is seen through the group task_start_process returns.
 	 */
 	bool not_init;
-	bool no_new_privs; /* PR_SET_NO_NEW_PRIVS before the program is loaded */
+	bool no_new_privs;  /* PR_SET_NO_NEW_PRIVS before the program is loaded */
+	unsigned container; /* the pod's container it belongs to (thread_group.container) */
 };
 
 /*
