@@ -105,6 +105,11 @@ static int make_config(const struct oci_spec *spec, const char *platform, bool s
 		}
 		n++;
 	}
+	/* The sentry's /proc/sys is read-only: its values are the sandbox's own. */
+	for (size_t i = 0; spec->has_linux && i < spec->linux_.sysctl_count; i++)
+		log_warn("config.json: linux.sysctl: %s=%s is not implemented by the sandbox: "
+		         "not applied",
+		         spec->linux_.sysctl[i].key, spec->linux_.sysctl[i].value);
 	if (spec->hostname)
 		snprintf(out->hostname, sizeof(out->hostname), "%s", spec->hostname);
 	else if (!on_host || gethostname(out->hostname, sizeof(out->hostname) - 1) < 0)

@@ -7,7 +7,9 @@
  * systems; a tmpfs on /dev is the sentry's /dev with its device nodes.
  * devpts, mqueue, cgroup and cgroup2 mounts have no sentry file system yet
  * and are skipped with a warning (the sentry's /dev has its own ptmx and
- * pts directory). Any other type is an error naming the mount.
+ * pts directory). Any other type is an error naming the mount. The
+ * sentry's /proc/sys is read-only, so linux.sysctl is not applied either
+ * (a warning for each).
  *
  * The process: args (argv[0] looked up in the process's PATH inside the
  * container), env, cwd, user (uid, gid, additionalGids, umask), the
