@@ -1,9 +1,12 @@
 #!/bin/bash
-# run_posture.sh RUNSC SLEEPER: the confinement of a running sandbox, checked from outside
-# (docs/architecture.md section 2). `runsc do SLEEPER` runs; then for the sentry (the child of
-# runsc do), the gofer and the stubs (the sentry's children):
+# run_posture.sh RUNSC SLEEPER [oci]: the confinement of a running sandbox, checked from
+# outside (docs/architecture.md section 2). `runsc do SLEEPER` runs (or with oci, an OCI
+# container of a busybox bundle running `sleep`, through runsc create and start); then for
+# the sentry (the child of runsc do; the --pid-file process of the container), the gofer and
+# the stubs (the sentry's children):
 #   - namespaces: mount, PID, IPC and UTS are not the host's (the gofer's mount namespace is
-#     not the sentry's either); the network is the host's, as documented for runsc do;
+#     not the sentry's either); the network is the host's, as documented for runsc do, and
+#     a new one for the container (config.json asks for one);
 #   - every thread: Seccomp 2 (filter), NoNewPrivs 1;
 #   - capabilities: none at all for the sentry and the stubs, in any set; for the gofer
 #     CHOWN, DAC_OVERRIDE, DAC_READ_SEARCH, FOWNER, FSETID (0x1f) and nothing else;
@@ -13,24 +16,40 @@
 #     directories are O_PATH fds (its mounts and the nodes walked below them: under runsc do
 #     that is the host's root, served read-only), and its /proc/self/fd is its own proc's,
 #     not the host's /proc.
-# Last, runsc do killed: no process of the sandbox is left.
+# Last, runsc do killed (the container deleted with --force): no process of the sandbox is
+# left.
 set -u
-runsc=$1 sleeper=$2
+runsc=$(realpath -s -- "$1") sleeper=$2 mode=${3:-do}
+tmp=""
 fail() {
 	echo "FAIL: $*"
 	# runsc do first: the sandbox dies with it.
 	[ -n "${do_pid:-}" ] && kill -KILL "$do_pid" 2>/dev/null
 	[ -n "${pid:-}" ] && kill -KILL "$pid" 2>/dev/null
+	[ -n "$tmp" ] && timeout -k 5 20 "$runsc" --root "$tmp/root" delete --force posture >/dev/null 2>&1
+	[ -n "$tmp" ] && rm -rf "$tmp"
 	exit 1
 }
 
-timeout --kill-after=5 60 "$runsc" do "$sleeper" 50 </dev/null &
-pid=$!
+do_pid="" sentry="" gofer="" stubs="" pid=""
+if [ "$mode" = oci ]; then
+	tmp=$(mktemp -d /var/tmp/runsc-posture.XXXXXX) || exit 1
+	"$(dirname "$0")/../e2e/oci/make_bundle.sh" "$tmp/b" sleep 50 >/dev/null ||
+		fail "cannot build the bundle"
+	timeout -k 5 30 "$runsc" --root "$tmp/root" create --bundle "$tmp/b" --pid-file "$tmp/pid" \
+		posture </dev/null >/dev/null 2>"$tmp/err" || fail "create: $(cat "$tmp/err")"
+	timeout -k 5 30 "$runsc" --root "$tmp/root" start posture || fail "start"
+	sentry=$(cat "$tmp/pid")
+else
+	timeout --kill-after=5 60 "$runsc" do "$sleeper" 50 </dev/null &
+	pid=$!
+fi
 # runsc do is timeout's child; the sentry is runsc do's; the gofer and the stubs are the sentry's.
-do_pid="" sentry="" gofer="" stubs=""
 for _ in $(seq 200); do
-	do_pid=$(pgrep -P "$pid" | head -1)
-	[ -n "$do_pid" ] && sentry=$(pgrep -P "$do_pid" | head -1)
+	if [ "$mode" != oci ]; then
+		do_pid=$(pgrep -P "$pid" | head -1)
+		[ -n "$do_pid" ] && sentry=$(pgrep -P "$do_pid" | head -1)
+	fi
 	if [ -n "$sentry" ]; then
 		gofer="" stubs=""
 		for c in $(pgrep -P "$sentry"); do
@@ -61,8 +80,13 @@ check_common() { # PID NAME CAPS
 		[ "$(readlink "/proc/$p/ns/$n")" != "$(readlink "/proc/self/ns/$n")" ] ||
 			fail "$name ($p) is in the host's $n namespace"
 	done
-	[ "$(readlink "/proc/$p/ns/net")" = "$(readlink "/proc/self/ns/net")" ] ||
-		fail "$name ($p): runsc do keeps the host's network namespace, but it has another"
+	if [ "$mode" = oci ]; then
+		[ "$(readlink "/proc/$p/ns/net")" != "$(readlink "/proc/self/ns/net")" ] ||
+			fail "$name ($p): the container asks for a network namespace, but it has the host's"
+	else
+		[ "$(readlink "/proc/$p/ns/net")" = "$(readlink "/proc/self/ns/net")" ] ||
+			fail "$name ($p): runsc do keeps the host's network namespace, but it has another"
+	fi
 	for t in /proc/"$p"/task/*; do
 		[ "$(awk '$1 == "Seccomp:" { print $2 }' "$t/status")" = 2 ] ||
 			fail "$name ($p) thread ${t##*/} has no seccomp filter"
@@ -133,13 +157,19 @@ for fd in /proc/"$gofer"/fd/*; do
 done
 [ "$proc_fds" = 1 ] || fail "the gofer holds $proc_fds /proc/self/fd fds, want 1"
 
-# runsc do killed: the sandbox dies with it (PR_SET_PDEATHSIG), and nothing is left behind.
-# (A SIGTERM would go to the sleeper, the sandbox's init, which ignores it without a handler
-# as any PID-namespace init does: e2e/signals_forwarded checks the forwarding.)
-kill -KILL "$do_pid"
-status=0
-wait "$pid" || status=$?
-[ "$status" = $((128 + 9)) ] || fail "runsc do: status $status after SIGKILL, want 137"
+if [ "$mode" = oci ]; then
+	timeout -k 5 30 "$runsc" --root "$tmp/root" delete --force posture || fail "delete --force"
+	rm -rf "$tmp"
+	tmp=""
+else
+	# runsc do killed: the sandbox dies with it (PR_SET_PDEATHSIG), and nothing is left
+	# behind. (A SIGTERM would go to the sleeper, the sandbox's init, which ignores it without
+	# a handler as any PID-namespace init does: e2e/signals_forwarded checks the forwarding.)
+	kill -KILL "$do_pid"
+	status=0
+	wait "$pid" || status=$?
+	[ "$status" = $((128 + 9)) ] || fail "runsc do: status $status after SIGKILL, want 137"
+fi
 for p in "$do_pid" "$sentry" "$gofer" $stubs; do
 	for _ in $(seq 100); do
 		kill -0 "$p" 2>/dev/null || break
