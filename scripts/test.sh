@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the dependencies, builds runsc, checks the formatting and runs every test:
 # unit tests, the syscall suite (each test natively, then under each platform) and the
-# end-to-end tests. Exits non-zero if anything fails.
+# end-to-end tests. Exits non-zero if anything fails. Then prints the container start-up
+# benchmark (bench/startup, a few rounds): its ratios are figures, not checks; it fails
+# only when its baseline, runc, cannot run a container.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
@@ -13,3 +15,4 @@ fi
 ninja -C build
 ./scripts/check-format.sh
 meson test -C build --print-errorlogs --num-processes 2
+BENCH_ROUNDS=3 meson test -C build --benchmark --verbose startup
