@@ -60,20 +60,21 @@ int cmd_list(struct runsc_globals *g, int argc, char **argv)
 			continue;
 		}
 		pid_t pid;
-		const char *status = container_status(c, &pid);
-		if (quiet)
+		enum oci_status status = container_oci_status(c, &pid);
+		if (quiet) {
 			printf("%s\n", *id);
-		else if (json)
-			json_array_append_new(
-			        arr, json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:s}", "ociVersion",
-			                       container_str(c, "oci_version"), "id", *id, "pid",
-			                       (int)pid, "status", status, "bundle",
-			                       container_str(c, "bundle"), "rootfs",
-			                       container_str(c, "rootfs"), "created",
-			                       container_str(c, "created"), "owner", "root"));
-		else
-			printf("%-20s %-8d %-10s %-40s %-30s %s\n", *id, (int)pid, status,
-			       container_str(c, "bundle"), container_str(c, "created"), "root");
+		} else if (json) {
+			/* runc's list: each container's state, its owner by name. */
+			char *text = container_state_json(c, OCI_STATE_CLI, status, pid, "root");
+			json_t *one = text ? json_loads(text, JSON_PRESERVE_ORDER, NULL) : NULL;
+			if (one)
+				json_array_append_new(arr, one);
+			free(text);
+		} else {
+			printf("%-20s %-8d %-10s %-40s %-30s %s\n", *id, (int)pid,
+			       oci_status_name(status), container_str(c, "bundle"),
+			       container_str(c, "created"), "root");
+		}
 		container_close(c);
 		free(*id);
 	}

@@ -97,22 +97,6 @@ int cmd_start(struct runsc_globals *g, int argc, char **argv)
 	return id && lifecycle_start(g, id) == 0 ? 0 : 1;
 }
 
-/* Prints the runtime-spec state of c (runc's fields). */
-static json_t *state_json(struct container *c)
-{
-	pid_t pid;
-	const char *status = container_status(c, &pid);
-	const char *ver = container_str(c, "oci_version");
-	json_t *ann = json_object_get(c->st, "annotations");
-	json_t *j = json_pack(
-	        "{s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:s}", "ociVersion", ver ? ver : "1.0.2", "id", c->id,
-	        "pid", (int)pid, "status", status, "bundle", container_str(c, "bundle"), "rootfs",
-	        container_str(c, "rootfs"), "created", container_str(c, "created"), "owner", "");
-	if (j && ann && json_object_size(ann))
-		json_object_set(j, "annotations", ann);
-	return j;
-}
-
 int cmd_state(struct runsc_globals *g, int argc, char **argv)
 {
 	VERB_OPTIONS({ "help", no_argument, NULL, 'h' });
@@ -129,13 +113,14 @@ int cmd_state(struct runsc_globals *g, int argc, char **argv)
 	struct container *c;
 	if (lifecycle_open(g, id, false, &c) < 0)
 		return 1;
-	json_t *j = state_json(c);
+	pid_t pid;
+	enum oci_status status = container_oci_status(c, &pid);
+	char *j = container_state_json(c, OCI_STATE_CLI, status, pid, NULL);
 	container_close(c);
 	if (!j)
 		return 1;
-	json_dumpf(j, stdout, JSON_INDENT(2));
-	putchar('\n');
-	json_decref(j);
+	printf("%s\n", j);
+	free(j);
 	return 0;
 }
 
