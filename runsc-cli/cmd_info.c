@@ -103,8 +103,18 @@ int cmd_ps(struct runsc_globals *g, int argc, char **argv)
 		return 1;
 	json_t *reply = NULL;
 	char err[1024];
-	e = container_sandbox_alive(c) ? container_call(c, "ps", NULL, &reply, err, sizeof(err))
-	                               : (snprintf(err, sizeof(err), "container not running"), -1);
+	if (!container_sandbox_alive(c)) {
+		snprintf(err, sizeof(err), "container not running");
+		e = -1;
+	} else if (container_frozen(c)) {
+		/* runc lists a paused container's processes from its cgroup; ours are the sentry's.
+		 */
+		snprintf(err, sizeof(err),
+		         "container %s is paused: resume it to list its processes", id);
+		e = -1;
+	} else {
+		e = container_call(c, "ps", NULL, &reply, err, sizeof(err));
+	}
 	container_close(c);
 	if (e < 0) {
 		runsc_error(g, "%s", err);

@@ -124,6 +124,32 @@ int cmd_state(struct runsc_globals *g, int argc, char **argv)
 	return 0;
 }
 
+/* The signals the sandbox process passes on to init (sentry/boot/sigforward.h). */
+static bool forwarded_signal(int sig)
+{
+	switch (sig) {
+	case SIGHUP:
+	case SIGINT:
+	case SIGQUIT:
+	case SIGUSR1:
+	case SIGUSR2:
+	case SIGALRM:
+	case SIGTERM:
+	case SIGSTKFLT:
+	case SIGCONT:
+	case SIGTSTP:
+	case SIGURG:
+	case SIGVTALRM:
+	case SIGPROF:
+	case SIGWINCH:
+	case SIGIO:
+	case SIGPWR:
+		return true;
+	default:
+		return sig >= SIGRTMIN && sig <= SIGRTMAX;
+	}
+}
+
 int cmd_kill(struct runsc_globals *g, int argc, char **argv)
 {
 	VERB_OPTIONS({ "all", no_argument, NULL, 'a' });
@@ -163,6 +189,19 @@ int cmd_kill(struct runsc_globals *g, int argc, char **argv)
 	} else if (sig == SIGKILL && own_sandbox) {
 		/* The whole sandbox ends with its init, even a frozen or stuck one. */
 		kill((pid_t)container_int(c, "sandbox_pid"), SIGKILL);
+	} else if (container_frozen(c)) {
+		/*
+		 * A frozen sentry cannot answer. A signal for init that the sandbox
+		 * forwards (sentry/boot/sigforward.h) goes to the sandbox process,
+		 * pending until resume, as runc's signal to a paused init is.
+		 */
+		if (!all && own_sandbox && forwarded_signal(sig)) {
+			kill((pid_t)container_int(c, "sandbox_pid"), sig);
+		} else {
+			runsc_error(g, "container %s is paused: resume it to signal %s", id,
+			            all ? "all its processes" : "it");
+			ret = 1;
+		}
 	} else {
 		json_t *req = json_pack("{s:i,s:b}", "signal", sig, "all", all), *reply;
 		char err[1024];

@@ -345,8 +345,7 @@ int container_cgroup(const struct container *c, struct cgroup **out, char *err, 
 	return cgroup_from_json(saved, out, err, errlen);
 }
 
-/* Whether the container's cgroup is frozen (by `runsc pause`); false without a cgroup. */
-static bool container_frozen(const struct container *c)
+bool container_frozen(const struct container *c)
 {
 	struct cgroup *cg;
 	char err[256];

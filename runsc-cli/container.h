@@ -87,6 +87,9 @@ bool container_sandbox_alive(const struct container *c);
 enum oci_status container_oci_status(struct container *c, pid_t *pid);
 const char *container_status(struct container *c, pid_t *pid);
 
+/* Whether the container's cgroup is frozen (`runsc pause`); false without a cgroup. */
+bool container_frozen(const struct container *c);
+
 /*
  * The container's state in one of oci_state_json's shapes (the hooks' stdin,
  * or what `runsc state` prints), with the given status and pid and owner

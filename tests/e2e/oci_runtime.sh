@@ -14,7 +14,7 @@
 # cgroups (the bundles name linux.cgroupsPath /TAG-cg/ID, so the test finds them in every
 #   hierarchy): pause freezes the container (state and list say paused, a counter written
 #   to a bind-mounted directory stops), resume lets it go on; update (flags and
-#   --resources -) writes pids.max and the memory limit; events --stats prints runc's stats
+#   --resources -) writes pids.max and the memory limit; exec is refused while paused, as runc; events --stats prints runc's stats
 #   event; delete --force of the paused container removes the cgroup.
 # Everything under a private --root. At the end, and whatever happened: no runtime state, no
 # process of the test (found by a marker argument), no cgroup of the test's.
@@ -197,6 +197,8 @@ sleep 1
 c2=$(count)
 [ "$c1" = "$c2" ] || oci_fail "pause: the counter went on from $c1 to $c2"
 echo "ok: pause: the counter stands at $c2"
+oci_check "pause: exec refused" 1 '' "${rt[@]}" exec "$id" true
+[[ $err == *"cannot exec in a paused container"* ]] || oci_fail "pause: exec: $err"
 oci_check "pause again: not running" 1 '' "${rt[@]}" pause "$id"
 [[ $err == *"container not running"* ]] || oci_fail "pause again: $err"
 oci_check "events --stats" 0 '*' "${rt[@]}" events --stats "$id"
