@@ -255,6 +255,13 @@ int cmd_exec(struct runsc_globals *g, int argc, char **argv)
 	int e = 0;
 	if (lifecycle_open(g, id, false, &c) < 0)
 		return 1;
+	if (container_frozen(c)) {
+		/* runc's message (it has --ignore-paused; a frozen sentry cannot start one). */
+		runsc_error(g, "cannot exec in a paused container");
+		container_close(c);
+		json_decref(envs);
+		return 1;
+	}
 	json_t *process = make_process(g, c, process_file, argv + optind + 1, argc - optind - 1,
 	                               cwd, envs, user, tty);
 	json_decref(envs);

@@ -60,20 +60,21 @@ int cmd_list(struct runsc_globals *g, int argc, char **argv)
 			continue;
 		}
 		pid_t pid;
-		const char *status = container_status(c, &pid);
-		if (quiet)
+		enum oci_status status = container_oci_status(c, &pid);
+		if (quiet) {
 			printf("%s\n", *id);
-		else if (json)
-			json_array_append_new(
-			        arr, json_pack("{s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:s}", "ociVersion",
-			                       container_str(c, "oci_version"), "id", *id, "pid",
-			                       (int)pid, "status", status, "bundle",
-			                       container_str(c, "bundle"), "rootfs",
-			                       container_str(c, "rootfs"), "created",
-			                       container_str(c, "created"), "owner", "root"));
-		else
-			printf("%-20s %-8d %-10s %-40s %-30s %s\n", *id, (int)pid, status,
-			       container_str(c, "bundle"), container_str(c, "created"), "root");
+		} else if (json) {
+			/* runc's list: each container's state, its owner by name. */
+			char *text = container_state_json(c, OCI_STATE_CLI, status, pid, "root");
+			json_t *one = text ? json_loads(text, JSON_PRESERVE_ORDER, NULL) : NULL;
+			if (one)
+				json_array_append_new(arr, one);
+			free(text);
+		} else {
+			printf("%-20s %-8d %-10s %-40s %-30s %s\n", *id, (int)pid,
+			       oci_status_name(status), container_str(c, "bundle"),
+			       container_str(c, "created"), "root");
+		}
 		container_close(c);
 		free(*id);
 	}
@@ -102,8 +103,18 @@ int cmd_ps(struct runsc_globals *g, int argc, char **argv)
 		return 1;
 	json_t *reply = NULL;
 	char err[1024];
-	e = container_sandbox_alive(c) ? container_call(c, "ps", NULL, &reply, err, sizeof(err))
-	                               : (snprintf(err, sizeof(err), "container not running"), -1);
+	if (!container_sandbox_alive(c)) {
+		snprintf(err, sizeof(err), "container not running");
+		e = -1;
+	} else if (container_frozen(c)) {
+		/* runc lists a paused container's processes from its cgroup; ours are the sentry's.
+		 */
+		snprintf(err, sizeof(err),
+		         "container %s is paused: resume it to list its processes", id);
+		e = -1;
+	} else {
+		e = container_call(c, "ps", NULL, &reply, err, sizeof(err));
+	}
 	container_close(c);
 	if (e < 0) {
 		runsc_error(g, "%s", err);

@@ -97,22 +97,6 @@ int cmd_start(struct runsc_globals *g, int argc, char **argv)
 	return id && lifecycle_start(g, id) == 0 ? 0 : 1;
 }
 
-/* Prints the runtime-spec state of c (runc's fields). */
-static json_t *state_json(struct container *c)
-{
-	pid_t pid;
-	const char *status = container_status(c, &pid);
-	const char *ver = container_str(c, "oci_version");
-	json_t *ann = json_object_get(c->st, "annotations");
-	json_t *j = json_pack(
-	        "{s:s,s:s,s:i,s:s,s:s,s:s,s:s,s:s}", "ociVersion", ver ? ver : "1.0.2", "id", c->id,
-	        "pid", (int)pid, "status", status, "bundle", container_str(c, "bundle"), "rootfs",
-	        container_str(c, "rootfs"), "created", container_str(c, "created"), "owner", "");
-	if (j && ann && json_object_size(ann))
-		json_object_set(j, "annotations", ann);
-	return j;
-}
-
 int cmd_state(struct runsc_globals *g, int argc, char **argv)
 {
 	VERB_OPTIONS({ "help", no_argument, NULL, 'h' });
@@ -129,14 +113,41 @@ int cmd_state(struct runsc_globals *g, int argc, char **argv)
 	struct container *c;
 	if (lifecycle_open(g, id, false, &c) < 0)
 		return 1;
-	json_t *j = state_json(c);
+	pid_t pid;
+	enum oci_status status = container_oci_status(c, &pid);
+	char *j = container_state_json(c, OCI_STATE_CLI, status, pid, NULL);
 	container_close(c);
 	if (!j)
 		return 1;
-	json_dumpf(j, stdout, JSON_INDENT(2));
-	putchar('\n');
-	json_decref(j);
+	printf("%s\n", j);
+	free(j);
 	return 0;
+}
+
+/* The signals the sandbox process passes on to init (sentry/boot/sigforward.h). */
+static bool forwarded_signal(int sig)
+{
+	switch (sig) {
+	case SIGHUP:
+	case SIGINT:
+	case SIGQUIT:
+	case SIGUSR1:
+	case SIGUSR2:
+	case SIGALRM:
+	case SIGTERM:
+	case SIGSTKFLT:
+	case SIGCONT:
+	case SIGTSTP:
+	case SIGURG:
+	case SIGVTALRM:
+	case SIGPROF:
+	case SIGWINCH:
+	case SIGIO:
+	case SIGPWR:
+		return true;
+	default:
+		return sig >= SIGRTMIN && sig <= SIGRTMAX;
+	}
 }
 
 int cmd_kill(struct runsc_globals *g, int argc, char **argv)
@@ -178,6 +189,19 @@ int cmd_kill(struct runsc_globals *g, int argc, char **argv)
 	} else if (sig == SIGKILL && own_sandbox) {
 		/* The whole sandbox ends with its init, even a frozen or stuck one. */
 		kill((pid_t)container_int(c, "sandbox_pid"), SIGKILL);
+	} else if (container_frozen(c)) {
+		/*
+		 * A frozen sentry cannot answer. A signal for init that the sandbox
+		 * forwards (sentry/boot/sigforward.h) goes to the sandbox process,
+		 * pending until resume, as runc's signal to a paused init is.
+		 */
+		if (!all && own_sandbox && forwarded_signal(sig)) {
+			kill((pid_t)container_int(c, "sandbox_pid"), sig);
+		} else {
+			runsc_error(g, "container %s is paused: resume it to signal %s", id,
+			            all ? "all its processes" : "it");
+			ret = 1;
+		}
 	} else {
 		json_t *req = json_pack("{s:i,s:b}", "signal", sig, "all", all), *reply;
 		char err[1024];

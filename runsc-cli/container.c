@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/oci/control.h"
+#include "common/oci/state.h"
 
 bool container_id_valid(const char *id)
 {
@@ -335,36 +336,90 @@ int container_call(struct container *c, const char *op, json_t *extra, json_t **
 	return 0;
 }
 
-const char *container_status(struct container *c, pid_t *pid)
+int container_cgroup(const struct container *c, struct cgroup **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	json_t *saved = json_object_get(c->st, "cgroup");
+	if (!saved)
+		return 0;
+	return cgroup_from_json(saved, out, err, errlen);
+}
+
+bool container_frozen(const struct container *c)
+{
+	struct cgroup *cg;
+	char err[256];
+	if (container_cgroup(c, &cg, err, sizeof(err)) < 0 || !cg)
+		return false;
+	enum cgroup_freezer_state fs = CGROUP_THAWED;
+	int e = cgroup_state(cg, &fs, err, sizeof(err));
+	cgroup_close(cg);
+	return e == 0 && fs == CGROUP_FROZEN;
+}
+
+enum oci_status container_oci_status(struct container *c, pid_t *pid)
 {
 	*pid = 0;
 	if (!container_sandbox_alive(c))
-		return "stopped";
-	/* A frozen sandbox cannot answer: paused is what pause recorded. */
-	const char *saved = container_str(c, "status");
-	if (saved && strcmp(saved, "paused") == 0) {
+		return OCI_STATUS_STOPPED;
+	/* A frozen sandbox cannot answer: paused is what the freezer says, as runc. */
+	if (container_frozen(c)) {
 		*pid = (pid_t)container_int(c, "pid");
-		return "paused";
+		return OCI_STATUS_PAUSED;
 	}
 	json_t *reply;
 	char err[256];
 	if (container_call(c, "state", NULL, &reply, err, sizeof(err)) < 0)
-		return "stopped";
+		return OCI_STATUS_STOPPED;
 	const char *s = json_string_value(json_object_get(reply, "status"));
-	static char status[16];
-	snprintf(status, sizeof(status), "%s", s ? s : "stopped");
+	enum oci_status status = OCI_STATUS_STOPPED;
+	if (s && strcmp(s, "created") == 0)
+		status = OCI_STATUS_CREATED;
+	else if (s && strcmp(s, "running") == 0)
+		status = OCI_STATUS_RUNNING;
 	json_decref(reply);
-	if (strcmp(status, "stopped") != 0)
+	if (status != OCI_STATUS_STOPPED)
 		*pid = (pid_t)container_int(c, "pid");
 	return status;
 }
 
-void format_rfc3339(char *buf, size_t size)
+const char *container_status(struct container *c, pid_t *pid)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	struct tm tm;
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
-	         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec);
+	return oci_status_name(container_oci_status(c, pid));
+}
+
+char *container_state_json(const struct container *c, enum oci_state_format format,
+                           enum oci_status status, pid_t pid, const char *owner)
+{
+	json_t *ann = json_object_get(c->st, "annotations");
+	size_t n = json_object_size(ann), i = 0;
+	struct oci_kv *kv = calloc(n + 1, sizeof(*kv));
+	if (!kv)
+		return NULL;
+	const char *key;
+	json_t *v;
+	json_object_foreach(ann, key, v)
+	{
+		if (i < n && json_is_string(v)) {
+			kv[i].key = (char *)key;
+			kv[i].value = (char *)json_string_value(v);
+			i++;
+		}
+	}
+	long long created = container_int(c, "created_ns");
+	struct oci_state st = {
+		.oci_version = container_str(c, "oci_version"),
+		.id = c->id,
+		.status = status,
+		.pid = (int)pid,
+		.bundle = container_str(c, "bundle"),
+		.rootfs = container_str(c, "rootfs"),
+		.created = { .tv_sec = created / 1000000000, .tv_nsec = created % 1000000000 },
+		.owner = owner,
+		.annotations = kv,
+		.annotations_count = i,
+	};
+	char *out = oci_state_json(&st, format);
+	free(kv);
+	return out;
 }

@@ -5,7 +5,10 @@
  *   state.json    what later commands need: bundle, sandbox pid and its
  *                 start time (so a recycled pid is never mistaken for
  *                 it), creation time, annotations, the status last set
- *                 by a command (created, running, paused), and for a
+ *                 by a command (created, running), the hooks that run
+ *                 after create (startContainer, poststart, poststop: as
+ *                 runc, those of create time, even if the bundle changes),
+ *                 the cgroup's directories (cgroup_to_json), and for a
  *                 container of a pod the id of the sandbox it runs in;
  *   control.sock  the sandbox's control socket (common/oci/control.h),
  *                 in the directory of the container that made the sandbox.
@@ -23,6 +26,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "common/oci/cgroup.h"
+#include "common/oci/state.h"
 
 struct container {
 	char *root; /* the --root directory */
@@ -72,11 +78,31 @@ unsigned long long process_start_time(pid_t pid);
 bool container_sandbox_alive(const struct container *c);
 
 /*
- * The status for `state`: "stopped" when the sandbox is gone or says so,
- * "paused" when paused, else what the sandbox reports ("created",
- * "running"). *pid gets the init pid (the sandbox process), 0 once stopped.
+ * The status for `state`: stopped when the sandbox is gone or says so,
+ * paused while the container's cgroup is frozen (runc reads the freezer
+ * too: a frozen sandbox cannot answer), else what the sandbox reports
+ * (created, running). *pid gets the init pid (the sandbox process), 0 once
+ * stopped. container_status gives its name.
  */
+enum oci_status container_oci_status(struct container *c, pid_t *pid);
 const char *container_status(struct container *c, pid_t *pid);
+
+/* Whether the container's cgroup is frozen (`runsc pause`); false without a cgroup. */
+bool container_frozen(const struct container *c);
+
+/*
+ * The container's state in one of oci_state_json's shapes (the hooks' stdin,
+ * or what `runsc state` prints), with the given status and pid and owner
+ * (NULL: ""). A new string (free() it), or NULL when out of memory.
+ */
+char *container_state_json(const struct container *c, enum oci_state_format format,
+                           enum oci_status status, pid_t pid, const char *owner);
+
+/*
+ * Reopens the cgroup create saved in the state (cgroup_from_json). 0 with
+ * *out NULL when the container has none; -errno with a message in err.
+ */
+int container_cgroup(const struct container *c, struct cgroup **out, char *err, size_t errlen);
 
 /* Opens the control socket of the sandbox c runs in. Returns the socket or -errno. */
 int container_connect(struct container *c);
@@ -88,8 +114,5 @@ int container_connect(struct container *c);
  */
 int container_call(struct container *c, const char *op, json_t *extra, json_t **reply, char *err,
                    size_t errlen);
-
-/* RFC 3339 time with nanoseconds, UTC, as runc's "created". */
-void format_rfc3339(char *buf, size_t size);
 
 #endif /* RUNSC_CLI_CONTAINER_H */

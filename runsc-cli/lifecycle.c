@@ -19,7 +19,10 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/oci/cgroup.h"
+#include "common/oci/hooks.h"
 #include "common/oci/spec.h"
+#include "common/oci/state.h"
 #include "runsc-cli/container.h"
 #include "runsc-cli/pod.h"
 #include "sentry/boot/oci.h"
@@ -213,13 +216,16 @@ static int read_sync(int fd, char *buf, size_t size)
 struct child_args {
 	const struct runsc_globals *g;
 	const char *bundle, *id;
-	int control, sync, netns, tty;
+	int control, sync, go, netns, tty;
 	bool set_ctty;
 	int oom_score_adj;
 	bool has_oom;
 };
 
-/* In the new namespaces: becomes `runsc boot`. Reports a failure on the sync pipe. */
+/*
+ * In the new namespaces: becomes `runsc boot` once create says go. Reports a
+ * failure on the sync pipe.
+ */
 static NORETURN void child_boot(const struct child_args *c)
 {
 	char msg[512];
@@ -246,6 +252,17 @@ static NORETURN void child_boot(const struct child_args *c)
 		for (int fd = 0; fd < 3; fd++)
 			dup2(c->tty, fd);
 	}
+	/*
+	 * Wait for create to have moved us into the cgroup (before `runsc boot`
+	 * forks the gofer and the stubs, which then inherit it) and to have run
+	 * the prestart and createRuntime hooks. EOF: create gave up.
+	 */
+	char go;
+	ssize_t r;
+	while ((r = read(c->go, &go, 1)) < 0 && errno == EINTR)
+		;
+	if (r != 1)
+		_exit(126);
 	int control = fcntl(c->control, F_DUPFD, 10), sync = fcntl(c->sync, F_DUPFD, 10);
 	if (control < 0 || sync < 0 || dup2(control, 3) < 0 || dup2(sync, 4) < 0)
 		_exit(126);
@@ -315,6 +332,180 @@ static int namespaces(const struct runsc_globals *g, const struct oci_spec *spec
 	return 0;
 }
 
+/* One hook as config.json has it, for the state. */
+static json_t *hook_to_json(const struct oci_hook *h)
+{
+	json_t *j = json_pack("{s:s}", "path", h->path);
+	if (j && h->args_count) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < h->args_count; i++)
+			json_array_append_new(a, json_string(h->args[i]));
+		json_object_set_new(j, "args", a);
+	}
+	if (j && h->env_count) {
+		json_t *e = json_array();
+		for (size_t i = 0; i < h->env_count; i++)
+			json_array_append_new(e, json_string(h->env[i]));
+		json_object_set_new(j, "env", e);
+	}
+	if (j && h->timeout > 0)
+		json_object_set_new(j, "timeout", json_integer(h->timeout));
+	return j;
+}
+
+/* The hooks that run after create, as config.json's "hooks" object. */
+static json_t *later_hooks_to_json(const struct oci_spec *spec)
+{
+	static const enum oci_hook_kind later[] = { OCI_HOOK_START_CONTAINER, OCI_HOOK_POSTSTART,
+		                                    OCI_HOOK_POSTSTOP };
+	json_t *obj = json_object();
+	for (size_t k = 0; obj && k < ARRAY_SIZE(later); k++) {
+		const struct oci_hook_list *list = &spec->hooks[later[k]];
+		if (!list->count)
+			continue;
+		json_t *arr = json_array();
+		for (size_t i = 0; i < list->count; i++)
+			json_array_append_new(arr, hook_to_json(&list->hooks[i]));
+		json_object_set_new(obj, oci_hook_kind_name(later[k]), arr);
+	}
+	return obj;
+}
+
+/*
+ * The hooks create saved, parsed back into a spec that has only them (the
+ * parser wants a root). NULL when there are none (or the state is from
+ * before hooks were saved).
+ */
+static struct oci_spec *saved_hooks(const struct container *c)
+{
+	json_t *hooks = json_object_get(c->st, "hooks");
+	if (!json_is_object(hooks) || json_object_size(hooks) == 0)
+		return NULL;
+	json_t *doc = json_pack("{s:s,s:{s:s},s:O}", "ociVersion", "1.0.2", "root", "path", "/",
+	                        "hooks", hooks);
+	char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	struct oci_spec *spec = NULL;
+	char err[512];
+	if (text && oci_spec_parse(text, NULL, &spec, err, sizeof(err)) < 0) {
+		log_warn("the hooks saved in the state of %s: %s", c->id, err);
+		spec = NULL;
+	}
+	free(text);
+	return spec;
+}
+
+/*
+ * Runs the hooks of kind with the container's state (status, pid) on their
+ * stdin. Stops at the first failure, whose message goes to err.
+ */
+static int run_hooks(const struct container *c, const struct oci_spec *spec,
+                     enum oci_hook_kind kind, enum oci_status status, pid_t pid, char *err,
+                     size_t errlen)
+{
+	const struct oci_hook_list *list = spec ? &spec->hooks[kind] : NULL;
+	if (!list || !list->count)
+		return 0;
+	char *state = container_state_json(c, OCI_STATE_HOOK, status, pid, NULL);
+	if (!state) {
+		snprintf(err, errlen, "the state for the %s hooks: out of memory",
+		         oci_hook_kind_name(kind));
+		return -ENOMEM;
+	}
+	int e = oci_hooks_run(list, kind, state, err, errlen);
+	free(state);
+	return e;
+}
+
+/*
+ * linux.cgroupsPath as the cgroupfs driver takes it. With --systemd-cgroup
+ * a "slice:prefix:name" path is laid out as systemd would (the slice
+ * "a-b.slice" is /a.slice/a-b.slice, the unit "prefix-name.scope"), since
+ * this runtime has no systemd driver (runc's systemd driver needs a running
+ * systemd). Returns a new string, or NULL for the default (the id).
+ */
+static char *cgroups_path(const struct runsc_globals *g, const struct oci_spec *spec)
+{
+	const char *p = spec->has_linux ? spec->linux_.cgroups_path : NULL;
+	if (!p || !*p)
+		return NULL;
+	const char *c1 = strchr(p, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (!g->systemd_cgroup || !c2 || strchr(c2 + 1, ':') || strchr(p, '/'))
+		return strdup(p);
+	char slice[1024], out[4096];
+	snprintf(slice, sizeof(slice), "%.*s", (int)(c1 - p), p);
+	if (!*slice)
+		snprintf(slice, sizeof(slice), "system.slice");
+	/* "a-b-c.slice" -> "/a.slice/a-b.slice/a-b-c.slice" ("-.slice" is the root). */
+	size_t n = 0;
+	out[0] = '\0';
+	size_t len = strlen(slice);
+	bool is_slice = len > 6 && strcmp(slice + len - 6, ".slice") == 0;
+	if (is_slice && strcmp(slice, "-.slice") != 0) {
+		const char *name_end = slice + len - 6;
+		for (const char *q = slice; q <= name_end; q++) {
+			if (q == name_end || *q == '-')
+				n += (size_t)snprintf(out + n, sizeof(out) - n, "/%.*s.slice",
+				                      (int)(q - slice), slice);
+			if (n >= sizeof(out))
+				return NULL;
+		}
+	} else if (!is_slice) {
+		n = (size_t)snprintf(out, sizeof(out), "/%s", slice);
+	}
+	snprintf(out + n, sizeof(out) - n, "/%.*s-%s.scope", (int)(c2 - c1 - 1), c1 + 1, c2 + 1);
+	log_warn("--systemd-cgroup: no systemd here; the cgroup %s is made through cgroupfs", out);
+	return strdup(out);
+}
+
+/*
+ * The container's cgroup: made from linux.cgroupsPath with linux.resources
+ * applied, and saved in the state. *out NULL when there is no cgroup
+ * hierarchy on this host, or, for a non-root caller, none we may create
+ * (runc's rootless containers go without one as well).
+ */
+static int make_cgroup(const struct runsc_globals *g, const struct oci_spec *spec,
+                       struct container *c, struct cgroup **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	char *path = cgroups_path(g, spec);
+	struct cgroup *cg;
+	int e = cgroup_open(path, c->id, &cg, err, errlen);
+	free(path);
+	if (e == -ENOENT) {
+		log_warn("no cgroup for %s: %s", c->id, err);
+		return 0;
+	}
+	if (e < 0)
+		return e;
+	e = cgroup_create(cg, err, errlen);
+	if (e < 0 && geteuid() != 0 && (e == -EACCES || e == -EPERM || e == -EROFS)) {
+		log_warn("no cgroup for %s: %s", c->id, err);
+		cgroup_close(cg);
+		return 0;
+	}
+	*out = cg;
+	if (e == 0)
+		e = cgroup_apply(cg, spec->has_linux ? spec->linux_.resources : NULL, err, errlen);
+	json_t *saved = e == 0 ? cgroup_to_json(cg) : NULL;
+	if (e == 0 && !saved) {
+		snprintf(err, errlen, "saving the cgroup: out of memory");
+		e = -ENOMEM;
+	}
+	if (saved)
+		json_object_set_new(c->st, "cgroup", saved);
+	return e;
+}
+
+/* Writes one byte to the sandbox's go pipe. */
+static int say_go(int fd)
+{
+	ssize_t w;
+	while ((w = write(fd, "g", 1)) < 0 && errno == EINTR)
+		;
+	return w == 1 ? 0 : -errno;
+}
+
 int lifecycle_create(const struct runsc_globals *g, const struct create_args *a, pid_t *out_pid)
 {
 	char err[2048] = "";
@@ -325,7 +516,9 @@ int lifecycle_create(const struct runsc_globals *g, const struct create_args *a,
 	}
 	struct oci_spec *spec = NULL;
 	struct container *c = NULL;
-	int control = -1, sync[2] = { -1, -1 }, master = -1, slave = -1, netns = -1;
+	struct cgroup *cg = NULL;
+	int control = -1, sync[2] = { -1, -1 }, go[2] = { -1, -1 }, master = -1, slave = -1,
+	    netns = -1;
 	pid_t pid = -1;
 	int ret = -1;
 	if (oci_spec_load(bundle, &spec, err, sizeof(err)) < 0)
@@ -372,12 +565,36 @@ int lifecycle_create(const struct runsc_globals *g, const struct create_args *a,
 			         strerror(-e));
 		goto fail;
 	}
+	/* The state as the hooks see it; saved once the container exists. */
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	char created[64];
+	oci_format_rfc3339nano(now, created, sizeof(created));
+	json_t *ann = json_object();
+	for (size_t i = 0; i < spec->annotations_count; i++)
+		json_object_set_new(ann, spec->annotations[i].key,
+		                    json_string(spec->annotations[i].value));
+	json_t *st =
+	        json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:o,s:s,s:o}", "id", a->id, "sandbox_id",
+	                  a->id, "bundle", bundle, "rootfs", spec->root.resolved_path, "created",
+	                  created, "created_ns", (json_int_t)now.tv_sec * 1000000000 + now.tv_nsec,
+	                  "status", "created", "annotations", ann, "oci_version", spec->oci_version,
+	                  "hooks", later_hooks_to_json(spec));
+	e = st ? json_object_update(c->st, st) : -ENOMEM;
+	json_decref(st);
+	if (e < 0) {
+		snprintf(err, sizeof(err), "the state: out of memory");
+		goto fail;
+	}
+	/* The cgroup and its limits come first: realtime limits must be there before a task. */
+	if (make_cgroup(g, spec, c, &cg, err, sizeof(err)) < 0)
+		goto fail;
 	control = make_control_socket(c->dirfd);
 	if (control < 0) {
 		snprintf(err, sizeof(err), "control socket: %s", strerror(-control));
 		goto fail;
 	}
-	if (pipe2(sync, O_CLOEXEC) < 0) {
+	if (pipe2(sync, O_CLOEXEC) < 0 || pipe2(go, O_CLOEXEC) < 0) {
 		snprintf(err, sizeof(err), "pipe: %s", strerror(errno));
 		goto fail;
 	}
@@ -398,6 +615,7 @@ int lifecycle_create(const struct runsc_globals *g, const struct create_args *a,
 		.id = a->id,
 		.control = control,
 		.sync = sync[1],
+		.go = go[0],
 		.netns = netns,
 		.tty = slave,
 		.set_ctty = slave >= 0,
@@ -413,6 +631,27 @@ int lifecycle_create(const struct runsc_globals *g, const struct create_args *a,
 	}
 	close(sync[1]);
 	sync[1] = -1;
+	close(go[0]);
+	go[0] = -1;
+	/* The sandbox waits on the go pipe: it has no child yet, so all it makes is in the cgroup.
+	 */
+	if (cg && cgroup_add_pid(cg, pid, err, sizeof(err)) < 0)
+		goto fail;
+	/*
+	 * prestart and createRuntime run in the runtime's namespaces once the
+	 * sandbox's exist, with status "creating" and its pid, as runc runs them
+	 * while its init waits: a network hook finds /proc/PID/ns/net.
+	 */
+	if (run_hooks(c, spec, OCI_HOOK_PRESTART, OCI_STATUS_CREATING, pid, err, sizeof(err)) < 0 ||
+	    run_hooks(c, spec, OCI_HOOK_CREATE_RUNTIME, OCI_STATUS_CREATING, pid, err,
+	              sizeof(err)) < 0)
+		goto fail;
+	if ((e = say_go(go[1])) < 0) {
+		snprintf(err, sizeof(err), "starting the sandbox: %s", strerror(-e));
+		goto fail;
+	}
+	close(go[1]);
+	go[1] = -1;
 	char report[2048];
 	int n = read_sync(sync[0], report, sizeof(report));
 	if (n < 0) {
@@ -437,18 +676,17 @@ int lifecycle_create(const struct runsc_globals *g, const struct create_args *a,
 		}
 		goto fail;
 	}
+	/*
+	 * createContainer: runc runs it in the container's namespaces before
+	 * pivot_root. A sandbox cannot run a host binary inside, so it runs on
+	 * the host, now that the sandbox's mounts are made (same state).
+	 */
+	if (run_hooks(c, spec, OCI_HOOK_CREATE_CONTAINER, OCI_STATUS_CREATING, pid, err,
+	              sizeof(err)) < 0)
+		goto fail;
 
-	char created[64];
-	format_rfc3339(created, sizeof(created));
-	json_t *ann = json_object();
-	for (size_t i = 0; i < spec->annotations_count; i++)
-		json_object_set_new(ann, spec->annotations[i].key,
-		                    json_string(spec->annotations[i].value));
-	json_t *st = json_pack(
-	        "{s:s,s:s,s:s,s:s,s:i,s:i,s:I,s:s,s:s,s:o,s:s}", "id", a->id, "sandbox_id", a->id,
-	        "bundle", bundle, "rootfs", spec->root.resolved_path, "pid", pid, "sandbox_pid",
-	        pid, "sandbox_start", (json_int_t)process_start_time(pid), "created", created,
-	        "status", "created", "annotations", ann, "oci_version", spec->oci_version);
+	st = json_pack("{s:i,s:i,s:I}", "pid", pid, "sandbox_pid", pid, "sandbox_start",
+	               (json_int_t)process_start_time(pid));
 	e = st ? json_object_update(c->st, st) : -ENOMEM;
 	json_decref(st);
 	if (e == 0)
@@ -473,12 +711,20 @@ fail:
 			kill(pid, SIGKILL);
 			waitpid(pid, NULL, 0);
 		}
+		char cgerr[512];
+		if (cg && cgroup_destroy(cg, true, cgerr, sizeof(cgerr)) < 0)
+			log_warn("removing the cgroup: %s", cgerr);
 		if (c)
 			container_remove(c);
 	}
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		if (sync[i] >= 0)
 			close(sync[i]);
+		if (go[i] >= 0)
+			close(go[i]);
+	}
+	if (cg)
+		cgroup_close(cg);
 	if (control >= 0)
 		close(control);
 	if (master >= 0)
@@ -509,6 +755,13 @@ int lifecycle_open(const struct runsc_globals *g, const char *id, bool exclusive
 	return err < 0 ? -1 : 0;
 }
 
+/* Stops a container whose start failed (a hook), as runc: its sandbox is killed. */
+static void kill_sandbox(const struct container *c)
+{
+	if (container_sandbox_alive(c))
+		kill((pid_t)container_int(c, "sandbox_pid"), SIGKILL);
+}
+
 int lifecycle_start(const struct runsc_globals *g, const char *id)
 {
 	struct container *c;
@@ -522,22 +775,46 @@ int lifecycle_start(const struct runsc_globals *g, const char *id)
 		container_close(c);
 		return -1;
 	}
-	json_t *reply;
-	char err[1024];
-	if (container_call(c, "start", NULL, &reply, err, sizeof(err)) < 0) {
-		runsc_error(g, "%s", err);
-		container_close(c);
-		return -1;
+	struct oci_spec *hooks = saved_hooks(c);
+	char err[2048];
+	/*
+	 * startContainer: runc runs it in the container just before the
+	 * program; it runs on the host here (createContainer's reason). A
+	 * failure stops the container and start fails.
+	 */
+	if (run_hooks(c, hooks, OCI_HOOK_START_CONTAINER, OCI_STATUS_CREATED, pid, err,
+	              sizeof(err)) < 0) {
+		kill_sandbox(c);
+		goto fail;
 	}
+	json_t *reply;
+	if (container_call(c, "start", NULL, &reply, err, sizeof(err)) < 0)
+		goto fail;
 	json_decref(reply);
 	json_object_set_new(c->st, "status", json_string("running"));
 	e = container_save(c);
-	container_close(c);
 	if (e < 0) {
-		runsc_error(g, "saving the state: %s", strerror(-e));
-		return -1;
+		snprintf(err, sizeof(err), "saving the state: %s", strerror(-e));
+		goto fail;
 	}
+	/*
+	 * poststart, once the program runs. A failure stops the container and
+	 * start fails, as runc has always done and runtime-spec 1.2 asks (1.0.2
+	 * only asked for a warning).
+	 */
+	if (run_hooks(c, hooks, OCI_HOOK_POSTSTART, OCI_STATUS_RUNNING, pid, err, sizeof(err)) <
+	    0) {
+		kill_sandbox(c);
+		goto fail;
+	}
+	oci_spec_free(hooks);
+	container_close(c);
 	return 0;
+fail:
+	runsc_error(g, "%s", err);
+	oci_spec_free(hooks);
+	container_close(c);
+	return -1;
 }
 
 /* Waits until the sandbox process has ended (or is a zombie), up to about ten seconds. */
@@ -550,6 +827,18 @@ static bool wait_sandbox_gone(const struct container *c)
 		nanosleep(&ts, NULL);
 	}
 	return false;
+}
+
+/* Runs the poststop hooks: a failure is logged and the others still run (runtime spec). */
+static void run_poststop(const struct oci_spec *hooks, const char *state)
+{
+	const struct oci_hook_list *list = hooks ? &hooks->hooks[OCI_HOOK_POSTSTOP] : NULL;
+	for (size_t i = 0; list && state && i < list->count; i++) {
+		char err[2048];
+		if (oci_hook_run(&list->hooks[i], OCI_HOOK_POSTSTOP, i, state, err, sizeof(err)) <
+		    0)
+			log_warn("%s", err);
+	}
 }
 
 int lifecycle_delete(const struct runsc_globals *g, const char *id, bool force)
@@ -572,16 +861,33 @@ int lifecycle_delete(const struct runsc_globals *g, const char *id, bool force)
 	const char *sandbox = container_str(c, "sandbox_id");
 	if (sandbox && strcmp(sandbox, id) != 0)
 		return pod_delete(g, c);
-	if (container_sandbox_alive(c)) {
-		/* The pid namespace's init: every process of the sandbox dies with it. */
-		kill((pid_t)container_int(c, "sandbox_pid"), SIGKILL);
-		if (!wait_sandbox_gone(c)) {
-			runsc_error(g, "the sandbox of %s (pid %lld) does not end", id,
-			            container_int(c, "sandbox_pid"));
-			container_close(c);
-			return -1;
-		}
+	/* The pid namespace's init: every process of the sandbox dies with it. */
+	kill_sandbox(c);
+	/* The cgroup goes with whatever is left in it (a frozen sandbox is thawed to die). */
+	struct cgroup *cg;
+	char err[1024];
+	e = container_cgroup(c, &cg, err, sizeof(err));
+	if (e == 0 && cg) {
+		e = cgroup_destroy(cg, true, err, sizeof(err));
+		cgroup_close(cg);
 	}
+	if (e < 0) {
+		runsc_error(g, "removing the cgroup of %s: %s", id, err);
+		container_close(c);
+		return -1;
+	}
+	if (!wait_sandbox_gone(c)) {
+		runsc_error(g, "the sandbox of %s (pid %lld) does not end", id,
+		            container_int(c, "sandbox_pid"));
+		container_close(c);
+		return -1;
+	}
+	/* As runc: the state goes first, then the poststop hooks run with status stopped. */
+	struct oci_spec *hooks = saved_hooks(c);
+	char *state = container_state_json(c, OCI_STATE_HOOK, OCI_STATUS_STOPPED, 0, NULL);
 	container_remove(c);
+	run_poststop(hooks, state);
+	free(state);
+	oci_spec_free(hooks);
 	return 0;
 }

@@ -36,6 +36,13 @@ static const struct command g_commands[] = {
 	  "run a process in a container: runsc exec [--process F | flags ID CMD...] ID" },
 	{ "list", cmd_list, "list containers: runsc list [--format table|json] [-q]" },
 	{ "ps", cmd_ps, "list a container's processes: runsc ps [--format table|json] ID" },
+	{ "pause", cmd_pause, "freeze a container's processes: runsc pause ID" },
+	{ "resume", cmd_resume, "thaw a paused container: runsc resume ID" },
+	{ "update", cmd_update,
+	  "change a container's cgroup limits: runsc update [--resources FILE|-] [--memory N] "
+	  "[--pids-limit N] ... ID" },
+	{ "events", cmd_events,
+	  "print a container's cgroup stats as JSON: runsc events [--stats] [--interval D] ID" },
 	{ "wait", cmd_wait,
 	  "wait for a container's init and print its exit status: runsc wait ID" },
 	{ "spec", cmd_spec, "write a default config.json: runsc spec [--bundle DIR]" },

@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/oci/control.h"
 #include "common/oci/spec.h"
+#include "common/oci/state.h"
 #include "runsc-cli/container.h"
 #include "sentry/boot/boot.h"
 #include "sentry/boot/oci.h"
@@ -234,6 +235,17 @@ int pod_create(const struct runsc_globals *g, const struct create_args *a,
 	if (oci_sandbox_config(spec, g->platform, false, &osb, err, sizeof(err)) < 0)
 		goto out;
 	have_osb = true;
+	/* What a pod container does not get of its own (pod.h), said rather than dropped. */
+	for (int k = 0; k < OCI_HOOK_KIND_COUNT; k++) {
+		if (spec->hooks[k].count) {
+			log_warn("config.json: hooks: not run for a container of a pod");
+			break;
+		}
+	}
+	if (spec->has_linux && spec->linux_.resources)
+		log_warn("config.json: linux.resources: a container of a pod shares the cgroup of "
+		         "its sandbox %s: not applied to it alone",
+		         sandbox_id);
 	text = config_text(bundle, err, sizeof(err));
 	if (!text)
 		goto out;
@@ -300,19 +312,22 @@ int pod_create(const struct runsc_globals *g, const struct create_args *a,
 		goto out;
 	}
 
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
 	char created[64];
-	format_rfc3339(created, sizeof(created));
+	oci_format_rfc3339nano(now, created, sizeof(created));
 	json_t *ann = json_object();
 	for (size_t i = 0; i < spec->annotations_count; i++)
 		json_object_set_new(ann, spec->annotations[i].key,
 		                    json_string(spec->annotations[i].value));
 	json_t *st = json_pack(
-	        "{s:s,s:s,s:s,s:s,s:i,s:I,s:i,s:I,s:s,s:s,s:o,s:s}", "id", a->id, "sandbox_id",
+	        "{s:s,s:s,s:s,s:s,s:i,s:I,s:i,s:I,s:s,s:I,s:s,s:o,s:s}", "id", a->id, "sandbox_id",
 	        sandbox_id, "bundle", bundle, "rootfs", spec->root.resolved_path, "pid", pid,
 	        "pid_start", (json_int_t)process_start_time(pid), "sandbox_pid",
 	        (int)container_int(sb, "sandbox_pid"), "sandbox_start",
-	        (json_int_t)container_int(sb, "sandbox_start"), "created", created, "status",
-	        "created", "annotations", ann, "oci_version", spec->oci_version);
+	        (json_int_t)container_int(sb, "sandbox_start"), "created", created, "created_ns",
+	        (json_int_t)now.tv_sec * 1000000000 + now.tv_nsec, "status", "created",
+	        "annotations", ann, "oci_version", spec->oci_version);
 	e = st ? json_object_update(c->st, st) : -ENOMEM;
 	json_decref(st);
 	if (e == 0)

@@ -15,8 +15,10 @@
  * container's init to end and exits with its status: the proxy's pid is
  * the one in --pid-file, which the client waits on, as for `runsc exec`.
  * The gofer is the proxy's child and dies with it. The container shares
- * the sandbox's kernel, PID namespace and network; its root, mounts and
- * processes are its own (thread_group.container).
+ * the sandbox's kernel, PID namespace, network and cgroup (its
+ * linux.resources are not applied to it alone); its root, mounts and
+ * processes are its own (thread_group.container). Its hooks are not run
+ * (the CRI plugin sets none); both are warned about.
  */
 #ifndef RUNSC_CLI_POD_H
 #define RUNSC_CLI_POD_H

@@ -68,5 +68,9 @@ int cmd_features(struct runsc_globals *g, int argc, char **argv);
 int cmd_wait(struct runsc_globals *g, int argc, char **argv);
 int cmd_syscalls(struct runsc_globals *g, int argc, char **argv);
 int cmd_gofer(struct runsc_globals *g, int argc, char **argv);
+int cmd_pause(struct runsc_globals *g, int argc, char **argv);
+int cmd_resume(struct runsc_globals *g, int argc, char **argv);
+int cmd_update(struct runsc_globals *g, int argc, char **argv);
+int cmd_events(struct runsc_globals *g, int argc, char **argv);
 
 #endif /* RUNSC_CLI_RUNSC_H */
