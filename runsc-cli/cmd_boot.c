@@ -21,6 +21,7 @@
 
 #include "common/log.h"
 #include "common/oci/spec.h"
+#include "runsc-cli/lifecycle.h"
 #include "runsc-cli/runsc.h"
 #include "sentry/boot/boot.h"
 #include "sentry/boot/confine.h"
@@ -158,5 +159,5 @@ int cmd_boot(struct runsc_globals *g, int argc, char **argv)
 	 * without freeing the sandbox under them; the gofer and every stub
 	 * die with the pid namespace.
 	 */
-	_exit((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f));
+	_exit(lifecycle_exit_code(status));
 }

@@ -29,6 +29,7 @@
 
 #include "common/host_confine.h"
 #include "common/log.h"
+#include "runsc-cli/lifecycle.h"
 #include "runsc-cli/runsc.h"
 #include "sentry/boot/boot.h"
 
@@ -202,9 +203,7 @@ static int sandbox_main(void *p)
 		fprintf(stderr, "runsc: %s: %s\n", a->args->argv[0], strerror(-status));
 		return status == -ENOENT ? 127 : 126;
 	}
-	if ((status & 0x7f) == 0)
-		return (status >> 8) & 0xff;
-	return 128 + (status & 0x7f);
+	return lifecycle_exit_code(status);
 }
 
 /* Runs the sandbox in its own process and namespaces; returns runsc do's exit status. */

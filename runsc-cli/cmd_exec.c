@@ -29,19 +29,6 @@
 #include "runsc-cli/lifecycle.h"
 #include "runsc-cli/runsc.h"
 
-static int g_sig_pipe[2] = { -1, -1 };
-
-static void note_signal(int sig)
-{
-	unsigned char b = (unsigned char)sig;
-	ssize_t n = write(g_sig_pipe[1], &b, 1);
-	(void)n;
-}
-
-/* The signals a proxy passes on (runc's exec forwards all it can catch). */
-static const int g_forwarded[] = { SIGHUP,  SIGINT,  SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE,
-	                           SIGALRM, SIGTERM, SIGCONT, SIGTSTP, SIGWINCH };
-
 /*
  * Talks to the sandbox until the process ends. ready (or -1) gets "ok"
  * or the error once the process started. Returns the exit code for the
@@ -75,29 +62,13 @@ static int proxy(const struct runsc_globals *g, int sock, json_t *req, const int
 		ssize_t n = write(ready, "ok", 2);
 		(void)n;
 		close(ready);
-		/*
-		 * Detached: the process has its stdio now. Holding the caller's
-		 * (a client's pipes) would keep them open until it ends, and the
-		 * client waits for their EOF before it reads --pid-file (go's exec).
-		 */
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		for (int fd = 0; fd < 3 && null >= 0; fd++)
-			dup2(null, fd);
-		if (null > 2)
-			close(null);
-		for (int i = 0; i < 3; i++) {
-			if (stdio[i] > 2 && (i == 0 || stdio[i] != stdio[i - 1]))
-				close(stdio[i]);
-		}
+		/* Detached: the process has its stdio now. */
+		lifecycle_let_go_of_stdio(stdio);
 	}
-	if (pipe2(g_sig_pipe, O_CLOEXEC | O_NONBLOCK) == 0) {
-		struct sigaction sa = { .sa_handler = note_signal, .sa_flags = SA_RESTART };
-		for (size_t i = 0; i < ARRAY_SIZE(g_forwarded); i++)
-			sigaction(g_forwarded[i], &sa, NULL);
-	}
+	int sigs = lifecycle_catch_signals();
 	for (;;) {
 		struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
-			               { .fd = g_sig_pipe[0], .events = POLLIN } };
+			               { .fd = sigs, .events = POLLIN } };
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -105,7 +76,7 @@ static int proxy(const struct runsc_globals *g, int sock, json_t *req, const int
 		}
 		if (p[1].revents & POLLIN) {
 			unsigned char b;
-			while (read(g_sig_pipe[0], &b, 1) == 1) {
+			while (read(sigs, &b, 1) == 1) {
 				json_t *m =
 				        json_pack("{s:s,s:i}", "op", "signal", "signal", (int)b);
 				if (m)
@@ -121,8 +92,7 @@ static int proxy(const struct runsc_globals *g, int sock, json_t *req, const int
 			if (json_is_integer(st)) {
 				int status = (int)json_integer_value(st);
 				json_decref(m);
-				return (status & 0x7f) ? 128 + (status & 0x7f)
-				                       : (status >> 8) & 0xff;
+				return lifecycle_exit_code(status);
 			}
 			json_decref(m);
 		}

@@ -353,7 +353,6 @@ int cmd_wait(struct runsc_globals *g, int argc, char **argv)
 	}
 	int status = (int)json_integer_value(json_object_get(reply, "status"));
 	json_decref(reply);
-	printf("{\"exit_status\":%d}\n",
-	       (status & 0x7f) ? 128 + (status & 0x7f) : (status >> 8) & 0xff);
+	printf("{\"exit_status\":%d}\n", lifecycle_exit_code(status));
 	return 0;
 }

@@ -65,6 +65,81 @@ int parse_signal(const char *s)
 }
 
 /* Writes "%d" to path through a temporary file and rename, as runc does. */
+json_t *lifecycle_new_state(const char *id, const char *sandbox_id, const char *bundle,
+                            const struct oci_spec *spec)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	char created[64];
+	oci_format_rfc3339nano(now, created, sizeof(created));
+	json_t *ann = json_object();
+	for (size_t i = 0; ann && i < spec->annotations_count; i++)
+		json_object_set_new(ann, spec->annotations[i].key,
+		                    json_string(spec->annotations[i].value));
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:o,s:s}", "id", id, "sandbox_id",
+	                 sandbox_id, "bundle", bundle, "rootfs", spec->root.resolved_path,
+	                 "created", created, "created_ns",
+	                 (json_int_t)now.tv_sec * 1000000000 + now.tv_nsec, "status", "created",
+	                 "annotations", ann, "oci_version", spec->oci_version);
+}
+
+int lifecycle_save_created(struct container *c, const char *pid_file, pid_t pid, char *err,
+                           size_t errlen)
+{
+	json_object_set_new(c->st, "pid", json_integer(pid));
+	int e = container_save(c);
+	if (e < 0) {
+		snprintf(err, errlen, "saving the state: %s", strerror(-e));
+		return e;
+	}
+	if (pid_file && (e = lifecycle_write_pid_file(pid_file, pid)) < 0) {
+		snprintf(err, errlen, "--pid-file %s: %s", pid_file, strerror(-e));
+		return e;
+	}
+	return 0;
+}
+
+int lifecycle_exit_code(int status)
+{
+	return (status & 0x7f) ? 128 + (status & 0x7f) : (status >> 8) & 0xff;
+}
+
+void lifecycle_let_go_of_stdio(const int stdio[3])
+{
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int fd = 0; fd < 3 && null >= 0; fd++)
+		dup2(null, fd);
+	if (null > 2)
+		close(null);
+	for (int i = 0; i < 3; i++) {
+		if (stdio[i] > 2 && (i == 0 || stdio[i] != stdio[i - 1]))
+			close(stdio[i]);
+	}
+}
+
+static int g_sig_pipe[2] = { -1, -1 };
+
+static void note_signal(int sig)
+{
+	unsigned char b = (unsigned char)sig;
+	ssize_t n = write(g_sig_pipe[1], &b, 1);
+	(void)n;
+}
+
+int lifecycle_catch_signals(void)
+{
+	static const int sigs[] = { SIGHUP,  SIGINT,  SIGQUIT, SIGUSR1, SIGUSR2, SIGPIPE,
+		                    SIGALRM, SIGTERM, SIGCONT, SIGTSTP, SIGWINCH };
+	if (g_sig_pipe[0] >= 0)
+		return g_sig_pipe[0];
+	if (pipe2(g_sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -1;
+	struct sigaction sa = { .sa_handler = note_signal, .sa_flags = SA_RESTART };
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+	return g_sig_pipe[0];
+}
+
 int lifecycle_write_pid_file(const char *path, pid_t pid)
 {
 	char tmp[PATH_MAX];
@@ -566,20 +641,9 @@ int lifecycle_create(const struct runsc_globals *g, const struct create_args *a,
 		goto fail;
 	}
 	/* The state as the hooks see it; saved once the container exists. */
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	char created[64];
-	oci_format_rfc3339nano(now, created, sizeof(created));
-	json_t *ann = json_object();
-	for (size_t i = 0; i < spec->annotations_count; i++)
-		json_object_set_new(ann, spec->annotations[i].key,
-		                    json_string(spec->annotations[i].value));
-	json_t *st =
-	        json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:o,s:s,s:o}", "id", a->id, "sandbox_id",
-	                  a->id, "bundle", bundle, "rootfs", spec->root.resolved_path, "created",
-	                  created, "created_ns", (json_int_t)now.tv_sec * 1000000000 + now.tv_nsec,
-	                  "status", "created", "annotations", ann, "oci_version", spec->oci_version,
-	                  "hooks", later_hooks_to_json(spec));
+	json_t *st = lifecycle_new_state(a->id, a->id, bundle, spec);
+	if (st)
+		json_object_set_new(st, "hooks", later_hooks_to_json(spec));
 	e = st ? json_object_update(c->st, st) : -ENOMEM;
 	json_decref(st);
 	if (e < 0) {
@@ -685,18 +749,13 @@ int lifecycle_create(const struct runsc_globals *g, const struct create_args *a,
 	              sizeof(err)) < 0)
 		goto fail;
 
-	st = json_pack("{s:i,s:i,s:I}", "pid", pid, "sandbox_pid", pid, "sandbox_start",
+	st = json_pack("{s:i,s:I}", "sandbox_pid", pid, "sandbox_start",
 	               (json_int_t)process_start_time(pid));
 	e = st ? json_object_update(c->st, st) : -ENOMEM;
 	json_decref(st);
-	if (e == 0)
-		e = container_save(c);
-	if (e < 0) {
-		snprintf(err, sizeof(err), "saving the state: %s", strerror(-e));
-		goto fail;
-	}
-	if (a->pid_file && (e = lifecycle_write_pid_file(a->pid_file, pid)) < 0) {
-		snprintf(err, sizeof(err), "--pid-file %s: %s", a->pid_file, strerror(-e));
+	if (e < 0 || lifecycle_save_created(c, a->pid_file, pid, err, sizeof(err)) < 0) {
+		if (e < 0)
+			snprintf(err, sizeof(err), "the state: out of memory");
 		goto fail;
 	}
 	*out_pid = pid;

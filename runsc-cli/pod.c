@@ -45,19 +45,6 @@ const char *pod_sandbox_id(const struct oci_spec *spec, const char *id)
 
 /* ---- the proxy ---- */
 
-static int g_sig_pipe[2] = { -1, -1 };
-
-static void note_signal(int sig)
-{
-	unsigned char b = (unsigned char)sig;
-	ssize_t n = write(g_sig_pipe[1], &b, 1);
-	(void)n;
-}
-
-/* The signals the proxy passes on to the container's init, as runc's init would get them. */
-static const int g_forwarded[] = { SIGHUP,  SIGINT,  SIGQUIT, SIGUSR1, SIGUSR2,
-	                           SIGALRM, SIGTERM, SIGCONT, SIGTSTP, SIGWINCH };
-
 /* Sends one request on a new connection to the sandbox (sandbox_dir: its state directory). */
 static void call_once(int sandbox_dir, json_t *req)
 {
@@ -127,34 +114,21 @@ static NORETURN void proxy_main(struct proxy_args *a)
 	report(a->ready, "ok");
 	close(a->ready);
 	/* The container has its stdio now; the proxy holds none of the caller's. */
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	for (int fd = 0; fd < 3 && null >= 0; fd++)
-		dup2(null, fd);
-	if (null > 2)
-		close(null);
-	for (int i = 0; i < 3; i++) {
-		if (a->stdio[i] > 2 && (i == 0 || a->stdio[i] != a->stdio[i - 1]))
-			close(a->stdio[i]);
-	}
-
-	if (pipe2(g_sig_pipe, O_CLOEXEC | O_NONBLOCK) == 0) {
-		struct sigaction sa = { .sa_handler = note_signal, .sa_flags = SA_RESTART };
-		for (size_t i = 0; i < ARRAY_SIZE(g_forwarded); i++)
-			sigaction(g_forwarded[i], &sa, NULL);
-	}
+	lifecycle_let_go_of_stdio(a->stdio);
+	int sigs = lifecycle_catch_signals();
 	json_t *wait = json_pack("{s:s,s:s}", "op", "wait", "container", a->id);
 	int code = 255;
 	if (wait && control_send(sock, wait, NULL, 0) == 0) {
 		for (;;) {
 			struct pollfd p[2] = { { .fd = sock, .events = POLLIN },
-				               { .fd = g_sig_pipe[0], .events = POLLIN } };
+				               { .fd = sigs, .events = POLLIN } };
 			if (poll(p, 2, -1) < 0) {
 				if (errno == EINTR)
 					continue;
 				break;
 			}
 			unsigned char b;
-			while (p[1].revents && read(g_sig_pipe[0], &b, 1) == 1) {
+			while (p[1].revents && read(sigs, &b, 1) == 1) {
 				json_t *m = json_pack("{s:s,s:s,s:i}", "op", "signal", "container",
 				                      a->id, "signal", (int)b);
 				if (m)
@@ -166,11 +140,8 @@ static NORETURN void proxy_main(struct proxy_args *a)
 			json_t *m;
 			if (control_recv(sock, &m, NULL, NULL) == 0) {
 				json_t *st = json_object_get(m, "status");
-				if (json_is_integer(st)) {
-					int status = (int)json_integer_value(st);
-					code = (status & 0x7f) ? 128 + (status & 0x7f)
-					                       : (status >> 8) & 0xff;
-				}
+				if (json_is_integer(st))
+					code = lifecycle_exit_code((int)json_integer_value(st));
 				json_decref(m);
 			}
 			break; /* the status, or the sandbox is gone */
@@ -312,34 +283,23 @@ int pod_create(const struct runsc_globals *g, const struct create_args *a,
 		goto out;
 	}
 
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
-	char created[64];
-	oci_format_rfc3339nano(now, created, sizeof(created));
-	json_t *ann = json_object();
-	for (size_t i = 0; i < spec->annotations_count; i++)
-		json_object_set_new(ann, spec->annotations[i].key,
-		                    json_string(spec->annotations[i].value));
-	json_t *st = json_pack(
-	        "{s:s,s:s,s:s,s:s,s:i,s:I,s:i,s:I,s:s,s:I,s:s,s:o,s:s}", "id", a->id, "sandbox_id",
-	        sandbox_id, "bundle", bundle, "rootfs", spec->root.resolved_path, "pid", pid,
-	        "pid_start", (json_int_t)process_start_time(pid), "sandbox_pid",
-	        (int)container_int(sb, "sandbox_pid"), "sandbox_start",
-	        (json_int_t)container_int(sb, "sandbox_start"), "created", created, "created_ns",
-	        (json_int_t)now.tv_sec * 1000000000 + now.tv_nsec, "status", "created",
-	        "annotations", ann, "oci_version", spec->oci_version);
+	json_t *st = lifecycle_new_state(a->id, sandbox_id, bundle, spec);
+	if (st) {
+		json_object_set_new(st, "pid_start",
+		                    json_integer((json_int_t)process_start_time(pid)));
+		json_object_set_new(st, "sandbox_pid",
+		                    json_integer(container_int(sb, "sandbox_pid")));
+		json_object_set_new(st, "sandbox_start",
+		                    json_integer(container_int(sb, "sandbox_start")));
+	}
 	e = st ? json_object_update(c->st, st) : -ENOMEM;
 	json_decref(st);
-	if (e == 0)
-		e = container_save(c);
 	if (e < 0) {
-		snprintf(err, sizeof(err), "saving the state: %s", strerror(-e));
+		snprintf(err, sizeof(err), "the state: out of memory");
 		goto out;
 	}
-	if (a->pid_file && (e = lifecycle_write_pid_file(a->pid_file, pid)) < 0) {
-		snprintf(err, sizeof(err), "--pid-file %s: %s", a->pid_file, strerror(-e));
+	if (lifecycle_save_created(c, a->pid_file, pid, err, sizeof(err)) < 0)
 		goto out;
-	}
 	*out_pid = pid;
 	pid = -1;
 	ret = 0;
