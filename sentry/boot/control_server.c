@@ -388,6 +388,9 @@ static void op_delete(struct conn *c, struct ctr *r)
 	}
 	struct kernel *k = sandbox_kernel(cs->sb);
 	pthread_mutex_lock(&cs->mu);
+	/* A start under way finishes first: its init is then killed with the rest. */
+	while (r->starting && !r->started)
+		pthread_cond_wait(&cs->cond, &cs->mu);
 	if (!r->starting) {
 		r->starting = r->started = true;
 		release_init_locked(r, false);
