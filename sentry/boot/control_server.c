@@ -39,6 +39,7 @@ struct ctr {
 	bool started;                 /* and was answered: init_tg is set if init runs */
 	struct thread_group *init_tg; /* a reference once started */
 	int refs;                     /* the list's, and each request's that uses it */
+	int starting_execs;           /* exec requests between their check and their start */
 };
 
 struct control_server {
@@ -396,14 +397,7 @@ static void op_delete(struct conn *c, struct ctr *r)
 		release_init_locked(r, false);
 		pthread_cond_broadcast(&cs->cond);
 	}
-	pthread_mutex_unlock(&cs->mu);
-	signal_processes(k, NULL, r->num, LINUX_SIGKILL);
-	for (int i = 0; i < DELETE_WAIT_MS / 10 && sandbox_container_has_processes(cs->sb, r->sc);
-	     i++) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
-	pthread_mutex_lock(&cs->mu);
+	/* Off the list first: a second delete finds nothing to do. */
 	bool listed = false;
 	for (struct ctr **p = &cs->ctrs; *p; p = &(*p)->next) {
 		if (*p == r) {
@@ -414,9 +408,19 @@ static void op_delete(struct conn *c, struct ctr *r)
 	}
 	struct sandbox_container *sc = listed ? r->sc : NULL;
 	r->sc = NULL;
+	/* An exec that saw sc uses it until its process has started. */
+	while (r->starting_execs)
+		pthread_cond_wait(&cs->cond, &cs->mu);
 	pthread_mutex_unlock(&cs->mu);
-	if (sc)
+	if (sc) {
+		signal_processes(k, NULL, r->num, LINUX_SIGKILL);
+		for (int i = 0;
+		     i < DELETE_WAIT_MS / 10 && sandbox_container_has_processes(cs->sb, sc); i++) {
+			struct timespec ts = { 0, 10 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
 		sandbox_remove_container(cs->sb, sc);
+	}
 	reply(c, json_object());
 	/* The list's reference; the request's is the caller's. */
 	if (listed)
@@ -447,48 +451,65 @@ static void *exec_waiter(void *arg)
 	return NULL;
 }
 
-static void op_exec(struct conn *c, struct ctr *r, json_t *req, int *fds, int nfds)
+/* Starts an exec request's process in sc (NULL: the sandbox's root); replies on failure. */
+static int exec_start(struct conn *c, struct sandbox_container *sc, json_t *req, int *fds, int nfds,
+                      struct thread_group **tg)
 {
-	struct control_server *cs = c->cs;
-	int pid;
-	pthread_mutex_lock(&cs->mu);
-	bool running = strcmp(status_locked(r, &pid), "running") == 0;
-	pthread_mutex_unlock(&cs->mu);
-	if (!running) {
-		reply_error(c, "cannot exec in a container that is not running");
-		return;
-	}
 	if (nfds != 3) {
 		reply_error(c, "exec needs the process's fds 0, 1 and 2");
-		return;
+		return -EINVAL;
 	}
 	struct oci_process op;
 	char err[1024];
 	if (oci_process_parse(json_object_get(req, "process"), "process", &op, err, sizeof(err)) <
 	    0) {
 		reply_error(c, "%s", err);
-		return;
+		return -EINVAL;
 	}
 	struct sandbox_process p;
 	if (oci_sandbox_process(&op, &p, err, sizeof(err)) < 0) {
 		oci_process_free(&op);
 		reply_error(c, "%s", err);
-		return;
+		return -EINVAL;
 	}
 	for (int i = 0; i < 3; i++) {
 		p.stdio[i] = fds[i];
 		fds[i] = -1;
 	}
 	p.terminal = op.terminal;
-	p.container = r->sc;
-	struct exec_wait w = { .c = c };
-	int e = sandbox_start(cs->sb, &p, &w.tg);
+	p.container = sc;
+	int e = sandbox_start(c->cs->sb, &p, tg);
 	oci_process_free(&op);
 	if (e < 0) {
 		start_error(e, err, sizeof(err));
 		reply_error(c, "exec: %s", err);
+	}
+	return e;
+}
+
+static void op_exec(struct conn *c, struct ctr *r, json_t *req, int *fds, int nfds)
+{
+	struct control_server *cs = c->cs;
+	int pid;
+	pthread_mutex_lock(&cs->mu);
+	/* A pod container being deleted has no sc any more: it is not running. */
+	bool running = strcmp(status_locked(r, &pid), "running") == 0 && (r->num == 0 || r->sc);
+	struct sandbox_container *sc = r->sc;
+	if (running)
+		r->starting_execs++; /* delete keeps sc until the process has started */
+	pthread_mutex_unlock(&cs->mu);
+	if (!running) {
+		reply_error(c, "cannot exec in a container that is not running");
 		return;
 	}
+	struct exec_wait w = { .c = c };
+	int e = exec_start(c, sc, req, fds, nfds, &w.tg);
+	pthread_mutex_lock(&cs->mu);
+	r->starting_execs--;
+	pthread_cond_broadcast(&cs->cond);
+	pthread_mutex_unlock(&cs->mu);
+	if (e < 0)
+		return;
 	reply(c, json_pack("{s:i}", "pid", w.tg->tgid));
 	pthread_t th;
 	if (pthread_create(&th, NULL, exec_waiter, &w) != 0) {
