@@ -16,6 +16,8 @@
 #   to a bind-mounted directory stops), resume lets it go on; update (flags and
 #   --resources -) writes pids.max and the memory limit; exec is refused while paused, as runc; events --stats prints runc's stats
 #   event; delete --force of the paused container removes the cgroup.
+# Concurrency: six `run`s of one bundle under one --root at once, with `list` and `state`
+#   running beside them: each exits with its container's status, and nothing is left.
 # Everything under a private --root. At the end, and whatever happened: no runtime state, no
 # process of the test (found by a marker argument), no cgroup of the test's.
 set -u
@@ -33,6 +35,7 @@ oci_out_file=$dir/step.out oci_err_file=$dir/step.err
 tag=${dir##*/}
 tag=${tag//./-}
 ids=("$tag-run" "$tag-life" "$tag-hooks" "$tag-badhook" "$tag-cg")
+for i in 1 2 3 4 5 6; do ids+=("$tag-par$i"); done
 cgparent=$tag-cg
 marker=$((100000 + RANDOM))$$ # `sleep MARKER`: a workload process we can recognize
 rt=("$runtime" --root "$dir/root")
@@ -232,6 +235,23 @@ left=$(oci_cgroup_dirs "$cgparent/$id")
 [ -z "$left" ] || oci_fail "cgroup: left after delete: $left"
 oci_alive "$pid" && oci_fail "cgroup: the sandbox $pid is still alive"
 echo "ok: delete: the cgroup is gone"
+
+# Many runsc commands on one --root at once: the state directories' locks keep them apart.
+oci_make_bundle "$dir/par" sh -c 'exit 9' || oci_fail "cannot build the bundle"
+pids=()
+for i in 1 2 3 4 5 6; do
+	timeout -k 5 60 "${rt[@]}" run --bundle "$dir/par" "$tag-par$i" >"$dir/par$i.out" 2>&1 &
+	pids+=($!)
+	timeout -k 5 60 "${rt[@]}" list >/dev/null 2>&1 &
+	timeout -k 5 60 "${rt[@]}" state "$tag-par$i" >/dev/null 2>&1 &
+done
+for i in 1 2 3 4 5 6; do
+	st=0
+	wait "${pids[$((i - 1))]}" || st=$?
+	[ "$st" = 9 ] || oci_fail "concurrent run $i: exit status $st, want 9: $(cat "$dir/par$i.out")"
+done
+wait
+echo "ok: six concurrent runs on one --root"
 
 left=$(oci_procs_matching "sleep $marker")
 [ -z "$left" ] || oci_fail "processes left: $(oci_describe_procs $left)"
