@@ -88,6 +88,16 @@ void goferfs_chan_put(struct goferfs_sb *gs, struct gofer_client *c)
 {
 	pthread_mutex_lock(&gs->pool_mu);
 	BUG_ON(gs->nidle >= gs->nchans);
+	/*
+	 * A channel dies only when the gofer breaks the protocol or goes away
+	 * (killed, say): from then on the files it serves give EIO. Once per
+	 * file system, the log says why.
+	 */
+	if (!gs->gone_logged && gofer_client_dead(c)) {
+		gs->gone_logged = true;
+		log_error("goferfs %s: the gofer is gone or broken: its files give EIO from now on",
+		          gs->source);
+	}
 	gs->idle[gs->nidle++] = c;
 	pthread_cond_signal(&gs->pool_cond);
 	pthread_mutex_unlock(&gs->pool_mu);

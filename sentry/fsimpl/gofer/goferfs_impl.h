@@ -44,8 +44,9 @@ struct goferfs_sb {
 	struct gofer_client *chans[GOFERFS_CHANNELS_MAX]; /* every channel made */
 	struct gofer_client *idle[GOFERFS_CHANNELS_MAX];  /* a stack of the free ones */
 	unsigned nchans, nidle;
-	unsigned making; /* channels being made (T_CHANNEL in flight) */
-	bool full;       /* the gofer refused a channel: use the ones there are */
+	unsigned making;  /* channels being made (T_CHANNEL in flight) */
+	bool full;        /* the gofer refused a channel: use the ones there are */
+	bool gone_logged; /* a channel died (the gofer is gone) and the log says so */
 };
 
 struct goferfs_inode {
