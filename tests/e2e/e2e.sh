@@ -161,8 +161,9 @@ pty_hangup)
 	native_has hangup 'exit 42'
 	;;
 signals_forwarded)
-	# A background job of this shell starts with SIGINT ignored: not forwarded, as natively.
-	env --default-signal=INT "$runsc" do "$demo" handlers >"$tmp/out" 2>&1 &
+	# A background job of this shell starts with SIGINT ignored, and under nohup SIGHUP is
+	# ignored too: not forwarded, as natively. The test wants both.
+	env --default-signal=INT,HUP "$runsc" do "$demo" handlers >"$tmp/out" 2>&1 &
 	pid=$!
 	# wait_line TEXT: waits (up to 20 s) until the sandbox has printed TEXT.
 	wait_line() {

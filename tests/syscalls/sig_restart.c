@@ -41,8 +41,12 @@ static pid_t start_pester(int sig)
 static void stop_child(pid_t pid)
 {
 	kill(pid, SIGKILL);
+	/* A signal the child sent just before it died interrupts the wait (no SA_RESTART). */
 	int status;
-	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	pid_t r;
+	while ((r = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	CHECK_EQ(r, pid);
 }
 
 static void install(int flags)

@@ -84,16 +84,18 @@ int goferfs_chan_get(struct goferfs_sb *gs, struct gofer_client **out)
 	}
 }
 
-void goferfs_chan_put(struct goferfs_sb *gs, struct gofer_client *c)
+/*
+ * Gives c back to the pool. A channel dies only when the gofer breaks the
+ * protocol or goes away (killed, say): from then on the files it serves
+ * give EIO. With report, the first time, the log says why; closes do not
+ * report, since the sandbox's teardown closes nodes after it has stopped
+ * the gofer.
+ */
+static void chan_release(struct goferfs_sb *gs, struct gofer_client *c, bool report)
 {
 	pthread_mutex_lock(&gs->pool_mu);
 	BUG_ON(gs->nidle >= gs->nchans);
-	/*
-	 * A channel dies only when the gofer breaks the protocol or goes away
-	 * (killed, say): from then on the files it serves give EIO. Once per
-	 * file system, the log says why.
-	 */
-	if (!gs->gone_logged && gofer_client_dead(c)) {
+	if (report && !gs->gone_logged && gofer_client_dead(c)) {
 		gs->gone_logged = true;
 		log_error("goferfs %s: the gofer is gone or broken: its files give EIO from now on",
 		          gs->source);
@@ -101,6 +103,11 @@ void goferfs_chan_put(struct goferfs_sb *gs, struct gofer_client *c)
 	gs->idle[gs->nidle++] = c;
 	pthread_cond_signal(&gs->pool_cond);
 	pthread_mutex_unlock(&gs->pool_mu);
+}
+
+void goferfs_chan_put(struct goferfs_sb *gs, struct gofer_client *c)
+{
+	chan_release(gs, c, true);
 }
 
 /* ---- Inodes ---- */
@@ -111,7 +118,7 @@ void goferfs_close_node(struct goferfs_sb *gs, uint64_t id)
 	int err = goferfs_chan_get(gs, &c);
 	if (err == 0) {
 		err = gofer_client_close(c, &id, 1);
-		goferfs_chan_put(gs, c);
+		chan_release(gs, c, false);
 	}
 	/* A dead gofer released everything already. */
 	if (err < 0)
