@@ -5,6 +5,7 @@
 
 static const struct platform_ops *const g_platforms[] = {
 	&g_platform_ptrace,
+	&g_platform_systrap,
 };
 
 const struct platform_ops *platform_lookup(const char *name)

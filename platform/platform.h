@@ -91,6 +91,13 @@ struct platform_ops {
 
 	/* Prepares the platform once per sentry. Returns 0 or -errno. */
 	int (*init)(void);
+	/*
+	 * Optional: called by the sentry's confinement once it has dropped
+	 * its capabilities and its root, just before it installs its seccomp
+	 * filter: the last moment to fork a helper that must not inherit that
+	 * filter. Returns 0 or -errno.
+	 */
+	int (*prepare_confined)(void);
 	void (*layout)(struct platform_layout *out);
 
 	/*
@@ -205,5 +212,6 @@ struct platform_ops {
 const struct platform_ops *platform_lookup(const char *name);
 
 extern const struct platform_ops g_platform_ptrace;
+extern const struct platform_ops g_platform_systrap;
 
 #endif /* PLATFORM_PLATFORM_H */

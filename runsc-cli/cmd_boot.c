@@ -137,7 +137,7 @@ int cmd_boot(struct runsc_globals *g, int argc, char **argv)
 		sync_fail(sync_fd, err);
 	}
 	/* Every host file the sentry needs is open: from here on it holds only what it has. */
-	if (sentry_confine() < 0) {
+	if (sentry_confine(platform_lookup(osb.cfg.platform)) < 0) {
 		log_last_error(err, sizeof(err));
 		sync_fail(sync_fd, err);
 	}

@@ -7,6 +7,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -67,7 +68,8 @@ static void usage(FILE *out)
 	for (size_t i = 0; i < ARRAY_SIZE(g_commands); i++)
 		fprintf(out, "  %-10s %s\n", g_commands[i].name, g_commands[i].help);
 	fprintf(out, "\nGlobal flags:\n"
-	             "  --platform=NAME   how application code runs: ptrace (default)\n"
+	             "  --platform=NAME   how application code runs: systrap or ptrace (default\n"
+	             "                    " RUNSC_DEFAULT_PLATFORM ", or $RUNSC_PLATFORM)\n"
 	             "  --strace          log every system call of the application\n"
 	             "  --debug           log at debug level\n"
 	             "  --debug-log=FILE  write the log (and strace) to FILE instead of stderr\n"
@@ -162,7 +164,10 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct runsc_globals g = { .platform = "ptrace",
+	/* RUNSC_PLATFORM picks the default platform: the test suite runs on each this way. */
+	const char *platform = getenv("RUNSC_PLATFORM");
+	struct runsc_globals g = { .platform = platform && *platform ? platform
+		                                                     : RUNSC_DEFAULT_PLATFORM,
 		                   .root = RUNSC_DEFAULT_ROOT,
 		                   .network = "sandbox" };
 	int opt;

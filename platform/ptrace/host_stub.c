@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "platform/stub_util.h"
 
 extern const char runsc_stub_start[], runsc_stub_gadget[], runsc_stub_end[];
 
@@ -66,42 +67,6 @@ const int g_stub_memop_nr[PLATFORM_MEMOP_COUNT] = {
 };
 
 static struct stub_layout g_layout;
-
-struct range {
-	uint64_t start, end;
-};
-
-/* Reads the [vdso], [vvar] and [vvar_vclock] ranges of the sentry. */
-static int find_special_ranges(struct range *out, int max, int *count)
-{
-	FILE *f = fopen("/proc/self/maps", "re");
-	if (!f)
-		return -errno;
-	char line[512];
-	int n = 0;
-	while (fgets(line, sizeof(line), f)) {
-		unsigned long start, end;
-		char name[64] = "";
-		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %63s", &start, &end, name) < 2)
-			continue;
-		if (strcmp(name, "[vdso]") != 0 && strncmp(name, "[vvar", 5) != 0)
-			continue;
-		if (n == max) {
-			fclose(f);
-			return -E2BIG;
-		}
-		out[n++] = (struct range){ start, end };
-	}
-	fclose(f);
-	*count = n;
-	return 0;
-}
-
-static int range_cmp(const void *a, const void *b)
-{
-	const struct range *x = a, *y = b;
-	return x->start < y->start ? -1 : x->start > y->start;
-}
 
 /*
  * The stub's seccomp filter. From the gadget only (rip is the address
@@ -205,30 +170,19 @@ int ptrace_stub_init(struct stub_layout *out)
 	build_filter(d, gadget + 2);
 
 	/* Keep the stub pages and the vDSO; unmap everything else. */
-	struct range keep[STUB_MAX_RANGES];
+	struct stub_util_range keep[STUB_MAX_RANGES];
 	int nkeep = 0;
-	int err = find_special_ranges(keep, STUB_MAX_RANGES - 1, &nkeep);
+	int err = stub_util_special_ranges(keep, STUB_MAX_RANGES - 1, &nkeep);
 	if (err < 0)
 		goto out_unmap;
-	keep[nkeep++] = (struct range){ base, base + STUB_SIZE };
-	qsort(keep, (size_t)nkeep, sizeof(keep[0]), range_cmp);
-	uint64_t lowest = keep[0].start;
-	uint64_t cursor = 0;
-	d->nranges = 0;
-	for (int i = 0; i <= nkeep; i++) {
-		uint64_t end = i < nkeep ? keep[i].start : LINUX_TASK_SIZE;
-		if (end > cursor) {
-			if (d->nranges == STUB_MAX_RANGES) {
-				err = -E2BIG;
-				goto out_unmap;
-			}
-			d->ranges[d->nranges].start = cursor;
-			d->ranges[d->nranges].len = end - cursor;
-			d->nranges++;
-		}
-		if (i < nkeep)
-			cursor = keep[i].end;
+	keep[nkeep++] = (struct stub_util_range){ base, base + STUB_SIZE };
+	uint64_t lowest;
+	int n = stub_util_unmap_list(keep, nkeep, (void *)d->ranges, STUB_MAX_RANGES, &lowest);
+	if (n < 0) {
+		err = n;
+		goto out_unmap;
 	}
+	d->nranges = (uint64_t)n;
 	if (mprotect(p, PAGE_SIZE, PROT_READ | PROT_EXEC) < 0 ||
 	    mprotect((char *)p + PAGE_SIZE, PAGE_SIZE, PROT_READ) < 0) {
 		err = -errno;
@@ -249,34 +203,12 @@ out_unmap:
 	return err;
 }
 
-/* glibc's registration of the thread's rseq area (<sys/rseq.h>). */
-extern const ptrdiff_t __rseq_offset;
-extern const unsigned int __rseq_size;
-#define RSEQ_SIG             0x53053053
-#define RSEQ_FLAG_UNREGISTER 1
-
-/*
- * The forked thread inherits glibc's rseq registration, whose area lives
- * in sentry memory the stub is about to unmap: the kernel would then fail
- * to update it on the next return to user mode and kill the stub with
- * SIGSEGV. Unregister it (glibc registers 32 bytes; newer ones report a
- * smaller __rseq_size, so try both).
- */
-static void unregister_rseq(void)
-{
-	if (__rseq_size == 0)
-		return;
-	void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
-	if (syscall(SYS_rseq, area, 32, RSEQ_FLAG_UNREGISTER, RSEQ_SIG) != 0)
-		syscall(SYS_rseq, area, __rseq_size, RSEQ_FLAG_UNREGISTER, RSEQ_SIG);
-}
-
 /* Runs in the child between fork and the stub code: raw system calls only. */
 NORETURN static void stub_child(pid_t parent)
 {
 	sigset_t none;
 	sigemptyset(&none);
-	unregister_rseq();
+	stub_util_unregister_rseq();
 	if (syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
 	    syscall(SYS_getppid) != parent)
 		syscall(SYS_exit_group, 127);
@@ -294,18 +226,6 @@ NORETURN static void stub_child(pid_t parent)
 		syscall(SYS_exit_group, 127);
 	((void (*)(void))g_layout.base)();
 	__builtin_unreachable();
-}
-
-/* Copies fd of process pid into the sentry (pidfd_getfd(2)). Returns the new fd or -errno. */
-static int take_fd(pid_t pid, int fd)
-{
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd < 0)
-		return -errno;
-	int copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	int err = copy < 0 ? -errno : copy;
-	close(pidfd);
-	return err;
 }
 
 pid_t ptrace_stub_create(int *out_listener)
@@ -341,7 +261,7 @@ pid_t ptrace_stub_create(int *out_listener)
 	    0)
 		err = -errno;
 	/* The filter's listener is the stub's fd 0; the sentry takes a copy. */
-	int listener = err < 0 ? err : take_fd((pid_t)pid, 0);
+	int listener = err < 0 ? err : stub_util_take_fd((pid_t)pid, 0);
 	if (listener < 0) {
 		kill((pid_t)pid, SIGKILL);
 		waitpid((pid_t)pid, &status, __WALL);

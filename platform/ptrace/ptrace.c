@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "platform/stub_util.h"
 
 /* The host signal that interrupts a running stub, as in gVisor. */
 #define INTERRUPT_SIGNAL SIGCHLD
@@ -199,63 +200,9 @@ static int flush_regs(struct ptrace_ctx *c)
 	return 0;
 }
 
-/*
- * Keeps the tracer and its stub thread on one CPU. A syscall is a strict
- * ping-pong between the two, so they never want to run at once, and a
- * wake-up across CPUs costs 25-60 us here against a few for a switch on
- * one CPU (docs/performance.md: pinning both halves the round trip).
- * Pinning only the stub, as gVisor does, leaves the tracer to the
- * scheduler, which wakes it on the other CPU a third of the time.
- *
- * So that a busy CPU does not hold the pair forever, the tracer is let go
- * every REBALANCE_SWITCHES switches; the scheduler may then move it, and
- * the next switch pins both where it landed.
- */
-#define REBALANCE_SWITCHES 1024
-
-/*
- * The CPU a context starts on: the allowed CPUs in turn. A new task's
- * tracer would otherwise start next to its parent's (a thread wakes where
- * its creator runs), and a stub that computes without system calls is
- * never moved by the rebalancing below: two such processes would share
- * one CPU for good.
- */
-static int first_cpu(void)
-{
-	static atomic_uint next;
-	int n = CPU_COUNT(&g_allowed_cpus);
-	if (n <= 0)
-		return -1;
-	unsigned k = atomic_fetch_add(&next, 1) % (unsigned)n;
-	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
-		if (CPU_ISSET(cpu, &g_allowed_cpus) && k-- == 0)
-			return cpu;
-	}
-	return -1;
-}
-
 static void bind_cpu(struct ptrace_ctx *c)
 {
-	int cpu = c->placed ? sched_getcpu() : first_cpu();
-	c->placed = true;
-	if (cpu < 0)
-		return;
-	if (cpu == c->cpu) {
-		if (++c->switches < REBALANCE_SWITCHES)
-			return;
-		c->switches = 0;
-		c->cpu = -1;
-		sched_setaffinity(0, sizeof(g_allowed_cpus), &g_allowed_cpus);
-		return;
-	}
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(c->tid, sizeof(set), &set) == 0 &&
-	    sched_setaffinity(0, sizeof(set), &set) == 0) {
-		c->cpu = cpu;
-		c->switches = 0;
-	}
+	stub_util_bind_cpu(&c->cpu, &c->placed, &c->switches, c->tid, &g_allowed_cpus);
 }
 
 static void kill_stub(pid_t pid)

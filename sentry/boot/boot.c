@@ -892,7 +892,7 @@ int sentry_do(const struct sentry_do_args *args)
 	err = sigforward_start(sandbox_kernel(sb), 0);
 	/* Every host file the sentry needs is open now: the gofer's channels, stdio. */
 	if (err == 0 && args->confine)
-		err = sentry_confine();
+		err = sentry_confine(sandbox_kernel(sb)->cfg.platform);
 	if (err < 0) {
 		sigforward_stop();
 		sandbox_destroy(sb);

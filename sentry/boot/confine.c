@@ -215,7 +215,7 @@ const struct confine_rule g_sentry_rules[] = {
 };
 const size_t g_sentry_rules_count = ARRAY_SIZE(g_sentry_rules);
 
-int sentry_confine(void)
+int sentry_confine(const struct platform_ops *platform)
 {
 	enum confine_mode mode;
 	int err = confine_mode_from_env(&mode);
@@ -234,6 +234,13 @@ int sentry_confine(void)
 		return err;
 	}
 	err = confine_no_new_privs();
+	if (err == 0 && platform->prepare_confined) {
+		err = platform->prepare_confined();
+		if (err < 0) {
+			log_error("confine: platform %s: %s", platform->name, strerror(-err));
+			return err;
+		}
+	}
 	if (err == 0)
 		err = confine_seccomp(g_sentry_rules, g_sentry_rules_count, mode);
 	if (err < 0) {

@@ -17,7 +17,11 @@
  *     kills the whole sandbox. The application's own calls never reach it
  *     (PTRACE_SYSEMU stops them before seccomp runs), but the stubs inherit
  *     it under their own filter, so the calls the sentry injects into a
- *     stub pass through both.
+ *     stub pass through both. A platform whose stubs must not inherit it
+ *     (systrap: the application's calls trap there, under the stubs' own
+ *     filter) forks their ancestor in its prepare_confined, which runs
+ *     after the root and the capabilities are dropped, just before the
+ *     filter is installed.
  */
 #ifndef SENTRY_BOOT_CONFINE_H
 #define SENTRY_BOOT_CONFINE_H
@@ -25,14 +29,15 @@
 #include <stddef.h>
 
 #include "common/host_confine.h"
+#include "platform/platform.h"
 
 /*
- * Confines the calling sentry process as above. Preconditions: in a mount
+ * Confines the calling sentry process, which runs on platform, as above. Preconditions: in a mount
  * namespace of its own with private mounts; every host file it will need
  * is already open; the gofer has opened its mounts. Returns 0 or -errno
  * (logged).
  */
-int sentry_confine(void);
+int sentry_confine(const struct platform_ops *platform);
 
 /* The sentry's allowlist. */
 extern const struct confine_rule g_sentry_rules[];

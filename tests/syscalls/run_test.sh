@@ -1,7 +1,8 @@
 #!/bin/bash
 # run_test.sh RUNSC EXPECTED_STATUS PROG [ARGS...]
 #
-# Runs one syscall test natively, then under `RUNSC do --platform=ptrace` (skipped when RUNSC
+# Runs one syscall test natively, then under `RUNSC do --platform=P` for each platform P
+# (ptrace and systrap, or those in RUNSC_TEST_PLATFORMS; skipped when RUNSC
 # is `none`). Both runs get the same conditions: stdin is PROG itself (a readable regular file
 # that starts with "\x7fELF"), stdout and stderr go to a temporary regular file, the
 # environment is exactly RUNSC_TEST_ENV=hello and PATH, and a 60 s timeout applies. Each run
@@ -88,5 +89,8 @@ run_stage native unshare --pid --fork --kill-child "$@" || exit 1
 if [ "$runsc" = none ]; then
 	exit 0
 fi
-run_stage ptrace "$runsc" do --platform=ptrace "$@" || exit 1
+# Every platform, or those RUNSC_TEST_PLATFORMS names.
+for platform in ${RUNSC_TEST_PLATFORMS:-ptrace systrap}; do
+	run_stage "$platform" "$runsc" do --platform="$platform" "$@" || exit 1
+done
 exit 0

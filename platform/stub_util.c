@@ -1,0 +1,159 @@
+/* Shared by the platforms' stub code: see stub_util.h. */
+#include "platform/stub_util.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/abi/linux/arch_x86.h"
+
+int stub_util_special_ranges(struct stub_util_range *out, int max, int *count)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return -errno;
+	char line[512];
+	int n = 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long start, end;
+		char name[64] = "";
+		if (sscanf(line, "%lx-%lx %*s %*s %*s %*s %63s", &start, &end, name) < 2)
+			continue;
+		if (strcmp(name, "[vdso]") != 0 && strncmp(name, "[vvar", 5) != 0)
+			continue;
+		if (n == max) {
+			fclose(f);
+			return -E2BIG;
+		}
+		out[n++] = (struct stub_util_range){ start, end };
+	}
+	fclose(f);
+	*count = n;
+	return 0;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+	const struct stub_util_range *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+int stub_util_unmap_list(struct stub_util_range *keep, int nkeep, uint64_t (*out)[2], int max,
+                         uint64_t *lowest)
+{
+	qsort(keep, (size_t)nkeep, sizeof(keep[0]), range_cmp);
+	*lowest = keep[0].start;
+	uint64_t cursor = 0;
+	int n = 0;
+	for (int i = 0; i <= nkeep; i++) {
+		uint64_t end = i < nkeep ? keep[i].start : LINUX_TASK_SIZE;
+		if (end > cursor) {
+			if (n == max)
+				return -E2BIG;
+			out[n][0] = cursor;
+			out[n][1] = end - cursor;
+			n++;
+		}
+		if (i < nkeep)
+			cursor = keep[i].end;
+	}
+	return n;
+}
+
+/* glibc's registration of the thread's rseq area (<sys/rseq.h>). */
+extern const ptrdiff_t __rseq_offset;
+extern const unsigned int __rseq_size;
+#define RSEQ_SIG             0x53053053
+#define RSEQ_FLAG_UNREGISTER 1
+
+/*
+ * The forked thread inherits glibc's rseq registration, whose area lives
+ * in sentry memory the stub is about to unmap: the kernel would then fail
+ * to update it on the next return to user mode and kill the stub with
+ * SIGSEGV. Unregister it (glibc registers 32 bytes; newer ones report a
+ * smaller __rseq_size, so try both).
+ */
+void stub_util_unregister_rseq(void)
+{
+	if (__rseq_size == 0)
+		return;
+	void *area = (char *)__builtin_thread_pointer() + __rseq_offset;
+	if (syscall(SYS_rseq, area, 32, RSEQ_FLAG_UNREGISTER, RSEQ_SIG) != 0)
+		syscall(SYS_rseq, area, __rseq_size, RSEQ_FLAG_UNREGISTER, RSEQ_SIG);
+}
+
+int stub_util_take_fd(pid_t pid, int fd)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -errno;
+	int copy = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	int err = copy < 0 ? -errno : copy;
+	close(pidfd);
+	return err;
+}
+
+/*
+ * A system call is a strict ping-pong between a sentry thread and its
+ * stub, so they never want to run at once, and a wake-up across CPUs
+ * costs 25-60 us here against a few for a switch on one CPU
+ * (docs/performance.md: pinning both halves the round trip). Pinning only
+ * the stub, as gVisor does, leaves the sentry thread to the scheduler,
+ * which wakes it on the other CPU a third of the time.
+ *
+ * So that a busy CPU does not hold the pair forever, the sentry thread is
+ * let go every REBALANCE_SWITCHES switches; the scheduler may then move
+ * it, and the next switch pins both where it landed.
+ */
+#define REBALANCE_SWITCHES 1024
+
+/*
+ * The CPU a context starts on: the allowed CPUs in turn. A new task's
+ * thread would otherwise start next to its parent's (a thread wakes where
+ * its creator runs), and a stub that computes without system calls is
+ * never moved by the rebalancing: two such processes would share one CPU
+ * for good.
+ */
+static int first_cpu(const cpu_set_t *allowed)
+{
+	static atomic_uint next;
+	int n = CPU_COUNT(allowed);
+	if (n <= 0)
+		return -1;
+	unsigned k = atomic_fetch_add(&next, 1) % (unsigned)n;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (CPU_ISSET(cpu, allowed) && k-- == 0)
+			return cpu;
+	}
+	return -1;
+}
+
+void stub_util_bind_cpu(int *cur, bool *placed, unsigned *switches, pid_t tid,
+                        const cpu_set_t *allowed)
+{
+	int cpu = *placed ? sched_getcpu() : first_cpu(allowed);
+	*placed = true;
+	if (cpu < 0)
+		return;
+	if (cpu == *cur) {
+		if (++*switches < REBALANCE_SWITCHES)
+			return;
+		*switches = 0;
+		*cur = -1;
+		sched_setaffinity(0, sizeof(*allowed), allowed);
+		return;
+	}
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(tid, sizeof(set), &set) == 0 &&
+	    sched_setaffinity(0, sizeof(set), &set) == 0) {
+		*cur = cpu;
+		*switches = 0;
+	}
+}

@@ -1,0 +1,1228 @@
+/*
+ * The systrap platform: application system calls trap into a handler in
+ * the stub (seccomp SECCOMP_RET_TRAP, so SIGSYS), which hands them to the
+ * sentry through shared memory. No ptrace anywhere.
+ *
+ * Processes (see stub.h for the shared region and the hand-off, stub.c
+ * for the code that runs in stubs):
+ *   - the factory: a fork of the sentry made at init, before the sentry
+ *     confines itself (a stub forked later would inherit the sentry's
+ *     filter, whose default action kills). It drops the sentry's memory,
+ *     installs the stub filter, and makes a new stub whenever asked. Every
+ *     stub descends from it, so all share its filter and one
+ *     user-notification listener, which the sentry holds.
+ *   - stubs: one host process per context (a thread of the application is
+ *     a CLONE_VM process, as on the ptrace platform, so that each can be
+ *     killed alone). All are children of the sentry (CLONE_PARENT), which
+ *     reaps them, and die with it (PR_SET_PDEATHSIG).
+ *
+ * The stub filter (build_filter): a system call from the stub code's
+ * pages may be one of the host calls the stubs make (memory operations,
+ * futex, rt_sigreturn, sigaltstack, arch_prctl, prctl(PR_SET_PDEATHSIG),
+ * close, read, clone with the stubs' flags, exit_group, seccomp for the
+ * factory) or `dup`, which traps to the listener: that is how the sentry
+ * lends a host fd to a stub (SECCOMP_IOCTL_NOTIF_ADDFD), as on ptrace.
+ * Anything else from the stub code kills the stub; any call from
+ * elsewhere (the application) is SECCOMP_RET_TRAP.
+ *
+ * The application can jump to the stub's own `syscall` instructions; it
+ * then gets those host calls on its own process, with its own arguments:
+ * its own memory and the fds lent to it. That hurts only itself. The
+ * sentry reads the shared region as untrusted input (frame_of checks
+ * every pointer the stub posts).
+ */
+#include "platform/platform.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/futex.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "platform/stub_util.h"
+#include "platform/systrap/stub.h"
+
+/* The host signal that interrupts a running stub. */
+#define INTERRUPT_SIGNAL SIGCHLD
+#define SA_RESTORER      0x04000000
+/* How long the sentry sleeps on a stub before it checks that the stub lives. */
+#define LIVENESS_NS (100 * 1000 * 1000)
+
+extern const char __start_systrap_stub[], __stop_systrap_stub[];
+
+/* The kernel's signal frame (arch/x86/include/uapi/asm/sigcontext.h, ucontext.h). */
+struct k_sigcontext {
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+	uint16_t cs, gs, fs, ss;
+	uint64_t err, trapno, oldmask, cr2;
+	uint64_t fpstate; /* struct _fpstate * in the stub */
+	uint64_t reserved1[8];
+};
+struct k_ucontext {
+	uint64_t uc_flags;
+	uint64_t uc_link;
+	struct {
+		uint64_t ss_sp;
+		int32_t ss_flags;
+		int32_t pad;
+		uint64_t ss_size;
+	} uc_stack;
+	struct k_sigcontext uc_mcontext;
+	uint64_t uc_sigmask;
+};
+/* The fields of a siginfo the platform reads. */
+struct k_siginfo {
+	int32_t signo, errno_, code, pad;
+	union {
+		uint64_t addr; /* faults */
+		struct {
+			uint64_t call_addr;
+			int32_t syscall;
+			uint32_t arch;
+		} sys; /* SIGSYS */
+	};
+};
+
+#define FXSAVE_SW_OFFSET 464
+#define FP_XSTATE_MAGIC1 0x46505853U
+struct fpx_sw {
+	uint32_t magic1, extended_size;
+	uint64_t xfeatures;
+	uint32_t xstate_size, pad[7];
+};
+
+/* ---- Globals: the stub image and the factory ---- */
+
+static struct {
+	bool ready;
+	uaddr_t region_base; /* where every stub maps its region */
+	uaddr_t code, code_end;
+	uaddr_t max_addr, vdso_base;
+	struct systrap_factory_data *data;
+	uaddr_t factory_stack_top;
+	cpu_set_t cpus;
+	pid_t factory;
+	int factory_sock;
+	int listener;
+	/* Serialises the listener: the one notification pending is the expected one. */
+	pthread_mutex_t listener_mu;
+} g = {
+	.factory = -1, .factory_sock = -1, .listener = -1, .listener_mu = PTHREAD_MUTEX_INITIALIZER
+};
+
+static uaddr_t stub_addr(const void *fn)
+{
+	return g.code + (uaddr_t)((const char *)fn - __start_systrap_stub);
+}
+
+/* ---- Address spaces and contexts ---- */
+
+enum regs_state { REGS_CLEAN, REGS_RAX_DIRTY, REGS_DIRTY };
+
+struct systrap_ctx;
+
+struct systrap_as {
+	struct platform_as base;
+	int memfd;
+	uint8_t *region; /* the sentry's mapping of the region */
+	pthread_mutex_t mu;
+	struct systrap_ctx *ctxs;
+	uint8_t used[SYSTRAP_MAX_SLOTS]; /* slots taken */
+	_Atomic pid_t pid;               /* a live stub of the as, for process_vm_* */
+	int refs;                        /* the contexts', and the mm's until as_destroy */
+};
+
+struct systrap_ctx {
+	struct platform_ctx base;
+	struct systrap_as *as;
+	struct systrap_ctx *next;
+	pid_t tid;
+	int slot;
+	bool reaped;
+	int cpu;
+	bool placed;
+	unsigned switches;
+	enum regs_state regs_state;
+	struct linux_regs regs;
+	uint64_t fs_applied, gs_applied; /* the host's fs_base and gs_base in the stub */
+	atomic_bool interrupted;
+};
+
+struct platform_clone {
+	struct systrap_ctx *child; /* made, not yet attached */
+	struct systrap_as *new_as; /* a fork's */
+};
+
+static struct systrap_as *to_as(struct platform_as *p)
+{
+	return container_of(p, struct systrap_as, base);
+}
+
+static struct systrap_ctx *to_ctx(struct platform_ctx *p)
+{
+	return container_of(p, struct systrap_ctx, base);
+}
+
+static struct systrap_msg *msg_of(struct systrap_as *as, int slot)
+{
+	return (struct systrap_msg *)(as->region + (size_t)slot * SYSTRAP_SLOT_SIZE);
+}
+
+static uaddr_t slot_stub_addr(int slot)
+{
+	return g.region_base + (uaddr_t)slot * SYSTRAP_SLOT_SIZE;
+}
+
+/*
+ * The sentry's pointer to len bytes at stub address addr, which must lie
+ * in the alternate stack of slot; NULL when the stub posted a bad pointer.
+ */
+static void *slot_ptr(struct systrap_as *as, int slot, uint64_t addr, size_t len)
+{
+	uaddr_t lo = slot_stub_addr(slot) + SYSTRAP_MSG_SIZE;
+	uaddr_t hi = slot_stub_addr(slot) + SYSTRAP_SLOT_SIZE;
+	if (addr < lo || addr > hi || len > hi - addr)
+		return NULL;
+	return as->region + (addr - g.region_base);
+}
+
+static struct k_ucontext *frame_of(struct systrap_ctx *c)
+{
+	struct systrap_msg *m = msg_of(c->as, c->slot);
+	return slot_ptr(c->as, c->slot, __atomic_load_n(&m->uc, __ATOMIC_RELAXED),
+	                sizeof(struct k_ucontext));
+}
+
+static void kill_stub(struct systrap_ctx *c)
+{
+	kill(c->tid, SIGKILL);
+	if (!c->reaped) {
+		while (waitpid(c->tid, NULL, __WALL) < 0 && errno == EINTR)
+			;
+		c->reaped = true;
+	}
+}
+
+/* ---- The hand-off, sentry side ---- */
+
+static void post(struct systrap_msg *m, uint32_t state)
+{
+	__atomic_store_n(&m->state, state, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&m->stub_sleeping, __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, &m->state, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+/* Whether the stub process tid has died (reaping it). */
+static bool stub_dead(struct systrap_ctx *c)
+{
+	if (c->reaped)
+		return true;
+	int status;
+	pid_t r = waitpid(c->tid, &status, WNOHANG | __WALL);
+	if (r == c->tid || (r < 0 && errno == ECHILD)) {
+		c->reaped = true;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Waits until the stub of c posts EVENT. Returns 0, or -ESRCH when the
+ * stub died. Spins first when the stub runs on another CPU (see
+ * docs/performance.md, systrap).
+ */
+static int wait_event(struct systrap_ctx *c)
+{
+	struct systrap_msg *m = msg_of(c->as, c->slot);
+	for (;;) {
+		if (__atomic_load_n(&m->state, __ATOMIC_SEQ_CST) == SYSTRAP_EVENT)
+			return 0;
+		__atomic_store_n(&m->sentry_sleeping, 1, __ATOMIC_SEQ_CST);
+		uint32_t st = __atomic_load_n(&m->state, __ATOMIC_SEQ_CST);
+		if (st != SYSTRAP_EVENT) {
+			struct timespec ts = { 0, LIVENESS_NS };
+			long r = syscall(SYS_futex, &m->state, FUTEX_WAIT, st, &ts, NULL, 0);
+			if (r < 0 && errno == ETIMEDOUT && stub_dead(c)) {
+				__atomic_store_n(&m->sentry_sleeping, 0, __ATOMIC_SEQ_CST);
+				return -ESRCH;
+			}
+		}
+		__atomic_store_n(&m->sentry_sleeping, 0, __ATOMIC_SEQ_CST);
+	}
+}
+
+/* Runs a host call in c's stub, which must be stopped (EVENT). */
+static long stub_call(struct systrap_ctx *c, long nr, const uint64_t args[6])
+{
+	struct systrap_msg *m = msg_of(c->as, c->slot);
+	m->nr = (uint64_t)nr;
+	memcpy(m->args, args, sizeof(m->args));
+	post(m, SYSTRAP_CALL);
+	if (wait_event(c) < 0)
+		return -ESRCH;
+	return (long)m->ret;
+}
+
+/* ---- Lending fds through the listener ---- */
+
+/*
+ * Answers the pending `dup` of stub pid with host_fd. Other
+ * notifications (an application that jumped to the stub's `dup`) get
+ * EPERM. Returns 0, or -errno when pid died first.
+ * Preconditions: g.listener_mu held.
+ */
+static int answer_dup(pid_t pid, int host_fd)
+{
+	for (;;) {
+		struct pollfd p = { .fd = g.listener, .events = POLLIN };
+		int n = poll(&p, 1, 100);
+		if (n == 0) {
+			int status;
+			pid_t r = waitpid(pid, &status, WNOHANG | WNOWAIT | __WALL);
+			if (r == pid)
+				return -ESRCH;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		struct seccomp_notif req;
+		memset(&req, 0, sizeof(req));
+		if (ioctl(g.listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
+			if (errno == EINTR || errno == ENOENT)
+				continue;
+			return -errno;
+		}
+		struct seccomp_notif_resp resp = { .id = req.id, .error = -EPERM };
+		if ((pid_t)req.pid != pid || req.data.nr != SYS_dup) {
+			log_warn("systrap: unexpected notification from stub %d (syscall %d)",
+			         (int)req.pid, req.data.nr);
+			ioctl(g.listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+			continue;
+		}
+		struct seccomp_notif_addfd addfd = {
+			.id = req.id,
+			.flags = SECCOMP_ADDFD_FLAG_SEND,
+			.srcfd = (uint32_t)host_fd,
+			.newfd_flags = O_CLOEXEC,
+		};
+		if (ioctl(g.listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) < 0) {
+			resp.error = -errno;
+			ioctl(g.listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+		}
+		return 0;
+	}
+}
+
+/* Lends host_fd to c's stub: returns the fd there, or -errno. */
+static long lend_fd(struct systrap_ctx *c, int host_fd)
+{
+	struct systrap_msg *m = msg_of(c->as, c->slot);
+	pthread_mutex_lock(&g.listener_mu);
+	m->nr = SYS_dup;
+	memset(m->args, 0, sizeof(m->args));
+	post(m, SYSTRAP_CALL);
+	long ret = answer_dup(c->tid, host_fd);
+	if (wait_event(c) < 0)
+		ret = -ESRCH;
+	else if (ret == 0)
+		ret = (long)m->ret;
+	pthread_mutex_unlock(&g.listener_mu);
+	return ret;
+}
+
+/* ---- Registers and the frame ---- */
+
+static void regs_from_frame(struct systrap_ctx *c, const struct k_ucontext *uc, bool syscall)
+{
+	const struct k_sigcontext *s = &uc->uc_mcontext;
+	struct linux_regs *r = &c->regs;
+	r->r8 = s->r8, r->r9 = s->r9, r->r10 = s->r10, r->r11 = s->r11;
+	r->r12 = s->r12, r->r13 = s->r13, r->r14 = s->r14, r->r15 = s->r15;
+	r->rdi = s->rdi, r->rsi = s->rsi, r->rbp = s->rbp, r->rbx = s->rbx;
+	r->rdx = s->rdx, r->rax = s->rax, r->rcx = s->rcx, r->rsp = s->rsp;
+	r->rip = s->rip, r->eflags = s->eflags;
+	r->cs = s->cs, r->ss = s->ss;
+	r->orig_rax = syscall ? s->rax : (uint64_t)-1;
+	r->fs_base = c->fs_applied;
+	r->gs_base = c->gs_applied;
+	c->regs_state = REGS_CLEAN;
+}
+
+static void regs_to_frame(struct systrap_ctx *c, struct k_ucontext *uc)
+{
+	struct k_sigcontext *s = &uc->uc_mcontext;
+	const struct linux_regs *r = &c->regs;
+	if (c->regs_state == REGS_RAX_DIRTY) {
+		s->rax = r->rax;
+		return;
+	}
+	s->r8 = r->r8, s->r9 = r->r9, s->r10 = r->r10, s->r11 = r->r11;
+	s->r12 = r->r12, s->r13 = r->r13, s->r14 = r->r14, s->r15 = r->r15;
+	s->rdi = r->rdi, s->rsi = r->rsi, s->rbp = r->rbp, s->rbx = r->rbx;
+	s->rdx = r->rdx, s->rax = r->rax, s->rcx = r->rcx, s->rsp = r->rsp;
+	s->rip = r->rip, s->eflags = r->eflags;
+}
+
+/* The frame's XSAVE area and its size, or NULL. */
+static uint8_t *fpstate_of(struct systrap_ctx *c, size_t *size)
+{
+	struct k_ucontext *uc = frame_of(c);
+	if (!uc)
+		return NULL;
+	uint8_t *fx = slot_ptr(c->as, c->slot, uc->uc_mcontext.fpstate, 512 + 64);
+	if (!fx)
+		return NULL;
+	struct fpx_sw sw;
+	memcpy(&sw, fx + FXSAVE_SW_OFFSET, sizeof(sw));
+	if (sw.magic1 != FP_XSTATE_MAGIC1 || sw.xstate_size < 512 + 64 ||
+	    !slot_ptr(c->as, c->slot, uc->uc_mcontext.fpstate, sw.xstate_size + 4))
+		return NULL;
+	*size = sw.xstate_size;
+	return fx;
+}
+
+/* ---- Contexts ---- */
+
+static _Thread_local struct systrap_ctx *tls_ctx;
+
+static struct systrap_as *as_alloc(void)
+{
+	struct systrap_as *as = calloc(1, sizeof(*as));
+	if (!as)
+		return NULL;
+	as->base.ops = &g_platform_systrap;
+	as->memfd = (int)syscall(SYS_memfd_create, "runsc-systrap", MFD_CLOEXEC);
+	if (as->memfd < 0 || ftruncate(as->memfd, (off_t)SYSTRAP_REGION_SIZE) != 0)
+		goto fail;
+	as->region =
+	        mmap(NULL, SYSTRAP_REGION_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, as->memfd, 0);
+	if (as->region == MAP_FAILED)
+		goto fail;
+	pthread_mutex_init(&as->mu, NULL);
+	as->refs = 1;
+	return as;
+fail:
+	if (as->memfd >= 0)
+		close(as->memfd);
+	free(as);
+	return NULL;
+}
+
+static void as_unref_unlock(struct systrap_as *as)
+{
+	bool last = --as->refs == 0;
+	pthread_mutex_unlock(&as->mu);
+	if (last) {
+		munmap(as->region, SYSTRAP_REGION_SIZE);
+		close(as->memfd);
+		pthread_mutex_destroy(&as->mu);
+		free(as);
+	}
+}
+
+/* Takes a free slot of as and prepares its message; -1 when none is left. */
+static int slot_take(struct systrap_as *as, int want)
+{
+	pthread_mutex_lock(&as->mu);
+	int slot = -1;
+	if (want >= 0) {
+		if (!as->used[want])
+			slot = want;
+	} else {
+		for (int i = 0; i < SYSTRAP_MAX_SLOTS && slot < 0; i++)
+			if (!as->used[i])
+				slot = i;
+	}
+	if (slot >= 0)
+		as->used[slot] = 1;
+	pthread_mutex_unlock(&as->mu);
+	return slot;
+}
+
+static void slot_reset(struct systrap_as *as, int slot)
+{
+	struct systrap_msg *m = msg_of(as, slot);
+	memset(m, 0, sizeof(*m));
+	m->region_base = g.region_base;
+	m->stub_spins = 0;
+}
+
+static void slot_release(struct systrap_as *as, int slot)
+{
+	pthread_mutex_lock(&as->mu);
+	as->used[slot] = 0;
+	pthread_mutex_unlock(&as->mu);
+}
+
+static struct systrap_ctx *ctx_new(struct systrap_as *as, pid_t tid, int slot)
+{
+	struct systrap_ctx *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->base.ops = &g_platform_systrap;
+	c->as = as;
+	c->tid = tid;
+	c->slot = slot;
+	c->cpu = -1;
+	pthread_mutex_lock(&as->mu);
+	c->next = as->ctxs;
+	as->ctxs = c;
+	as->refs++;
+	if (!as->pid)
+		as->pid = tid;
+	pthread_mutex_unlock(&as->mu);
+	return c;
+}
+
+static void ctx_unlink_unlock(struct systrap_ctx *c)
+{
+	struct systrap_as *as = c->as;
+	for (struct systrap_ctx **pp = &as->ctxs; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	if (as->pid == c->tid)
+		as->pid = as->ctxs ? as->ctxs->tid : 0;
+	as->used[c->slot] = 0;
+	if (tls_ctx == c)
+		tls_ctx = NULL;
+	as_unref_unlock(as);
+}
+
+/* ---- Init: the stub image and the factory ---- */
+
+static int build_filter(struct systrap_factory_data *d);
+
+/* Runs in the factory between fork and the stub code: raw system calls only. */
+NORETURN static void factory_child(pid_t parent, int sock)
+{
+	stub_util_unregister_rseq();
+	if (syscall(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
+	    syscall(SYS_getppid) != parent)
+		syscall(SYS_exit_group, 127);
+	syscall(SYS_setpgid, 0, 0);
+	if (sock != 0 && syscall(SYS_dup2, sock, 0) != 0)
+		syscall(SYS_exit_group, 127);
+	syscall(SYS_close_range, 1, ~0U, 0);
+	/* No capabilities: a stub needs none (the bounding set, then capset's three sets). */
+	for (int cap = 0; cap < 64; cap++)
+		syscall(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0);
+	struct {
+		uint32_t version;
+		int pid;
+	} hdr = { 0x20080522, 0 };
+	uint32_t caps[6] = { 0 };
+	syscall(SYS_capset, &hdr, caps);
+	if (syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+		syscall(SYS_exit_group, 127);
+	/* The traps' handler, on the alternate stack, with every signal blocked. */
+	struct {
+		uint64_t handler, flags, restorer, mask;
+	} sa = { stub_addr((const void *)systrap_stub_handler),
+		 SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
+		 stub_addr((const void *)systrap_stub_restorer), ~0ULL };
+	static const int sigs[] = { SIGSYS, SIGSEGV, SIGBUS,          SIGFPE,
+		                    SIGILL, SIGTRAP, INTERRUPT_SIGNAL };
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {
+		if (syscall(SYS_rt_sigaction, sigs[i], &sa, NULL, 8) != 0)
+			syscall(SYS_exit_group, 127);
+	}
+	uint64_t none = 0;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, 8);
+	uaddr_t entry = stub_addr((const void *)systrap_stub_factory);
+	__asm__ volatile("mov %0, %%rsp\n\t"
+	                 "call *%1\n\t"
+	                 "ud2"
+	                 :
+	                 : "r"(g.factory_stack_top), "r"(entry), "D"(g.data)
+	                 : "memory");
+	__builtin_unreachable();
+}
+
+#define IMAGE_CODE_PAGES  4
+#define IMAGE_DATA_PAGES  2
+#define IMAGE_STACK_PAGES 4
+#define IMAGE_PAGES       (IMAGE_CODE_PAGES + IMAGE_DATA_PAGES + IMAGE_STACK_PAGES)
+
+static int make_image(void)
+{
+	size_t code_size = (size_t)(__stop_systrap_stub - __start_systrap_stub);
+	BUG_ON(code_size > IMAGE_CODE_PAGES * PAGE_SIZE);
+	BUG_ON(sizeof(struct systrap_factory_data) > IMAGE_DATA_PAGES * PAGE_SIZE);
+	/* The region, aligned to a slot, then the image; all of it is kept in every stub. */
+	size_t total = SYSTRAP_REGION_SIZE + SYSTRAP_SLOT_SIZE + IMAGE_PAGES * PAGE_SIZE;
+	uint8_t *p =
+	        mmap(NULL, total, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	uaddr_t base = ((uaddr_t)p + SYSTRAP_SLOT_SIZE - 1) & ~(uaddr_t)(SYSTRAP_SLOT_SIZE - 1);
+	uint8_t *image = (uint8_t *)(base + SYSTRAP_REGION_SIZE);
+	if (mprotect(image, IMAGE_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE) != 0)
+		return -errno;
+	memcpy(image, __start_systrap_stub, code_size);
+	g.region_base = base;
+	g.code = (uaddr_t)image;
+	g.code_end = g.code + code_size;
+	g.data = (struct systrap_factory_data *)(image + IMAGE_CODE_PAGES * PAGE_SIZE);
+	g.factory_stack_top = (uaddr_t)image + IMAGE_PAGES * PAGE_SIZE - 64;
+	g.data->msg.region_base = base;
+	g.data->fprog.filter = (uint64_t)(uintptr_t)g.data->filter;
+	int err = build_filter(g.data);
+	if (err < 0)
+		return err;
+
+	struct stub_util_range keep[SYSTRAP_MAX_RANGES];
+	int nkeep = 0;
+	err = stub_util_special_ranges(keep, SYSTRAP_MAX_RANGES - 1, &nkeep);
+	if (err < 0)
+		return err;
+	keep[nkeep++] = (struct stub_util_range){ (uaddr_t)p, (uaddr_t)p + total };
+	uint64_t lowest;
+	int n = stub_util_unmap_list(keep, nkeep, (void *)g.data->ranges, SYSTRAP_MAX_RANGES,
+	                             &lowest);
+	if (n < 0)
+		return n;
+	g.data->nranges = (uint64_t)n;
+	if (mprotect(image, IMAGE_CODE_PAGES * PAGE_SIZE, PROT_READ | PROT_EXEC) != 0 ||
+	    mprotect(g.data, IMAGE_DATA_PAGES * PAGE_SIZE, PROT_READ) != 0)
+		return -errno;
+	g.max_addr = lowest & ~((1ULL << 30) - 1);
+	g.vdso_base = getauxval(AT_SYSINFO_EHDR);
+	return 0;
+}
+
+static int start_factory(void)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		return -errno;
+	pid_t parent = getpid();
+	long pid = syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
+	if (pid < 0) {
+		int err = -errno;
+		close(sv[0]);
+		close(sv[1]);
+		return err;
+	}
+	if (pid == 0)
+		factory_child(parent, sv[1]);
+	close(sv[1]);
+	g.factory = (pid_t)pid;
+	g.factory_sock = sv[0];
+	/* Its listener is its fd 1 once it has installed the filter. */
+	for (int i = 0; i < 2000; i++) {
+		int fd = stub_util_take_fd(g.factory, 1);
+		/* Until its close_range, its fd 1 is the sentry's stdout: not a listener. */
+		uint64_t id = 0;
+		if (fd >= 0 &&
+		    (ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 || errno == ENOENT)) {
+			g.listener = fd;
+			return 0;
+		}
+		if (fd >= 0)
+			close(fd);
+		int status;
+		if (waitpid(g.factory, &status, WNOHANG) == g.factory) {
+			log_warn("systrap: the stub factory failed (status %#x)", status);
+			g.factory = -1;
+			return -ECHILD;
+		}
+		usleep(500);
+	}
+	return -ETIMEDOUT;
+}
+
+static int systrap_init(void)
+{
+	if (g.ready)
+		return 0;
+	if (sched_getaffinity(0, sizeof(g.cpus), &g.cpus) != 0)
+		return -errno;
+	int err = make_image();
+	if (err < 0)
+		return err;
+	g.ready = true;
+	log_debug("systrap: stub code at %#lx, regions at %#lx, guest below %#lx",
+	          (unsigned long)g.code, (unsigned long)g.region_base, (unsigned long)g.max_addr);
+	return 0;
+}
+
+/*
+ * The factory starts here, confined but for the seccomp filter it must
+ * not inherit: no capabilities, the empty root, no_new_privs.
+ */
+static int systrap_prepare_confined(void)
+{
+	return g.factory > 0 ? 0 : start_factory();
+}
+
+static void systrap_layout(struct platform_layout *out)
+{
+	out->min_addr = 0x10000;
+	out->max_addr = g.max_addr;
+	out->vdso_base = g.vdso_base;
+}
+
+/* ---- The filter ---- */
+
+/*
+ * From the stub code ([code, code_end], by the address after `syscall`):
+ * the host calls of stub.c, with clone's flags checked; dup: to the
+ * listener; anything else: KILL. From anywhere else: TRAP.
+ */
+static int build_filter(struct systrap_factory_data *d)
+{
+	static const int allowed[] = {
+		SYS_mmap,        SYS_munmap,     SYS_mprotect,   SYS_mremap,
+		SYS_madvise,     SYS_mincore,    SYS_msync,      SYS_pread64,
+		SYS_close,       SYS_read,       SYS_futex,      SYS_rt_sigreturn,
+		SYS_sigaltstack, SYS_arch_prctl, SYS_exit_group, SYS_seccomp,
+	};
+	const uint32_t k = ARRAY_SIZE(allowed);
+	const uint32_t ip = offsetof(struct seccomp_data, instruction_pointer);
+	struct systrap_filter_insn *f = d->filter;
+	int n = 0;
+#define EMIT(c, t, e, kk)                                                                         \
+	do {                                                                                      \
+		BUG_ON(n >= SYSTRAP_MAX_FILTER);                                                  \
+		f[n++] = (struct systrap_filter_insn){ (uint16_t)(c), (uint8_t)(t), (uint8_t)(e), \
+			                               (uint32_t)(kk) };                          \
+	} while (0)
+#define LOAD(off)         EMIT(BPF_LD | BPF_W | BPF_ABS, 0, 0, off)
+#define RET(a)            EMIT(BPF_RET | BPF_K, 0, 0, a)
+#define JUMP(op, v, t, e) EMIT(BPF_JMP | (op) | BPF_K, t, e, v)
+	BUG_ON((g.code >> 32) != (g.code_end >> 32));
+	LOAD(offsetof(struct seccomp_data, arch));
+	JUMP(BPF_JEQ, AUDIT_ARCH_X86_64, 1, 0);
+	RET(SECCOMP_RET_TRAP); /* the i386 ABI: the sentry refuses it */
+	/* From outside [code, code_end] (ip is the address after `syscall`): TRAP. */
+	LOAD(ip + 4);
+	JUMP(BPF_JEQ, g.code >> 32, 1, 0);
+	RET(SECCOMP_RET_TRAP);
+	LOAD(ip);
+	JUMP(BPF_JGE, (uint32_t)g.code, 1, 0);
+	RET(SECCOMP_RET_TRAP);
+	JUMP(BPF_JGT, (uint32_t)g.code_end, 0, 1);
+	RET(SECCOMP_RET_TRAP);
+	/* The stub's own calls: each test jumps over the others and the JA to ALLOW. */
+	LOAD(offsetof(struct seccomp_data, nr));
+	for (uint32_t i = 0; i < k; i++)
+		JUMP(BPF_JEQ, allowed[i], k - i, 0);
+	EMIT(BPF_JMP | BPF_JA, 0, 0, 1);
+	RET(SECCOMP_RET_ALLOW);
+	JUMP(BPF_JEQ, SYS_dup, 0, 1);
+	RET(SECCOMP_RET_USER_NOTIF); /* a lent fd: answered by the sentry */
+	JUMP(BPF_JEQ, SYS_prctl, 0, 3);
+	LOAD(offsetof(struct seccomp_data, args[0]));
+	JUMP(BPF_JEQ, PR_SET_PDEATHSIG, 0, 6); /* to KILL */
+	RET(SECCOMP_RET_ALLOW);
+	JUMP(BPF_JEQ, SYS_clone, 0, 4); /* to KILL */
+	LOAD(offsetof(struct seccomp_data, args[0]));
+	JUMP(BPF_JEQ, CLONE_PARENT, 1, 0);
+	JUMP(BPF_JEQ, CLONE_PARENT | CLONE_VM, 0, 1);
+	RET(SECCOMP_RET_ALLOW);
+	RET(SECCOMP_RET_KILL_PROCESS);
+#undef JUMP
+#undef RET
+#undef LOAD
+#undef EMIT
+	d->fprog.len = (uint16_t)n;
+	return 0;
+}
+
+/* ---- Platform operations ---- */
+
+static void clean_fpstate(struct systrap_ctx *c)
+{
+	size_t size;
+	uint8_t *fx = fpstate_of(c, &size);
+	if (!fx)
+		return;
+	uint8_t sw[48];
+	memcpy(sw, fx + FXSAVE_SW_OFFSET, sizeof(sw));
+	memset(fx, 0, size);
+	memcpy(fx + FXSAVE_SW_OFFSET, sw, sizeof(sw));
+	uint16_t fcw = 0x37f;
+	uint32_t mxcsr = 0x1f80;
+	memcpy(fx, &fcw, sizeof(fcw));
+	memcpy(fx + 24, &mxcsr, sizeof(mxcsr));
+	/* XSTATE_BV (offset 512) 0: every other component in its init state. */
+}
+
+static int systrap_as_new(struct platform_as **out_as, struct platform_ctx **out_ctx)
+{
+	/* A sentry that never confines itself starts the factory here. */
+	int err = systrap_prepare_confined();
+	if (err < 0)
+		return err;
+	struct systrap_as *as = as_alloc();
+	if (!as)
+		return -ENOMEM;
+	int slot = slot_take(as, 0);
+	slot_reset(as, slot);
+	pthread_mutex_lock(&g.listener_mu);
+	pid_t pid = -1;
+	if (write(g.factory_sock, "n", 1) != 1) {
+		err = -errno;
+	} else {
+		/* The new stub's `dup` asks for its region; its pid is the notification's. */
+		struct pollfd p = { .fd = g.listener, .events = POLLIN };
+		err = poll(&p, 1, 10000) == 1 ? 0 : -ETIMEDOUT;
+		struct seccomp_notif req;
+		memset(&req, 0, sizeof(req));
+		if (err == 0 && ioctl(g.listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0)
+			err = -errno;
+		if (err == 0) {
+			pid = (pid_t)req.pid;
+			struct seccomp_notif_addfd addfd = {
+				.id = req.id,
+				.flags = SECCOMP_ADDFD_FLAG_SEND,
+				.srcfd = (uint32_t)as->memfd,
+				.newfd_flags = O_CLOEXEC,
+			};
+			if (req.data.nr != SYS_dup ||
+			    ioctl(g.listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) < 0)
+				err = -EIO;
+		}
+	}
+	pthread_mutex_unlock(&g.listener_mu);
+	struct systrap_ctx *c = NULL;
+	if (err == 0) {
+		c = ctx_new(as, pid, slot);
+		err = c ? wait_event(c) : -ENOMEM;
+	}
+	struct k_ucontext *uc = err == 0 ? frame_of(c) : NULL;
+	if (err == 0 && (!uc || msg_of(as, slot)->signo != SIGTRAP))
+		err = -EIO;
+	if (err < 0) {
+		log_warn("systrap: a new stub failed: %s", strerror(-err));
+		if (c) {
+			kill_stub(c);
+			pthread_mutex_lock(&as->mu);
+			ctx_unlink_unlock(c);
+			free(c);
+		} else if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, __WALL);
+		}
+		pthread_mutex_lock(&as->mu);
+		as_unref_unlock(as);
+		return err;
+	}
+	clean_fpstate(c);
+	struct linux_regs clean = { 0 };
+	clean.cs = uc->uc_mcontext.cs;
+	clean.ss = uc->uc_mcontext.ss;
+	clean.eflags = 0x202;
+	clean.orig_rax = (uint64_t)-1;
+	c->regs = clean;
+	c->regs_state = REGS_DIRTY;
+	tls_ctx = c;
+	*out_as = &as->base;
+	*out_ctx = &c->base;
+	return 0;
+}
+
+static void systrap_ctx_destroy(struct platform_ctx *pctx)
+{
+	struct systrap_ctx *c = to_ctx(pctx);
+	kill_stub(c);
+	pthread_mutex_lock(&c->as->mu);
+	ctx_unlink_unlock(c);
+	free(c);
+}
+
+static void systrap_as_destroy(struct platform_as *pas)
+{
+	struct systrap_as *as = to_as(pas);
+	pthread_mutex_lock(&as->mu);
+	/* Every stub of the as dies; each context is freed by its own ctx_destroy. */
+	for (struct systrap_ctx *c = as->ctxs; c; c = c->next)
+		kill(c->tid, SIGKILL);
+	as_unref_unlock(as);
+}
+
+/* The calling thread's context in as. */
+static struct systrap_ctx *ctx_of(struct systrap_as *as)
+{
+	struct systrap_ctx *c = tls_ctx;
+	if (c && c->as == as)
+		return c;
+	BUG_ON(true); /* memory operations run in the caller's own context */
+	return NULL;
+}
+
+static const int g_memop_nr[PLATFORM_MEMOP_COUNT] = {
+	[PLATFORM_MEMOP_MMAP] = SYS_mmap,         [PLATFORM_MEMOP_MUNMAP] = SYS_munmap,
+	[PLATFORM_MEMOP_MPROTECT] = SYS_mprotect, [PLATFORM_MEMOP_MREMAP] = SYS_mremap,
+	[PLATFORM_MEMOP_MADVISE] = SYS_madvise,   [PLATFORM_MEMOP_MINCORE] = SYS_mincore,
+	[PLATFORM_MEMOP_MSYNC] = SYS_msync,
+};
+
+static long systrap_as_memop(struct platform_as *pas, enum platform_memop op,
+                             const uint64_t args[6])
+{
+	BUG_ON(op < 0 || op >= PLATFORM_MEMOP_COUNT);
+	uint64_t a[6];
+	memcpy(a, args, sizeof(a));
+	if (op == PLATFORM_MEMOP_MMAP)
+		a[3] |= MAP_FIXED;
+	return stub_call(ctx_of(to_as(pas)), g_memop_nr[op], a);
+}
+
+static long systrap_as_mmap_fd(struct platform_as *pas, uaddr_t addr, uint64_t len, int prot,
+                               int flags, int host_fd, uint64_t off)
+{
+	struct systrap_ctx *c = ctx_of(to_as(pas));
+	long fd = lend_fd(c, host_fd);
+	if (fd < 0)
+		return fd;
+	const uint64_t margs[6] = { addr,           len,
+		                    (uint64_t)prot, (uint64_t)(flags | MAP_FIXED),
+		                    (uint64_t)fd,   off };
+	long ret = stub_call(c, SYS_mmap, margs);
+	const uint64_t cargs[6] = { (uint64_t)fd };
+	stub_call(c, SYS_close, cargs);
+	return ret;
+}
+
+/*
+ * A clone of a stopped context. The child's slot gets a copy of the
+ * parent's frame (a fork's region a copy of the parent's whole slot), so
+ * that the child returns to the application through it like its parent.
+ */
+static int systrap_clone_prepare(struct platform_ctx *pparent, bool share_as,
+                                 struct platform_clone **out)
+{
+	struct systrap_ctx *c = to_ctx(pparent);
+	struct k_ucontext *uc = frame_of(c);
+	if (!uc)
+		return -EIO;
+	struct platform_clone *pc = calloc(1, sizeof(*pc));
+	if (!pc)
+		return -ENOMEM;
+	struct systrap_as *as = c->as;
+	int slot = -1;
+	uint64_t uc_addr = msg_of(as, c->slot)->uc;
+	long pid;
+	if (share_as) {
+		slot = slot_take(as, -1);
+		if (slot < 0) {
+			free(pc);
+			return -EAGAIN;
+		}
+		slot_reset(as, slot);
+		/* The frame, at the same offset in the new slot, and everything above it. */
+		size_t off = (size_t)(uc_addr - slot_stub_addr(c->slot)) & ~(size_t)63;
+		memcpy((uint8_t *)msg_of(as, slot) + off, (uint8_t *)msg_of(as, c->slot) + off,
+		       SYSTRAP_SLOT_SIZE - off);
+		uint64_t delta = (uint64_t)(slot - c->slot) * SYSTRAP_SLOT_SIZE;
+		struct systrap_msg *cm = msg_of(as, slot);
+		cm->uc = uc_addr + delta;
+		struct k_ucontext *cuc = slot_ptr(as, slot, cm->uc, sizeof(*cuc));
+		cuc->uc_mcontext.fpstate += delta;
+		cm->altstack_sp = slot_stub_addr(slot) + SYSTRAP_MSG_SIZE;
+		cm->altstack_size = SYSTRAP_SLOT_SIZE - SYSTRAP_MSG_SIZE;
+		cuc->uc_stack.ss_sp = cm->altstack_sp;
+		cuc->uc_stack.ss_size = cm->altstack_size;
+		cuc->uc_stack.ss_flags = 0;
+		uint64_t stack = (cm->uc - 512) & ~(uint64_t)15;
+		const uint64_t args[6] = { CLONE_PARENT | CLONE_VM, stack, slot_stub_addr(slot) };
+		pid = stub_call(c, SYSTRAP_CALL_CLONE_THREAD, args);
+		if (pid <= 0) {
+			slot_release(as, slot);
+			free(pc);
+			return pid < 0 ? (int)pid : -EIO;
+		}
+		pthread_mutex_lock(&as->mu);
+		as->refs++; /* the child's ctx_new takes its own: this one is pc's */
+		pthread_mutex_unlock(&as->mu);
+	} else {
+		struct systrap_as *nas = as_alloc();
+		if (!nas) {
+			free(pc);
+			return -ENOMEM;
+		}
+		slot = c->slot;
+		slot_take(nas, slot);
+		memcpy(msg_of(nas, slot), msg_of(as, slot), SYSTRAP_SLOT_SIZE);
+		struct systrap_msg *cm = msg_of(nas, slot);
+		__atomic_store_n(&cm->state, SYSTRAP_APP, __ATOMIC_RELAXED);
+		cm->stub_sleeping = cm->sentry_sleeping = 0;
+		cm->altstack_size = 0; /* a fork keeps its parent's */
+		cm->set_fs = cm->set_gs = 0;
+		pthread_mutex_lock(&g.listener_mu);
+		const uint64_t args[6] = { CLONE_PARENT };
+		pid = stub_call(c, SYSTRAP_CALL_CLONE_FORK, args);
+		int err =
+		        pid > 0 ? answer_dup((pid_t)pid, nas->memfd) : (pid < 0 ? (int)pid : -EIO);
+		pthread_mutex_unlock(&g.listener_mu);
+		if (err < 0) {
+			if (pid > 0) {
+				kill((pid_t)pid, SIGKILL);
+				waitpid((pid_t)pid, NULL, __WALL);
+			}
+			pthread_mutex_lock(&nas->mu);
+			as_unref_unlock(nas);
+			free(pc);
+			return err;
+		}
+		as = nas;
+		pc->new_as = nas;
+	}
+	struct systrap_ctx *child = ctx_new(as, (pid_t)pid, slot);
+	int err = child ? wait_event(child) : -ENOMEM;
+	if (err == 0 && msg_of(as, slot)->signo != SYSTRAP_SIGNO_READY)
+		err = -EIO;
+	if (err < 0) {
+		log_warn("systrap: a clone of stub %d failed: %s", c->tid, strerror(-err));
+		if (child) {
+			kill_stub(child);
+			pthread_mutex_lock(&as->mu);
+			ctx_unlink_unlock(child);
+			free(child);
+		} else {
+			kill((pid_t)pid, SIGKILL);
+			waitpid((pid_t)pid, NULL, __WALL);
+		}
+		pthread_mutex_lock(&as->mu);
+		as_unref_unlock(as); /* pc's reference, or the new as's own */
+		free(pc);
+		return err;
+	}
+	child->regs = c->regs;
+	child->regs_state = REGS_DIRTY;
+	child->fs_applied = c->fs_applied;
+	child->gs_applied = c->gs_applied;
+	pc->child = child;
+	*out = pc;
+	return 0;
+}
+
+static void systrap_clone_abort(struct platform_clone *pc)
+{
+	struct systrap_ctx *child = pc->child;
+	struct systrap_as *as = child->as;
+	kill_stub(child);
+	pthread_mutex_lock(&as->mu);
+	ctx_unlink_unlock(child);
+	free(child);
+	pthread_mutex_lock(&as->mu);
+	as_unref_unlock(as);
+	free(pc);
+}
+
+static int systrap_clone_attach(struct platform_clone *pc, struct platform_as **out_as,
+                                struct platform_ctx **out_ctx)
+{
+	struct systrap_ctx *child = pc->child;
+	if (!pc->new_as) {
+		/* pc's reference on the shared as goes: the child's own stays. */
+		pthread_mutex_lock(&child->as->mu);
+		as_unref_unlock(child->as);
+	}
+	*out_as = pc->new_as ? &pc->new_as->base : NULL;
+	*out_ctx = &child->base;
+	tls_ctx = child;
+	free(pc);
+	return 0;
+}
+
+static ssize_t as_vm_copy(struct systrap_as *as, bool write, void *local_buf, uaddr_t remote_addr,
+                          size_t len)
+{
+	struct iovec local = { local_buf, len };
+	struct iovec remote = { (void *)remote_addr, len };
+	for (;;) {
+		pid_t pid = atomic_load(&as->pid);
+		if (!pid)
+			return -ESRCH;
+		ssize_t n = write ? process_vm_writev(pid, &local, 1, &remote, 1, 0)
+		                  : process_vm_readv(pid, &local, 1, &remote, 1, 0);
+		if (n >= 0)
+			return n;
+		if (errno == EFAULT)
+			return 0;
+		if (errno != ESRCH || atomic_load(&as->pid) == pid)
+			return -errno;
+	}
+}
+
+static ssize_t systrap_as_read(struct platform_as *pas, void *dst, uaddr_t src, size_t len)
+{
+	return as_vm_copy(to_as(pas), false, dst, src, len);
+}
+
+static ssize_t systrap_as_write(struct platform_as *pas, uaddr_t dst, const void *src, size_t len)
+{
+	return as_vm_copy(to_as(pas), true, (void *)src, dst, len);
+}
+
+static bool is_fault_signal(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP;
+}
+
+static enum platform_event systrap_ctx_switch(struct platform_ctx *pctx, struct platform_fault *out)
+{
+	struct systrap_ctx *c = to_ctx(pctx);
+	tls_ctx = c;
+	if (atomic_exchange(&c->interrupted, false))
+		return PLATFORM_EV_INTERRUPT;
+	stub_util_bind_cpu(&c->cpu, &c->placed, &c->switches, c->tid, &g.cpus);
+	struct systrap_msg *m = msg_of(c->as, c->slot);
+	struct k_ucontext *uc = frame_of(c);
+	if (!uc)
+		return PLATFORM_EV_DEAD;
+	if (c->regs_state != REGS_CLEAN) {
+		regs_to_frame(c, uc);
+		c->regs_state = REGS_CLEAN;
+	}
+	if (c->regs.fs_base != c->fs_applied) {
+		m->fs_base = c->regs.fs_base;
+		m->set_fs = 1;
+		c->fs_applied = c->regs.fs_base;
+	}
+	if (c->regs.gs_base != c->gs_applied) {
+		m->gs_base = c->regs.gs_base;
+		m->set_gs = 1;
+		c->gs_applied = c->regs.gs_base;
+	}
+	post(m, SYSTRAP_RESUME);
+	if (wait_event(c) < 0)
+		return PLATFORM_EV_DEAD;
+	int sig = m->signo;
+	uc = frame_of(c);
+	const struct k_siginfo *si = slot_ptr(c->as, c->slot, m->info, sizeof(*si));
+	if (!uc || !si) {
+		log_warn("systrap: stub %d posted a bad frame", c->tid);
+		kill_stub(c);
+		return PLATFORM_EV_DEAD;
+	}
+	if (sig == SIGSYS && si->code == 1 /* SYS_SECCOMP */) {
+		bool i386 = si->sys.arch != AUDIT_ARCH_X86_64;
+		regs_from_frame(c, uc, true);
+		if (i386)
+			return PLATFORM_EV_SYSCALL32;
+		c->regs.orig_rax = (uint64_t)(int64_t)si->sys.syscall;
+		return PLATFORM_EV_SYSCALL;
+	}
+	regs_from_frame(c, uc, false);
+	if (is_fault_signal(sig) && si->code > 0) {
+		out->signo = sig;
+		out->code = si->code;
+		out->addr = si->addr;
+		return PLATFORM_EV_FAULT;
+	}
+	return PLATFORM_EV_INTERRUPT;
+}
+
+static void systrap_ctx_interrupt(struct platform_ctx *pctx)
+{
+	struct systrap_ctx *c = to_ctx(pctx);
+	atomic_store(&c->interrupted, true);
+	syscall(SYS_tgkill, c->tid, c->tid, INTERRUPT_SIGNAL);
+}
+
+static struct linux_regs *systrap_ctx_regs(struct platform_ctx *pctx)
+{
+	return &to_ctx(pctx)->regs;
+}
+
+static void systrap_ctx_regs_changed(struct platform_ctx *pctx)
+{
+	to_ctx(pctx)->regs_state = REGS_DIRTY;
+}
+
+static void systrap_ctx_set_retval(struct platform_ctx *pctx, uint64_t rax)
+{
+	struct systrap_ctx *c = to_ctx(pctx);
+	c->regs.rax = rax;
+	if (c->regs_state == REGS_CLEAN)
+		c->regs_state = REGS_RAX_DIRTY;
+}
+
+static long systrap_ctx_get_fpstate(struct platform_ctx *pctx, void *buf, size_t size)
+{
+	size_t have;
+	uint8_t *fx = fpstate_of(to_ctx(pctx), &have);
+	if (!fx)
+		return -EIO;
+	memcpy(buf, fx, have < size ? have : size);
+	return (long)have;
+}
+
+static long systrap_ctx_set_fpstate(struct platform_ctx *pctx, const void *buf, size_t size)
+{
+	size_t have;
+	uint8_t *fx = fpstate_of(to_ctx(pctx), &have);
+	if (!fx)
+		return -EIO;
+	if (size > have)
+		size = have;
+	/* The software bytes stay the kernel's: rt_sigreturn checks them. */
+	memcpy(fx, buf, size < FXSAVE_SW_OFFSET ? size : FXSAVE_SW_OFFSET);
+	if (size > 512)
+		memcpy(fx + 512, (const uint8_t *)buf + 512, size - 512);
+	return 0;
+}
+
+static uint64_t systrap_ctx_cpu_time_ns(struct platform_ctx *pctx)
+{
+	clockid_t clk = (clockid_t)((~(unsigned)to_ctx(pctx)->tid << 3) | 2);
+	struct timespec ts;
+	if (clock_gettime(clk, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+const struct platform_ops g_platform_systrap = {
+	.name = "systrap",
+	.init = systrap_init,
+	.prepare_confined = systrap_prepare_confined,
+	.layout = systrap_layout,
+	.as_new = systrap_as_new,
+	.as_destroy = systrap_as_destroy,
+	.clone_prepare = systrap_clone_prepare,
+	.clone_attach = systrap_clone_attach,
+	.clone_abort = systrap_clone_abort,
+	.ctx_destroy = systrap_ctx_destroy,
+	.as_memop = systrap_as_memop,
+	.as_mmap_fd = systrap_as_mmap_fd,
+	.as_pread_fd = NULL,
+	.as_read = systrap_as_read,
+	.as_write = systrap_as_write,
+	.ctx_switch = systrap_ctx_switch,
+	.ctx_interrupt = systrap_ctx_interrupt,
+	.ctx_regs = systrap_ctx_regs,
+	.ctx_regs_changed = systrap_ctx_regs_changed,
+	.ctx_set_retval = systrap_ctx_set_retval,
+	.ctx_get_fpstate = systrap_ctx_get_fpstate,
+	.ctx_set_fpstate = systrap_ctx_set_fpstate,
+	.ctx_cpu_time_ns = systrap_ctx_cpu_time_ns,
+};
