@@ -40,6 +40,7 @@ _Static_assert(SYSTRAP_REGION_SIZE == 0x2000000, "SYSTRAP_REGION_SIZE_HEX");
 #define NR_dup          32
 #define NR_clone        56
 #define NR_exit_group   231
+#define NR_sched_yield  24
 #define NR_futex        202
 #define NR_sigaltstack  131
 #define NR_prctl        157
@@ -91,13 +92,17 @@ static STUB void post(struct systrap_msg *m, uint32_t state)
 /* Waits until the sentry changes state from EVENT; returns the new state. */
 static STUB uint32_t wait_sentry(struct systrap_msg *m)
 {
-	uint32_t spins = m->stub_spins, st;
-	for (uint32_t i = 0; i < spins; i++) {
+	uint64_t budget = m->stub_spin_cycles, start = __builtin_ia32_rdtsc();
+	uint32_t st;
+	do {
 		st = load(&m->state);
 		if (st != SYSTRAP_EVENT)
 			return st;
-		__builtin_ia32_pause();
-	}
+		if (m->stub_spin_yield)
+			sc3(NR_sched_yield, 0, 0, 0);
+		else
+			__builtin_ia32_pause();
+	} while (__builtin_ia32_rdtsc() - start < budget);
 	store(&m->stub_sleeping, 1);
 	while ((st = load(&m->state)) == SYSTRAP_EVENT)
 		sc6(NR_futex, (long)&m->state, FUTEX_WAIT, SYSTRAP_EVENT, 0, 0, 0);
@@ -145,6 +150,7 @@ static STUB void serve(struct systrap_msg *m)
 			m->set_gs = 0;
 		}
 		store(&m->state, SYSTRAP_APP);
+		m->resume_tsc = __builtin_ia32_rdtsc();
 		return;
 	}
 }
@@ -158,6 +164,7 @@ static inline STUB struct systrap_msg *msg_of_sp(void)
 STUB void systrap_stub_handler(int sig, void *info, void *uc)
 {
 	struct systrap_msg *m = msg_of_sp();
+	m->trap_tsc = __builtin_ia32_rdtsc();
 	m->signo = sig;
 	m->info = (uint64_t)info;
 	m->uc = (uint64_t)uc;

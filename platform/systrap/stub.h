@@ -62,9 +62,13 @@ struct systrap_msg {
 	/* For a clone's child: where the region is, and the alternate stack to take. */
 	uint64_t region_base;
 	uint64_t altstack_sp, altstack_size;
-	/* Spins before sleeping (0: sleep at once), for the stub; set by the sentry. */
-	uint32_t stub_spins;
+	/* How long the stub spins before it sleeps, in TSC cycles (0: it sleeps at once). */
+	uint64_t stub_spin_cycles;
+	/* Spin with sched_yield (the sentry shares the stub's CPU) rather than pause. */
+	uint32_t stub_spin_yield;
 	uint32_t pad;
+	/* The TSC when the stub last returned to the application, and when it trapped. */
+	uint64_t resume_tsc, trap_tsc;
 };
 
 /* For stub.c's assembly: where region_base is in the message, and the region's size. */

@@ -65,6 +65,12 @@
 /* The host signal that interrupts a running stub. */
 #define INTERRUPT_SIGNAL SIGCHLD
 #define SA_RESTORER      0x04000000
+/* The hand-off's tuning: see "The hand-off, sentry side". */
+#define SPIN_US        50   /* the longest a side spins before it sleeps on the futex */
+#define FAST_US        20   /* an application or a sentry faster than this is spun for */
+#define CONTENDED_NS   1500 /* a spinning hand-off slower than this: the CPUs are busy */
+#define RETRY_SWITCHES 4096 /* switches on one CPU before spinning is tried again */
+#define AVG_SHIFT      3    /* moving averages over about 8 traps */
 /* How long the sentry sleeps on a stub before it checks that the stub lives. */
 #define LIVENESS_NS (100 * 1000 * 1000)
 
@@ -122,6 +128,7 @@ static struct {
 	struct systrap_factory_data *data;
 	uaddr_t factory_stack_top;
 	cpu_set_t cpus;
+	uint64_t tsc_per_us; /* TSC cycles per microsecond */
 	pid_t factory;
 	int factory_sock;
 	int listener;
@@ -139,6 +146,13 @@ static uaddr_t stub_addr(const void *fn)
 /* ---- Address spaces and contexts ---- */
 
 enum regs_state { REGS_CLEAN, REGS_RAX_DIRTY, REGS_DIRTY };
+
+/* How a context waits for its stub (see place()). */
+enum handoff {
+	HANDOFF_SLEEP, /* one CPU; the sentry sleeps on the futex at once */
+	HANDOFF_YIELD, /* one CPU; each side yields to the other for a while first */
+	HANDOFF_SPIN,  /* two CPUs; each side spins for the other for a while first */
+};
 
 struct systrap_ctx;
 
@@ -160,9 +174,16 @@ struct systrap_ctx {
 	pid_t tid;
 	int slot;
 	bool reaped;
+	/* The hand-off (see "The hand-off, sentry side"). */
 	int cpu;
 	bool placed;
 	unsigned switches;
+	enum handoff mode;
+	unsigned retry;          /* switches left before spinning is tried again */
+	uint64_t app_cycles;     /* moving averages: the application's run between traps, */
+	uint64_t sentry_cycles;  /* the sentry's work on a trap, */
+	uint64_t handoff_cycles; /* and the hand-off's own cost, both ways */
+	uint64_t event_tsc;      /* when the last event was seen */
 	enum regs_state regs_state;
 	struct linux_regs regs;
 	uint64_t fs_applied, gs_applied; /* the host's fs_base and gs_base in the stub */
@@ -247,14 +268,30 @@ static bool stub_dead(struct systrap_ctx *c)
 	return false;
 }
 
+static uint64_t rdtsc(void)
+{
+	return __builtin_ia32_rdtsc();
+}
+
 /*
- * Waits until the stub of c posts EVENT. Returns 0, or -ESRCH when the
- * stub died. Spins first when the stub runs on another CPU (see
- * docs/performance.md, systrap).
+ * Waits until the stub of c posts EVENT: spinning or yielding first as
+ * c's mode says, then asleep on the futex, waking every LIVENESS_NS to
+ * check that the stub lives. Returns 0, or -ESRCH when the stub died.
  */
 static int wait_event(struct systrap_ctx *c)
 {
 	struct systrap_msg *m = msg_of(c->as, c->slot);
+	if (c->mode != HANDOFF_SLEEP) {
+		uint64_t start = rdtsc(), budget = SPIN_US * g.tsc_per_us;
+		do {
+			if (__atomic_load_n(&m->state, __ATOMIC_SEQ_CST) == SYSTRAP_EVENT)
+				return 0;
+			if (c->mode == HANDOFF_SPIN)
+				__builtin_ia32_pause();
+			else
+				sched_yield();
+		} while (rdtsc() - start < budget);
+	}
 	for (;;) {
 		if (__atomic_load_n(&m->state, __ATOMIC_SEQ_CST) == SYSTRAP_EVENT)
 			return 0;
@@ -270,6 +307,82 @@ static int wait_event(struct systrap_ctx *c)
 		}
 		__atomic_store_n(&m->sentry_sleeping, 0, __ATOMIC_SEQ_CST);
 	}
+}
+
+/*
+ * The hand-off's mode, chosen per context from what it measures
+ * (docs/performance.md, systrap). On this kind of machine a trap and its
+ * rt_sigreturn cost about 2.8 us, a futex wake-up and wait on one CPU
+ * some 5 more, one across CPUs far more, a sched_yield to the other side
+ * on the same CPU about 2.5, and a store seen by a spinning CPU well under
+ * one. So:
+ *   - an application that runs long between traps (over FAST_US on
+ *     average) gets SLEEP: its sentry thread sleeps at once, and nothing
+ *     spins while it computes or waits;
+ *   - one that traps fast gets SPIN, its stub and sentry thread on two
+ *     CPUs, each spinning up to SPIN_US for the other; unless the
+ *     hand-off then costs more than CONTENDED_NS (the other CPU is busy:
+ *     spinning would only steal from whoever runs there), when it gets
+ *     YIELD on one CPU for RETRY_SWITCHES switches before SPIN is tried
+ *     again;
+ *   - the stub spins (or yields) for the sentry only while the sentry
+ *     answers fast (under FAST_US on average): a sentry that blocks (a
+ *     read of an empty pipe) leaves its stub asleep.
+ * Every spin and yield ends in the futex within SPIN_US: an idle sandbox
+ * uses no CPU.
+ */
+static void place(struct systrap_ctx *c)
+{
+	uint64_t fast = FAST_US * g.tsc_per_us;
+	enum handoff want = HANDOFF_SPIN;
+	if (c->app_cycles >= fast)
+		want = HANDOFF_SLEEP;
+	else if (CPU_COUNT(&g.cpus) < 2)
+		want = HANDOFF_YIELD;
+	else if (c->mode == HANDOFF_SPIN &&
+	         c->handoff_cycles > CONTENDED_NS * g.tsc_per_us / 1000) {
+		want = HANDOFF_YIELD;
+		c->retry = RETRY_SWITCHES;
+		c->handoff_cycles = 0;
+	} else if (c->retry > 0) {
+		c->retry--;
+		want = HANDOFF_YIELD;
+	}
+	if (want != HANDOFF_SPIN) {
+		if (c->mode == HANDOFF_SPIN)
+			c->placed = false, c->cpu = -1; /* placed anew, together */
+		c->mode = want;
+		stub_util_bind_cpu(&c->cpu, &c->placed, &c->switches, c->tid, &g.cpus);
+		return;
+	}
+	int here = sched_getcpu();
+	if (c->mode == HANDOFF_SPIN && here == c->cpu && ++c->switches < RETRY_SWITCHES)
+		return;
+	/* The sentry thread stays where it is; the stub goes to another allowed CPU. */
+	int other = -1;
+	for (int cpu = 0; cpu < CPU_SETSIZE && other < 0; cpu++) {
+		if (CPU_ISSET(cpu, &g.cpus) && cpu != here)
+			other = cpu;
+	}
+	cpu_set_t theirs, mine;
+	CPU_ZERO(&theirs);
+	CPU_ZERO(&mine);
+	CPU_SET(other, &theirs);
+	CPU_SET(here, &mine);
+	if (other >= 0 && here >= 0 && sched_setaffinity(c->tid, sizeof(theirs), &theirs) == 0 &&
+	    sched_setaffinity(0, sizeof(mine), &mine) == 0) {
+		c->mode = HANDOFF_SPIN;
+		c->cpu = here;
+		c->switches = 0;
+		c->handoff_cycles = 0;
+	} else {
+		c->mode = HANDOFF_YIELD;
+	}
+}
+
+static void average(uint64_t *avg, uint64_t sample)
+{
+	*avg = *avg - (*avg >> AVG_SHIFT) + (sample >> AVG_SHIFT);
 }
 
 /* Runs a host call in c's stub, which must be stopped (EVENT). */
@@ -467,7 +580,6 @@ static void slot_reset(struct systrap_as *as, int slot)
 	struct systrap_msg *m = msg_of(as, slot);
 	memset(m, 0, sizeof(*m));
 	m->region_base = g.region_base;
-	m->stub_spins = 0;
 }
 
 static void slot_release(struct systrap_as *as, int slot)
@@ -663,6 +775,18 @@ static int systrap_init(void)
 		return 0;
 	if (sched_getaffinity(0, sizeof(g.cpus), &g.cpus) != 0)
 		return -errno;
+	/* The TSC's rate, for the spin budgets: over 200 us of the monotonic clock. */
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	uint64_t c0 = rdtsc(), ns;
+	do {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000ULL + (uint64_t)t1.tv_nsec -
+		     (uint64_t)t0.tv_nsec;
+	} while (ns < 200000);
+	g.tsc_per_us = (rdtsc() - c0) * 1000 / ns;
+	if (g.tsc_per_us == 0)
+		g.tsc_per_us = 1;
 	int err = make_image();
 	if (err < 0)
 		return err;
@@ -698,10 +822,10 @@ static void systrap_layout(struct platform_layout *out)
 static int build_filter(struct systrap_factory_data *d)
 {
 	static const int allowed[] = {
-		SYS_mmap,        SYS_munmap,     SYS_mprotect,   SYS_mremap,
-		SYS_madvise,     SYS_mincore,    SYS_msync,      SYS_pread64,
-		SYS_close,       SYS_read,       SYS_futex,      SYS_rt_sigreturn,
-		SYS_sigaltstack, SYS_arch_prctl, SYS_exit_group, SYS_seccomp,
+		SYS_mmap,    SYS_munmap,       SYS_mprotect,    SYS_mremap,     SYS_madvise,
+		SYS_mincore, SYS_msync,        SYS_pread64,     SYS_close,      SYS_read,
+		SYS_futex,   SYS_rt_sigreturn, SYS_sigaltstack, SYS_arch_prctl, SYS_exit_group,
+		SYS_seccomp, SYS_sched_yield,
 	};
 	const uint32_t k = ARRAY_SIZE(allowed);
 	const uint32_t ip = offsetof(struct seccomp_data, instruction_pointer);
@@ -1094,8 +1218,14 @@ static enum platform_event systrap_ctx_switch(struct platform_ctx *pctx, struct 
 	tls_ctx = c;
 	if (atomic_exchange(&c->interrupted, false))
 		return PLATFORM_EV_INTERRUPT;
-	stub_util_bind_cpu(&c->cpu, &c->placed, &c->switches, c->tid, &g.cpus);
+	uint64_t now = rdtsc();
+	if (c->event_tsc)
+		average(&c->sentry_cycles, now - c->event_tsc);
+	place(c);
 	struct systrap_msg *m = msg_of(c->as, c->slot);
+	bool fast_sentry = c->sentry_cycles < FAST_US * g.tsc_per_us;
+	m->stub_spin_cycles = c->mode != HANDOFF_SLEEP && fast_sentry ? SPIN_US * g.tsc_per_us : 0;
+	m->stub_spin_yield = c->mode != HANDOFF_SPIN;
 	struct k_ucontext *uc = frame_of(c);
 	if (!uc)
 		return PLATFORM_EV_DEAD;
@@ -1113,9 +1243,20 @@ static enum platform_event systrap_ctx_switch(struct platform_ctx *pctx, struct 
 		m->set_gs = 1;
 		c->gs_applied = c->regs.gs_base;
 	}
+	uint64_t resumed = rdtsc();
 	post(m, SYSTRAP_RESUME);
 	if (wait_event(c) < 0)
 		return PLATFORM_EV_DEAD;
+	c->event_tsc = rdtsc();
+	/*
+	 * The application's own run, from the stub's clock readings (whatever
+	 * the hand-off cost): untrusted, but only a hint for place().
+	 */
+	uint64_t full = c->event_tsc - resumed, app = m->trap_tsc - m->resume_tsc;
+	if (app > full)
+		app = full;
+	average(&c->app_cycles, app);
+	average(&c->handoff_cycles, full - app);
 	int sig = m->signo;
 	uc = frame_of(c);
 	const struct k_siginfo *si = slot_ptr(c->as, c->slot, m->info, sizeof(*si));
