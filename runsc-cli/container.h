@@ -40,7 +40,7 @@ struct container {
 /* The default --root, as gVisor's (podman passes none). */
 #define RUNSC_DEFAULT_ROOT "/run/runsc"
 /* The platform when neither --platform nor $RUNSC_PLATFORM names one. */
-#define RUNSC_DEFAULT_PLATFORM "ptrace"
+#define RUNSC_DEFAULT_PLATFORM "systrap"
 
 /* An id is 1-1024 characters of [A-Za-z0-9_+.-], not starting with '.' (runc's rule). */
 bool container_id_valid(const char *id);

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# bench/syscall: what one emulated getpid costs, in three configurations run
+# bench/syscall: what one emulated getpid costs, in five configurations run
 # interleaved in one go, printed as ratios (absolute times are noisy here):
 #   native   getpid_loop alone: the host kernel's getpid
 #   floor    getpid_loop under bare_tracer: PTRACE_SYSEMU + PEEKUSER + POKEUSER,
 #            the least a ptrace platform can do per syscall
 #   sandbox  getpid_loop under `runsc do --platform=ptrace`
+#   trap     getpid_loop --trap: a seccomp trap answered by a SIGSYS handler in
+#            the program itself, the least a systrap platform can do per syscall
+#   systrap  getpid_loop under `runsc do --platform=systrap`
 #
 # Usage: run_bench.sh RUNSC GETPID_LOOP BARE_TRACER [-r ROUNDS] [-n ITERS] [-N NATIVE_ITERS]
 #                     [-m both|free|onecpu] [-c CPU] [-b yes|no]
@@ -13,9 +16,10 @@
 #   NATIVE_ITERS  getpid calls per native run (default 2000000, or $BENCH_NATIVE_ITERS)
 #   -m            placements to measure (default both, or $BENCH_MODE):
 #                 free    the run is not pinned; the tracers pin the tracee to the CPU
-#                         the tracer is on, as runsc does. This is what users get, and
-#                         the headline figure.
-#                 onecpu  the floor and the sandbox also run whole under `taskset -c CPU`
+#                         the tracer is on, as runsc does, and systrap places its
+#                         stubs as it measures (platform/systrap/systrap.c). This is
+#                         what users get, and the headline figure.
+#                 onecpu  the floors and the sandboxes also run whole under `taskset -c CPU`
 #                         (default CPU 0, or $BENCH_CPU): tracer and tracee can never be
 #                         apart, so the scheduler's wake-up placement drops out and
 #                         sandbox/floor is only the sentry's own work per syscall.
@@ -150,6 +154,12 @@ for ((i = 1; i <= rounds; i++)); do
 		v=$(measure "${pre[@]}" "$runsc" "do" --platform=ptrace "$loop" "$iters")
 		results[sandbox_$m]+="$v "
 		line+="  sandbox/$m $v"
+		v=$(measure "${pre[@]}" "$loop" --trap "$iters")
+		results[trap_$m]+="$v "
+		line+="  trap/$m $v"
+		v=$(measure "${pre[@]}" "$runsc" "do" --platform=systrap "$loop" "$iters")
+		results[systrap_$m]+="$v "
+		line+="  systrap/$m $v"
 	done
 	echo "$line ns/call"
 done
@@ -171,6 +181,16 @@ for m in "${modes[@]}"; do
 		"$f_med" "$f_min" "$f_max"
 	printf '%-44s %11s %11s %11s\n' "sandbox, $m (runsc do --platform=ptrace)" \
 		"$s_med" "$s_min" "$s_max"
+	# shellcheck disable=SC2086
+	read -r t_med t_min t_max < <(stats ${results[trap_$m]})
+	# shellcheck disable=SC2086
+	read -r y_med y_min y_max < <(stats ${results[systrap_$m]})
+	med[trap_$m]=$t_med
+	med[systrap_$m]=$y_med
+	printf '%-44s %11s %11s %11s\n' "trap, $m (getpid_loop --trap: SIGSYS)" \
+		"$t_med" "$t_min" "$t_max"
+	printf '%-44s %11s %11s %11s\n' "systrap, $m (runsc do --platform=systrap)" \
+		"$y_med" "$y_min" "$y_max"
 done
 echo
 for m in "${modes[@]}"; do
@@ -178,4 +198,9 @@ for m in "${modes[@]}"; do
 	target=$(awk -v s="$s" -v f="$f" 'BEGIN { print (s / f <= 1.2) ? "met" : "NOT met" }')
 	echo "$m: floor/native $(ratio "$f" "$n_med")x  sandbox/native $(ratio "$s" "$n_med")x" \
 		" sandbox/floor $(ratio "$s" "$f")x (target <= 1.2x: $target)"
+	t=${med[trap_$m]} y=${med[systrap_$m]}
+	target=$(awk -v s="$s" -v y="$y" 'BEGIN { print (s / y >= 3) ? "met" : "NOT met" }')
+	echo "$m: trap/native $(ratio "$t" "$n_med")x  systrap/native $(ratio "$y" "$n_med")x" \
+		" systrap/trap $(ratio "$y" "$t")x  ptrace/systrap $(ratio "$s" "$y")x" \
+		"(target >= 3x: $target)"
 done

@@ -4,6 +4,7 @@
 #   strace               --strace prints the demo's calls to stderr and to --debug-log
 #   bad_programs         missing, non-executable, garbage and truncated programs fail clearly
 #   no_stub_left         killing runsc kills every stub process of the sandbox too
+#   idle_cpu             a sandbox whose program sleeps uses (almost) no CPU
 #   unsupported_logged   an unimplemented call fails with ENOSYS and is logged once (DEMO is
 #                        a program that makes one twice)
 #   tty                  terminal ioctls on a host tty (under script(1)) match the native run
@@ -399,6 +400,42 @@ no_stub_left)
 		sleep 0.05
 	done
 	[ -z "$alive" ] || fail "stub process(es)$alive outlived runsc"
+	;;
+idle_cpu)
+	# An idle sandbox (a program asleep) uses no CPU: the sentry, its threads, the gofer, the
+	# stub factory and the stubs together use under 3% of one CPU over 3 s, once started. A
+	# usage figure, not a timing: a hand-off that spins while the program sleeps uses 100%.
+	"$runsc" do "$sleeper" 60 >/dev/null 2>&1 &
+	pid=$!
+	for _ in $(seq 300); do
+		[ "$(sandbox_children "$pid" | wc -w)" -ge 2 ] && break
+		sleep 0.01
+	done
+	sleep 1
+	sentry=$(pgrep -P "$pid" | head -1)
+	procs="$sentry $(pgrep -P "$sentry" | tr '\n' ' ')"
+	# ticks PID...: their user + system CPU time, in clock ticks (every thread's).
+	ticks() {
+		local p sum=0 t
+		for p in "$@"; do
+			for t in /proc/"$p"/task/*/stat; do
+				[ -r "$t" ] || continue
+				sum=$((sum + $(sed 's/.*) //' "$t" | awk '{ print $12 + $13 }')))
+			done
+		done
+		echo "$sum"
+	}
+	# shellcheck disable=SC2086
+	before=$(ticks $procs)
+	sleep 3
+	# shellcheck disable=SC2086
+	after=$(ticks $procs)
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null
+	hz=$(getconf CLK_TCK)
+	used=$((after - before))
+	[ $((used * 100)) -lt $((3 * hz * 3)) ] ||
+		fail "an idle sandbox used $used ticks of $hz/s in 3 s ($procs)"
 	;;
 tty)
 	command -v script >/dev/null || fail "script(1) is missing (bsdutils)"
