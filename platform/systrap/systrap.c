@@ -18,9 +18,10 @@
  *
  * The stub filter (build_filter): a system call from the stub code's
  * pages may be one of the host calls the stubs make (memory operations,
- * futex, rt_sigreturn, sigaltstack, arch_prctl, prctl(PR_SET_PDEATHSIG),
- * close, read, clone with the stubs' flags, exit_group, seccomp for the
- * factory) or `dup`, which traps to the listener: that is how the sentry
+ * mmap only with MAP_FIXED, futex, rt_sigreturn, sigaltstack, arch_prctl
+ * to set fs or gs, prctl(PR_SET_PDEATHSIG), close, read, sched_yield,
+ * clone with the stubs' flags, exit_group, seccomp for the factory) or
+ * `dup`, which traps to the listener: that is how the sentry
  * lends a host fd to a stub (SECCOMP_IOCTL_NOTIF_ADDFD), as on ptrace.
  * Anything else from the stub code kills the stub; any call from
  * elsewhere (the application) is SECCOMP_RET_TRAP.
@@ -822,10 +823,9 @@ static void systrap_layout(struct platform_layout *out)
 static int build_filter(struct systrap_factory_data *d)
 {
 	static const int allowed[] = {
-		SYS_mmap,    SYS_munmap,       SYS_mprotect,    SYS_mremap,     SYS_madvise,
-		SYS_mincore, SYS_msync,        SYS_pread64,     SYS_close,      SYS_read,
-		SYS_futex,   SYS_rt_sigreturn, SYS_sigaltstack, SYS_arch_prctl, SYS_exit_group,
-		SYS_seccomp, SYS_sched_yield,
+		SYS_munmap,       SYS_mprotect,    SYS_mremap,     SYS_madvise, SYS_mincore,
+		SYS_msync,        SYS_pread64,     SYS_close,      SYS_read,    SYS_futex,
+		SYS_rt_sigreturn, SYS_sigaltstack, SYS_exit_group, SYS_seccomp, SYS_sched_yield,
 	};
 	const uint32_t k = ARRAY_SIZE(allowed);
 	const uint32_t ip = offsetof(struct seccomp_data, instruction_pointer);
@@ -861,6 +861,18 @@ static int build_filter(struct systrap_factory_data *d)
 	RET(SECCOMP_RET_ALLOW);
 	JUMP(BPF_JEQ, SYS_dup, 0, 1);
 	RET(SECCOMP_RET_USER_NOTIF); /* a lent fd: answered by the sentry */
+	/* mmap only with MAP_FIXED: the sentry always chooses the address. */
+	JUMP(BPF_JEQ, SYS_mmap, 0, 4);
+	LOAD(offsetof(struct seccomp_data, args[3]));
+	EMIT(BPF_JMP | BPF_JSET | BPF_K, 1, 0, MAP_FIXED);
+	RET(SECCOMP_RET_KILL_PROCESS);
+	RET(SECCOMP_RET_ALLOW);
+	/* arch_prctl only to set fs or gs (the application's, which the sentry keeps). */
+	JUMP(BPF_JEQ, SYS_arch_prctl, 0, 4);
+	LOAD(offsetof(struct seccomp_data, args[0]));
+	JUMP(BPF_JEQ, LINUX_ARCH_SET_FS, 1, 0);
+	JUMP(BPF_JEQ, LINUX_ARCH_SET_GS, 0, 10); /* to KILL */
+	RET(SECCOMP_RET_ALLOW);
 	JUMP(BPF_JEQ, SYS_prctl, 0, 3);
 	LOAD(offsetof(struct seccomp_data, args[0]));
 	JUMP(BPF_JEQ, PR_SET_PDEATHSIG, 0, 6); /* to KILL */
