@@ -73,7 +73,7 @@
 #define RETRY_SWITCHES 4096 /* switches on one CPU before spinning is tried again */
 #define AVG_SHIFT      3    /* moving averages over about 8 traps */
 /* How long the sentry sleeps on a stub before it checks that the stub lives. */
-#define LIVENESS_NS (100 * 1000 * 1000)
+#define LIVENESS_NS (20 * 1000 * 1000)
 
 extern const char __start_systrap_stub[], __stop_systrap_stub[];
 
