@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# bench/files: what file operations cost in the sandbox against the same
-# operations natively, run interleaved in one go and printed as ratios. Every
-# run is one `file_ops OP PATH ITERS`, natively or as `RUNSC do ...`:
+# bench/files: what file operations cost in the sandbox, on each platform,
+# against the same operations natively, run interleaved in one go and printed
+# as ratios. The sides are native, ptrace (`RUNSC do --platform=ptrace`) and
+# systrap (`RUNSC do --platform=systrap`; -p chooses the platforms); every
+# round runs every case on each side, in that order. Every run is one
+# `file_ops OP PATH ITERS`, natively or as `RUNSC do --platform=P ...`:
 #   case                     OP                    PATH natively         PATH in the sandbox
 #   stat rootfs              stat                  /var/tmp/DIR/small    the same
 #   open+read+close rootfs   open_read_close       /var/tmp/DIR/small    the same
@@ -24,20 +27,25 @@
 # (cached lookups); the sequential reads give ns per MiB read with 1 MiB
 # read() calls, and MiB/s.
 #
-# Usage: run_bench.sh RUNSC FILE_OPS [-r ROUNDS] [-i ITERS] [-s MIB] [-n]
-#   ROUNDS  rounds; each runs every case natively, then in the sandbox
-#           (default 3, or $BENCH_ROUNDS)
+# Usage: run_bench.sh RUNSC FILE_OPS [-r ROUNDS] [-i ITERS] [-s MIB] [-p PLATFORMS] [-n]
+#   ROUNDS  rounds; each runs every case natively, then in the sandbox on
+#           each platform (default 3, or $BENCH_ROUNDS)
 #   ITERS   operations per stat and open+read+close run (default 20000, or $BENCH_ITERS)
 #   MIB     size of the sequentially read files, in MiB (default 1024, or $BENCH_MIB)
+#   PLATFORMS  the sandbox's platforms to measure, separated by spaces or
+#           commas: ptrace, systrap or both (default "ptrace systrap", or
+#           $BENCH_PLATFORMS)
 #   -n      native only: no sandbox runs, so no ratios (RUNSC is not run)
-# Each table gives, per case, the median of the rounds. The script exits
-# non-zero when a run fails or prints no figure, and never because of a
-# ratio: the targets are printed as met / NOT met, for information. Its
-# files are removed when it exits, whatever the reason.
+# Each table gives, per case and side, the median of the rounds, with min and
+# max; the ratios are each platform's median over the native one, and each
+# case's target applies to every platform. The script exits non-zero when a
+# run fails or prints no figure, and never because of a ratio: the targets
+# are printed as met / NOT met, for information. Its files are removed when
+# it exits, whatever the reason.
 set -euo pipefail
 
 usage() {
-	echo "usage: $0 RUNSC FILE_OPS [-r ROUNDS] [-i ITERS] [-s MIB] [-n]" >&2
+	echo "usage: $0 RUNSC FILE_OPS [-r ROUNDS] [-i ITERS] [-s MIB] [-p PLATFORMS] [-n]" >&2
 	exit 2
 }
 
@@ -47,12 +55,14 @@ shift 2
 rounds=${BENCH_ROUNDS:-3}
 iters=${BENCH_ITERS:-20000}
 mib=${BENCH_MIB:-1024}
+platforms_arg=${BENCH_PLATFORMS:-ptrace systrap}
 native_only=no
-while getopts "r:i:s:n" opt; do
+while getopts "r:i:s:p:n" opt; do
 	case $opt in
 	r) rounds=$OPTARG ;;
 	i) iters=$OPTARG ;;
 	s) mib=$OPTARG ;;
+	p) platforms_arg=$OPTARG ;;
 	n) native_only=yes ;;
 	*) usage ;;
 	esac
@@ -62,6 +72,21 @@ for v in "$rounds" "$iters" "$mib"; do
 	[[ $v =~ ^[1-9][0-9]*$ ]] || usage
 done
 [ "$mib" -le 1048576 ] || usage
+# The platforms, each once; none with -n.
+platforms=()
+if [ "$native_only" = no ]; then
+	IFS=', ' read -r -a platforms <<<"$platforms_arg"
+	[ ${#platforms[@]} -gt 0 ] || usage
+	for p in "${!platforms[@]}"; do
+		case ${platforms[p]} in
+		ptrace | systrap) ;;
+		*) usage ;;
+		esac
+		for ((q = 0; q < p; q++)); do
+			[ "${platforms[q]}" != "${platforms[p]}" ] || usage
+		done
+	done
+fi
 [ -x "$file_ops" ] || { echo "$0: $file_ops: not an executable" >&2; exit 2; }
 if [ "$native_only" = no ]; then
 	[ -x "$runsc" ] || { echo "$0: $runsc: not an executable" >&2; exit 2; }
@@ -89,16 +114,16 @@ id=${dir##*/}
 big=$dir/big small=$dir/small
 
 # run_op CASE SIDE OP PATH ITERS: runs file_ops OP PATH ITERS natively
-# (SIDE native) or in a new sandbox (SIDE sandbox), and sets ns (and mibs,
-# for the per-MiB operations) from the line it prints. Exits the script,
-# saying which run failed and with its output, if the run fails or prints
-# no figure.
+# (SIDE native) or in a new sandbox on platform SIDE (ptrace or systrap), and
+# sets ns (and mibs, for the per-MiB operations) from the line it prints.
+# Exits the script, saying which run failed and with its output, if the run
+# fails or prints no figure.
 ns='' mibs=''
 run_op() {
 	local case=$1 side=$2 op=$3
 	local cmd=("$file_ops" "$3" "$4" "$5")
-	if [ "$side" = sandbox ]; then
-		cmd=("$runsc" "do" --platform=ptrace "${cmd[@]}")
+	if [ "$side" != native ]; then
+		cmd=("$runsc" "do" --platform="$side" "${cmd[@]}")
 	fi
 	local out status=0
 	out=$("${cmd[@]}" 2>&1 </dev/null) || status=$?
@@ -128,7 +153,8 @@ ratio() {
 }
 
 # The cases, as parallel arrays: name, unit, op, iters, path natively, path
-# in the sandbox, target (the largest sandbox/native ratio aimed at).
+# in the sandbox, target (the largest sandbox/native ratio aimed at, on each
+# platform).
 names=() units=() ops=() counts=() native_paths=() sandbox_paths=() targets=()
 add_case() {
 	names+=("$1") units+=("$2") ops+=("$3") counts+=("$4")
@@ -142,8 +168,7 @@ add_case "open+read+close tmpfs" ns/op open_read_close_tmp "$iters" \
 	"/dev/shm/$id.small" "/tmp/$id.small" 5
 add_case "seq read $mib MiB tmpfs" ns/MiB seq_read_tmp "$mib" \
 	"/dev/shm/$id.big" "/tmp/$id.big" 1.2
-sides=(native)
-[ "$native_only" = yes ] || sides+=(sandbox)
+sides=(native "${platforms[@]}")
 
 model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 hyper=$(dmesg 2>/dev/null | sed -n 's/.*Hypervisor detected: //p' | head -n 1 || true)
@@ -157,7 +182,9 @@ echo "      one pass per seq read run"
 if [ "$native_only" = yes ]; then
 	echo "sandbox: not run (-n)"
 else
-	echo "sandbox: $runsc do --platform=ptrace"
+	for p in "${platforms[@]}"; do
+		echo "$p: $runsc do --platform=$p"
+	done
 fi
 
 echo "preparing: $big ($mib MiB), $small (100 bytes)"
@@ -184,8 +211,10 @@ for ((r = 1; r <= rounds; r++)); do
 done
 echo
 
-printf '%-26s %-7s %12s %12s %12s' "case" "unit" "native" "min" "max"
-[ "$native_only" = yes ] || printf ' %12s %12s %12s' "sandbox" "min" "max"
+printf '%-26s %-7s' "case" "unit"
+for side in "${sides[@]}"; do
+	printf ' %12s %12s %12s' "$side" "min" "max"
+done
 echo
 declare -A med
 for c in "${!names[@]}"; do
@@ -213,17 +242,32 @@ if [ "$native_only" = yes ]; then
 	exit 0
 fi
 
-printf '%-26s %15s   %s\n' "case" "sandbox/native" "target"
+# One column per platform: its median over the native one, and whether that
+# meets the case's target. (Each line is built whole and printed without its
+# trailing blanks.)
+line=$(printf '%-26s %-8s' "case" "target")
+for p in "${platforms[@]}"; do
+	line+=$(printf '   %-16s' "$p/native")
+done
+echo "${line%"${line##*[! ]}"}"
 for c in "${!names[@]}"; do
-	n=${med[$c,native]} s=${med[$c,sandbox]} t=${targets[c]}
-	met=$(awk -v s="$s" -v n="$n" -v t="$t" 'BEGIN { print (s / n <= t) ? "met" : "NOT met" }')
-	extra=
+	n=${med[$c,native]} t=${targets[c]}
+	line=$(printf '%-26s %-8s' "${names[c]}" "<= ${t}x")
+	for p in "${platforms[@]}"; do
+		s=${med[$c,$p]}
+		met=$(awk -v s="$s" -v n="$n" -v t="$t" 'BEGIN { print (s / n <= t) ? "met" : "NOT met" }')
+		line+=$(printf '   %-16s' "$(ratio "$s" "$n")x $met")
+	done
 	if [ -n "${rates[$c,native]}" ]; then
 		# shellcheck disable=SC2086
-		read -r nm _ _ < <(stats ${rates[$c,native]})
-		# shellcheck disable=SC2086
-		read -r sm _ _ < <(stats ${rates[$c,sandbox]})
-		extra="   (native $nm MiB/s, sandbox $sm MiB/s)"
+		read -r m _ _ < <(stats ${rates[$c,native]})
+		line+="   (MiB/s: native $m"
+		for p in "${platforms[@]}"; do
+			# shellcheck disable=SC2086
+			read -r m _ _ < <(stats ${rates[$c,$p]})
+			line+=", $p $m"
+		done
+		line+=")"
 	fi
-	printf '%-26s %14sx   <= %sx: %s%s\n' "${names[c]}" "$(ratio "$s" "$n")" "$t" "$met" "$extra"
+	echo "${line%"${line##*[! ]}"}"
 done

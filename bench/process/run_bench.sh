@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # bench/process: what process creation, IPC and a small build cost in the
-# sandbox against the same work natively, run interleaved in one go and
-# printed as ratios. Cases:
-#   case               what runs (natively; in the sandbox under `RUNSC do --platform=ptrace`)
+# sandbox, on each platform, against the same work natively, run interleaved
+# in one go and printed as ratios. The sides are native, ptrace (`RUNSC do
+# --platform=ptrace`) and systrap (`RUNSC do --platform=systrap`; -p chooses
+# the platforms); every round runs every case on each side, in that order.
+# Cases:
+#   case               what runs (natively; in the sandbox under `RUNSC do --platform=P`)
 #   fork+exit+wait     proc_ops fork_exit ITERS
 #   fork+exec+wait     proc_ops fork_exec ITERS         (execve of /bin/true)
 #   pipe N MiB         proc_ops pipe_throughput MIB     (64 KiB writes, child to parent)
@@ -20,19 +23,24 @@
 # Makefile) in a temporary directory; -B rebuilds everything every time. In
 # the sandbox the sources and gcc are read through the gofer, and the objects
 # go to the overlay's in-memory upper layer; natively they go to DIR.
-# The issue's target is for the build: make -j2 within 3x of native on ptrace.
-# make -j1 is the same build without make's job server.
+# The issue's target is for the build: make -j2 within 3x of native; it is
+# checked for each platform. make -j1 is the same build without make's job
+# server.
 #
-# Usage: run_bench.sh RUNSC PROC_OPS [-r ROUNDS] [-i ITERS] [-s MIB] [-n] [-a]
-#   ROUNDS  rounds; each runs every case natively, then in the sandbox
-#           (default 3, or $BENCH_ROUNDS)
+# Usage: run_bench.sh RUNSC PROC_OPS [-r ROUNDS] [-i ITERS] [-s MIB] [-p PLATFORMS] [-n] [-a]
+#   ROUNDS  rounds; each runs every case natively, then in the sandbox on
+#           each platform (default 3, or $BENCH_ROUNDS)
 #   ITERS   forks per fork+exit and fork+exec run; the ping-pongs make 100x as
 #           many round trips (default 100, or $BENCH_ITERS)
 #   MIB     MiB through the pipe per throughput run (default 256, or $BENCH_MIB)
+#   PLATFORMS  the sandbox's platforms to measure, separated by spaces or
+#           commas: ptrace, systrap or both (default "ptrace systrap", or
+#           $BENCH_PLATFORMS)
 #   -n      native only: no sandbox runs, so no ratios (RUNSC is not run)
 #   -a      also run in the sandbox the cases marked as unable to work there
 #           yet (see sandbox_skip below), to check whether they do now
-# Each table gives, per case, the median of the rounds, with min and max. The
+# Each table gives, per case and side, the median of the rounds, with min and
+# max; the ratios are each platform's median over the native one. The
 # script exits non-zero when a run fails, prints no figure, or hangs (it is
 # killed after $BENCH_TIMEOUT seconds, default 60), and never
 # because of a ratio: the targets are printed as met / NOT met, for
@@ -42,7 +50,7 @@
 set -euo pipefail
 
 usage() {
-	echo "usage: $0 RUNSC PROC_OPS [-r ROUNDS] [-i ITERS] [-s MIB] [-n] [-a]" >&2
+	echo "usage: $0 RUNSC PROC_OPS [-r ROUNDS] [-i ITERS] [-s MIB] [-p PLATFORMS] [-n] [-a]" >&2
 	exit 2
 }
 
@@ -54,13 +62,15 @@ iters=${BENCH_ITERS:-100}
 mib=${BENCH_MIB:-256}
 # No run takes more than a few seconds; one that takes this long has hung.
 run_timeout=${BENCH_TIMEOUT:-60}
+platforms_arg=${BENCH_PLATFORMS:-ptrace systrap}
 native_only=no
 run_all=no
-while getopts "r:i:s:na" opt; do
+while getopts "r:i:s:p:na" opt; do
 	case $opt in
 	r) rounds=$OPTARG ;;
 	i) iters=$OPTARG ;;
 	s) mib=$OPTARG ;;
+	p) platforms_arg=$OPTARG ;;
 	n) native_only=yes ;;
 	a) run_all=yes ;;
 	*) usage ;;
@@ -72,6 +82,21 @@ for v in "$rounds" "$iters" "$mib" "$run_timeout"; do
 done
 if [ "$mib" -gt 1048576 ] || [ "$iters" -gt 10000000 ]; then
 	usage
+fi
+# The platforms, each once; none with -n.
+platforms=()
+if [ "$native_only" = no ]; then
+	IFS=', ' read -r -a platforms <<<"$platforms_arg"
+	[ ${#platforms[@]} -gt 0 ] || usage
+	for p in "${!platforms[@]}"; do
+		case ${platforms[p]} in
+		ptrace | systrap) ;;
+		*) usage ;;
+		esac
+		for ((q = 0; q < p; q++)); do
+			[ "${platforms[q]}" != "${platforms[p]}" ] || usage
+		done
+	done
 fi
 [ -x "$proc_ops" ] || { echo "$0: $proc_ops: not an executable" >&2; exit 2; }
 if [ "$native_only" = no ]; then
@@ -99,19 +124,20 @@ dir=$(mktemp -d /var/tmp/process-bench.XXXXXX)
 cp -R -- "$project/." "$dir/"
 
 # run_case CASE SIDE KIND ARGS...: runs one case natively (SIDE native) or in
-# a new sandbox (SIDE sandbox) and sets ns (and mibs, for pipe_throughput).
-# KIND op: ARGS are proc_ops OP ITERS, and ns is what it prints. KIND cmd:
-# ARGS are a command, and ns is the wall time of the whole command (for the
-# sandbox, of `RUNSC do COMMAND`). Exits the script, saying which run failed
-# and with its output, if the run fails or prints no figure.
+# a new sandbox on platform SIDE (ptrace or systrap) and sets ns (and mibs,
+# for pipe_throughput). KIND op: ARGS are proc_ops OP ITERS, and ns is what
+# it prints. KIND cmd: ARGS are a command, and ns is the wall time of the
+# whole command (for the sandbox, of `RUNSC do --platform=SIDE COMMAND`).
+# Exits the script, saying which run failed and with its output, if the run
+# fails or prints no figure.
 ns='' mibs=''
 run_case() {
 	local case=$1 side=$2 kind=$3
 	shift 3
 	local cmd=("$@")
 	[ "$kind" = cmd ] || cmd=("$proc_ops" "$@")
-	if [ "$side" = sandbox ]; then
-		cmd=("$runsc" "do" --platform=ptrace "${cmd[@]}")
+	if [ "$side" != native ]; then
+		cmd=("$runsc" "do" --platform="$side" "${cmd[@]}")
 	fi
 	local out status=0 t0 t1
 	t0=${EPOCHREALTIME/[.,]/}
@@ -154,9 +180,10 @@ ratio() {
 }
 
 # The cases, as parallel arrays: name, unit, the divisor from ns to the unit,
-# target (the largest sandbox/native ratio aimed at, or - for none), why the
-# case is not run in the sandbox (empty: it is), and the arguments of
-# run_case after SIDE, joined by the unit separator \x1f.
+# target (the largest sandbox/native ratio aimed at, on each platform, or -
+# for none), why the case is not run in the sandbox on any platform (empty:
+# it is), and the arguments of run_case after SIDE, joined by the unit
+# separator \x1f.
 names=() units=() divs=() targets=() sandbox_skip=() args=()
 add_case() {
 	names+=("$1") units+=("$2") divs+=("$3") targets+=("$4") sandbox_skip+=("$5")
@@ -177,8 +204,7 @@ add_case "make -j2 (with start-up)" ms/run 1000000 3 "" \
 add_case "make -j1 (with start-up)" ms/run 1000000 3 "" \
 	cmd /bin/sh -c "$build -j1 -B CC=gcc"
 [ "$run_all" = no ] || for c in "${!names[@]}"; do sandbox_skip[c]=''; done
-sides=(native)
-[ "$native_only" = yes ] || sides+=(sandbox)
+sides=(native "${platforms[@]}")
 
 model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 hyper=$(dmesg 2>/dev/null | sed -n 's/.*Hypervisor detected: //p' | head -n 1 || true)
@@ -192,7 +218,9 @@ echo "      sandbox it includes the sandbox's start-up and tear-down (see start-
 if [ "$native_only" = yes ]; then
 	echo "sandbox: not run (-n)"
 else
-	echo "sandbox: $runsc do --platform=ptrace"
+	for p in "${platforms[@]}"; do
+		echo "$p: $runsc do --platform=$p"
+	done
 	for c in "${!names[@]}"; do
 		[ -z "${sandbox_skip[c]}" ] ||
 			echo "${names[c]}: not run in the sandbox: ${sandbox_skip[c]} (-a runs it)"
@@ -206,7 +234,7 @@ for ((r = 1; r <= rounds; r++)); do
 		IFS=$'\x1f' read -r -a case_args <<<"${args[c]}"
 		line=$(printf 'round %d  %-26s' "$r" "${names[c]}")
 		for side in "${sides[@]}"; do
-			if [ "$side" = sandbox ] && [ -n "${sandbox_skip[c]}" ]; then
+			if [ "$side" != native ] && [ -n "${sandbox_skip[c]}" ]; then
 				line+=$(printf '  %s %12s' "$side" "not run")
 				continue
 			fi
@@ -221,8 +249,10 @@ for ((r = 1; r <= rounds; r++)); do
 done
 echo
 
-printf '%-26s %-7s %12s %12s %12s' "case" "unit" "native" "min" "max"
-[ "$native_only" = yes ] || printf ' %12s %12s %12s' "sandbox" "min" "max"
+printf '%-26s %-7s' "case" "unit"
+for side in "${sides[@]}"; do
+	printf ' %12s %12s %12s' "$side" "min" "max"
+done
 echo
 declare -A med
 for c in "${!names[@]}"; do
@@ -254,41 +284,60 @@ if [ "$native_only" = yes ]; then
 	exit 0
 fi
 
-printf '%-26s %15s   %s\n' "case" "sandbox/native" "target"
+# One column per platform: its median over the native one, and whether that
+# meets the case's target.
+# (Each line is built whole and printed without its trailing blanks.)
+line=$(printf '%-26s %-8s' "case" "target")
+for p in "${platforms[@]}"; do
+	line+=$(printf '   %-16s' "$p/native")
+done
+echo "${line%"${line##*[! ]}"}"
 for c in "${!names[@]}"; do
+	t=${targets[c]}
+	tt="(none)"
+	[ "$t" = - ] || tt="<= ${t}x"
+	line=$(printf '%-26s %-8s' "${names[c]}" "$tt")
 	if [ -n "${sandbox_skip[c]}" ]; then
-		printf '%-26s %15s   not run in the sandbox: %s\n' "${names[c]}" "-" "${sandbox_skip[c]}"
+		echo "$line   not run in the sandbox: ${sandbox_skip[c]}"
 		continue
 	fi
-	n=${med[$c,native]} s=${med[$c,sandbox]} t=${targets[c]}
-	if [ "$t" = - ]; then
-		verdict="(none)"
-	else
-		verdict="<= ${t}x: "$(awk -v s="$s" -v n="$n" -v t="$t" \
-			'BEGIN { print (s / n <= t) ? "met" : "NOT met" }')
-	fi
-	extra=
+	n=${med[$c,native]}
+	for p in "${platforms[@]}"; do
+		s=${med[$c,$p]} verdict=
+		if [ "$t" != - ]; then
+			verdict=$(awk -v s="$s" -v n="$n" -v t="$t" \
+				'BEGIN { print (s / n <= t) ? "met" : "NOT met" }')
+		fi
+		line+=$(printf '   %-16s' "$(ratio "$s" "$n")x${verdict:+ $verdict}")
+	done
 	if [ -n "${rates[$c,native]:-}" ]; then
 		# shellcheck disable=SC2086
-		read -r nm _ _ < <(stats ${rates[$c,native]})
-		# shellcheck disable=SC2086
-		read -r sm _ _ < <(stats ${rates[$c,sandbox]})
-		extra="   (native $nm MiB/s, sandbox $sm MiB/s)"
+		read -r m _ _ < <(stats ${rates[$c,native]})
+		line+="   (MiB/s: native $m"
+		for p in "${platforms[@]}"; do
+			# shellcheck disable=SC2086
+			read -r m _ _ < <(stats ${rates[$c,$p]})
+			line+=", $p $m"
+		done
+		line+=")"
 	fi
-	printf '%-26s %14sx   %s%s\n' "${names[c]}" "$(ratio "$s" "$n")" "$verdict" "$extra"
+	echo "${line%"${line##*[! ]}"}"
 done
 
-# The builds without the start-up: what the sandbox costs the build itself.
+# The builds without the start-up: what each platform costs the build itself.
 startup=''
 for c in "${!names[@]}"; do
 	[ "${args[c]}" != "cmd"$'\x1f'"/bin/true" ] || startup=$c
 done
 for c in "${!names[@]}"; do
-	if [[ ${names[c]} != make* ]] || [ -z "${med[$c,sandbox]:-}" ]; then
+	if [[ ${names[c]} != make* ]] || [ -n "${sandbox_skip[c]}" ] ||
+		[ -n "${sandbox_skip[startup]}" ]; then
 		continue
 	fi
-	awk -v n="${med[$c,native]}" -v s="${med[$c,sandbox]}" \
-		-v n0="${med[$startup,native]}" -v s0="${med[$startup,sandbox]}" -v name="${names[c]%% (*}" \
-		'BEGIN { printf "%s without start-up: native %.1f ms, sandbox %.1f ms: %.2fx" \
-			" (the medians minus those of start-up)\n", name, n - n0, s - s0, (s - s0) / (n - n0) }'
+	for p in "${platforms[@]}"; do
+		awk -v n="${med[$c,native]}" -v s="${med[$c,$p]}" -v p="$p" \
+			-v n0="${med[$startup,native]}" -v s0="${med[$startup,$p]}" -v name="${names[c]%% (*}" \
+			'BEGIN { printf "%s without start-up, %s: native %.1f ms, %s %.1f ms: %.2fx" \
+				" (the medians minus those of start-up)\n", name, p, n - n0, p, s - s0, (s - s0) / (n - n0) }'
+	done
 done
