@@ -1048,6 +1048,25 @@ static long systrap_as_mmap_fd(struct platform_as *pas, uaddr_t addr, uint64_t l
 }
 
 /*
+ * A big read of a regular file, straight into the application's memory:
+ * the stub preads the lent fd, so the host copies once, from its page
+ * cache to the application's pages (mm.c's as_pread_fd).
+ */
+static long systrap_as_pread_fd(struct platform_as *pas, int host_fd, uaddr_t dst, uint64_t len,
+                                uint64_t off)
+{
+	struct systrap_ctx *c = ctx_of(to_as(pas));
+	long fd = lend_fd(c, host_fd);
+	if (fd < 0)
+		return fd;
+	const uint64_t args[6] = { (uint64_t)fd, dst, len, off };
+	long ret = stub_call(c, SYS_pread64, args);
+	const uint64_t cargs[6] = { (uint64_t)fd };
+	stub_call(c, SYS_close, cargs);
+	return ret;
+}
+
+/*
  * A clone of a stopped context. The child's slot gets a copy of the
  * parent's frame (a fork's region a copy of the parent's whole slot), so
  * that the child returns to the application through it like its parent.
@@ -1367,7 +1386,7 @@ const struct platform_ops g_platform_systrap = {
 	.ctx_destroy = systrap_ctx_destroy,
 	.as_memop = systrap_as_memop,
 	.as_mmap_fd = systrap_as_mmap_fd,
-	.as_pread_fd = NULL,
+	.as_pread_fd = systrap_as_pread_fd,
 	.as_read = systrap_as_read,
 	.as_write = systrap_as_write,
 	.ctx_switch = systrap_ctx_switch,
