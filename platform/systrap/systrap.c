@@ -67,11 +67,12 @@
 #define INTERRUPT_SIGNAL SIGCHLD
 #define SA_RESTORER      0x04000000
 /* The hand-off's tuning: see "The hand-off, sentry side". */
-#define SPIN_US        50   /* the longest a side spins before it sleeps on the futex */
-#define FAST_US        20   /* an application or a sentry faster than this is spun for */
-#define CONTENDED_NS   1500 /* a spinning hand-off slower than this: the CPUs are busy */
-#define RETRY_SWITCHES 4096 /* switches on one CPU before spinning is tried again */
-#define AVG_SHIFT      3    /* moving averages over about 8 traps */
+#define SPIN_US         50   /* the longest a side spins before it sleeps on the futex */
+#define FAST_US         20   /* an application or a sentry faster than this is spun for */
+#define CONTENDED_NS    1500 /* a spinning hand-off slower than this: the CPUs are busy */
+#define RETRY_SWITCHES  4096 /* switches on one CPU before spinning is tried again */
+#define SETTLE_SWITCHES 64   /* switches after a move to two CPUs before it is judged */
+#define AVG_SHIFT       3    /* moving averages over about 8 traps */
 /* How long the sentry sleeps on a stub before it checks that the stub lives. */
 #define LIVENESS_NS (20 * 1000 * 1000)
 
@@ -181,6 +182,7 @@ struct systrap_ctx {
 	unsigned switches;
 	enum handoff mode;
 	unsigned retry;          /* switches left before spinning is tried again */
+	unsigned settle;         /* switches left before a new spin placement is judged */
 	uint64_t app_cycles;     /* moving averages: the application's run between traps, */
 	uint64_t sentry_cycles;  /* the sentry's work on a trap, */
 	uint64_t handoff_cycles; /* and the hand-off's own cost, both ways */
@@ -322,8 +324,10 @@ static int wait_event(struct systrap_ctx *c)
  *     spins while it computes or waits;
  *   - one that traps fast gets SPIN, its stub and sentry thread on two
  *     CPUs, each spinning up to SPIN_US for the other; unless the
- *     hand-off then costs more than CONTENDED_NS (the other CPU is busy:
- *     spinning would only steal from whoever runs there), when it gets
+ *     hand-off then costs more than CONTENDED_NS on average, judged after
+ *     SETTLE_SWITCHES (the first ones after a move are slow: cold caches),
+ *     which means the other CPU is busy (spinning would only steal from
+ *     whoever runs there), when it gets
  *     YIELD on one CPU for RETRY_SWITCHES switches before SPIN is tried
  *     again;
  *   - the stub spins (or yields) for the sentry only while the sentry
@@ -340,7 +344,9 @@ static void place(struct systrap_ctx *c)
 		want = HANDOFF_SLEEP;
 	else if (CPU_COUNT(&g.cpus) < 2)
 		want = HANDOFF_YIELD;
-	else if (c->mode == HANDOFF_SPIN &&
+	else if (c->mode == HANDOFF_SPIN && c->settle > 0 && --c->settle == 0)
+		c->handoff_cycles = 0; /* judged from here on, not from the move's cold caches */
+	else if (c->mode == HANDOFF_SPIN && c->settle == 0 &&
 	         c->handoff_cycles > CONTENDED_NS * g.tsc_per_us / 1000) {
 		want = HANDOFF_YIELD;
 		c->retry = RETRY_SWITCHES;
@@ -372,10 +378,11 @@ static void place(struct systrap_ctx *c)
 	CPU_SET(here, &mine);
 	if (other >= 0 && here >= 0 && sched_setaffinity(c->tid, sizeof(theirs), &theirs) == 0 &&
 	    sched_setaffinity(0, sizeof(mine), &mine) == 0) {
+		if (c->mode != HANDOFF_SPIN)
+			c->settle = SETTLE_SWITCHES;
 		c->mode = HANDOFF_SPIN;
 		c->cpu = here;
 		c->switches = 0;
-		c->handoff_cycles = 0;
 	} else {
 		c->mode = HANDOFF_YIELD;
 	}
@@ -1287,7 +1294,8 @@ static enum platform_event systrap_ctx_switch(struct platform_ctx *pctx, struct 
 	if (app > full)
 		app = full;
 	average(&c->app_cycles, app);
-	average(&c->handoff_cycles, full - app);
+	/* Over about 64 traps: a timer tick on either CPU is no contention. */
+	c->handoff_cycles = c->handoff_cycles - (c->handoff_cycles >> 6) + ((full - app) >> 6);
 	int sig = m->signo;
 	uc = frame_of(c);
 	const struct k_siginfo *si = slot_ptr(c->as, c->slot, m->info, sizeof(*si));
