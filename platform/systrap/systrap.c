@@ -39,6 +39,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/futex.h>
+#include <linux/kcmp.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -120,6 +121,8 @@ struct fpx_sw {
 	uint32_t xstate_size, pad[7];
 };
 
+#define LENT_FDS 4
+
 /* ---- Globals: the stub image and the factory ---- */
 
 static struct {
@@ -190,6 +193,17 @@ struct systrap_ctx {
 	enum regs_state regs_state;
 	struct linux_regs regs;
 	uint64_t fs_applied, gs_applied; /* the host's fs_base and gs_base in the stub */
+	/*
+	 * Host fds lent to this stub process, kept across calls as on ptrace:
+	 * ld.so maps each library four or five times from one fd. An entry is
+	 * found again with kcmp(KCMP_FILE), so a reused fd number never hits a
+	 * stale one.
+	 */
+	struct {
+		int stub_fd; /* -1: free */
+		uint64_t used;
+	} lent[LENT_FDS];
+	uint64_t lent_clock;
 	atomic_bool interrupted;
 };
 
@@ -607,6 +621,8 @@ static struct systrap_ctx *ctx_new(struct systrap_as *as, pid_t tid, int slot)
 	c->tid = tid;
 	c->slot = slot;
 	c->cpu = -1;
+	for (int i = 0; i < LENT_FDS; i++)
+		c->lent[i].stub_fd = -1;
 	pthread_mutex_lock(&as->mu);
 	c->next = as->ctxs;
 	as->ctxs = c;
@@ -917,19 +933,20 @@ static void clean_fpstate(struct systrap_ctx *c)
 	/* XSTATE_BV (offset 512) 0: every other component in its init state. */
 }
 
-static int systrap_as_new(struct platform_as **out_as, struct platform_ctx **out_ctx)
+/*
+ * A new stub from the factory, in a new address space, ready in its first
+ * trap (READY as a SIGTRAP in slot 0). Returns its context or NULL (logged).
+ */
+static struct systrap_ctx *new_stub(void)
 {
-	/* A sentry that never confines itself starts the factory here. */
-	int err = systrap_prepare_confined();
-	if (err < 0)
-		return err;
 	struct systrap_as *as = as_alloc();
 	if (!as)
-		return -ENOMEM;
+		return NULL;
 	int slot = slot_take(as, 0);
 	slot_reset(as, slot);
 	pthread_mutex_lock(&g.listener_mu);
 	pid_t pid = -1;
+	int err = 0;
 	if (write(g.factory_sock, "n", 1) != 1) {
 		err = -errno;
 	} else {
@@ -959,24 +976,94 @@ static int systrap_as_new(struct platform_as **out_as, struct platform_ctx **out
 		c = ctx_new(as, pid, slot);
 		err = c ? wait_event(c) : -ENOMEM;
 	}
-	struct k_ucontext *uc = err == 0 ? frame_of(c) : NULL;
-	if (err == 0 && (!uc || msg_of(as, slot)->signo != SIGTRAP))
+	if (err == 0 && (!frame_of(c) || msg_of(as, slot)->signo != SIGTRAP))
 		err = -EIO;
-	if (err < 0) {
-		log_warn("systrap: a new stub failed: %s", strerror(-err));
-		if (c) {
-			kill_stub(c);
-			pthread_mutex_lock(&as->mu);
-			ctx_unlink_unlock(c);
-			free(c);
-		} else if (pid > 0) {
-			kill(pid, SIGKILL);
-			waitpid(pid, NULL, __WALL);
-		}
-		pthread_mutex_lock(&as->mu);
-		as_unref_unlock(as);
-		return err;
+	if (err == 0) {
+		/* The mm's reference is the caller's: as_new hands it over with the as. */
+		return c;
 	}
+	log_warn("systrap: a new stub failed: %s", strerror(-err));
+	if (c) {
+		kill_stub(c);
+		pthread_mutex_lock(&as->mu);
+		ctx_unlink_unlock(c);
+		free(c);
+	} else if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, __WALL);
+	}
+	pthread_mutex_lock(&as->mu);
+	as_unref_unlock(as);
+	return NULL;
+}
+
+/*
+ * The pool of ready stubs (the issue's "pre-created stubs"): an exec takes
+ * one instead of waiting for the factory, and a thread of the sentry makes
+ * the next while the application runs. POOL_SIZE stubs wait, asleep on
+ * their futex words, each with its region: an idle sandbox pays memory
+ * for them (a few pages each), no CPU.
+ */
+#define POOL_SIZE 2
+
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t want; /* signalled when a stub was taken */
+	struct systrap_ctx *ready[POOL_SIZE];
+	int count;
+	bool started;
+	bool failing; /* the factory failed: no more refills (as_new reports it) */
+} g_pool = { .mu = PTHREAD_MUTEX_INITIALIZER, .want = PTHREAD_COND_INITIALIZER };
+
+static void *pool_refill(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&g_pool.mu);
+	for (;;) {
+		while (g_pool.count == POOL_SIZE || g_pool.failing)
+			pthread_cond_wait(&g_pool.want, &g_pool.mu);
+		pthread_mutex_unlock(&g_pool.mu);
+		struct systrap_ctx *c = new_stub();
+		pthread_mutex_lock(&g_pool.mu);
+		if (c)
+			g_pool.ready[g_pool.count++] = c;
+		else
+			g_pool.failing = true;
+	}
+	return NULL;
+}
+
+/* A ready stub from the pool, or NULL when it is empty; starts the refills. */
+static struct systrap_ctx *pool_take(void)
+{
+	pthread_mutex_lock(&g_pool.mu);
+	if (!g_pool.started) {
+		pthread_t t;
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		g_pool.started = pthread_create(&t, &attr, pool_refill, NULL) == 0;
+		pthread_attr_destroy(&attr);
+	}
+	struct systrap_ctx *c = g_pool.count > 0 ? g_pool.ready[--g_pool.count] : NULL;
+	g_pool.failing = false;
+	pthread_cond_signal(&g_pool.want);
+	pthread_mutex_unlock(&g_pool.mu);
+	return c;
+}
+
+static int systrap_as_new(struct platform_as **out_as, struct platform_ctx **out_ctx)
+{
+	/* A sentry that never confines itself starts the factory here. */
+	int err = systrap_prepare_confined();
+	if (err < 0)
+		return err;
+	struct systrap_ctx *c = pool_take();
+	if (!c)
+		c = new_stub();
+	if (!c)
+		return -EIO;
+	struct k_ucontext *uc = frame_of(c);
 	clean_fpstate(c);
 	struct linux_regs clean = { 0 };
 	clean.cs = uc->uc_mcontext.cs;
@@ -986,7 +1073,7 @@ static int systrap_as_new(struct platform_as **out_as, struct platform_ctx **out
 	c->regs = clean;
 	c->regs_state = REGS_DIRTY;
 	tls_ctx = c;
-	*out_as = &as->base;
+	*out_as = &c->as->base;
 	*out_ctx = &c->base;
 	return 0;
 }
@@ -1038,20 +1125,44 @@ static long systrap_as_memop(struct platform_as *pas, enum platform_memop op,
 	return stub_call(ctx_of(to_as(pas)), g_memop_nr[op], a);
 }
 
+/* c's stub fd for host_fd's open file description, lending it when it has none. */
+static long lent_fd_for(struct systrap_ctx *c, int host_fd)
+{
+	int victim = 0;
+	for (int i = 0; i < LENT_FDS; i++) {
+		if (c->lent[i].stub_fd >= 0 && syscall(SYS_kcmp, getpid(), c->tid, KCMP_FILE,
+		                                       host_fd, c->lent[i].stub_fd) == 0) {
+			c->lent[i].used = ++c->lent_clock;
+			return c->lent[i].stub_fd;
+		}
+		if (c->lent[i].stub_fd < 0 ||
+		    (c->lent[victim].stub_fd >= 0 && c->lent[i].used < c->lent[victim].used))
+			victim = i;
+	}
+	if (c->lent[victim].stub_fd >= 0) {
+		const uint64_t cargs[6] = { (uint64_t)c->lent[victim].stub_fd };
+		stub_call(c, SYS_close, cargs);
+		c->lent[victim].stub_fd = -1;
+	}
+	long fd = lend_fd(c, host_fd);
+	if (fd >= 0) {
+		c->lent[victim].stub_fd = (int)fd;
+		c->lent[victim].used = ++c->lent_clock;
+	}
+	return fd;
+}
+
 static long systrap_as_mmap_fd(struct platform_as *pas, uaddr_t addr, uint64_t len, int prot,
                                int flags, int host_fd, uint64_t off)
 {
 	struct systrap_ctx *c = ctx_of(to_as(pas));
-	long fd = lend_fd(c, host_fd);
+	long fd = lent_fd_for(c, host_fd);
 	if (fd < 0)
 		return fd;
 	const uint64_t margs[6] = { addr,           len,
 		                    (uint64_t)prot, (uint64_t)(flags | MAP_FIXED),
 		                    (uint64_t)fd,   off };
-	long ret = stub_call(c, SYS_mmap, margs);
-	const uint64_t cargs[6] = { (uint64_t)fd };
-	stub_call(c, SYS_close, cargs);
-	return ret;
+	return stub_call(c, SYS_mmap, margs);
 }
 
 /*
@@ -1063,14 +1174,11 @@ static long systrap_as_pread_fd(struct platform_as *pas, int host_fd, uaddr_t ds
                                 uint64_t off)
 {
 	struct systrap_ctx *c = ctx_of(to_as(pas));
-	long fd = lend_fd(c, host_fd);
+	long fd = lent_fd_for(c, host_fd);
 	if (fd < 0)
 		return fd;
 	const uint64_t args[6] = { (uint64_t)fd, dst, len, off };
-	long ret = stub_call(c, SYS_pread64, args);
-	const uint64_t cargs[6] = { (uint64_t)fd };
-	stub_call(c, SYS_close, cargs);
-	return ret;
+	return stub_call(c, SYS_pread64, args);
 }
 
 /*
@@ -1187,6 +1295,9 @@ static int systrap_clone_prepare(struct platform_ctx *pparent, bool share_as,
 	}
 	child->regs = c->regs;
 	child->regs_state = REGS_DIRTY;
+	/* Its fd table is a copy of the parent's (no CLONE_FILES): so are its lent fds. */
+	memcpy(child->lent, c->lent, sizeof(child->lent));
+	child->lent_clock = c->lent_clock;
 	child->fs_applied = c->fs_applied;
 	child->gs_applied = c->gs_applied;
 	pc->child = child;
