@@ -7,7 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/kcmp.h>
+#include <signal.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/abi/linux/arch_x86.h"
@@ -156,4 +160,69 @@ void stub_util_bind_cpu(int *cur, bool *placed, unsigned *switches, pid_t tid,
 		*cur = cpu;
 		*switches = 0;
 	}
+}
+
+ssize_t stub_util_vm_copy(_Atomic pid_t *pidp, bool write, void *local_buf, uaddr_t remote_addr,
+                          size_t len)
+{
+	struct iovec local = { local_buf, len };
+	struct iovec remote = { (void *)remote_addr, len };
+	for (;;) {
+		pid_t pid = atomic_load(pidp);
+		if (!pid)
+			return -ESRCH;
+		ssize_t n = write ? process_vm_writev(pid, &local, 1, &remote, 1, 0)
+		                  : process_vm_readv(pid, &local, 1, &remote, 1, 0);
+		if (n >= 0)
+			return n;
+		if (errno == EFAULT)
+			return 0;
+		if (errno != ESRCH || atomic_load(pidp) == pid)
+			return -errno;
+	}
+}
+
+uint64_t stub_util_cpu_time_ns(pid_t tid)
+{
+	/* The process CPU clock (Linux's MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)). */
+	clockid_t clk = (clockid_t)((~(unsigned)tid << 3) | 2);
+	struct timespec ts;
+	if (clock_gettime(clk, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+bool stub_util_is_fault_signal(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP;
+}
+
+void stub_lent_init(struct stub_lent_fds *l)
+{
+	for (int i = 0; i < STUB_LENT_FDS; i++)
+		l->e[i].stub_fd = -1;
+	l->clock = 0;
+}
+
+int stub_lent_find(struct stub_lent_fds *l, pid_t tid, int host_fd, int *slot)
+{
+	int victim = 0;
+	for (int i = 0; i < STUB_LENT_FDS; i++) {
+		if (l->e[i].stub_fd >= 0 &&
+		    syscall(SYS_kcmp, getpid(), tid, KCMP_FILE, host_fd, l->e[i].stub_fd) == 0) {
+			l->e[i].used = ++l->clock;
+			return l->e[i].stub_fd;
+		}
+		if (l->e[i].stub_fd < 0 ||
+		    (l->e[victim].stub_fd >= 0 && l->e[i].used < l->e[victim].used))
+			victim = i;
+	}
+	*slot = victim;
+	return -1;
+}
+
+void stub_lent_set(struct stub_lent_fds *l, int slot, int stub_fd)
+{
+	l->e[slot].stub_fd = stub_fd;
+	l->e[slot].used = ++l->clock;
 }

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "common/util.h"
+
 struct stub_util_range {
 	uint64_t start, end;
 };
@@ -42,5 +44,49 @@ int stub_util_take_fd(pid_t pid, int fd);
  */
 void stub_util_bind_cpu(int *cpu, bool *placed, unsigned *switches, pid_t tid,
                         const cpu_set_t *allowed);
+
+/*
+ * Guest memory through process_vm_readv/writev (write: into the stub) on
+ * *pid, a live process of the address space; when it exits meanwhile (a
+ * thread of the application), on the next one the platform stored there.
+ * Returns the bytes copied (short at a missing page, 0 at the first), or
+ * -errno (-ESRCH when no process is left).
+ */
+ssize_t stub_util_vm_copy(_Atomic pid_t *pid, bool write, void *local, uaddr_t remote, size_t len);
+
+/* CPU time stub process tid has used, in ns (its process CPU clock). */
+uint64_t stub_util_cpu_time_ns(pid_t tid);
+
+/* Whether host signal sig, with a positive si_code, is a fault of the application's. */
+bool stub_util_is_fault_signal(int sig);
+
+/*
+ * The host fds lent to one stub process, kept across calls: ld.so maps
+ * each library four or five times from one fd, and a big file is read in
+ * chunks. An entry is found again with kcmp(KCMP_FILE), which compares open
+ * file descriptions, so a host fd number the sentry reused for another file
+ * never hits a stale entry (the stub's copy keeps the old description alive
+ * until it is evicted). A clone's fd table is a copy: so is its cache.
+ */
+#define STUB_LENT_FDS 4
+struct stub_lent_fds {
+	struct {
+		int stub_fd; /* -1: free */
+		uint64_t used;
+	} e[STUB_LENT_FDS];
+	uint64_t clock;
+};
+
+void stub_lent_init(struct stub_lent_fds *l);
+
+/*
+ * Looks host_fd up among stub tid's lent fds: returns the stub's fd, or -1
+ * with *slot the entry to lend it into (the least recently used one, whose
+ * stub fd, if any, the caller closes in the stub first).
+ */
+int stub_lent_find(struct stub_lent_fds *l, pid_t tid, int host_fd, int *slot);
+
+/* Records stub_fd (or -1: the lending failed) in entry slot. */
+void stub_lent_set(struct stub_lent_fds *l, int slot, int stub_fd);
 
 #endif /* PLATFORM_STUB_UTIL_H */

@@ -26,7 +26,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/kcmp.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -53,20 +52,6 @@ enum regs_state {
 };
 
 struct ptrace_ctx;
-
-/*
- * Host fds lent to the stub for as_pread_fd, kept across calls: a file
- * read in big chunks is lent once. An entry is found again with
- * kcmp(KCMP_FILE), which compares open file descriptions, so a host fd
- * number the sentry reused for another file can never hit a stale entry
- * (the stub's copy keeps the old description alive until it is evicted).
- */
-#define LENT_FDS 4
-
-struct lent_fd {
-	int stub_fd; /* -1: free */
-	uint64_t used;
-};
 
 /*
  * The stub filter's user-notification listener. A fork of a stub keeps
@@ -106,8 +91,7 @@ struct ptrace_ctx {
 	enum regs_state regs_state;
 	struct linux_regs regs;
 	atomic_bool interrupted;
-	struct lent_fd lent[LENT_FDS]; /* fds of this stub process */
-	uint64_t lent_clock;
+	struct stub_lent_fds lent; /* host fds lent to this stub process (stub_util.h) */
 };
 
 /* What clone_prepare leaves for clone_attach: a stub stopped in group-stop. */
@@ -116,7 +100,7 @@ struct platform_clone {
 	struct ptrace_as *as;           /* the parent's, with a reference (share_as), or NULL */
 	struct stub_listener *listener; /* a fork's, with a reference */
 	struct linux_regs regs;         /* the parent's application registers */
-	struct lent_fd lent[LENT_FDS];  /* the parent's lent fds, copied into the child */
+	struct stub_lent_fds lent;      /* the parent's lent fds, copied into the child */
 };
 
 static struct stub_layout g_stub;
@@ -283,8 +267,7 @@ static struct ptrace_ctx *ctx_new(struct ptrace_as *as, pid_t tid)
 	c->tid = tid;
 	c->tracer = current_tid();
 	c->cpu = -1;
-	for (int i = 0; i < LENT_FDS; i++)
-		c->lent[i].stub_fd = -1;
+	stub_lent_init(&c->lent);
 	pthread_mutex_lock(&as->mu);
 	c->next = as->ctxs;
 	as->ctxs = c;
@@ -585,28 +568,17 @@ out:
 /* c's stub fd for host_fd's open file description, lending it when it has none. */
 static long lent_fd_for(struct ptrace_ctx *c, int host_fd)
 {
-	struct lent_fd *victim = &c->lent[0];
-	for (int i = 0; i < LENT_FDS; i++) {
-		struct lent_fd *e = &c->lent[i];
-		if (e->stub_fd >= 0 &&
-		    syscall(SYS_kcmp, getpid(), c->tid, KCMP_FILE, host_fd, e->stub_fd) == 0) {
-			e->used = ++c->lent_clock;
-			return e->stub_fd;
-		}
-		if (e->stub_fd < 0 || (victim->stub_fd >= 0 && e->used < victim->used))
-			victim = e;
-	}
-	if (victim->stub_fd >= 0) {
-		const uint64_t cargs[6] = { (uint64_t)victim->stub_fd };
+	int slot;
+	int fd = stub_lent_find(&c->lent, c->tid, host_fd, &slot);
+	if (fd >= 0)
+		return fd;
+	if (c->lent.e[slot].stub_fd >= 0) {
+		const uint64_t cargs[6] = { (uint64_t)c->lent.e[slot].stub_fd };
 		inject(c, SYS_close, cargs);
-		victim->stub_fd = -1;
 	}
-	long fd = lend_fd(c, host_fd);
-	if (fd >= 0) {
-		victim->stub_fd = (int)fd;
-		victim->used = ++c->lent_clock;
-	}
-	return fd;
+	long lent = lend_fd(c, host_fd);
+	stub_lent_set(&c->lent, slot, lent >= 0 ? (int)lent : -1);
+	return lent;
 }
 
 static long ptrace_as_mmap_fd(struct platform_as *pas, uaddr_t addr, uint64_t len, int prot,
@@ -718,7 +690,7 @@ static int ptrace_clone_prepare(struct platform_ctx *pparent, bool share_as,
 	if (!WIFSTOPPED(status))
 		goto fail;
 	pc->pid = (pid_t)pid;
-	memcpy(pc->lent, c->lent, sizeof(pc->lent)); /* its fd table is a copy of the parent's */
+	pc->lent = c->lent; /* its fd table is a copy of the parent's */
 	if (share_as) {
 		pthread_mutex_lock(&c->as->mu);
 		c->as->refs++;
@@ -783,7 +755,7 @@ static int ptrace_clone_attach(struct platform_clone *pc, struct platform_as **o
 	}
 	c->regs = pc->regs;
 	c->regs_state = REGS_DIRTY;
-	memcpy(c->lent, pc->lent, sizeof(c->lent));
+	c->lent = pc->lent;
 	*out_as = pc->as ? NULL : &as->base;
 	*out_ctx = &c->base;
 	clone_free(pc);
@@ -794,39 +766,15 @@ static int ptrace_clone_attach(struct platform_clone *pc, struct platform_as **o
  * process_vm_readv/writev on a live process of the as. The one asked may
  * exit meanwhile (a thread of the application): then ask the next.
  */
-static ssize_t as_vm_copy(struct ptrace_as *as, bool write, void *local_buf, uaddr_t remote_addr,
-                          size_t len)
-{
-	struct iovec local = { local_buf, len };
-	struct iovec remote = { (void *)remote_addr, len };
-	for (;;) {
-		pid_t pid = atomic_load(&as->pid);
-		if (!pid)
-			return -ESRCH;
-		ssize_t n = write ? process_vm_writev(pid, &local, 1, &remote, 1, 0)
-		                  : process_vm_readv(pid, &local, 1, &remote, 1, 0);
-		if (n >= 0)
-			return n;
-		if (errno == EFAULT)
-			return 0;
-		if (errno != ESRCH || atomic_load(&as->pid) == pid)
-			return -errno;
-	}
-}
 
 static ssize_t ptrace_as_read(struct platform_as *pas, void *dst, uaddr_t src, size_t len)
 {
-	return as_vm_copy(to_as(pas), false, dst, src, len);
+	return stub_util_vm_copy(&to_as(pas)->pid, false, dst, src, len);
 }
 
 static ssize_t ptrace_as_write(struct platform_as *pas, uaddr_t dst, const void *src, size_t len)
 {
-	return as_vm_copy(to_as(pas), true, (void *)src, dst, len);
-}
-
-static bool is_fault_signal(int sig)
-{
-	return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP;
+	return stub_util_vm_copy(&to_as(pas)->pid, true, (void *)src, dst, len);
 }
 
 static enum platform_event ptrace_ctx_switch(struct platform_ctx *pctx, struct platform_fault *out)
@@ -854,7 +802,7 @@ static enum platform_event ptrace_ctx_switch(struct platform_ctx *pctx, struct p
 		 */
 		return c->regs.rcx == c->regs.rip ? PLATFORM_EV_SYSCALL : PLATFORM_EV_SYSCALL32;
 	}
-	if (is_fault_signal(sig)) {
+	if (stub_util_is_fault_signal(sig)) {
 		siginfo_t si;
 		/* A fault has a positive si_code; one sent with kill() is an interrupt. */
 		if (ptrace(PTRACE_GETSIGINFO, c->tid, 0, &si) == 0 && si.si_code > 0) {
@@ -911,12 +859,7 @@ static long ptrace_ctx_set_fpstate(struct platform_ctx *pctx, const void *buf, s
 
 static uint64_t ptrace_ctx_cpu_time_ns(struct platform_ctx *pctx)
 {
-	/* The stub's process CPU clock (Linux's MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)). */
-	clockid_t clk = (clockid_t)((~(unsigned)to_ctx(pctx)->tid << 3) | 2);
-	struct timespec ts;
-	if (clock_gettime(clk, &ts) != 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return stub_util_cpu_time_ns(to_ctx(pctx)->tid);
 }
 
 const struct platform_ops g_platform_ptrace = {

@@ -39,7 +39,6 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/futex.h>
-#include <linux/kcmp.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -121,8 +120,6 @@ struct fpx_sw {
 	uint32_t xstate_size, pad[7];
 };
 
-#define LENT_FDS 4
-
 /* ---- Globals: the stub image and the factory ---- */
 
 static struct {
@@ -193,17 +190,7 @@ struct systrap_ctx {
 	enum regs_state regs_state;
 	struct linux_regs regs;
 	uint64_t fs_applied, gs_applied; /* the host's fs_base and gs_base in the stub */
-	/*
-	 * Host fds lent to this stub process, kept across calls as on ptrace:
-	 * ld.so maps each library four or five times from one fd. An entry is
-	 * found again with kcmp(KCMP_FILE), so a reused fd number never hits a
-	 * stale one.
-	 */
-	struct {
-		int stub_fd; /* -1: free */
-		uint64_t used;
-	} lent[LENT_FDS];
-	uint64_t lent_clock;
+	struct stub_lent_fds lent;       /* host fds lent to this stub process */
 	atomic_bool interrupted;
 };
 
@@ -621,8 +608,7 @@ static struct systrap_ctx *ctx_new(struct systrap_as *as, pid_t tid, int slot)
 	c->tid = tid;
 	c->slot = slot;
 	c->cpu = -1;
-	for (int i = 0; i < LENT_FDS; i++)
-		c->lent[i].stub_fd = -1;
+	stub_lent_init(&c->lent);
 	pthread_mutex_lock(&as->mu);
 	c->next = as->ctxs;
 	as->ctxs = c;
@@ -1128,28 +1114,17 @@ static long systrap_as_memop(struct platform_as *pas, enum platform_memop op,
 /* c's stub fd for host_fd's open file description, lending it when it has none. */
 static long lent_fd_for(struct systrap_ctx *c, int host_fd)
 {
-	int victim = 0;
-	for (int i = 0; i < LENT_FDS; i++) {
-		if (c->lent[i].stub_fd >= 0 && syscall(SYS_kcmp, getpid(), c->tid, KCMP_FILE,
-		                                       host_fd, c->lent[i].stub_fd) == 0) {
-			c->lent[i].used = ++c->lent_clock;
-			return c->lent[i].stub_fd;
-		}
-		if (c->lent[i].stub_fd < 0 ||
-		    (c->lent[victim].stub_fd >= 0 && c->lent[i].used < c->lent[victim].used))
-			victim = i;
-	}
-	if (c->lent[victim].stub_fd >= 0) {
-		const uint64_t cargs[6] = { (uint64_t)c->lent[victim].stub_fd };
+	int slot;
+	int fd = stub_lent_find(&c->lent, c->tid, host_fd, &slot);
+	if (fd >= 0)
+		return fd;
+	if (c->lent.e[slot].stub_fd >= 0) {
+		const uint64_t cargs[6] = { (uint64_t)c->lent.e[slot].stub_fd };
 		stub_call(c, SYS_close, cargs);
-		c->lent[victim].stub_fd = -1;
 	}
-	long fd = lend_fd(c, host_fd);
-	if (fd >= 0) {
-		c->lent[victim].stub_fd = (int)fd;
-		c->lent[victim].used = ++c->lent_clock;
-	}
-	return fd;
+	long lent = lend_fd(c, host_fd);
+	stub_lent_set(&c->lent, slot, lent >= 0 ? (int)lent : -1);
+	return lent;
 }
 
 static long systrap_as_mmap_fd(struct platform_as *pas, uaddr_t addr, uint64_t len, int prot,
@@ -1296,8 +1271,7 @@ static int systrap_clone_prepare(struct platform_ctx *pparent, bool share_as,
 	child->regs = c->regs;
 	child->regs_state = REGS_DIRTY;
 	/* Its fd table is a copy of the parent's (no CLONE_FILES): so are its lent fds. */
-	memcpy(child->lent, c->lent, sizeof(child->lent));
-	child->lent_clock = c->lent_clock;
+	child->lent = c->lent;
 	child->fs_applied = c->fs_applied;
 	child->gs_applied = c->gs_applied;
 	pc->child = child;
@@ -1334,39 +1308,14 @@ static int systrap_clone_attach(struct platform_clone *pc, struct platform_as **
 	return 0;
 }
 
-static ssize_t as_vm_copy(struct systrap_as *as, bool write, void *local_buf, uaddr_t remote_addr,
-                          size_t len)
-{
-	struct iovec local = { local_buf, len };
-	struct iovec remote = { (void *)remote_addr, len };
-	for (;;) {
-		pid_t pid = atomic_load(&as->pid);
-		if (!pid)
-			return -ESRCH;
-		ssize_t n = write ? process_vm_writev(pid, &local, 1, &remote, 1, 0)
-		                  : process_vm_readv(pid, &local, 1, &remote, 1, 0);
-		if (n >= 0)
-			return n;
-		if (errno == EFAULT)
-			return 0;
-		if (errno != ESRCH || atomic_load(&as->pid) == pid)
-			return -errno;
-	}
-}
-
 static ssize_t systrap_as_read(struct platform_as *pas, void *dst, uaddr_t src, size_t len)
 {
-	return as_vm_copy(to_as(pas), false, dst, src, len);
+	return stub_util_vm_copy(&to_as(pas)->pid, false, dst, src, len);
 }
 
 static ssize_t systrap_as_write(struct platform_as *pas, uaddr_t dst, const void *src, size_t len)
 {
-	return as_vm_copy(to_as(pas), true, (void *)src, dst, len);
-}
-
-static bool is_fault_signal(int sig)
-{
-	return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP;
+	return stub_util_vm_copy(&to_as(pas)->pid, true, (void *)src, dst, len);
 }
 
 static enum platform_event systrap_ctx_switch(struct platform_ctx *pctx, struct platform_fault *out)
@@ -1432,7 +1381,7 @@ static enum platform_event systrap_ctx_switch(struct platform_ctx *pctx, struct 
 		return PLATFORM_EV_SYSCALL;
 	}
 	regs_from_frame(c, uc, false);
-	if (is_fault_signal(sig) && si->code > 0) {
+	if (stub_util_is_fault_signal(sig) && si->code > 0) {
 		out->signo = sig;
 		out->code = si->code;
 		out->addr = si->addr;
@@ -1493,11 +1442,7 @@ static long systrap_ctx_set_fpstate(struct platform_ctx *pctx, const void *buf, 
 
 static uint64_t systrap_ctx_cpu_time_ns(struct platform_ctx *pctx)
 {
-	clockid_t clk = (clockid_t)((~(unsigned)to_ctx(pctx)->tid << 3) | 2);
-	struct timespec ts;
-	if (clock_gettime(clk, &ts) != 0)
-		return 0;
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	return stub_util_cpu_time_ns(to_ctx(pctx)->tid);
 }
 
 const struct platform_ops g_platform_systrap = {
