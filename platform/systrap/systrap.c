@@ -39,6 +39,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/futex.h>
+#include <linux/kcmp.h>
 #include <linux/seccomp.h>
 #include <poll.h>
 #include <pthread.h>
@@ -73,6 +74,8 @@
 #define RETRY_SWITCHES  4096 /* switches on one CPU before spinning is tried again */
 #define SETTLE_SWITCHES 64   /* switches after a move to two CPUs before it is judged */
 #define AVG_SHIFT       3    /* moving averages over about 8 traps */
+/* How long a stub may take to ask for an fd the sentry expects it to ask for. */
+#define ANSWER_TIMEOUT_MS 5000
 /* How long the sentry sleeps on a stub before it checks that the stub lives. */
 #define LIVENESS_NS (20 * 1000 * 1000)
 
@@ -174,6 +177,7 @@ struct systrap_ctx {
 	struct systrap_as *as;
 	struct systrap_ctx *next;
 	pid_t tid;
+	pid_t owner; /* the sentry thread that drives it (gettid) */
 	int slot;
 	bool reaped;
 	/* The hand-off (see "The hand-off, sentry side"). */
@@ -416,14 +420,23 @@ static long stub_call(struct systrap_ctx *c, long nr, const uint64_t args[6])
  */
 static int answer_dup(pid_t pid, int host_fd)
 {
-	for (;;) {
+	/*
+	 * pid may come from the stub (a clone's result): a process that is not
+	 * the sentry's child, or that never asks, must not hold the listener
+	 * (every lending of the sandbox waits on it) for ever.
+	 */
+	for (int waited = 0;; waited += 100) {
 		struct pollfd p = { .fd = g.listener, .events = POLLIN };
 		int n = poll(&p, 1, 100);
 		if (n == 0) {
-			int status;
-			pid_t r = waitpid(pid, &status, WNOHANG | WNOWAIT | __WALL);
-			if (r == pid)
+			siginfo_t si;
+			si.si_pid = 0;
+			if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) !=
+			            0 ||
+			    si.si_pid == pid)
 				return -ESRCH;
+			if (waited >= ANSWER_TIMEOUT_MS)
+				return -ETIMEDOUT;
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -529,6 +542,21 @@ static uint8_t *fpstate_of(struct systrap_ctx *c, size_t *size)
 /* ---- Contexts ---- */
 
 static _Thread_local struct systrap_ctx *tls_ctx;
+
+static pid_t current_tid(void)
+{
+	static _Thread_local pid_t tid;
+	if (!tid)
+		tid = (pid_t)syscall(SYS_gettid);
+	return tid;
+}
+
+/* Binds c to the calling sentry thread. */
+static void own(struct systrap_ctx *c)
+{
+	c->owner = current_tid();
+	tls_ctx = c;
+}
 
 static struct systrap_as *as_alloc(void)
 {
@@ -1058,7 +1086,7 @@ static int systrap_as_new(struct platform_as **out_as, struct platform_ctx **out
 	clean.orig_rax = (uint64_t)-1;
 	c->regs = clean;
 	c->regs_state = REGS_DIRTY;
-	tls_ctx = c;
+	own(c);
 	*out_as = &c->as->base;
 	*out_ctx = &c->base;
 	return 0;
@@ -1083,14 +1111,18 @@ static void systrap_as_destroy(struct platform_as *pas)
 	as_unref_unlock(as);
 }
 
-/* The calling thread's context in as. */
+/* The calling thread's context in as: memory operations run in the caller's own context. */
 static struct systrap_ctx *ctx_of(struct systrap_as *as)
 {
 	struct systrap_ctx *c = tls_ctx;
 	if (c && c->as == as)
 		return c;
-	BUG_ON(true); /* memory operations run in the caller's own context */
-	return NULL;
+	pthread_mutex_lock(&as->mu);
+	for (c = as->ctxs; c && c->owner != current_tid(); c = c->next)
+		;
+	pthread_mutex_unlock(&as->mu);
+	BUG_ON(!c);
+	return c;
 }
 
 static const int g_memop_nr[PLATFORM_MEMOP_COUNT] = {
@@ -1157,6 +1189,25 @@ static long systrap_as_pread_fd(struct platform_as *pas, int host_fd, uaddr_t ds
 }
 
 /*
+ * Whether pid, which parent's stub reported as its new thread, is one: a
+ * process in parent's address space (kcmp KCMP_VM) that no context has
+ * yet. The report comes from memory the application can write; the sentry
+ * must never take another process (the gofer, another container's stub)
+ * for it, and later kill it.
+ */
+static bool new_thread_stub(struct systrap_ctx *parent, pid_t pid)
+{
+	if (pid == parent->tid || syscall(SYS_kcmp, parent->tid, pid, KCMP_VM, 0, 0) != 0)
+		return false;
+	bool known = false;
+	pthread_mutex_lock(&parent->as->mu);
+	for (struct systrap_ctx *c = parent->as->ctxs; c && !known; c = c->next)
+		known = c->tid == pid;
+	pthread_mutex_unlock(&parent->as->mu);
+	return !known;
+}
+
+/*
  * A clone of a stopped context. The child's slot gets a copy of the
  * parent's frame (a fork's region a copy of the parent's whole slot), so
  * that the child returns to the application through it like its parent.
@@ -1199,7 +1250,11 @@ static int systrap_clone_prepare(struct platform_ctx *pparent, bool share_as,
 		uint64_t stack = (cm->uc - 512) & ~(uint64_t)15;
 		const uint64_t args[6] = { CLONE_PARENT | CLONE_VM, stack, slot_stub_addr(slot) };
 		pid = stub_call(c, SYSTRAP_CALL_CLONE_THREAD, args);
-		if (pid <= 0) {
+		if (pid <= 0 || !new_thread_stub(c, (pid_t)pid)) {
+			if (pid > 0)
+				log_warn("systrap: stub %d reported %ld, not a new thread of its "
+				         "own",
+				         c->tid, pid);
 			slot_release(as, slot);
 			free(pc);
 			return pid < 0 ? (int)pid : -EIO;
@@ -1232,14 +1287,14 @@ static int systrap_clone_prepare(struct platform_ctx *pparent, bool share_as,
 		pthread_mutex_lock(&g.listener_mu);
 		const uint64_t args[6] = { CLONE_PARENT };
 		pid = stub_call(c, SYSTRAP_CALL_CLONE_FORK, args);
+		/* The child's `dup` proves its pid: only a stub can ask the listener. */
 		int err =
 		        pid > 0 ? answer_dup((pid_t)pid, nas->memfd) : (pid < 0 ? (int)pid : -EIO);
 		pthread_mutex_unlock(&g.listener_mu);
 		if (err < 0) {
-			if (pid > 0) {
-				kill((pid_t)pid, SIGKILL);
-				waitpid((pid_t)pid, NULL, __WALL);
-			}
+			/* Not proven: never kill a pid the stub merely reported. */
+			log_warn("systrap: the fork of stub %d (pid %ld) failed: %s", c->tid, pid,
+			         strerror(-err));
 			pthread_mutex_lock(&nas->mu);
 			as_unref_unlock(nas);
 			free(pc);
@@ -1303,7 +1358,7 @@ static int systrap_clone_attach(struct platform_clone *pc, struct platform_as **
 	}
 	*out_as = pc->new_as ? &pc->new_as->base : NULL;
 	*out_ctx = &child->base;
-	tls_ctx = child;
+	own(child);
 	free(pc);
 	return 0;
 }
@@ -1322,6 +1377,7 @@ static enum platform_event systrap_ctx_switch(struct platform_ctx *pctx, struct 
 {
 	struct systrap_ctx *c = to_ctx(pctx);
 	tls_ctx = c;
+	c->owner = current_tid();
 	if (atomic_exchange(&c->interrupted, false))
 		return PLATFORM_EV_INTERRUPT;
 	uint64_t now = rdtsc();
