@@ -1,9 +1,9 @@
 /*
- * The ptrace platform lends a host fd to a stub to mmap it: the mapping
- * shows the file (MAP_SHARED stays coherent with the file, MAP_PRIVATE
- * does not write back), a bad fd fails cleanly, and the stub keeps one
- * lent fd per file it maps (a small cache, reused by the next mapping of
- * the same file), never more than the cache's four.
+ * mmap_fd PLATFORM: the platform lends a host fd to a stub to mmap it: the
+ * mapping shows the file (MAP_SHARED stays coherent with the file,
+ * MAP_PRIVATE does not write back), a bad fd fails cleanly, and the stub
+ * keeps one lent fd per file it maps (a small cache, reused by the next
+ * mapping of the same file), never more than the cache's four.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -25,34 +25,52 @@ static int g_failed;
 		}                                                              \
 	} while (0)
 
-/* Counts the open fds of the stub, the only child of this process. */
+/*
+ * Counts the fds of the test's memfd held by this process's children (the
+ * stubs, and for systrap its factory, which holds none of it).
+ */
 static int stub_fd_count(void)
 {
-	char path[64];
-	FILE *f = fopen("/proc/self/task/self/children", "r");
-	if (!f)
-		f = fopen("/proc/thread-self/children", "r");
-	int pid = 0;
-	if (!f || fscanf(f, "%d", &pid) != 1)
-		pid = 0;
-	if (f)
-		fclose(f);
-	if (pid == 0)
-		return -1;
-	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
-	DIR *d = opendir(path);
-	if (!d)
-		return -1;
 	int n = 0;
-	for (struct dirent *e; (e = readdir(d));)
-		n += e->d_name[0] != '.';
-	closedir(d);
+	DIR *tasks = opendir("/proc/self/task");
+	if (!tasks)
+		return -1;
+	for (struct dirent *t; (t = readdir(tasks));) {
+		if (t->d_name[0] == '.')
+			continue;
+		char path[300];
+		snprintf(path, sizeof(path), "/proc/self/task/%s/children", t->d_name);
+		FILE *f = fopen(path, "r");
+		int pid;
+		while (f && fscanf(f, "%d", &pid) == 1) {
+			snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+			DIR *d = opendir(path);
+			for (struct dirent *e; d && (e = readdir(d));) {
+				char link[300], target[256];
+				snprintf(link, sizeof(link), "/proc/%d/fd/%s", pid, e->d_name);
+				ssize_t len = readlink(link, target, sizeof(target) - 1);
+				if (len > 0) {
+					target[len] = '\0';
+					n += strstr(target, "memfd:runsc-test") != NULL;
+				}
+			}
+			if (d)
+				closedir(d);
+		}
+		if (f)
+			fclose(f);
+	}
+	closedir(tasks);
 	return n;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	const struct platform_ops *p = &g_platform_ptrace;
+	const struct platform_ops *p = platform_lookup(argc > 1 ? argv[1] : "ptrace");
+	if (!p) {
+		printf("usage: mmap_fd ptrace|systrap\n");
+		return 2;
+	}
 	CHECK(p->init() == 0);
 	struct platform_as *as;
 	struct platform_ctx *ctx;
