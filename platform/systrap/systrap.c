@@ -1216,15 +1216,15 @@ static int systrap_clone_prepare(struct platform_ctx *pparent, bool share_as,
                                  struct platform_clone **out)
 {
 	struct systrap_ctx *c = to_ctx(pparent);
-	struct k_ucontext *uc = frame_of(c);
-	if (!uc)
+	struct systrap_as *as = c->as;
+	/* Read once and checked: the application may change its slot meanwhile. */
+	uint64_t uc_addr = __atomic_load_n(&msg_of(as, c->slot)->uc, __ATOMIC_RELAXED);
+	if (!slot_ptr(as, c->slot, uc_addr, sizeof(struct k_ucontext)))
 		return -EIO;
 	struct platform_clone *pc = calloc(1, sizeof(*pc));
 	if (!pc)
 		return -ENOMEM;
-	struct systrap_as *as = c->as;
 	int slot = -1;
-	uint64_t uc_addr = msg_of(as, c->slot)->uc;
 	long pid;
 	if (share_as) {
 		slot = slot_take(as, -1);
@@ -1239,15 +1239,17 @@ static int systrap_clone_prepare(struct platform_ctx *pparent, bool share_as,
 		       SYSTRAP_SLOT_SIZE - off);
 		uint64_t delta = (uint64_t)(slot - c->slot) * SYSTRAP_SLOT_SIZE;
 		struct systrap_msg *cm = msg_of(as, slot);
-		cm->uc = uc_addr + delta;
-		struct k_ucontext *cuc = slot_ptr(as, slot, cm->uc, sizeof(*cuc));
+		uint64_t child_uc = uc_addr + delta;
+		cm->uc = child_uc;
+		struct k_ucontext *cuc = slot_ptr(as, slot, child_uc, sizeof(*cuc));
+		BUG_ON(!cuc); /* uc_addr was checked, and the offset is the same */
 		cuc->uc_mcontext.fpstate += delta;
 		cm->altstack_sp = slot_stub_addr(slot) + SYSTRAP_MSG_SIZE;
 		cm->altstack_size = SYSTRAP_SLOT_SIZE - SYSTRAP_MSG_SIZE;
 		cuc->uc_stack.ss_sp = cm->altstack_sp;
 		cuc->uc_stack.ss_size = cm->altstack_size;
 		cuc->uc_stack.ss_flags = 0;
-		uint64_t stack = (cm->uc - 512) & ~(uint64_t)15;
+		uint64_t stack = (child_uc - 512) & ~(uint64_t)15;
 		const uint64_t args[6] = { CLONE_PARENT | CLONE_VM, stack, slot_stub_addr(slot) };
 		pid = stub_call(c, SYSTRAP_CALL_CLONE_THREAD, args);
 		if (pid <= 0 || !new_thread_stub(c, (pid_t)pid)) {
