@@ -5,8 +5,9 @@
  *
  * Processes (see stub.h for the shared region and the hand-off, stub.c
  * for the code that runs in stubs):
- *   - the factory: a fork of the sentry made at init, before the sentry
- *     confines itself (a stub forked later would inherit the sentry's
+ *   - the factory: a fork of the sentry made in prepare_confined, once
+ *     the sentry has dropped its root and capabilities and before it
+ *     installs its own filter (a stub forked later would inherit that
  *     filter, whose default action kills). It drops the sentry's memory,
  *     installs the stub filter, and makes a new stub whenever asked. Every
  *     stub descends from it, so all share its filter and one
@@ -14,7 +15,8 @@
  *   - stubs: one host process per context (a thread of the application is
  *     a CLONE_VM process, as on the ptrace platform, so that each can be
  *     killed alone). All are children of the sentry (CLONE_PARENT), which
- *     reaps them, and die with it (PR_SET_PDEATHSIG).
+ *     reaps them, and die with it (PR_SET_PDEATHSIG). A pool of ready
+ *     stubs (pool_take) serves exec; a clone is made by the parent's stub.
  *
  * The stub filter (build_filter): a system call from the stub code's
  * pages may be one of the host calls the stubs make (memory operations,
@@ -29,8 +31,9 @@
  * The application can jump to the stub's own `syscall` instructions; it
  * then gets those host calls on its own process, with its own arguments:
  * its own memory and the fds lent to it. That hurts only itself. The
- * sentry reads the shared region as untrusted input (frame_of checks
- * every pointer the stub posts).
+ * sentry reads the shared region as untrusted input: slot_ptr checks
+ * every pointer a stub posts, and a clone's reported pid is proven before
+ * the sentry keeps it (new_thread_stub, answer_dup).
  */
 #include "platform/platform.h"
 
