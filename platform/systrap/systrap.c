@@ -248,12 +248,13 @@ static struct k_ucontext *frame_of(struct systrap_ctx *c)
 
 static void kill_stub(struct systrap_ctx *c)
 {
+	/* A reaped stub's pid may be another process's by now. */
+	if (c->reaped)
+		return;
 	kill(c->tid, SIGKILL);
-	if (!c->reaped) {
-		while (waitpid(c->tid, NULL, __WALL) < 0 && errno == EINTR)
-			;
-		c->reaped = true;
-	}
+	while (waitpid(c->tid, NULL, __WALL) < 0 && errno == EINTR)
+		;
+	c->reaped = true;
 }
 
 /* ---- The hand-off, sentry side ---- */
@@ -421,7 +422,7 @@ static long stub_call(struct systrap_ctx *c, long nr, const uint64_t args[6])
  * EPERM. Returns 0, or -errno when pid died first.
  * Preconditions: g.listener_mu held.
  */
-static int answer_dup(pid_t pid, int host_fd)
+static int answer_dup(pid_t pid, int host_fd, bool *reaped)
 {
 	/*
 	 * pid may come from the stub (a clone's result): a process that is not
@@ -432,11 +433,12 @@ static int answer_dup(pid_t pid, int host_fd)
 		struct pollfd p = { .fd = g.listener, .events = POLLIN };
 		int n = poll(&p, 1, 100);
 		if (n == 0) {
-			siginfo_t si;
-			si.si_pid = 0;
-			if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) !=
-			            0 ||
-			    si.si_pid == pid)
+			/* Dead (reaped here, and *reaped says so), or not the sentry's child. */
+			int status;
+			pid_t r = waitpid(pid, &status, WNOHANG | __WALL);
+			if (r == pid && reaped)
+				*reaped = true;
+			if (r != 0)
 				return -ESRCH;
 			if (waited >= ANSWER_TIMEOUT_MS)
 				return -ETIMEDOUT;
@@ -482,7 +484,7 @@ static long lend_fd(struct systrap_ctx *c, int host_fd)
 	m->nr = SYS_dup;
 	memset(m->args, 0, sizeof(m->args));
 	post(m, SYSTRAP_CALL);
-	long ret = answer_dup(c->tid, host_fd);
+	long ret = answer_dup(c->tid, host_fd, &c->reaped);
 	if (wait_event(c) < 0)
 		ret = -ESRCH;
 	else if (ret == 0)
@@ -1109,8 +1111,10 @@ static void systrap_as_destroy(struct platform_as *pas)
 	struct systrap_as *as = to_as(pas);
 	pthread_mutex_lock(&as->mu);
 	/* Every stub of the as dies; each context is freed by its own ctx_destroy. */
-	for (struct systrap_ctx *c = as->ctxs; c; c = c->next)
-		kill(c->tid, SIGKILL);
+	for (struct systrap_ctx *c = as->ctxs; c; c = c->next) {
+		if (!c->reaped)
+			kill(c->tid, SIGKILL);
+	}
 	as_unref_unlock(as);
 }
 
@@ -1293,8 +1297,8 @@ static int systrap_clone_prepare(struct platform_ctx *pparent, bool share_as,
 		const uint64_t args[6] = { CLONE_PARENT };
 		pid = stub_call(c, SYSTRAP_CALL_CLONE_FORK, args);
 		/* The child's `dup` proves its pid: only a stub can ask the listener. */
-		int err =
-		        pid > 0 ? answer_dup((pid_t)pid, nas->memfd) : (pid < 0 ? (int)pid : -EIO);
+		int err = pid > 0 ? answer_dup((pid_t)pid, nas->memfd, NULL)
+		                  : (pid < 0 ? (int)pid : -EIO);
 		pthread_mutex_unlock(&g.listener_mu);
 		if (err < 0) {
 			/* Not proven: never kill a pid the stub merely reported. */
@@ -1455,7 +1459,8 @@ static void systrap_ctx_interrupt(struct platform_ctx *pctx)
 {
 	struct systrap_ctx *c = to_ctx(pctx);
 	atomic_store(&c->interrupted, true);
-	syscall(SYS_tgkill, c->tid, c->tid, INTERRUPT_SIGNAL);
+	if (!__atomic_load_n(&c->reaped, __ATOMIC_RELAXED))
+		syscall(SYS_tgkill, c->tid, c->tid, INTERRUPT_SIGNAL);
 }
 
 static struct linux_regs *systrap_ctx_regs(struct platform_ctx *pctx)
