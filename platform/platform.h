@@ -60,6 +60,13 @@ struct platform_fault {
 	int signo;    /* LINUX_SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP */
 	int code;     /* si_code as the host reported it */
 	uaddr_t addr; /* si_addr: the faulting address */
+	/*
+	 * The CPU's trap number, error code and cr2 as the host kernel put them
+	 * in its signal frame, when the platform sees that frame (systrap);
+	 * otherwise (has_cpu false) the sentry derives them from the above.
+	 */
+	bool has_cpu;
+	uint64_t trapno, err, cr2;
 };
 
 /* Memory operations that a platform carries out in an address space. */

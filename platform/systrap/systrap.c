@@ -1450,6 +1450,10 @@ static enum platform_event systrap_ctx_switch(struct platform_ctx *pctx, struct 
 		out->signo = sig;
 		out->code = si->code;
 		out->addr = si->addr;
+		out->has_cpu = true;
+		out->trapno = uc->uc_mcontext.trapno;
+		out->err = uc->uc_mcontext.err;
+		out->cr2 = uc->uc_mcontext.cr2;
 		return PLATFORM_EV_FAULT;
 	}
 	return PLATFORM_EV_INTERRUPT;

@@ -188,6 +188,13 @@ static int frame_copy_out(struct task *t, uaddr_t addr, const void *src, size_t 
 static void fault_context(const struct task *t, struct linux_sigcontext *sc)
 {
 	const struct platform_fault *f = &t->fault;
+	if (f->has_cpu) {
+		/* The host kernel's own values for this fault (systrap). */
+		sc->trapno = f->trapno;
+		sc->err = f->err;
+		sc->cr2 = f->cr2;
+		return;
+	}
 	switch (f->signo) {
 	case LINUX_SIGSEGV:
 	case LINUX_SIGBUS:

@@ -90,7 +90,7 @@ void task_run(struct task *t)
 {
 	const struct platform_ops *p = t->k->cfg.platform;
 	while (!task_should_exit(t)) {
-		struct platform_fault fault;
+		struct platform_fault fault = { 0 };
 		switch (p->ctx_switch(t->ctx, &fault)) {
 		case PLATFORM_EV_SYSCALL:
 			task_syscall(t);

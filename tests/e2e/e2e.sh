@@ -5,6 +5,7 @@
 #   bad_programs         missing, non-executable, garbage and truncated programs fail clearly
 #   no_stub_left         killing runsc kills every stub process of the sandbox too
 #   idle_cpu             a sandbox whose program sleeps uses (almost) no CPU
+#   fault_regs           on systrap, a fault's frame (trapno, err, cr2) is as natively
 #   unsupported_logged   an unimplemented call fails with ENOSYS and is logged once (DEMO is
 #                        a program that makes one twice)
 #   tty                  terminal ioctls on a host tty (under script(1)) match the native run
@@ -400,6 +401,14 @@ no_stub_left)
 		sleep 0.05
 	done
 	[ -z "$alive" ] || fail "stub process(es)$alive outlived runsc"
+	;;
+fault_regs)
+	# The frame's trap number, error code and cr2 of each fault are the host kernel's on
+	# systrap: the same as natively (DEMO is fault_regs).
+	(cd "$tmp" && run "$demo") >"$tmp/native" 2>&1 || fail "fault_regs failed natively: $(cat "$tmp/native")"
+	(cd "$tmp" && run "$runsc" --platform=systrap do "$demo") >"$tmp/sandbox" 2>&1 ||
+		fail "fault_regs failed on systrap: $(cat "$tmp/sandbox")"
+	diff -u "$tmp/native" "$tmp/sandbox" >"$tmp/diff" || fail "fault_regs differs: $(cat "$tmp/diff")"
 	;;
 idle_cpu)
 	# An idle sandbox (a program asleep) uses no CPU: the sentry, its threads, the gofer, the
