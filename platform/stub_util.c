@@ -204,7 +204,8 @@ void stub_lent_init(struct stub_lent_fds *l)
 	l->clock = 0;
 }
 
-int stub_lent_find(struct stub_lent_fds *l, pid_t tid, int host_fd, int *slot)
+long stub_lent_fd(struct stub_lent_fds *l, pid_t tid, int host_fd, const struct stub_lent_ops *ops,
+                  void *ctx)
 {
 	int victim = 0;
 	for (int i = 0; i < STUB_LENT_FDS; i++) {
@@ -217,12 +218,12 @@ int stub_lent_find(struct stub_lent_fds *l, pid_t tid, int host_fd, int *slot)
 		    (l->e[victim].stub_fd >= 0 && l->e[i].used < l->e[victim].used))
 			victim = i;
 	}
-	*slot = victim;
-	return -1;
-}
-
-void stub_lent_set(struct stub_lent_fds *l, int slot, int stub_fd)
-{
-	l->e[slot].stub_fd = stub_fd;
-	l->e[slot].used = ++l->clock;
+	if (l->e[victim].stub_fd >= 0) {
+		const uint64_t args[6] = { (uint64_t)l->e[victim].stub_fd };
+		ops->call(ctx, SYS_close, args);
+	}
+	long fd = ops->lend(ctx, host_fd);
+	l->e[victim].stub_fd = fd >= 0 ? (int)fd : -1;
+	l->e[victim].used = ++l->clock;
+	return fd;
 }

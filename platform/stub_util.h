@@ -79,14 +79,19 @@ struct stub_lent_fds {
 
 void stub_lent_init(struct stub_lent_fds *l);
 
-/*
- * Looks host_fd up among stub tid's lent fds: returns the stub's fd, or -1
- * with *slot the entry to lend it into (the least recently used one, whose
- * stub fd, if any, the caller closes in the stub first).
- */
-int stub_lent_find(struct stub_lent_fds *l, pid_t tid, int host_fd, int *slot);
+/* What the cache needs of a platform, done in the stub of ctx. */
+struct stub_lent_ops {
+	long (*lend)(void *ctx, int host_fd); /* lends host_fd: the stub's fd, or -errno */
+	long (*call)(void *ctx, long nr, const uint64_t args[6]); /* a host call in the stub */
+};
 
-/* Records stub_fd (or -1: the lending failed) in entry slot. */
-void stub_lent_set(struct stub_lent_fds *l, int slot, int stub_fd);
+/*
+ * The fd in stub tid (whose context is ctx) for host_fd's open file
+ * description: a cached one, or host_fd lent now in place of the least
+ * recently used entry (whose fd is closed in the stub). Returns the fd or
+ * -errno.
+ */
+long stub_lent_fd(struct stub_lent_fds *l, pid_t tid, int host_fd, const struct stub_lent_ops *ops,
+                  void *ctx);
 
 #endif /* PLATFORM_STUB_UTIL_H */

@@ -566,19 +566,21 @@ out:
 }
 
 /* c's stub fd for host_fd's open file description, lending it when it has none. */
+static long lent_call(void *ctx, long nr, const uint64_t args[6])
+{
+	return inject((struct ptrace_ctx *)ctx, nr, args);
+}
+
+static long lent_lend(void *ctx, int host_fd)
+{
+	return lend_fd((struct ptrace_ctx *)ctx, host_fd);
+}
+
+static const struct stub_lent_ops g_lent_ops = { .lend = lent_lend, .call = lent_call };
+
 static long lent_fd_for(struct ptrace_ctx *c, int host_fd)
 {
-	int slot;
-	int fd = stub_lent_find(&c->lent, c->tid, host_fd, &slot);
-	if (fd >= 0)
-		return fd;
-	if (c->lent.e[slot].stub_fd >= 0) {
-		const uint64_t cargs[6] = { (uint64_t)c->lent.e[slot].stub_fd };
-		inject(c, SYS_close, cargs);
-	}
-	long lent = lend_fd(c, host_fd);
-	stub_lent_set(&c->lent, slot, lent >= 0 ? (int)lent : -1);
-	return lent;
+	return stub_lent_fd(&c->lent, c->tid, host_fd, &g_lent_ops, c);
 }
 
 static long ptrace_as_mmap_fd(struct platform_as *pas, uaddr_t addr, uint64_t len, int prot,

@@ -1,0 +1,233 @@
+/* The hand-off between a stub and its sentry thread, and fd lending: see systrap_impl.h. */
+#include "platform/systrap/systrap_impl.h"
+
+/* ---- The hand-off, sentry side ---- */
+
+void systrap_post(struct systrap_msg *m, uint32_t state)
+{
+	__atomic_store_n(&m->state, state, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&m->stub_sleeping, __ATOMIC_SEQ_CST))
+		syscall(SYS_futex, &m->state, FUTEX_WAKE, 1, NULL, NULL, 0);
+}
+
+/* Whether the stub process tid has died (reaping it). */
+static bool stub_dead(struct systrap_ctx *c)
+{
+	if (c->reaped)
+		return true;
+	int status;
+	pid_t r = waitpid(c->tid, &status, WNOHANG | __WALL);
+	if (r == c->tid || (r < 0 && errno == ECHILD)) {
+		c->reaped = true;
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Waits until the stub of c posts EVENT: spinning or yielding first as
+ * c's mode says, then asleep on the futex, waking every LIVENESS_NS to
+ * check that the stub lives. Returns 0, or -ESRCH when the stub died.
+ */
+int systrap_wait_event(struct systrap_ctx *c)
+{
+	struct systrap_msg *m = msg_of(c->as, c->slot);
+	if (c->mode != HANDOFF_SLEEP) {
+		uint64_t start = systrap_rdtsc(), budget = SPIN_US * g_systrap.tsc_per_us;
+		do {
+			if (__atomic_load_n(&m->state, __ATOMIC_SEQ_CST) == SYSTRAP_EVENT)
+				return 0;
+			if (c->mode == HANDOFF_SPIN)
+				__builtin_ia32_pause();
+			else
+				sched_yield();
+		} while (systrap_rdtsc() - start < budget);
+	}
+	for (;;) {
+		if (__atomic_load_n(&m->state, __ATOMIC_SEQ_CST) == SYSTRAP_EVENT)
+			return 0;
+		__atomic_store_n(&m->sentry_sleeping, 1, __ATOMIC_SEQ_CST);
+		uint32_t st = __atomic_load_n(&m->state, __ATOMIC_SEQ_CST);
+		if (st != SYSTRAP_EVENT) {
+			struct timespec ts = { 0, LIVENESS_NS };
+			long r = syscall(SYS_futex, &m->state, FUTEX_WAIT, st, &ts, NULL, 0);
+			if (r < 0 && errno == ETIMEDOUT && stub_dead(c)) {
+				__atomic_store_n(&m->sentry_sleeping, 0, __ATOMIC_SEQ_CST);
+				return -ESRCH;
+			}
+		}
+		__atomic_store_n(&m->sentry_sleeping, 0, __ATOMIC_SEQ_CST);
+	}
+}
+
+/*
+ * The hand-off's mode, chosen per context from what it measures
+ * (docs/performance.md, systrap). On this kind of machine a trap and its
+ * rt_sigreturn cost about 2.8 us, a futex wake-up and wait on one CPU
+ * some 5 more, one across CPUs far more, a sched_yield to the other side
+ * on the same CPU about 2.5, and a store seen by a spinning CPU well under
+ * one. So:
+ *   - an application that runs long between traps (over FAST_US on
+ *     average) gets SLEEP: its sentry thread sleeps at once, and nothing
+ *     spins while it computes or waits;
+ *   - one that traps fast gets SPIN, its stub and sentry thread on two
+ *     CPUs, each spinning up to SPIN_US for the other; unless the
+ *     hand-off then costs more than CONTENDED_NS on average, judged after
+ *     SETTLE_SWITCHES (the first ones after a move are slow: cold caches),
+ *     which means the other CPU is busy (spinning would only steal from
+ *     whoever runs there), when it gets
+ *     YIELD on one CPU for RETRY_SWITCHES switches before SPIN is tried
+ *     again;
+ *   - the stub spins (or yields) for the sentry only while the sentry
+ *     answers fast (under FAST_US on average): a sentry that blocks (a
+ *     read of an empty pipe) leaves its stub asleep.
+ * Every spin and yield ends in the futex within SPIN_US: an idle sandbox
+ * uses no CPU.
+ */
+void systrap_place(struct systrap_ctx *c)
+{
+	uint64_t fast = FAST_US * g_systrap.tsc_per_us;
+	enum handoff want = HANDOFF_SPIN;
+	if (c->app_cycles >= fast)
+		want = HANDOFF_SLEEP;
+	else if (CPU_COUNT(&g_systrap.cpus) < 2)
+		want = HANDOFF_YIELD;
+	else if (c->mode == HANDOFF_SPIN && c->settle > 0 && --c->settle == 0)
+		c->handoff_cycles = 0; /* judged from here on, not from the move's cold caches */
+	else if (c->mode == HANDOFF_SPIN && c->settle == 0 &&
+	         c->handoff_cycles > CONTENDED_NS * g_systrap.tsc_per_us / 1000) {
+		want = HANDOFF_YIELD;
+		c->retry = RETRY_SWITCHES;
+		c->handoff_cycles = 0;
+	} else if (c->retry > 0) {
+		c->retry--;
+		want = HANDOFF_YIELD;
+	}
+	if (want != HANDOFF_SPIN) {
+		if (c->mode == HANDOFF_SPIN)
+			c->placed = false, c->cpu = -1; /* placed anew, together */
+		c->mode = want;
+		stub_util_bind_cpu(&c->cpu, &c->placed, &c->switches, c->tid, &g_systrap.cpus);
+		return;
+	}
+	int here = sched_getcpu();
+	if (c->mode == HANDOFF_SPIN && here == c->cpu && ++c->switches < RETRY_SWITCHES)
+		return;
+	/* The sentry thread stays where it is; the stub goes to another allowed CPU. */
+	int other = -1;
+	for (int cpu = 0; cpu < CPU_SETSIZE && other < 0; cpu++) {
+		if (CPU_ISSET(cpu, &g_systrap.cpus) && cpu != here)
+			other = cpu;
+	}
+	cpu_set_t theirs, mine;
+	CPU_ZERO(&theirs);
+	CPU_ZERO(&mine);
+	CPU_SET(other, &theirs);
+	CPU_SET(here, &mine);
+	if (other >= 0 && here >= 0 && sched_setaffinity(c->tid, sizeof(theirs), &theirs) == 0 &&
+	    sched_setaffinity(0, sizeof(mine), &mine) == 0) {
+		if (c->mode != HANDOFF_SPIN)
+			c->settle = SETTLE_SWITCHES;
+		c->mode = HANDOFF_SPIN;
+		c->cpu = here;
+		c->switches = 0;
+	} else {
+		c->mode = HANDOFF_YIELD;
+	}
+}
+
+void systrap_average(uint64_t *avg, uint64_t sample)
+{
+	*avg = *avg - (*avg >> AVG_SHIFT) + (sample >> AVG_SHIFT);
+}
+
+/* Runs a host call in c's stub, which must be stopped (EVENT). */
+long systrap_stub_call(struct systrap_ctx *c, long nr, const uint64_t args[6])
+{
+	struct systrap_msg *m = msg_of(c->as, c->slot);
+	m->nr = (uint64_t)nr;
+	memcpy(m->args, args, sizeof(m->args));
+	systrap_post(m, SYSTRAP_CALL);
+	if (systrap_wait_event(c) < 0)
+		return -ESRCH;
+	return (long)m->ret;
+}
+
+/* ---- Lending fds through the listener ---- */
+
+/*
+ * Answers the pending `dup` of stub pid with host_fd. Other
+ * notifications (an application that jumped to the stub's `dup`) get
+ * EPERM. Returns 0, or -errno when pid died first.
+ * Preconditions: g_systrap.listener_mu held.
+ */
+int systrap_answer_dup(pid_t pid, int host_fd, bool *reaped)
+{
+	/*
+	 * pid may come from the stub (a clone's result): a process that is not
+	 * the sentry's child, or that never asks, must not hold the listener
+	 * (every lending of the sandbox waits on it) for ever.
+	 */
+	for (int waited = 0;; waited += 100) {
+		struct pollfd p = { .fd = g_systrap.listener, .events = POLLIN };
+		int n = poll(&p, 1, 100);
+		if (n == 0) {
+			/* Dead (reaped here, and *reaped says so), or not the sentry's child. */
+			int status;
+			pid_t r = waitpid(pid, &status, WNOHANG | __WALL);
+			if (r == pid && reaped)
+				*reaped = true;
+			if (r != 0)
+				return -ESRCH;
+			if (waited >= ANSWER_TIMEOUT_MS)
+				return -ETIMEDOUT;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		struct seccomp_notif req;
+		memset(&req, 0, sizeof(req));
+		if (ioctl(g_systrap.listener, SECCOMP_IOCTL_NOTIF_RECV, &req) != 0) {
+			if (errno == EINTR || errno == ENOENT)
+				continue;
+			return -errno;
+		}
+		struct seccomp_notif_resp resp = { .id = req.id, .error = -EPERM };
+		if ((pid_t)req.pid != pid || req.data.nr != SYS_dup) {
+			log_warn("systrap: unexpected notification from stub %d (syscall %d)",
+			         (int)req.pid, req.data.nr);
+			ioctl(g_systrap.listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+			continue;
+		}
+		struct seccomp_notif_addfd addfd = {
+			.id = req.id,
+			.flags = SECCOMP_ADDFD_FLAG_SEND,
+			.srcfd = (uint32_t)host_fd,
+			.newfd_flags = O_CLOEXEC,
+		};
+		if (ioctl(g_systrap.listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) < 0) {
+			resp.error = -errno;
+			ioctl(g_systrap.listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+		}
+		return 0;
+	}
+}
+
+/* Lends host_fd to c's stub: returns the fd there, or -errno. */
+long systrap_lend_fd(struct systrap_ctx *c, int host_fd)
+{
+	struct systrap_msg *m = msg_of(c->as, c->slot);
+	pthread_mutex_lock(&g_systrap.listener_mu);
+	m->nr = SYS_dup;
+	memset(m->args, 0, sizeof(m->args));
+	systrap_post(m, SYSTRAP_CALL);
+	long ret = systrap_answer_dup(c->tid, host_fd, &c->reaped);
+	if (systrap_wait_event(c) < 0)
+		ret = -ESRCH;
+	else if (ret == 0)
+		ret = (long)m->ret;
+	pthread_mutex_unlock(&g_systrap.listener_mu);
+	return ret;
+}

@@ -1,0 +1,246 @@
+/*
+ * The systrap platform's internals, shared by its files:
+ *   systrap.c  the platform operations: contexts, registers, clones, the switch;
+ *   handoff.c  the hand-off between a stub and its sentry thread, and fd lending;
+ *   factory.c  the stub image, its filter, the factory, and the pool of ready stubs.
+ * The design is in systrap.c's header comment and docs/architecture.md 3b.
+ */
+#ifndef PLATFORM_SYSTRAP_SYSTRAP_IMPL_H
+#define PLATFORM_SYSTRAP_SYSTRAP_IMPL_H
+
+#include "platform/platform.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/futex.h>
+#include <linux/kcmp.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "platform/stub_util.h"
+#include "platform/systrap/stub.h"
+
+/* The host signal that interrupts a running stub. */
+#define INTERRUPT_SIGNAL SIGCHLD
+#define SA_RESTORER      0x04000000
+/* The hand-off's tuning: see "The hand-off, sentry side". */
+#define SPIN_US         50   /* the longest a side spins before it sleeps on the futex */
+#define FAST_US         20   /* an application or a sentry faster than this is spun for */
+#define CONTENDED_NS    1500 /* a spinning hand-off slower than this: the CPUs are busy */
+#define RETRY_SWITCHES  4096 /* switches on one CPU before spinning is tried again */
+#define SETTLE_SWITCHES 64   /* switches after a move to two CPUs before it is judged */
+#define AVG_SHIFT       3    /* moving averages over about 8 traps */
+/* How long a stub may take to ask for an fd the sentry expects it to ask for. */
+#define ANSWER_TIMEOUT_MS 5000
+/* How long the sentry sleeps on a stub before it checks that the stub lives. */
+#define LIVENESS_NS (20 * 1000 * 1000)
+
+extern const char __start_systrap_stub[], __stop_systrap_stub[];
+
+/* The kernel's signal frame (arch/x86/include/uapi/asm/sigcontext.h, ucontext.h). */
+struct k_sigcontext {
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+	uint16_t cs, gs, fs, ss;
+	uint64_t err, trapno, oldmask, cr2;
+	uint64_t fpstate; /* struct _fpstate * in the stub */
+	uint64_t reserved1[8];
+};
+struct k_ucontext {
+	uint64_t uc_flags;
+	uint64_t uc_link;
+	struct {
+		uint64_t ss_sp;
+		int32_t ss_flags;
+		int32_t pad;
+		uint64_t ss_size;
+	} uc_stack;
+	struct k_sigcontext uc_mcontext;
+	uint64_t uc_sigmask;
+};
+/* The fields of a siginfo the platform reads. */
+struct k_siginfo {
+	int32_t signo, errno_, code, pad;
+	union {
+		uint64_t addr; /* faults */
+		struct {
+			uint64_t call_addr;
+			int32_t syscall;
+			uint32_t arch;
+		} sys; /* SIGSYS */
+	};
+};
+
+#define FXSAVE_SW_OFFSET 464
+#define FP_XSTATE_MAGIC1 0x46505853U
+struct fpx_sw {
+	uint32_t magic1, extended_size;
+	uint64_t xfeatures;
+	uint32_t xstate_size, pad[7];
+};
+
+/* ---- Globals: the stub image and the factory (defined in factory.c) ---- */
+
+struct systrap_globals {
+	bool ready;
+	uaddr_t region_base; /* where every stub maps its region */
+	uaddr_t code, code_end;
+	uaddr_t max_addr, vdso_base;
+	struct systrap_factory_data *data;
+	uaddr_t factory_stack_top;
+	cpu_set_t cpus;
+	uint64_t tsc_per_us; /* TSC cycles per microsecond */
+	pid_t factory;
+	int factory_sock;
+	int listener;
+	/* Serialises the listener: the one notification pending is the expected one. */
+	pthread_mutex_t listener_mu;
+};
+extern struct systrap_globals g_systrap;
+
+/* ---- Address spaces and contexts ---- */
+
+enum regs_state { REGS_CLEAN, REGS_RAX_DIRTY, REGS_DIRTY };
+
+/* How a context waits for its stub (see systrap_place()). */
+enum handoff {
+	HANDOFF_SLEEP, /* one CPU; the sentry sleeps on the futex at once */
+	HANDOFF_YIELD, /* one CPU; each side yields to the other for a while first */
+	HANDOFF_SPIN,  /* two CPUs; each side spins for the other for a while first */
+};
+
+struct systrap_ctx;
+
+struct systrap_as {
+	struct platform_as base;
+	int memfd;
+	uint8_t *region; /* the sentry's mapping of the region */
+	pthread_mutex_t mu;
+	struct systrap_ctx *ctxs;
+	uint8_t used[SYSTRAP_MAX_SLOTS]; /* slots taken */
+	_Atomic pid_t pid;               /* a live stub of the as, for process_vm_* */
+	int refs;                        /* the contexts', and the mm's until as_destroy */
+};
+
+struct systrap_ctx {
+	struct platform_ctx base;
+	struct systrap_as *as;
+	struct systrap_ctx *next;
+	pid_t tid;
+	pid_t owner; /* the sentry thread that drives it (gettid) */
+	int slot;
+	bool reaped;
+	/* The hand-off (see "The hand-off, sentry side"). */
+	int cpu;
+	bool placed;
+	unsigned switches;
+	enum handoff mode;
+	unsigned retry;          /* switches left before spinning is tried again */
+	unsigned settle;         /* switches left before a new spin placement is judged */
+	uint64_t app_cycles;     /* moving averages: the application's run between traps, */
+	uint64_t sentry_cycles;  /* the sentry's work on a trap, */
+	uint64_t handoff_cycles; /* and the hand-off's own cost, both ways */
+	uint64_t event_tsc;      /* when the last event was seen */
+	enum regs_state regs_state;
+	struct linux_regs regs;
+	uint64_t fs_applied, gs_applied; /* the host's fs_base and gs_base in the stub */
+	struct stub_lent_fds lent;       /* host fds lent to this stub process */
+	atomic_bool interrupted;
+};
+
+struct platform_clone {
+	struct systrap_ctx *child; /* made, not yet attached */
+	struct systrap_as *new_as; /* a fork's */
+};
+
+static inline struct systrap_as *to_as(struct platform_as *p)
+{
+	return container_of(p, struct systrap_as, base);
+}
+
+static inline struct systrap_ctx *to_ctx(struct platform_ctx *p)
+{
+	return container_of(p, struct systrap_ctx, base);
+}
+
+static inline struct systrap_msg *msg_of(struct systrap_as *as, int slot)
+{
+	return (struct systrap_msg *)(as->region + (size_t)slot * SYSTRAP_SLOT_SIZE);
+}
+
+static inline uaddr_t slot_stub_addr(int slot)
+{
+	return g_systrap.region_base + (uaddr_t)slot * SYSTRAP_SLOT_SIZE;
+}
+
+/*
+ * The sentry's pointer to len bytes at stub address addr, which must lie
+ * in the alternate stack of slot; NULL when the stub posted a bad pointer.
+ */
+static inline void *slot_ptr(struct systrap_as *as, int slot, uint64_t addr, size_t len)
+{
+	uaddr_t lo = slot_stub_addr(slot) + SYSTRAP_MSG_SIZE;
+	uaddr_t hi = slot_stub_addr(slot) + SYSTRAP_SLOT_SIZE;
+	if (addr < lo || addr > hi || len > hi - addr)
+		return NULL;
+	return as->region + (addr - g_systrap.region_base);
+}
+
+static inline struct k_ucontext *frame_of(struct systrap_ctx *c)
+{
+	struct systrap_msg *m = msg_of(c->as, c->slot);
+	return slot_ptr(c->as, c->slot, __atomic_load_n(&m->uc, __ATOMIC_RELAXED),
+	                sizeof(struct k_ucontext));
+}
+
+static inline uint64_t systrap_rdtsc(void)
+{
+	return __builtin_ia32_rdtsc();
+}
+
+/* systrap.c: address spaces and contexts. */
+struct systrap_as *systrap_as_alloc(void);
+void systrap_as_unref_unlock(struct systrap_as *as);
+int systrap_slot_take(struct systrap_as *as, int want);
+void systrap_slot_reset(struct systrap_as *as, int slot);
+struct systrap_ctx *systrap_ctx_new(struct systrap_as *as, pid_t tid, int slot);
+void systrap_ctx_unlink_unlock(struct systrap_ctx *c);
+void systrap_kill_stub(struct systrap_ctx *c);
+
+/* handoff.c: the hand-off and fd lending. */
+void systrap_post(struct systrap_msg *m, uint32_t state);
+int systrap_wait_event(struct systrap_ctx *c);
+void systrap_place(struct systrap_ctx *c);
+void systrap_average(uint64_t *avg, uint64_t sample);
+long systrap_stub_call(struct systrap_ctx *c, long nr, const uint64_t args[6]);
+int systrap_answer_dup(pid_t pid, int host_fd, bool *reaped);
+long systrap_lend_fd(struct systrap_ctx *c, int host_fd);
+
+/* factory.c: init, the factory, and ready stubs. */
+int systrap_init(void);
+int systrap_prepare_confined(void);
+void systrap_layout(struct platform_layout *out);
+/* A stub in a new address space, waiting in its first trap: from the pool, or made now. */
+struct systrap_ctx *systrap_ready_stub(void);
+
+#endif /* PLATFORM_SYSTRAP_SYSTRAP_IMPL_H */
