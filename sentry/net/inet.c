@@ -334,8 +334,11 @@ static void tcp_err_cb(void *arg, err_t err)
 {
 	struct inet_sock *sk = arg;
 	sk->pcb.tcp = NULL;
+	/* Linux's tcp_reset: refused while connecting, EPIPE once the peer had closed. */
 	if (err == ERR_RST)
-		sk->err = sk->state == INET_CONNECTING ? ECONNREFUSED : ECONNRESET;
+		sk->err = sk->state == INET_CONNECTING ? ECONNREFUSED
+		          : sk->fin                    ? EPIPE
+		                                       : ECONNRESET;
 	else if (err == ERR_ABRT)
 		sk->err = ETIMEDOUT;
 	else if (err != ERR_CLSD)
@@ -731,6 +734,7 @@ static long tcp_send_try(struct inet_sock *sk, void *arg)
 			int e = sk->err;
 			sk->err = 0;
 			tcp_update(sk);
+			a->pipe = e == EPIPE;
 			return -e;
 		}
 		if (sk->wr_shut || sk->state == INET_DONE || !sk->pcb.tcp) {

@@ -5,15 +5,21 @@
  * builds one PBUF_RAM pbuf, filled from guest memory outside the core
  * lock, and hands it to udp_sendto.
  *
- * Missing: ICMP errors are not reported to UDP sockets (no ECONNREFUSED
- * on a connected socket after a port-unreachable), and there are no
- * control messages (IP_PKTINFO, timestamps).
+ * ICMP errors: two raw pcbs (ICMP, ICMPv6) look at every ICMP message
+ * the stack receives, without taking it from lwIP; a destination
+ * unreachable quoting a datagram of a connected UDP socket sets that
+ * socket's error, as Linux's __udp4_lib_err does (ECONNREFUSED for a
+ * closed port). Unconnected sockets get nothing (Linux reports those only
+ * with IP_RECVERR, whose error queue the sandbox does not keep).
+ *
+ * Missing: control messages (IP_PKTINFO, timestamps).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <lwip/ip.h>
+#include <lwip/raw.h>
 #include <lwip/pbuf.h>
 #include <lwip/udp.h>
 
@@ -86,8 +92,121 @@ static void udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
 	udp_update(sk);
 }
 
+/* ---- ICMP errors ---- */
+
+/* Linux's icmp_err_convert (ICMP destination unreachable codes). */
+static int icmp4_errno(uint8_t code)
+{
+	static const int errs[] = { ENETUNREACH,  EHOSTUNREACH, ENOPROTOOPT,  ECONNREFUSED,
+		                    EMSGSIZE,     EOPNOTSUPP,   ENETUNREACH,  EHOSTDOWN,
+		                    ENONET,       ENETUNREACH,  EHOSTUNREACH, ENETUNREACH,
+		                    EHOSTUNREACH, EHOSTUNREACH };
+	return code < sizeof(errs) / sizeof(errs[0]) ? errs[code] : EHOSTUNREACH;
+}
+
+/* Linux's icmpv6_err_convert. */
+static int icmp6_errno(uint8_t code)
+{
+	static const int errs[] = { ENETUNREACH,  EACCES, EHOSTUNREACH, EHOSTUNREACH,
+		                    ECONNREFUSED, EACCES, EACCES };
+	return code < sizeof(errs) / sizeof(errs[0]) ? errs[code] : EHOSTUNREACH;
+}
+
+/* The connected UDP socket that sent src:sport -> dst:dport gets err. Core lock held. */
+static void udp_deliver_error(const ip_addr_t *src, uint16_t sport, const ip_addr_t *dst,
+                              uint16_t dport, int err)
+{
+	for (struct udp_pcb *p = udp_pcbs; p; p = p->next) {
+		if (p->local_port != sport || p->remote_port != dport ||
+		    !(p->flags & UDP_FLAGS_CONNECTED) || !p->recv_arg)
+			continue;
+		if (!ip_addr_cmp(&p->remote_ip, dst))
+			continue;
+		if (!ip_addr_isany(&p->local_ip) && !ip_addr_cmp(&p->local_ip, src))
+			continue;
+		struct inet_sock *sk = p->recv_arg;
+		sk->err = err;
+		udp_update(sk);
+	}
+}
+
+/* Looks at an ICMP message (p at its IP header) and never takes it. */
+static u8_t icmp4_snoop(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
+{
+	(void)arg;
+	(void)pcb;
+	(void)addr;
+	uint8_t b[60 + 8 + 60 + 8];
+	u16_t n = pbuf_copy_partial(p, b, sizeof(b), 0);
+	if (n < 20)
+		return 0;
+	size_t ihl = (size_t)(b[0] & 0xf) * 4;
+	if (ihl < 20 || n < ihl + 8 + 20)
+		return 0;
+	const uint8_t *icmp = b + ihl;
+	if (icmp[0] != 3) /* destination unreachable */
+		return 0;
+	const uint8_t *in = icmp + 8;
+	size_t iihl = (size_t)(in[0] & 0xf) * 4;
+	if ((in[0] >> 4) != 4 || iihl < 20 || n < ihl + 8 + iihl + 4 || in[9] != IP_PROTO_UDP)
+		return 0;
+	ip_addr_t src, dst;
+	uint32_t a;
+	memcpy(&a, in + 12, 4);
+	ip_addr_set_ip4_u32_val(src, a);
+	memcpy(&a, in + 16, 4);
+	ip_addr_set_ip4_u32_val(dst, a);
+	const uint8_t *udp = in + iihl;
+	udp_deliver_error(&src, (uint16_t)(udp[0] << 8 | udp[1]), &dst,
+	                  (uint16_t)(udp[2] << 8 | udp[3]), icmp4_errno(icmp[1]));
+	return 0;
+}
+
+static u8_t icmp6_snoop(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
+{
+	(void)arg;
+	(void)pcb;
+	(void)addr;
+	uint8_t b[40 + 8 + 40 + 8];
+	u16_t n = pbuf_copy_partial(p, b, sizeof(b), 0);
+	if (n < sizeof(b) || (b[0] >> 4) != 6 || b[6] != IP6_NEXTH_ICMP6)
+		return 0;
+	const uint8_t *icmp = b + 40;
+	if (icmp[0] != 1) /* destination unreachable */
+		return 0;
+	const uint8_t *in = icmp + 8;
+	if ((in[0] >> 4) != 6 || in[6] != IP6_NEXTH_UDP)
+		return 0;
+	ip_addr_t src, dst;
+	IP_SET_TYPE_VAL(src, IPADDR_TYPE_V6);
+	IP_SET_TYPE_VAL(dst, IPADDR_TYPE_V6);
+	memcpy(ip_2_ip6(&src)->addr, in + 8, 16);
+	memcpy(ip_2_ip6(&dst)->addr, in + 24, 16);
+	ip6_addr_clear_zone(ip_2_ip6(&src));
+	ip6_addr_clear_zone(ip_2_ip6(&dst));
+	const uint8_t *udp = in + 40;
+	udp_deliver_error(&src, (uint16_t)(udp[0] << 8 | udp[1]), &dst,
+	                  (uint16_t)(udp[2] << 8 | udp[3]), icmp6_errno(icmp[1]));
+	return 0;
+}
+
+static pthread_once_t g_icmp_once = PTHREAD_ONCE_INIT;
+
+static void icmp_snoop_init(void)
+{
+	net_stack_lock();
+	struct raw_pcb *r4 = raw_new_ip_type(IPADDR_TYPE_V4, IP_PROTO_ICMP);
+	if (r4)
+		raw_recv(r4, icmp4_snoop, NULL);
+	struct raw_pcb *r6 = raw_new_ip_type(IPADDR_TYPE_V6, IP6_NEXTH_ICMP6);
+	if (r6)
+		raw_recv(r6, icmp6_snoop, NULL);
+	net_stack_unlock();
+}
+
 int inet_udp_open(struct inet_sock *sk)
 {
+	pthread_once(&g_icmp_once, icmp_snoop_init);
 	net_stack_lock();
 	struct udp_pcb *p = udp_new_ip_type(inet_pcb_type(sk));
 	if (p) {
