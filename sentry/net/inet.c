@@ -1450,3 +1450,106 @@ int inet_socket_create(struct task *t, int family, int type, int protocol, unsig
 	*out = &sk->sock;
 	return 0;
 }
+
+/* ---- /proc/net ---- */
+
+/* addr as the table shows it: 4 bytes, or 16 with IPv4 mapped. */
+static void info_addr(uint8_t out[16], const ip_addr_t *ip, bool v6)
+{
+	memset(out, 0, 16);
+	if (IP_IS_V4(ip)) {
+		uint32_t a = ip_2_ip4(ip)->addr;
+		if (!v6) {
+			memcpy(out, &a, 4);
+		} else if (a != 0) {
+			out[10] = out[11] = 0xff;
+			memcpy(out + 12, &a, 4);
+		}
+	} else {
+		memcpy(out, ip_2_ip6(ip)->addr, 16);
+	}
+}
+
+/* Which table a pcb belongs to: its socket's family, or for an orphan its address type. */
+static bool pcb_in_table(const struct inet_sock *sk, const ip_addr_t *local, bool v6)
+{
+	if (sk)
+		return sk->v6 == v6;
+	return (IP_IS_V6(local) && !IP_IS_ANY_TYPE_VAL(*local)) == v6;
+}
+
+static void visit_tcp(struct tcp_pcb *p, bool v6, inet_visit_fn fn, void *arg)
+{
+	const struct inet_sock *sk = p->callback_arg;
+	if (!pcb_in_table(sk, &p->local_ip, v6))
+		return;
+	static const uint8_t states[] = {
+		[CLOSED] = LINUX_TCP_CLOSE,
+		[LISTEN] = LINUX_TCP_LISTEN,
+		[SYN_SENT] = LINUX_TCP_SYN_SENT,
+		[SYN_RCVD] = LINUX_TCP_SYN_RECV,
+		[ESTABLISHED] = LINUX_TCP_ESTABLISHED,
+		[FIN_WAIT_1] = LINUX_TCP_FIN_WAIT1,
+		[FIN_WAIT_2] = LINUX_TCP_FIN_WAIT2,
+		[CLOSE_WAIT] = LINUX_TCP_CLOSE_WAIT,
+		[CLOSING] = LINUX_TCP_CLOSING,
+		[LAST_ACK] = LINUX_TCP_LAST_ACK,
+		[TIME_WAIT] = LINUX_TCP_TIME_WAIT,
+	};
+	struct inet_sock_info i = {
+		.lport = p->local_port,
+		.rport = p->state == LISTEN ? 0 : p->remote_port,
+		.state = p->state < sizeof(states) ? states[p->state] : LINUX_TCP_CLOSE,
+	};
+	info_addr(i.laddr, &p->local_ip, v6);
+	if (p->state != LISTEN)
+		info_addr(i.raddr, &p->remote_ip, v6);
+	if (sk) {
+		i.uid = sk->sock.uid;
+		i.ino = sk->sock.ino;
+		if (p->state != LISTEN) {
+			i.rxq = (uint32_t)ring_used(sk);
+			i.txq = TCP_SND_BUF - tcp_sndbuf(p);
+		} else {
+			i.rxq = (uint32_t)sk->acq_len;
+			i.txq = (uint32_t)sk->backlog;
+		}
+	}
+	fn(&i, arg);
+}
+
+void inet_foreach(bool tcp, bool v6, inet_visit_fn fn, void *arg)
+{
+	if (!net_stack_running())
+		return;
+	net_stack_lock();
+	if (tcp) {
+		for (struct tcp_pcb_listen *l = tcp_listen_pcbs.listen_pcbs; l; l = l->next)
+			visit_tcp((struct tcp_pcb *)(void *)l, v6, fn, arg);
+		struct tcp_pcb *lists[] = { tcp_bound_pcbs, tcp_active_pcbs, tcp_tw_pcbs };
+		for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
+			for (struct tcp_pcb *p = lists[k]; p; p = p->next)
+				visit_tcp(p, v6, fn, arg);
+		}
+	} else {
+		for (struct udp_pcb *p = udp_pcbs; p; p = p->next) {
+			const struct inet_sock *sk = p->recv_arg;
+			if (!sk || !p->local_port || !pcb_in_table(sk, &p->local_ip, v6))
+				continue;
+			bool conn = p->flags & UDP_FLAGS_CONNECTED;
+			struct inet_sock_info i = {
+				.lport = p->local_port,
+				.rport = conn ? p->remote_port : 0,
+				.state = conn ? LINUX_TCP_ESTABLISHED : LINUX_TCP_CLOSE,
+				.rxq = (uint32_t)sk->dq_bytes,
+				.uid = sk->sock.uid,
+				.ino = sk->sock.ino,
+			};
+			info_addr(i.laddr, &p->local_ip, v6);
+			if (conn)
+				info_addr(i.raddr, &p->remote_ip, v6);
+			fn(&i, arg);
+		}
+	}
+	net_stack_unlock();
+}

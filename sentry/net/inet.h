@@ -20,10 +20,31 @@
 #ifndef SENTRY_NET_INET_H
 #define SENTRY_NET_INET_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 struct socket;
 struct task;
 
 int inet_socket_create(struct task *t, int family, int type, int protocol, unsigned fflags,
                        struct socket **out);
+
+/* One socket or connection as /proc/net/{tcp,tcp6,udp,udp6} show it. */
+struct inet_sock_info {
+	uint8_t laddr[16], raddr[16]; /* network order: 4 bytes (tcp, udp) or 16 (tcp6, udp6) */
+	uint16_t lport, rport;
+	int state; /* Linux's TCP_* state (UDP: 7 unconnected, 1 connected) */
+	uint32_t txq, rxq;
+	uint32_t uid;
+	uint64_t ino; /* 0 for a connection whose socket is closed (TIME_WAIT) */
+};
+typedef void (*inet_visit_fn)(const struct inet_sock_info *i, void *arg);
+
+/*
+ * Calls fn for each TCP (tcp true) or UDP endpoint of the table v6 or not
+ * (AF_INET6 sockets, whose IPv4 addresses are shown mapped), under the
+ * core lock: fn must not block or call into the stack.
+ */
+void inet_foreach(bool tcp, bool v6, inet_visit_fn fn, void *arg);
 
 #endif /* SENTRY_NET_INET_H */

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 static struct {
 	pthread_once_t once;
 	int start_err;
+	atomic_bool running;
 	pthread_mutex_t mu; /* the core lock */
 	bool draining;      /* net_stack_unlock is running the deferred work */
 	int ndeferred;
@@ -203,6 +205,7 @@ static void start_once(void)
 	netif_set_default(&g_stack.lo);
 	netif_set_up(&g_stack.lo);
 	pthread_mutex_unlock(&g_stack.mu);
+	atomic_store(&g_stack.running, true);
 
 	pthread_t th;
 	pthread_attr_t attr;
@@ -214,6 +217,11 @@ static void start_once(void)
 		log_warn("network stack: no timer thread: %s", strerror(err));
 		g_stack.start_err = -err;
 	}
+}
+
+bool net_stack_running(void)
+{
+	return atomic_load(&g_stack.running);
 }
 
 int net_stack_start(void)

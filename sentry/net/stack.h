@@ -26,12 +26,17 @@
 #ifndef SENTRY_NET_STACK_H
 #define SENTRY_NET_STACK_H
 
+#include <stdbool.h>
+
 /*
  * Starts the stack once: lwIP's state, lo (127.0.0.1/8, ::1) and the
  * interfaces of the table (iface.h) that have a link, and the timer
  * thread. Returns 0 or -errno. Every inet socket calls it first.
  */
 int net_stack_start(void);
+
+/* Whether net_stack_start has run (a sandbox that never made an inet socket has no stack). */
+bool net_stack_running(void);
 
 /* The core lock. net_stack_unlock first runs what lwIP asked to run later (loopback delivery). */
 void net_stack_lock(void);
