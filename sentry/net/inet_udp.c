@@ -423,12 +423,9 @@ static ssize_t inet_udp_recvmsg(struct task *t, struct socket *s, struct sock_ms
 	}
 	if (d->len > room)
 		m->flags_out |= LINUX_MSG_TRUNC;
-	if (m->name) {
-		char addr[sizeof(struct linux_sockaddr_in6)];
-		size_t full = inet_addr_out(sk, &d->src, d->port, addr);
-		memcpy(m->name, addr, m->namelen < full ? m->namelen : full);
-		m->namelen = full;
-	}
+	/* The source into m->name (LINUX_SOCKADDR_MAX bytes of room), its length into namelen. */
+	if (m->name)
+		m->namelen = inet_addr_out(sk, &d->src, d->port, m->name);
 	ret = (flags & LINUX_MSG_TRUNC) ? (long)d->len : (long)n;
 	if (!(flags & LINUX_MSG_PEEK)) {
 		net_stack_lock();
