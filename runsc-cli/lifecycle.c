@@ -347,6 +347,8 @@ static NORETURN void child_boot(const struct child_args *c)
 	argv[n++] = "runsc";
 	argv[n++] = (char *)"--platform";
 	argv[n++] = (char *)c->g->platform;
+	argv[n++] = "--network";
+	argv[n++] = (char *)c->g->network;
 	if (c->g->log) {
 		argv[n++] = "--log";
 		argv[n++] = (char *)c->g->log;
