@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -307,6 +308,17 @@ static NORETURN void child_boot(const struct child_args *c)
 	ssize_t w;
 	if (c->netns >= 0 && setns(c->netns, CLONE_NEWNET) < 0) {
 		snprintf(msg, sizeof(msg), "joining the network namespace: %s", strerror(errno));
+		goto fail;
+	}
+	/*
+	 * Our mount namespace's mounts are still peers of the host's: the
+	 * sentry's pivot_root and detach of the old root (confine.h's
+	 * precondition: private mounts) would otherwise unmount their
+	 * counterparts on the host, such as the nsfs mount of the very
+	 * network namespace joined above (/run/netns/NAME, Docker's and CNI's).
+	 */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		snprintf(msg, sizeof(msg), "making the mounts private: %s", strerror(errno));
 		goto fail;
 	}
 	if (c->has_oom) {
