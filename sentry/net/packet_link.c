@@ -150,9 +150,9 @@ static bool rx_error_is_fatal(int err)
 	return err == EBADF || err == ENETDOWN || err == ENODEV || err == ENXIO || err == ENOTSOCK;
 }
 
-static void *rx_thread(void *p)
+static void *rx_thread(void *arg)
 {
-	struct packet_link *l = p;
+	struct packet_link *l = arg;
 	int fd = l->fd;
 	const size_t slot_size = sizeof(struct virtio_net_hdr) + PACKET_LINK_FRAME_MAX;
 	uint8_t *bufs = malloc(slot_size * RX_BATCH);
@@ -178,8 +178,14 @@ static void *rx_thread(void *p)
 		int n = recvmmsg(fd, msgs, RX_BATCH, MSG_WAITFORONE, NULL);
 		if (n < 0) {
 			int err = errno;
-			if (err == EINTR || err == EAGAIN)
+			if (err == EINTR)
 				continue;
+			if (err == EAGAIN) {
+				/* A non-blocking fd: wait for it rather than spin. */
+				struct pollfd pfd = { .fd = fd, .events = POLLIN };
+				poll(&pfd, 1, -1);
+				continue;
+			}
 			if (rx_error_is_fatal(err) || ++fails >= RX_MAX_FAILS) {
 				log_warn("link %d: recvmmsg: %s: receiving stops", l->ifindex,
 				         strerror(err));

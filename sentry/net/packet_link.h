@@ -37,8 +37,9 @@
  * writes the frame with one sendmsg; it may block while the socket's send
  * buffer is full. Any thread may send, concurrently with the receiver.
  *
- * Host calls: recvmmsg and sendmsg on the registered fds (and poll as a
- * 10 ms sleep after an error), all in the sentry's seccomp allowlist
+ * Host calls: recvmmsg and sendmsg on the registered fds (and poll: as a
+ * 10 ms sleep after an error, or to wait on an fd someone made
+ * non-blocking), all in the sentry's seccomp allowlist
  * (sentry/boot/confine.c). This file talks to the host, like the host_*.c
  * files: it keeps the name the inet stack was written against.
  *

@@ -19,7 +19,7 @@
  *     (PACKET_OUTGOING) never reach rx.
  *   - test_send: a frame given to packet_link_send is read on plbPID by a
  *     plain AF_PACKET socket, byte for byte; the counters saw it.
- *   - test_malformed: on a link over a datagram socketpair, crafted
+ *   - test_malformed: on a link over a non-blocking datagram socketpair, crafted
  *     virtio headers and frames: too short, csum_start or csum_offset out
  *     of range, an unknown checksum place, a UDP GSO type are each
  *     dropped and counted; good IPv4 and IPv6 NEEDS_CSUM frames come
@@ -508,8 +508,11 @@ static void test_malformed(void **state)
 	assert_true(idx > 0);
 	int sp[2];
 	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp), 0);
+	/* Non-blocking: the link waits in poll instead (nothing here must depend on it). */
+	assert_int_equal(fcntl(sp[0], F_SETFL, O_NONBLOCK), 0);
 	assert_int_equal(packet_link_register(idx, sp[0]), 0);
 	assert_int_equal(packet_link_start(idx, on_crafted, NULL), 0);
+	poll(NULL, 0, 50); /* the thread is waiting before the first frame */
 
 	uint8_t f[128];
 	size_t uoff;
