@@ -9,6 +9,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -199,7 +200,10 @@ static void *rx_thread(void *arg)
 		for (int i = 0; i < n; i++) {
 			uint8_t *slot = iov[i].iov_base;
 			size_t got = msgs[i].msg_len;
-			if (msgs[i].msg_hdr.msg_namelen >= sizeof(struct sockaddr_ll) &&
+			/* Linux gives the address up to sll_addr's MAC (18 bytes, not 20 on all).
+			 */
+			if (msgs[i].msg_hdr.msg_namelen >
+			            offsetof(struct sockaddr_ll, sll_pkttype) &&
 			    from[i].sll_pkttype == PACKET_OUTGOING)
 				continue;
 			struct virtio_net_hdr h;
