@@ -17,7 +17,7 @@ set -euo pipefail
 # runtimes' JSON. No CNI plugins: every container runs without a network.
 packages=(
 	build-essential meson ninja-build pkg-config
-	libseccomp-dev libunwind-dev libjansson-dev
+	libseccomp-dev libunwind-dev libjansson-dev liblwip-dev
 	libcmocka-dev clang-format util-linux bsdutils procps busybox-static file python3
 	podman conmon containerd docker.io runc crun jq
 )

@@ -18,6 +18,7 @@
 #include "common/util.h"
 #include "sentry/fsimpl/kernfs/proc.h"
 #include "sentry/kernel/task.h"
+#include "sentry/net/inet.h"
 #include "sentry/mm/mm.h"
 #include "sentry/net/unix.h"
 
@@ -211,6 +212,8 @@ int socket_create(struct task *t, int family, int type, int protocol, unsigned f
 		return -EAFNOSUPPORT;
 	if (family == LINUX_AF_UNIX)
 		return unix_socket_create(t, type, protocol, fflags, out);
+	if (family == LINUX_AF_INET || family == LINUX_AF_INET6)
+		return inet_socket_create(t, family, type, protocol, fflags, out);
 	return socket_no_family(family);
 }
 
@@ -374,8 +377,9 @@ int socket_setsockopt(struct task *t, struct socket *s, int level, int name, con
 		atomic_store(&s->reuseaddr, v != 0);
 		return 0;
 	case LINUX_SO_KEEPALIVE:
-		/* Accepted: no keepalive probes on a local socket. */
 		atomic_store(&s->keepalive, v != 0);
+		if (s->ops->sockopt_changed)
+			s->ops->sockopt_changed(s, name);
 		return 0;
 	case LINUX_SO_TYPE:
 	case LINUX_SO_DOMAIN:

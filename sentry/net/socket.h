@@ -94,6 +94,7 @@ struct task;
 #define LINUX_MSG_EOR          0x80
 #define LINUX_MSG_WAITALL      0x100
 #define LINUX_MSG_NOSIGNAL     0x4000
+#define LINUX_MSG_MORE         0x8000
 #define LINUX_MSG_CMSG_CLOEXEC 0x40000000
 
 #define LINUX_SHUT_RD   0
@@ -218,6 +219,9 @@ struct socket_ops {
 	                  size_t *len);
 	int (*setsockopt)(struct task *t, struct socket *s, int level, int name, const void *val,
 	                  size_t len);
+	/* The generic layer changed SOL_SOCKET option name (SO_KEEPALIVE) that the family applies.
+	 */
+	void (*sockopt_changed)(struct socket *s, int name);
 	/* getsockname (peer false) and getpeername: the address and its full length. */
 	int (*getname)(struct socket *s, bool peer, void *addr, size_t *len);
 	uint32_t (*readiness)(struct socket *s, uint32_t mask);

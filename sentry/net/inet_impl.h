@@ -1,0 +1,129 @@
+/*
+ * What inet.c (addresses, options, TCP) and inet_udp.c (UDP) share.
+ * Everything not atomic in struct inet_sock is under the core lock
+ * (net_stack_lock), unless noted.
+ */
+#ifndef SENTRY_NET_INET_IMPL_H
+#define SENTRY_NET_INET_IMPL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lwip/ip_addr.h>
+
+#include "sentry/net/socket.h"
+
+#define LINUX_IPPROTO_IP     0
+#define LINUX_IPPROTO_ICMP   1
+#define LINUX_IPPROTO_TCP    6
+#define LINUX_IPPROTO_UDP    17
+#define LINUX_IPPROTO_IPV6   41
+#define LINUX_IPPROTO_ICMPV6 58
+
+struct linux_sockaddr_in {
+	uint16_t family;
+	uint16_t port; /* network order */
+	uint8_t addr[4];
+	uint8_t zero[8];
+};
+
+struct linux_sockaddr_in6 {
+	uint16_t family;
+	uint16_t port;
+	uint32_t flowinfo;
+	uint8_t addr[16];
+	uint32_t scope_id;
+};
+
+/* Linux's SIN6_LEN_RFC2133: the shortest sockaddr_in6 bind and connect take. */
+#define LINUX_SIN6_LEN_RFC2133 24
+
+/* What a socket is doing, as far as the socket layer cares (lwIP knows the TCP states). */
+enum inet_state {
+	INET_NEW,        /* not connected (bound or not) */
+	INET_LISTEN,     /* TCP listener */
+	INET_CONNECTING, /* TCP SYN sent */
+	INET_CONNECTED,  /* TCP established (even half-closed); UDP connected */
+	INET_DONE,       /* TCP: the connection is over (reset, timed out or closed) */
+};
+
+struct dgram;
+
+struct inet_sock {
+	struct socket sock;       /* first */
+	bool v6;                  /* AF_INET6 */
+	pthread_mutex_t rmu, wmu; /* one reader, one writer at a time; taken before the core lock */
+	_Atomic uint32_t ready;   /* LINUX_POLL* bits, stored under the core lock */
+
+	enum inet_state state;
+	union {
+		struct tcp_pcb *tcp;
+		struct udp_pcb *udp;
+		void *any;
+	} pcb;              /* NULL once lwIP freed it (a reset) or the socket let it go */
+	int err;            /* pending SO_ERROR (a positive errno) */
+	bool was_connected; /* TCP: the connection was established once */
+	bool fin;           /* TCP: the peer sent FIN */
+	bool rd_shut, wr_shut;
+	bool v6only, reuseport, broadcast, nodelay, cork;
+	int tos, ttl;                             /* -1: the default */
+	uint32_t keep_idle, keep_intvl, keep_cnt; /* seconds, seconds, probes */
+
+	/* TCP receive ring: written under the core lock, read under rmu. */
+	char *ring;
+	size_t ring_cap;
+	_Atomic size_t ring_head, ring_tail; /* bytes consumed, bytes produced */
+
+	/* TCP listener: connections accepted by lwIP, not yet by the app. */
+	struct inet_sock **acq;
+	int acq_len, acq_cap, backlog;
+
+	/* UDP: the datagrams received, dq_bytes counted against SO_RCVBUF. */
+	struct dgram *dq_head, *dq_tail;
+	size_t dq_bytes;
+};
+
+static inline struct inet_sock *inet_of(struct socket *s)
+{
+	return (struct inet_sock *)(void *)s;
+}
+
+/* Address conversion. addr and len are what the app passed. */
+int inet_addr_in(struct inet_sock *sk, const void *addr, size_t len, ip_addr_t *ip, uint16_t *port);
+/* Writes ip:port as the socket's family shows it; returns the length. */
+size_t inet_addr_out(const struct inet_sock *sk, const ip_addr_t *ip, uint16_t port, void *out);
+/* Whether ip may be bound: any, a local address, or (UDP) multicast. */
+bool inet_addr_local(const ip_addr_t *ip);
+/* The local port the socket is bound to (0: none). Core lock held. */
+uint16_t inet_bound_port(const struct inet_sock *sk);
+/* The lwIP address type for a pcb of this socket: V4, V6 (v6only) or ANY. */
+uint8_t inet_pcb_type(const struct inet_sock *sk);
+
+/* Stores the socket's readiness and notifies its waiters of what became true. Core lock held. */
+void inet_publish(struct inet_sock *sk, uint32_t mask);
+
+/*
+ * Runs try (under the core lock) until it does not return -EAGAIN,
+ * waiting on the socket between tries for events in mask; the wait
+ * follows SO_RCVTIMEO (rcv) or SO_SNDTIMEO and MSG_DONTWAIT.
+ */
+typedef long (*inet_try_fn)(struct inet_sock *sk, void *arg);
+long inet_wait(struct task *t, struct inet_sock *sk, int flags, bool rcv, inet_try_fn try,
+               void *arg);
+
+/* UDP's half (inet_udp.c). */
+extern const struct socket_ops g_inet_udp_ops;
+int inet_udp_open(struct inet_sock *sk);
+
+/* Options every inet socket has (IP_*, IPV6_*, SO_* the family answers). -ENOPROTOOPT if not one.
+ */
+int inet_common_getsockopt(struct inet_sock *sk, int level, int name, void *val, size_t *len);
+int inet_common_setsockopt(struct inet_sock *sk, int level, int name, const void *val, size_t len);
+
+/* The last reference went: common teardown after the protocol's. */
+void inet_free(struct inet_sock *sk);
+
+#endif /* SENTRY_NET_INET_IMPL_H */
