@@ -22,6 +22,7 @@
 #include "common/log.h"
 #include "common/oci/spec.h"
 #include "runsc-cli/lifecycle.h"
+#include "runsc-cli/network.h"
 #include "runsc-cli/runsc.h"
 #include "sentry/boot/boot.h"
 #include "sentry/boot/confine.h"
@@ -45,6 +46,35 @@ static int parse_fd(const char *s)
 	char *end;
 	long v = strtol(s, &end, 10);
 	return *s && !*end && v >= 0 && v < 1 << 20 ? (int)v : -1;
+}
+
+/*
+ * --network=sandbox in a network namespace of the container's own (one
+ * linux.namespaces lists: runsc create joined it or made it): its
+ * interfaces become the sandbox's (network.h). Without such a namespace
+ * the sandbox runs in the runtime's, whose interfaces are never taken.
+ */
+static int take_over_network(const struct runsc_globals *g, const struct oci_spec *spec,
+                             struct runsc_net *net, char *err, size_t errlen)
+{
+	bool own_netns = false;
+	for (size_t i = 0; spec->has_linux && i < spec->linux_.namespaces_count; i++)
+		own_netns |= spec->linux_.namespaces[i].type == OCI_NS_NETWORK;
+	if (strcmp(g->network, "sandbox") != 0 || !own_netns)
+		return 0;
+	int e = runsc_net_scan(net, err, errlen);
+	if (e == -EPERM) {
+		log_warn("%s: the sandbox has lo alone", err);
+		return 0;
+	}
+	if (e == 0 && net->nlinks)
+		e = runsc_net_take_over(net, err, errlen);
+	if (e == 0 && net->nlinks && log_enabled(LOG_DEBUG)) {
+		char text[4096];
+		runsc_net_describe(net, text, sizeof(text));
+		log_debug("network: the sandbox's interfaces and routes:\n%s", text);
+	}
+	return e;
 }
 
 int cmd_boot(struct runsc_globals *g, int argc, char **argv)
@@ -105,6 +135,14 @@ int cmd_boot(struct runsc_globals *g, int argc, char **argv)
 	struct oci_sandbox osb;
 	if (oci_sandbox_config(spec, g->platform, g->strace, &osb, err, sizeof(err)) < 0)
 		sync_fail(sync_fd, err);
+	/* Static: a few dozen KiB, and the sentry keeps pointing into it (the routes). */
+	static struct runsc_net net;
+	if (take_over_network(g, spec, &net, err, sizeof(err)) < 0)
+		sync_fail(sync_fd, err);
+	osb.cfg.links = net.links;
+	osb.cfg.nlinks = net.nlinks;
+	osb.cfg.routes = net.routes;
+	osb.cfg.nroutes = net.nroutes;
 	struct sandbox_process init;
 	if (oci_sandbox_process(&spec->process, &init, err, sizeof(err)) < 0)
 		sync_fail(sync_fd, err);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -309,6 +310,17 @@ static NORETURN void child_boot(const struct child_args *c)
 		snprintf(msg, sizeof(msg), "joining the network namespace: %s", strerror(errno));
 		goto fail;
 	}
+	/*
+	 * Our mount namespace's mounts are still peers of the host's: the
+	 * sentry's pivot_root and detach of the old root (confine.h's
+	 * precondition: private mounts) would otherwise unmount their
+	 * counterparts on the host, such as the nsfs mount of the very
+	 * network namespace joined above (/run/netns/NAME, Docker's and CNI's).
+	 */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		snprintf(msg, sizeof(msg), "making the mounts private: %s", strerror(errno));
+		goto fail;
+	}
 	if (c->has_oom) {
 		int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 		int n = snprintf(msg, sizeof(msg), "%d", c->oom_score_adj);
@@ -347,6 +359,8 @@ static NORETURN void child_boot(const struct child_args *c)
 	argv[n++] = "runsc";
 	argv[n++] = (char *)"--platform";
 	argv[n++] = (char *)c->g->platform;
+	argv[n++] = "--network";
+	argv[n++] = (char *)c->g->network;
 	if (c->g->log) {
 		argv[n++] = "--log";
 		argv[n++] = (char *)c->g->log;

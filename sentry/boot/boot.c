@@ -39,6 +39,8 @@
 #include "sentry/kernel/exec_file.h"
 #include "sentry/kernel/fdtable.h"
 #include "sentry/kernel/task.h"
+#include "sentry/net/iface.h"
+#include "sentry/net/packet_link.h"
 #include "sentry/vfs/file.h"
 
 struct sandbox {
@@ -551,6 +553,64 @@ static void register_fs_types_once(void)
 	pipe_register_fifo();
 }
 
+/*
+ * The interface table from cfg (lo, then cfg->links with their addresses
+ * and packet links, then cfg->routes with each oif turned from the
+ * namespace's index into the sandbox's). Consumes every link's fd.
+ * Returns 0 or -errno after logging why.
+ */
+static int setup_network(const struct sandbox_config *cfg)
+{
+	int err = 0, done = 0;
+	int map[NET_IFACE_MAX] = { 0 }; /* the sandbox's index of cfg->links[i] */
+	net_iface_init();
+	if (cfg->nlinks > NET_IFACE_MAX - 1) {
+		log_error("network: %d interfaces: the sandbox has room for %d", cfg->nlinks,
+		          NET_IFACE_MAX - 1);
+		err = -ENOSPC;
+		goto out_close;
+	}
+	for (; done < cfg->nlinks; done++) {
+		const struct sandbox_link *l = &cfg->links[done];
+		int index = net_iface_add(&l->info);
+		for (int a = 0; index > 0 && a < l->info.naddr; a++) {
+			err = net_iface_add_addr(index, &l->info.addr[a]);
+			if (err < 0)
+				break;
+		}
+		if (index < 0 || err < 0 || (err = packet_link_register(index, l->fd)) < 0) {
+			err = index < 0 ? index : err;
+			log_error("network: interface %s: %s", l->info.name, strerror(-err));
+			goto out_close;
+		}
+		map[done] = index;
+	}
+	for (int r = 0; r < cfg->nroutes; r++) {
+		struct net_route route = cfg->routes[r];
+		int i = 0;
+		while (i < cfg->nlinks && cfg->links[i].info.index != route.oif)
+			i++;
+		if (i == cfg->nlinks) {
+			log_warn("network: a route through interface %d, which is not the "
+			         "sandbox's: "
+			         "left out",
+			         route.oif);
+			continue;
+		}
+		route.oif = map[i];
+		if ((err = net_route_add(&route)) < 0) {
+			log_error("network: routes: %s", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+out_close:
+	/* The links registered so far keep their fds; the rest are closed. */
+	for (int i = done; i < cfg->nlinks; i++)
+		close(cfg->links[i].fd);
+	return err;
+}
+
 int sandbox_new(const struct sandbox_config *cfg, struct sandbox **out)
 {
 	static pthread_once_t fs_types_once = PTHREAD_ONCE_INIT;
@@ -564,6 +624,9 @@ int sandbox_new(const struct sandbox_config *cfg, struct sandbox **out)
 		log_error("platform %s: %s", platform->name, strerror(-err));
 		return err;
 	}
+	err = setup_network(cfg);
+	if (err < 0)
+		return err;
 	/* A write to a closed pipe is the application's EPIPE, not the sentry's death. */
 	signal(SIGPIPE, SIG_IGN);
 	pthread_once(&fs_types_once, register_fs_types_once);

@@ -18,6 +18,11 @@
  * and tmpfs mounts are the sentry's own file systems. From then on the
  * sentry opens no host file of the container: programs are read through
  * the VFS.
+ *
+ * The network: every sandbox has lo; with --network=sandbox, sandbox_new
+ * adds the container's interfaces, addresses and routes that runsc took
+ * over (cfg->links, cfg->routes) to the interface table and registers
+ * each one's packet link, before any task runs (docs/network.md).
  */
 #ifndef SENTRY_BOOT_BOOT_H
 #define SENTRY_BOOT_BOOT_H
@@ -27,6 +32,7 @@
 #include <sys/types.h>
 
 #include "common/abi/linux/misc.h"
+#include "sentry/net/iface.h"
 
 struct kernel;
 struct thread_group;
@@ -55,6 +61,17 @@ struct sandbox_mount {
 	const char *data;   /* TMPFS: options, or NULL */
 };
 
+/*
+ * An interface of the container's network namespace that runsc took over
+ * for the sandbox (--network=sandbox: runsc-cli/network.h, docs/network.md).
+ */
+struct sandbox_link {
+	/* Name, flags, MTU, MAC and addresses; index: its index in the namespace. */
+	struct net_iface_info info;
+	/* Its AF_PACKET socket (PACKET_VNET_HDR), consumed by sandbox_new. */
+	int fd;
+};
+
 struct sandbox_config {
 	const char *platform; /* "ptrace" */
 	const char *hostname;
@@ -69,6 +86,16 @@ struct sandbox_config {
 	/* linux.maskedPaths and readonlyPaths (NULL-terminated or NULL). */
 	char *const *masked_paths;
 	char *const *readonly_paths;
+	/*
+	 * --network=sandbox: the interfaces to add after lo (sentry/net/iface.h)
+	 * with their packet links (sentry/net/packet_link.h), and the routes
+	 * that are not the kernel's own for their addresses (each oif an
+	 * info.index of links). None: the sandbox has lo alone.
+	 */
+	const struct sandbox_link *links;
+	int nlinks;
+	const struct net_route *routes;
+	int nroutes;
 };
 
 /* A process to start in the sandbox. */

@@ -181,8 +181,11 @@ const struct confine_rule g_sentry_rules[] = {
 
 	/* Sockets: the gofer's channels, the host sockets it donates, the control socket. */
 	ALLOW(accept4, "a client of the control socket (runsc boot: control_server.c)"),
-	ALLOW(sendmsg, "gofer requests, with fds"),
+	ALLOW(sendmsg, "gofer requests, with fds; a frame out of a --network=sandbox link "
+	               "(sentry/net/packet_link.c)"),
 	ALLOW(recvmsg, "gofer replies, with fds"),
+	ALLOW(recvmmsg, "a --network=sandbox link's receiving thread: batches of frames from its "
+	                "AF_PACKET socket (sentry/net/packet_link.c)"),
 	ALLOW(shutdown, "host sockets; the gofer channels at the end"),
 
 	/* The ptrace platform. */

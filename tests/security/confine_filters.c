@@ -5,10 +5,15 @@
  * arguments the list does not allow) must kill the child with SIGSYS, not
  * fail and let it go on; the calls the list allows, or answers with an
  * errno, must return. Also: each list allows fewer than 80 syscalls.
+ *
+ * check_packet_links runs sentry/net/packet_link under the sentry's list:
+ * a link's receiving thread (pthread_create, its buffers, recvmmsg) gets a
+ * frame that another link sends (sendmsg), over a socketpair made before.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,13 +31,15 @@
 #include "common/util.h"
 #include "gofer/confine.h"
 #include "sentry/boot/confine.h"
+#include "sentry/net/iface.h"
+#include "sentry/net/packet_link.h"
 
 static int g_failed;
 
 struct call {
 	const char *what;
 	long nr;
-	long args[4];
+	long args[5];
 	/* What must happen: killed by SIGSYS, or return this value / fail with this errno. */
 	bool killed;
 	long ret;
@@ -54,7 +61,8 @@ static void check(const struct rules *r, const struct call *c)
 		if (confine_seccomp(r->rules, *r->count, CONFINE_KILL) != 0)
 			_exit(100);
 		errno = 0;
-		long ret = syscall(c->nr, c->args[0], c->args[1], c->args[2], c->args[3]);
+		long ret =
+		        syscall(c->nr, c->args[0], c->args[1], c->args[2], c->args[3], c->args[4]);
 		if (c->killed)
 			_exit(101); /* survived */
 		if (c->err ? (ret != -1 || errno != c->err) : ret != c->ret)
@@ -71,6 +79,52 @@ static void check(const struct rules *r, const struct call *c)
 	                    : WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	printf("%s: %s: %s: %s\n", ok ? "ok" : "FAIL", r->name, c->what,
 	       WIFSIGNALED(status) ? strsignal(WTERMSIG(status)) : "returned");
+	if (!ok)
+		g_failed = 1;
+}
+
+/* The receiving link's callback: the frame's first byte to the pipe (fd in arg). */
+static void on_link_frame(void *arg, int ifindex, const uint8_t *frame, size_t len)
+{
+	ssize_t w = write(*(const int *)arg, frame, 1);
+	(void)w;
+}
+
+static void check_packet_links(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		alarm(10);
+		int sp[2], pipefd[2];
+		if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sp) < 0 ||
+		    pipe2(pipefd, O_CLOEXEC) < 0)
+			_exit(100);
+		struct net_iface_info rx = { .name = "rx0", .type = NET_ARPHRD_ETHER, .mtu = 1500 },
+		                      tx = { .name = "tx0", .type = NET_ARPHRD_ETHER, .mtu = 1500 };
+		int irx = net_iface_add(&rx), itx = net_iface_add(&tx);
+		if (irx < 0 || itx < 0 || packet_link_register(irx, sp[0]) < 0 ||
+		    packet_link_register(itx, sp[1]) < 0)
+			_exit(100);
+		if (confine_seccomp(g_sentry_rules, g_sentry_rules_count, CONFINE_KILL) != 0)
+			_exit(100);
+		if (packet_link_start(irx, on_link_frame, &pipefd[1]) < 0)
+			_exit(102);
+		uint8_t frame[60] = { 0x42 };
+		struct iovec iov = { frame, sizeof(frame) };
+		if (packet_link_send(itx, &iov, 1) < 0)
+			_exit(103);
+		struct pollfd p = { .fd = pipefd[0], .events = POLLIN };
+		uint8_t got = 0;
+		if (poll(&p, 1, 5000) != 1 || read(pipefd[0], &got, 1) != 1 || got != 0x42)
+			_exit(104);
+		_exit(0);
+	}
+	int status;
+	bool ok = pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	          WEXITSTATUS(status) == 0;
+	printf("%s: sentry: a packet link sends and receives a frame: %s %d\n", ok ? "ok" : "FAIL",
+	       pid > 0 && WIFSIGNALED(status) ? "signal" : "exit",
+	       pid > 0 && WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 	if (!ok)
 		g_failed = 1;
 }
@@ -117,6 +171,18 @@ int main(void)
 		  .killed = true },
 		{ "mount", SYS_mount, { 0, 0, 0, 0 }, .killed = true },
 		{ "fcntl(F_SETLK)", SYS_fcntl, { 0, F_SETLK, 0 }, .killed = true },
+		{ "recvmmsg is allowed (packet links)",
+		  SYS_recvmmsg,
+		  { -1, 0, 0, 0, /*timeout=*/0 },
+		  .err = EBADF },
+		{ "sendmsg is allowed (gofer, packet links)",
+		  SYS_sendmsg,
+		  { -1, 0, 0 },
+		  .err = EBADF },
+		{ "sendmmsg (packet links send one frame at a time)",
+		  SYS_sendmmsg,
+		  { -1, 0, 0, 0 },
+		  .killed = true },
 	};
 	static const struct call gofer_calls[] = {
 		{ "getdents64 is allowed", SYS_getdents64, { -1, 0, 0 }, .err = EBADF },
@@ -137,6 +203,8 @@ int main(void)
 		check(&g_sentry, &sentry_calls[i]);
 	for (size_t i = 0; i < ARRAY_SIZE(gofer_calls); i++)
 		check(&g_gofer, &gofer_calls[i]);
+
+	check_packet_links();
 
 	size_t ns = confine_allowed_count(g_sentry_rules, g_sentry_rules_count);
 	size_t ng = confine_allowed_count(g_gofer_rules, g_gofer_rules_count);
