@@ -24,6 +24,7 @@
 #include "runsc-cli/lifecycle.h"
 #include "runsc-cli/runsc.h"
 #include "sentry/boot/boot.h"
+#include "sentry/net/netmode.h"
 #include "sentry/boot/confine.h"
 #include "sentry/boot/control_server.h"
 #include "sentry/boot/oci.h"
@@ -136,6 +137,11 @@ int cmd_boot(struct runsc_globals *g, int argc, char **argv)
 		snprintf(err, sizeof(err), "signal forwarding: %s", strerror(-e));
 		sync_fail(sync_fd, err);
 	}
+	/* The network mode before confinement: host mode widens the allowlist (netmode.h). */
+	enum net_mode net;
+	if (net_mode_parse(g->network, &net) < 0)
+		sync_fail(sync_fd, "bad --network");
+	net_mode_set(net);
 	/* Every host file the sentry needs is open: from here on it holds only what it has. */
 	if (sentry_confine(platform_lookup(osb.cfg.platform)) < 0) {
 		log_last_error(err, sizeof(err));

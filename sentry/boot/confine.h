@@ -42,5 +42,8 @@ int sentry_confine(const struct platform_ops *platform);
 /* The sentry's allowlist. */
 extern const struct confine_rule g_sentry_rules[];
 extern const size_t g_sentry_rules_count;
+/* What --network=host adds to it (netmode.h: NET_MODE_HOST). */
+extern const struct confine_rule g_sentry_hostnet_rules[];
+extern const size_t g_sentry_hostnet_rules_count;
 
 #endif /* SENTRY_BOOT_CONFINE_H */

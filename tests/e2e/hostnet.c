@@ -1,0 +1,359 @@
+/*
+ * The programs of the --network=host test (hostnet.sh), run natively and
+ * in the sandbox, each end of a TCP or UDP exchange on loopback:
+ *
+ *   hostnet tcp_server [6]      listens on 127.0.0.1 (::1) on a port of its
+ *                               own choosing, prints it, echoes one connection
+ *                               until EOF, then closes it
+ *   hostnet tcp_client PORT [6] connects (non-blocking connect and poll),
+ *                               checks options, names, SO_RCVTIMEO, epoll,
+ *                               MSG_PEEK and FIONREAD, echoes 1 MiB through the
+ *                               server, then gets EPIPE and SIGPIPE (none with
+ *                               MSG_NOSIGNAL) once the server has gone
+ *   hostnet udp_server [6]      prints its port, echoes two datagrams
+ *   hostnet udp_client PORT [6] one datagram with sendto/recvfrom, one on a
+ *                               connected socket
+ *   hostnet connect_fails PORT  exits 0 when it cannot reach 127.0.0.1:PORT
+ *   hostnet ping                prints what socket(2) of a ping socket gives
+ *
+ * Each prints "NAME ok" and exits 0, or says what failed and exits 1.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define BIG (1 << 20)
+
+static int g_v6;
+
+#define CHECK(cond)                                                                             \
+	do {                                                                                    \
+		if (!(cond)) {                                                                  \
+			fprintf(stderr, "hostnet: %s:%d: %s failed (errno %d: %s)\n", __func__, \
+			        __LINE__, #cond, errno, strerror(errno));                       \
+			exit(1);                                                                \
+		}                                                                               \
+	} while (0)
+
+static socklen_t loopback(struct sockaddr_storage *ss, int port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (g_v6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_addr = in6addr_loopback;
+		a->sin6_port = htons((uint16_t)port);
+		return sizeof(*a);
+	}
+	struct sockaddr_in *a = (struct sockaddr_in *)ss;
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a->sin_port = htons((uint16_t)port);
+	return sizeof(*a);
+}
+
+static int port_of(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+}
+
+/* A socket bound to loopback on a port the kernel picks; prints the port. */
+static int bound_socket(int type)
+{
+	int fd = socket(g_v6 ? AF_INET6 : AF_INET, type, 0);
+	CHECK(fd >= 0);
+	int one = 1;
+	CHECK(setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0);
+	struct sockaddr_storage ss;
+	socklen_t len = loopback(&ss, 0);
+	CHECK(bind(fd, (struct sockaddr *)&ss, len) == 0);
+	len = sizeof(ss);
+	CHECK(getsockname(fd, (struct sockaddr *)&ss, &len) == 0);
+	CHECK(port_of(&ss) != 0);
+	printf("%d\n", port_of(&ss));
+	fflush(stdout);
+	return fd;
+}
+
+static int tcp_server(void)
+{
+	int fd = bound_socket(SOCK_STREAM);
+	CHECK(listen(fd, 4) == 0);
+	int v = 0;
+	socklen_t vl = sizeof(v);
+	CHECK(getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl) == 0 && v == 1);
+	struct sockaddr_storage peer;
+	socklen_t pl = sizeof(peer);
+	int c = accept4(fd, (struct sockaddr *)&peer, &pl, SOCK_CLOEXEC);
+	CHECK(c >= 0);
+	CHECK(peer.ss_family == (g_v6 ? AF_INET6 : AF_INET));
+	static char buf[65536];
+	ssize_t n;
+	while ((n = read(c, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(c, buf + off, (size_t)(n - off));
+			CHECK(w > 0);
+			off += w;
+		}
+	}
+	CHECK(n == 0);
+	close(c);
+	close(fd);
+	fprintf(stderr, "tcp_server ok\n");
+	return 0;
+}
+
+static volatile sig_atomic_t g_sigpipes;
+
+static void on_sigpipe(int sig)
+{
+	(void)sig;
+	g_sigpipes++;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static unsigned char pattern(size_t i)
+{
+	return (unsigned char)(i * 7 + i / 251);
+}
+
+/* The 1 MiB echo: a child sends, this process receives and checks every byte. */
+static void big_echo(int fd)
+{
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		static unsigned char out[BIG];
+		for (size_t i = 0; i < BIG; i++)
+			out[i] = pattern(i);
+		for (size_t off = 0; off < BIG;) {
+			ssize_t w = send(fd, out + off, BIG - off, 0);
+			if (w <= 0)
+				_exit(1);
+			off += (size_t)w;
+		}
+		_exit(shutdown(fd, SHUT_WR) == 0 ? 0 : 1);
+	}
+	static unsigned char in[65536];
+	size_t got = 0;
+	ssize_t n;
+	while ((n = recv(fd, in, sizeof(in), 0)) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			CHECK(in[i] == pattern(got + (size_t)i));
+		got += (size_t)n;
+	}
+	CHECK(n == 0);
+	CHECK(got == BIG);
+	int status;
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static int tcp_client(int port)
+{
+	struct sigaction sa = { .sa_handler = on_sigpipe };
+	CHECK(sigaction(SIGPIPE, &sa, NULL) == 0);
+	int fd = socket(g_v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK, IPPROTO_TCP);
+	CHECK(fd >= 0);
+	int v = 0;
+	socklen_t vl = sizeof(v);
+	CHECK(getsockopt(fd, SOL_SOCKET, SO_TYPE, &v, &vl) == 0 && v == SOCK_STREAM);
+	CHECK(getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &v, &vl) == 0 && v == IPPROTO_TCP);
+	CHECK(getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &vl) == 0 &&
+	      v == (g_v6 ? AF_INET6 : AF_INET));
+	struct sockaddr_storage ss;
+	socklen_t len = loopback(&ss, port);
+	int r = connect(fd, (struct sockaddr *)&ss, len);
+	CHECK(r == 0 || errno == EINPROGRESS);
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	CHECK(poll(&p, 1, 5000) == 1 && (p.revents & POLLOUT));
+	CHECK(getsockopt(fd, SOL_SOCKET, SO_ERROR, &v, &vl) == 0 && v == 0);
+	CHECK(fcntl(fd, F_SETFL, 0) == 0);
+	struct sockaddr_storage peer;
+	socklen_t pl = sizeof(peer);
+	CHECK(getpeername(fd, (struct sockaddr *)&peer, &pl) == 0 && port_of(&peer) == port);
+	CHECK(pl == len);
+
+	int one = 1;
+	CHECK(setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0);
+	vl = sizeof(v);
+	CHECK(getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &v, &vl) == 0 && v == 1);
+	struct tcp_info ti;
+	socklen_t tl = sizeof(ti);
+	CHECK(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == 0 && tl >= 100);
+	CHECK(ti.tcpi_state == 1 /* TCP_ESTABLISHED */);
+
+	/* SO_RCVTIMEO: nothing comes, so EAGAIN after the timeout. */
+	struct timeval tv = { 0, 200000 };
+	CHECK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
+	char c;
+	double t0 = now();
+	CHECK(recv(fd, &c, 1, 0) == -1 && errno == EAGAIN);
+	CHECK(now() - t0 >= 0.15);
+	tv.tv_usec = 0;
+	CHECK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
+
+	/* epoll, edge-triggered: the echo of "hello" makes it readable. */
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	CHECK(ep >= 0);
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET | EPOLLRDHUP, .data.fd = fd };
+	CHECK(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == 0);
+	CHECK(epoll_wait(ep, &ev, 1, 0) == 0);
+	CHECK(send(fd, "hello", 5, 0) == 5);
+	CHECK(epoll_wait(ep, &ev, 1, 5000) == 1 && ev.data.fd == fd && (ev.events & EPOLLIN));
+	/* Edge-triggered: no new edge, no event. */
+	CHECK(epoll_wait(ep, &ev, 1, 0) == 0);
+	char buf[16];
+	int avail = 0;
+	for (int i = 0; i < 100 && avail < 5; i++) {
+		CHECK(ioctl(fd, FIONREAD, &avail) == 0);
+		if (avail < 5)
+			usleep(10000);
+	}
+	CHECK(avail == 5);
+	CHECK(recv(fd, buf, sizeof(buf), MSG_PEEK) == 5 && memcmp(buf, "hello", 5) == 0);
+	CHECK(recv(fd, buf, sizeof(buf), 0) == 5 && memcmp(buf, "hello", 5) == 0);
+	CHECK(recv(fd, buf, sizeof(buf), MSG_DONTWAIT) == -1 && errno == EAGAIN);
+	close(ep);
+
+	big_echo(fd);
+
+	/* The server has closed: sends fail with EPIPE (after its RST), with SIGPIPE. */
+	int err = 0;
+	for (int i = 0; i < 200 && err != EPIPE; i++) {
+		if (send(fd, "x", 1, 0) < 0)
+			err = errno;
+		else
+			usleep(10000);
+	}
+	CHECK(err == EPIPE);
+	CHECK(g_sigpipes >= 1);
+	int before = g_sigpipes;
+	CHECK(send(fd, "x", 1, MSG_NOSIGNAL) == -1 && errno == EPIPE);
+	CHECK(g_sigpipes == before);
+	close(fd);
+	printf("tcp_client ok\n");
+	return 0;
+}
+
+static int udp_server(void)
+{
+	int fd = bound_socket(SOCK_DGRAM);
+	struct timeval tv = { 20, 0 };
+	CHECK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
+	for (int i = 0; i < 2; i++) {
+		char buf[2048];
+		struct sockaddr_storage from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+		CHECK(n > 0);
+		CHECK(sendto(fd, buf, (size_t)n, 0, (struct sockaddr *)&from, fl) == n);
+	}
+	close(fd);
+	fprintf(stderr, "udp_server ok\n");
+	return 0;
+}
+
+static int udp_client(int port)
+{
+	int fd = socket(g_v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+	CHECK(fd >= 0);
+	struct timeval tv = { 10, 0 };
+	CHECK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
+	struct sockaddr_storage ss;
+	socklen_t len = loopback(&ss, port);
+	CHECK(sendto(fd, "datagram one", 12, 0, (struct sockaddr *)&ss, len) == 12);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	CHECK(poll(&p, 1, 10000) == 1 && (p.revents & POLLIN));
+	char buf[64];
+	struct sockaddr_storage from;
+	socklen_t fl = sizeof(from);
+	/* A short buffer: the rest of the datagram is dropped, MSG_TRUNC says how long it was. */
+	CHECK(recvfrom(fd, buf, 4, MSG_PEEK | MSG_TRUNC, (struct sockaddr *)&from, &fl) == 12);
+	CHECK(recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl) == 12);
+	CHECK(memcmp(buf, "datagram one", 12) == 0 && port_of(&from) == port && fl == len);
+	CHECK(connect(fd, (struct sockaddr *)&ss, len) == 0);
+	CHECK(send(fd, "datagram two", 12, 0) == 12);
+	struct msghdr mh = { 0 };
+	struct iovec iov = { buf, sizeof(buf) };
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	CHECK(recvmsg(fd, &mh, 0) == 12 && memcmp(buf, "datagram two", 12) == 0);
+	CHECK(!(mh.msg_flags & MSG_TRUNC));
+	close(fd);
+	printf("udp_client ok\n");
+	return 0;
+}
+
+static int connect_fails(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0) {
+		printf("connect_fails ok: socket: %s\n", strerror(errno));
+		return 0;
+	}
+	struct sockaddr_storage ss;
+	socklen_t len = loopback(&ss, port);
+	if (connect(fd, (struct sockaddr *)&ss, len) == 0) {
+		printf("connect_fails: connected to the host's server\n");
+		return 1;
+	}
+	printf("connect_fails ok: connect: %s\n", strerror(errno));
+	return 0;
+}
+
+static int ping(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+	if (fd < 0) {
+		printf("ping socket: %s\n", strerror(errno));
+		return 0;
+	}
+	int v = 0;
+	socklen_t vl = sizeof(v);
+	CHECK(getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &v, &vl) == 0 && v == IPPROTO_ICMP);
+	printf("ping socket: ok\n");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		return 2;
+	const char *cmd = argv[1];
+	int port = argc > 2 ? atoi(argv[2]) : 0;
+	g_v6 = argc > 1 && strcmp(argv[argc - 1], "6") == 0;
+	if (strcmp(cmd, "tcp_server") == 0)
+		return tcp_server();
+	if (strcmp(cmd, "tcp_client") == 0)
+		return tcp_client(port);
+	if (strcmp(cmd, "udp_server") == 0)
+		return udp_server();
+	if (strcmp(cmd, "udp_client") == 0)
+		return udp_client(port);
+	if (strcmp(cmd, "connect_fails") == 0)
+		return connect_fails(port);
+	if (strcmp(cmd, "ping") == 0)
+		return ping();
+	return 2;
+}
