@@ -14,7 +14,13 @@
  *   hostnet udp_client PORT [6] one datagram with sendto/recvfrom, one on a
  *                               connected socket
  *   hostnet connect_fails PORT  exits 0 when it cannot reach 127.0.0.1:PORT
- *   hostnet ping                prints what socket(2) of a ping socket gives
+ *   hostnet blocking [6]        both ends in one process: blocking accept and
+ *                               connect, ECONNREFUSED, a signal interrupting a
+ *                               blocking recv (EINTR, a restart with SA_RESTART,
+ *                               EINTR with SO_RCVTIMEO), SO_SNDTIMEO on a full
+ *                               connection, shutdown seen as POLLRDHUP and EOF
+ *   hostnet ping                prints what socket(2) of a ping socket gives, and
+ *                               when it is allowed, pings 127.0.0.1 through it
  *
  * Each prints "NAME ok" and exits 0, or says what failed and exits 1.
  */
@@ -25,12 +31,14 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -332,7 +340,145 @@ static int ping(void)
 	int v = 0;
 	socklen_t vl = sizeof(v);
 	CHECK(getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &v, &vl) == 0 && v == IPPROTO_ICMP);
-	printf("ping socket: ok\n");
+	/* An echo request (type 8); the kernel fills in the id and the checksum. */
+	unsigned char req[16] = { 8, 0, 0, 0, 0, 0, 0, 1, 'r', 'u', 'n', 's', 'c' };
+	struct sockaddr_storage ss;
+	g_v6 = 0;
+	socklen_t len = loopback(&ss, 0);
+	CHECK(sendto(fd, req, sizeof(req), 0, (struct sockaddr *)&ss, len) == sizeof(req));
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	CHECK(poll(&p, 1, 5000) == 1);
+	unsigned char rep[64];
+	ssize_t n = recv(fd, rep, sizeof(rep), 0);
+	CHECK(n == sizeof(req) && rep[0] == 0 /* echo reply */ && memcmp(rep + 8, "runsc", 5) == 0);
+	printf("ping socket: ok, 127.0.0.1 answered\n");
+	return 0;
+}
+
+static volatile sig_atomic_t g_alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	g_alarms++;
+}
+
+/* SIGALRM in ms milliseconds, with a handler that has SA_RESTART or not. */
+static void alarm_in(int ms, bool restart)
+{
+	struct sigaction sa = { .sa_handler = on_alarm, .sa_flags = restart ? SA_RESTART : 0 };
+	CHECK(sigaction(SIGALRM, &sa, NULL) == 0);
+	struct itimerval it = { .it_value = { 0, ms * 1000 } };
+	CHECK(setitimer(ITIMER_REAL, &it, NULL) == 0);
+}
+
+/* A child that sends "late" on fd after ms milliseconds, then exits. */
+static pid_t send_later(int fd, int ms)
+{
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		usleep((useconds_t)ms * 1000);
+		_exit(send(fd, "late", 4, 0) == 4 ? 0 : 1);
+	}
+	return pid;
+}
+
+static void reap(pid_t pid)
+{
+	int status;
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static int blocking(void)
+{
+	int l = socket(g_v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+	CHECK(l >= 0);
+	struct sockaddr_storage ss;
+	socklen_t len = loopback(&ss, 0);
+	CHECK(bind(l, (struct sockaddr *)&ss, len) == 0);
+	CHECK(getsockname(l, (struct sockaddr *)&ss, &len) == 0);
+	CHECK(listen(l, 8) == 0);
+
+	/* Nobody listens on the port after closing: ECONNREFUSED. */
+	int d = socket(g_v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_storage dead;
+	socklen_t dl = loopback(&dead, 0);
+	CHECK(bind(d, (struct sockaddr *)&dead, dl) == 0);
+	CHECK(getsockname(d, (struct sockaddr *)&dead, &dl) == 0);
+	close(d);
+	d = socket(g_v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+	CHECK(connect(d, (struct sockaddr *)&dead, dl) == -1 && errno == ECONNREFUSED);
+	close(d);
+
+	/* A blocking accept, answered by a child's connect later. */
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		usleep(200000);
+		int c = socket(g_v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+		_exit(c >= 0 && connect(c, (struct sockaddr *)&ss, len) == 0 ? 0 : 1);
+	}
+	struct pollfd p = { .fd = l, .events = POLLIN };
+	CHECK(poll(&p, 1, 0) == 0);
+	int a = accept(l, NULL, NULL);
+	CHECK(a >= 0);
+	reap(pid);
+	close(a);
+
+	int c = socket(g_v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+	CHECK(c >= 0);
+	CHECK(connect(c, (struct sockaddr *)&ss, len) == 0);
+	a = accept(l, NULL, NULL);
+	CHECK(a >= 0);
+	char buf[16];
+
+	/* A signal without SA_RESTART ends a blocking recv with EINTR. */
+	alarm_in(100, false);
+	CHECK(recv(c, buf, sizeof(buf), 0) == -1 && errno == EINTR && g_alarms == 1);
+	/* With SA_RESTART the recv goes on, and gets what comes later. */
+	pid = send_later(a, 300);
+	alarm_in(100, true);
+	CHECK(recv(c, buf, sizeof(buf), 0) == 4 && memcmp(buf, "late", 4) == 0 && g_alarms == 2);
+	reap(pid);
+	/* With SO_RCVTIMEO, Linux does not restart it: EINTR. */
+	struct timeval tv = { 5, 0 };
+	CHECK(setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
+	alarm_in(100, true);
+	CHECK(recv(c, buf, sizeof(buf), 0) == -1 && errno == EINTR && g_alarms == 3);
+	tv.tv_sec = 0;
+	CHECK(setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
+
+	/* SO_SNDTIMEO: the peer reads nothing, so a big send stops part-way, then EAGAIN. */
+	tv.tv_usec = 200000;
+	CHECK(setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == 0);
+	static char big[8 << 20];
+	ssize_t n = send(c, big, sizeof(big), 0);
+	CHECK(n > 0 && n < (ssize_t)sizeof(big));
+	/* The peer's window may still grow a little: send until nothing more goes. */
+	double t0 = 0;
+	for (int i = 0; i < 50 && n > 0; i++) {
+		t0 = now();
+		n = send(c, big, sizeof(big), 0);
+	}
+	CHECK(n == -1 && errno == EAGAIN);
+	CHECK(now() - t0 >= 0.15);
+	int outq = 0;
+	CHECK(ioctl(c, TIOCOUTQ, &outq) == 0 && outq > 0);
+
+	/* shutdown(SHUT_WR): the peer sees POLLRDHUP, then reads everything and EOF. */
+	CHECK(shutdown(c, SHUT_WR) == 0);
+	p = (struct pollfd){ .fd = a, .events = POLLIN | POLLRDHUP };
+	CHECK(poll(&p, 1, 5000) == 1 && (p.revents & POLLIN));
+	size_t total = 0;
+	while ((n = recv(a, big, sizeof(big), 0)) > 0)
+		total += (size_t)n;
+	CHECK(n == 0 && total > 0);
+	CHECK(poll(&p, 1, 0) == 1 && (p.revents & POLLRDHUP));
+	close(a);
+	close(c);
+	close(l);
+	printf("blocking ok\n");
 	return 0;
 }
 
@@ -355,5 +501,7 @@ int main(int argc, char **argv)
 		return connect_fails(port);
 	if (strcmp(cmd, "ping") == 0)
 		return ping();
+	if (strcmp(cmd, "blocking") == 0)
+		return blocking();
 	return 2;
 }

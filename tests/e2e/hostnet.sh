@@ -5,9 +5,12 @@
 # loopback, IPv4 and IPv6. On each platform: a client in the sandbox talks
 # to a server on the host (the port is the one the server picked), a server
 # in the sandbox answers a client on the host, both for TCP and UDP; a
-# sandbox of the default network mode does not reach the host's server; a
-# ping socket gives in the sandbox what it gives natively. Every pair runs
-# natively first, which checks the test itself. Every process is killed by
+# sandbox of the default network mode does not reach the host's server;
+# blocking calls, signals and timeouts behave as natively (hostnet
+# blocking); a ping socket gives in the sandbox what it gives natively, and
+# in a network namespace of the test's own whose ping_group_range allows
+# it, pings 127.0.0.1. Every program runs natively first, which checks the
+# test itself. Every process is killed by
 # pid at the end, and every wait has a timeout.
 set -u
 runsc=$(realpath -s -- "$1") prog=$(realpath -s -- "$2")
@@ -72,6 +75,19 @@ for fam in 4 6; do
 	pair "native udp v$fam" "$prog" udp_server "$fam" -- "$prog" udp_client "$fam"
 done
 native_ping=$("$prog" ping)
+for fam in 4 6; do
+	out=$(run "$prog" blocking "$fam" 2>&1) || fail "native blocking v$fam: $out"
+done
+# A network namespace where ping sockets are allowed (the sysctl is per namespace).
+in_ping_ns() {
+	run unshare --net sh -c 'ip link set lo up &&
+		sysctl -qw net.ipv4.ping_group_range="0 2147483647" && exec "$@"' sh "$@"
+}
+ns_ping=$(in_ping_ns "$prog" ping 2>&1)
+case $ns_ping in
+*answered) ;;
+*) fail "native ping in a namespace of our own: $ns_ping" ;;
+esac
 
 for platform in ptrace systrap; do
 	sb=("$runsc" --platform="$platform" do --network=host)
@@ -93,8 +109,14 @@ for platform in ptrace systrap; do
 	# Release the waiting server with a connection of our own.
 	run "$prog" tcp_client "$port" 4 >/dev/null 2>&1
 	finish_server "$platform default mode"
-	sandbox_ping=$(run "${sb[@]}" "$prog" ping 2>&1)
+	for fam in 4 6; do
+		out=$(run "${sb[@]}" "$prog" blocking "$fam" 2>&1) || fail "$platform blocking v$fam: $out"
+	done
+	sandbox_ping=$(run "${sb[@]}" "$prog" ping 2>"$tmp/ping.err")
 	[ "$sandbox_ping" = "$native_ping" ] ||
 		fail "$platform ping: native '$native_ping', sandbox '$sandbox_ping'"
+	sandbox_ping=$(in_ping_ns "${sb[@]}" "$prog" ping 2>"$tmp/ping.err")
+	[ "$sandbox_ping" = "$ns_ping" ] ||
+		fail "$platform ping in a namespace: native '$ns_ping', sandbox '$sandbox_ping'"
 done
 echo "hostnet: ok (ping: $native_ping)"
