@@ -267,10 +267,9 @@ const struct confine_rule g_sentry_hostnet_rules[] = {
 };
 const size_t g_sentry_hostnet_rules_count = ARRAY_SIZE(g_sentry_hostnet_rules);
 
-/* The sentry's rules, with the host-network ones in host mode: an array to free, or NULL. */
-static struct confine_rule *sentry_rules(size_t *count)
+struct confine_rule *sentry_confine_rules(enum net_mode net, size_t *count)
 {
-	bool host = net_mode_get() == NET_MODE_HOST;
+	bool host = net == NET_MODE_HOST;
 	size_t n = g_sentry_rules_count + (host ? g_sentry_hostnet_rules_count : 0);
 	struct confine_rule *r = malloc(n * sizeof(*r));
 	if (!r)
@@ -312,7 +311,7 @@ int sentry_confine(const struct platform_ops *platform)
 	size_t nrules = 0;
 	struct confine_rule *rules = NULL;
 	if (err == 0) {
-		rules = sentry_rules(&nrules);
+		rules = sentry_confine_rules(net_mode_get(), &nrules);
 		err = rules ? confine_seccomp(rules, nrules, mode) : -ENOMEM;
 	}
 	if (err < 0) {
