@@ -10,7 +10,10 @@
 # blocking); a ping socket gives in the sandbox what it gives natively, and
 # in a network namespace of the test's own whose ping_group_range allows
 # it, pings 127.0.0.1. Every program runs natively first, which checks the
-# test itself. Every process is killed by
+# test itself. Then the OCI path: `runsc --network=host run` of a busybox
+# bundle whose wget fetches a page from python's http.server on the host,
+# and the same bundle without --network=host fails to (skipped without
+# busybox-static or python3). Every process is killed by
 # pid at the end, and every wait has a timeout.
 set -u
 runsc=$(realpath -s -- "$1") prog=$(realpath -s -- "$2")
@@ -119,4 +122,32 @@ for platform in ptrace systrap; do
 	[ "$sandbox_ping" = "$ns_ping" ] ||
 		fail "$platform ping in a namespace: native '$ns_ping', sandbox '$sandbox_ping'"
 done
+
+# The OCI path: runsc run passes --network=host on to runsc boot.
+bundle_sh=$(dirname -- "$(realpath -- "$0")")/oci/make_bundle.sh
+if ! file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' || ! command -v python3 >/dev/null; then
+	echo "hostnet: ok (ping: $native_ping); the OCI case skipped: no busybox-static or python3"
+	exit 0
+fi
+mkdir -p "$tmp/www" && echo "hello from the host" >"$tmp/www/index.html"
+(cd "$tmp/www" && exec timeout --kill-after=5 60 python3 -m http.server --bind 127.0.0.1 0) \
+	>"$tmp/http.log" 2>&1 &
+pids+=("$!")
+port=
+for _ in $(seq 200); do
+	port=$(grep -o 'port [0-9]*' "$tmp/http.log" 2>/dev/null | awk '{print $2}')
+	[ -n "$port" ] && break
+	sleep 0.05
+done
+[ -n "$port" ] || fail "python's http.server did not start: $(cat "$tmp/http.log")"
+"$bundle_sh" "$tmp/bundle" wget -q -O - "http://127.0.0.1:$port/" >/dev/null 2>&1 ||
+	fail "cannot build the busybox bundle"
+oci=("$runsc" --root "$tmp/root")
+out=$(run "${oci[@]}" --network=host run --bundle "$tmp/bundle" hostnet-oci 2>/dev/null)
+[ "$out" = "hello from the host" ] || fail "OCI --network=host: wget printed '$out'"
+run "${oci[@]}" delete --force hostnet-oci >/dev/null 2>&1
+if out=$(run "${oci[@]}" run --bundle "$tmp/bundle" hostnet-oci2 2>/dev/null); then
+	fail "OCI default network: wget reached the host: '$out'"
+fi
+run "${oci[@]}" delete --force hostnet-oci2 >/dev/null 2>&1
 echo "hostnet: ok (ping: $native_ping)"
