@@ -15,9 +15,9 @@
  * live in struct socket and are handled here; the family answers the rest
  * (SO_ERROR, SO_ACCEPTCONN, SO_PEERCRED, its own levels).
  *
- * Families today: AF_UNIX (unix.c); AF_INET and AF_INET6 as host sockets
- * with --network=host (hostinet.c, netmode.h). The sandbox's own AF_INET,
- * AF_INET6 and AF_NETLINK come with the network stack (issue 7) and fail
+ * Families today: AF_UNIX (unix.c); AF_INET and AF_INET6 on the sandbox's
+ * own stack (inet.c), or as host sockets with --network=host (hostinet.c,
+ * netmode.h). AF_NETLINK comes with the network stack (issue 7) and fails
  * with EAFNOSUPPORT until then.
  *
  * References: the socket's file reference (file_get/file_put) keeps the
