@@ -18,7 +18,9 @@
  *                               connect, ECONNREFUSED, a signal interrupting a
  *                               blocking recv (EINTR, a restart with SA_RESTART,
  *                               EINTR with SO_RCVTIMEO), SO_SNDTIMEO on a full
- *                               connection, shutdown seen as POLLRDHUP and EOF
+ *                               connection, shutdown seen as POLLRDHUP and EOF,
+ *                               and IP_RECVERR's error queue for a UDP datagram
+ *                               to a closed port
  *   hostnet ping                prints what socket(2) of a ping socket gives, and
  *                               when it is allowed, pings 127.0.0.1 through it
  *
@@ -27,6 +29,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -390,8 +393,54 @@ static void reap(pid_t pid)
 	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/*
+ * IP_RECVERR: a datagram to a closed port comes back as an ICMP error on the error queue,
+ * with its control message (the one kind a receive passes back).
+ */
+static void udp_errqueue(void)
+{
+	int fd = socket(g_v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+	CHECK(fd >= 0);
+	int one = 1;
+	if (g_v6)
+		CHECK(setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &one, sizeof(one)) == 0);
+	else
+		CHECK(setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one)) == 0);
+	/* A port nobody has: bind one, note it, close it. */
+	int d = socket(g_v6 ? AF_INET6 : AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_storage ss;
+	socklen_t len = loopback(&ss, 0);
+	CHECK(bind(d, (struct sockaddr *)&ss, len) == 0);
+	CHECK(getsockname(d, (struct sockaddr *)&ss, &len) == 0);
+	close(d);
+	CHECK(sendto(fd, "x", 1, 0, (struct sockaddr *)&ss, len) == 1);
+	struct pollfd p = { .fd = fd, .events = 0 };
+	CHECK(poll(&p, 1, 5000) == 1 && (p.revents & POLLERR));
+	char data[16], control[512];
+	struct iovec iov = { data, sizeof(data) };
+	struct msghdr mh = { .msg_iov = &iov,
+		             .msg_iovlen = 1,
+		             .msg_control = control,
+		             .msg_controllen = sizeof(control) };
+	CHECK(recvmsg(fd, &mh, MSG_ERRQUEUE) >= 0);
+	CHECK(mh.msg_flags & MSG_ERRQUEUE);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	CHECK(c != NULL);
+	CHECK(g_v6 ? (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)
+	           : (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR));
+	struct sock_extended_err ee;
+	memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+	CHECK(ee.ee_errno == ECONNREFUSED);
+	CHECK(ee.ee_origin == (g_v6 ? SO_EE_ORIGIN_ICMP6 : SO_EE_ORIGIN_ICMP));
+	/* The queue is empty now, and Linux never waits for it. */
+	CHECK(recvmsg(fd, &mh, MSG_ERRQUEUE) == -1 && errno == EAGAIN);
+	close(fd);
+}
+
 static int blocking(void)
 {
+	udp_errqueue();
+
 	int l = socket(g_v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
 	CHECK(l >= 0);
 	struct sockaddr_storage ss;

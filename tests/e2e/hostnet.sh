@@ -6,8 +6,8 @@
 # to a server on the host (the port is the one the server picked), a server
 # in the sandbox answers a client on the host, both for TCP and UDP; a
 # sandbox of the default network mode does not reach the host's server;
-# blocking calls, signals and timeouts behave as natively (hostnet
-# blocking); a ping socket gives in the sandbox what it gives natively, and
+# blocking calls, signals, timeouts and the error queue behave as natively
+# (hostnet blocking); a ping socket gives in the sandbox what it gives natively, and
 # in a network namespace of the test's own whose ping_group_range allows
 # it, pings 127.0.0.1. Every program runs natively first, which checks the
 # test itself. Then the OCI path: `runsc --network=host run` of a busybox
