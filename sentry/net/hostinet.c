@@ -57,7 +57,9 @@
  * (dropped: it would need the error queue's completions), and MSG_WAITALL
  * with MSG_PEEK (returns what is there). A SO_LINGER with a time makes
  * the last close wait on the host, as it waits on Linux, but without
- * being interruptible.
+ * being interruptible. Every host socket is an fd of the sentry, so the
+ * sandbox's sockets together are bounded by the sentry's own
+ * RLIMIT_NOFILE (the host's EMFILE), as tmpfs files are.
  *
  * Locking: none of its own; the host serialises calls on one fd.
  */
