@@ -93,7 +93,7 @@ case $ns_ping in
 esac
 
 for platform in ptrace systrap; do
-	sb=("$runsc" --platform="$platform" do --network=host)
+	sb=("$runsc" --platform="$platform" "do" --network=host)
 	for fam in 4 6; do
 		pair "$platform tcp v$fam: sandbox client" "$prog" tcp_server "$fam" -- \
 			"${sb[@]}" "$prog" tcp_client "$fam"
@@ -107,7 +107,7 @@ for platform in ptrace systrap; do
 	# The default network mode never reaches the host's server (today the sandbox has no
 	# inet sockets; later its own stack, whose 127.0.0.1 is not the host's).
 	start_server "$platform default mode" "$prog" tcp_server 4
-	out=$(run "$runsc" --platform="$platform" do "$prog" connect_fails "$port" 2>&1) ||
+	out=$(run "$runsc" --platform="$platform" "do" "$prog" connect_fails "$port" 2>&1) ||
 		fail "$platform: the default network mode reached the host: $out"
 	# Release the waiting server with a connection of our own.
 	run "$prog" tcp_client "$port" 4 >/dev/null 2>&1
