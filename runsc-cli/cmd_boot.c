@@ -24,11 +24,11 @@
 #include "runsc-cli/lifecycle.h"
 #include "runsc-cli/runsc.h"
 #include "sentry/boot/boot.h"
-#include "sentry/net/netmode.h"
 #include "sentry/boot/confine.h"
 #include "sentry/boot/control_server.h"
 #include "sentry/boot/oci.h"
 #include "sentry/boot/sigforward.h"
+#include "sentry/net/netmode.h"
 
 /* Tells create why the sandbox could not be made, and exits. */
 static NORETURN void sync_fail(int sync_fd, const char *msg)

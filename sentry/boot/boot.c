@@ -27,7 +27,6 @@
 #include "common/log.h"
 #include "gofer/client.h"
 #include "sentry/boot/confine.h"
-#include "sentry/net/netmode.h"
 #include "sentry/boot/sigforward.h"
 #include "sentry/fsimpl/gofer/goferfs.h"
 #include "sentry/fsimpl/host/host.h"
@@ -40,6 +39,7 @@
 #include "sentry/kernel/exec_file.h"
 #include "sentry/kernel/fdtable.h"
 #include "sentry/kernel/task.h"
+#include "sentry/net/netmode.h"
 #include "sentry/vfs/file.h"
 
 struct sandbox {
