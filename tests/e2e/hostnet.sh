@@ -7,7 +7,8 @@
 # in the sandbox answers a client on the host, both for TCP and UDP; a
 # sandbox of the default network mode does not reach the host's server;
 # blocking calls, signals, timeouts and the error queue behave as natively
-# (hostnet blocking); a ping socket gives in the sandbox what it gives natively, and
+# (hostnet blocking); iperf3 in the sandbox against the host's, both
+# directions (when iperf3 is installed); a ping socket gives in the sandbox what it gives natively, and
 # in a network namespace of the test's own whose ping_group_range allows
 # it, pings 127.0.0.1. Every program runs natively first, which checks the
 # test itself. Then the OCI path: `runsc --network=host run` of a busybox
@@ -48,6 +49,19 @@ start_server() {
 		sleep 0.05
 	done
 	fail "$name: no port from the server: $(cat "$tmp/$name.err")"
+}
+
+# start_iperf: an iperf3 server for one test on a free port, in $server_pid and $port.
+start_iperf() {
+	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	timeout --kill-after=5 60 iperf3 -s -1 --forceflush -B 127.0.0.1 -p "$port" >"$tmp/iperf.log" 2>&1 &
+	server_pid=$!
+	pids+=("$server_pid")
+	for _ in $(seq 100); do
+		grep -q 'listening' "$tmp/iperf.log" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	fail "iperf3 -s did not start: $(cat "$tmp/iperf.log")"
 }
 
 # finish_server NAME: the server started last ends, successfully.
@@ -115,6 +129,16 @@ for platform in ptrace systrap; do
 	for fam in 4 6; do
 		out=$(run "${sb[@]}" "$prog" blocking "$fam" 2>&1) || fail "$platform blocking v$fam: $out"
 	done
+	# iperf3 (a real program: select, non-blocking sockets, TCP_INFO) against the host's
+	# server, one second each way, when it is installed.
+	if command -v iperf3 >/dev/null; then
+		for dir in "" -R; do
+			start_iperf
+			out=$(run "${sb[@]}" "$(command -v iperf3)" -c 127.0.0.1 -p "$port" -t 1 $dir 2>&1)
+			grep -q receiver <<<"$out" || fail "$platform iperf3 $dir: $out"
+			wait "$server_pid" || fail "$platform iperf3 $dir: the server failed"
+		done
+	fi
 	sandbox_ping=$(run "${sb[@]}" "$prog" ping 2>"$tmp/ping.err")
 	[ "$sandbox_ping" = "$native_ping" ] ||
 		fail "$platform ping: native '$native_ping', sandbox '$sandbox_ping'"
