@@ -33,12 +33,26 @@ fail() {
 	exit 1
 }
 run() { timeout --kill-after=5 60 "$@"; }
+# await PID: waits at most 60 s for background process PID (a server) to end, and returns
+# its status (124 when it did not end; the cleanup kills it). Servers run without timeout(1),
+# so that their pid is the process itself: killing a timeout(1) would leave its child behind.
+await() {
+	local i
+	for ((i = 0; i < 1200; i++)); do
+		kill -0 "$1" 2>/dev/null || {
+			wait "$1"
+			return
+		}
+		sleep 0.05
+	done
+	return 124
+}
 
 # start_server NAME CMD...: runs CMD in the background and sets $port to the port it prints.
 start_server() {
 	local name=$1
 	shift
-	timeout --kill-after=5 60 "$@" >"$tmp/$name.port" 2>"$tmp/$name.err" &
+	"$@" >"$tmp/$name.port" 2>"$tmp/$name.err" &
 	server_pid=$!
 	pids+=("$server_pid")
 	port=
@@ -54,7 +68,7 @@ start_server() {
 # start_iperf: an iperf3 server for one test on a free port, in $server_pid and $port.
 start_iperf() {
 	port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-	timeout --kill-after=5 60 iperf3 -s -1 --forceflush -B 127.0.0.1 -p "$port" >"$tmp/iperf.log" 2>&1 &
+	iperf3 -s -1 --forceflush -B 127.0.0.1 -p "$port" >"$tmp/iperf.log" 2>&1 &
 	server_pid=$!
 	pids+=("$server_pid")
 	for _ in $(seq 100); do
@@ -66,7 +80,7 @@ start_iperf() {
 
 # finish_server NAME: the server started last ends, successfully.
 finish_server() {
-	wait "$server_pid" || fail "$1: the server failed ($?): $(cat "$tmp/$1.err")"
+	await "$server_pid" || fail "$1: the server failed ($?): $(cat "$tmp/$1.err")"
 }
 
 # pair NAME SERVER... -- CLIENT...: the server's port is appended to the client's arguments
@@ -136,7 +150,7 @@ for platform in ptrace systrap; do
 			start_iperf
 			out=$(run "${sb[@]}" "$(command -v iperf3)" -c 127.0.0.1 -p "$port" -t 1 $dir 2>&1)
 			grep -q receiver <<<"$out" || fail "$platform iperf3 $dir: $out"
-			wait "$server_pid" || fail "$platform iperf3 $dir: the server failed"
+			await "$server_pid" || fail "$platform iperf3 $dir: the server failed"
 		done
 	fi
 	sandbox_ping=$(run "${sb[@]}" "$prog" ping 2>"$tmp/ping.err")
@@ -154,7 +168,7 @@ if ! file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' || ! command
 	exit 0
 fi
 mkdir -p "$tmp/www" && echo "hello from the host" >"$tmp/www/index.html"
-(cd "$tmp/www" && exec timeout --kill-after=5 60 python3 -m http.server --bind 127.0.0.1 0) \
+(cd "$tmp/www" && exec python3 -m http.server --bind 127.0.0.1 0) \
 	>"$tmp/http.log" 2>&1 &
 pids+=("$!")
 port=
