@@ -29,6 +29,7 @@
 #include "sentry/boot/control_server.h"
 #include "sentry/boot/oci.h"
 #include "sentry/boot/sigforward.h"
+#include "sentry/net/netmode.h"
 
 /* Tells create why the sandbox could not be made, and exits. */
 static NORETURN void sync_fail(int sync_fd, const char *msg)
@@ -174,6 +175,11 @@ int cmd_boot(struct runsc_globals *g, int argc, char **argv)
 		snprintf(err, sizeof(err), "signal forwarding: %s", strerror(-e));
 		sync_fail(sync_fd, err);
 	}
+	/* The network mode before confinement: host mode widens the allowlist (netmode.h). */
+	enum net_mode mode;
+	if (net_mode_parse(g->network, &mode) < 0)
+		sync_fail(sync_fd, "bad --network");
+	net_mode_set(mode);
 	/* Every host file the sentry needs is open: from here on it holds only what it has. */
 	if (sentry_confine(platform_lookup(osb.cfg.platform)) < 0) {
 		log_last_error(err, sizeof(err));

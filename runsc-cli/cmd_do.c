@@ -4,8 +4,9 @@
  * signal N killed it, as a shell reports it).
  *
  * The sandbox runs in a child process, as a container's does: pid 1 of its
- * own PID, mount, IPC and UTS namespaces (the host's network namespace: the
- * sentry has no network stack of its own yet), which starts the gofer,
+ * own PID, mount, IPC and UTS namespaces (the host's network namespace:
+ * with --network=host the application's inet sockets are host sockets
+ * there, sentry/net/hostinet.h), which starts the gofer,
  * builds the mounts, confines itself (sentry/boot/confine.h) and runs the
  * program. This process only waits for it. It stays in the caller's
  * process group, so a terminal on stdin is the sandbox's as before, and ^C
@@ -219,7 +220,10 @@ static int run_sandbox(const struct sentry_do_args *args)
 	sigaddset(&block, SIGCONT);
 	/* No forwarding before the sandbox's pid is known. */
 	sigprocmask(SIG_BLOCK, &block, &a.mask);
-	/* The host's network namespace: nothing in the sandbox uses one yet. */
+	/*
+	 * The host's network namespace: --network=host serves the application's
+	 * inet sockets there; the other modes never use it.
+	 */
 	struct confine_ns ns = { .flags = CONFINE_NS_SANDBOX };
 	pid_t pid = confine_spawn(&ns, sandbox_main, &a);
 	if (pid < 0) {
@@ -270,6 +274,7 @@ static void usage(FILE *out)
 	             "  --hostname=NAME        the sandbox's hostname (default: the host's)\n"
 	             "  --kernel-release=REL   what uname reports as the release (default 6.1.0)\n"
 	             "  --volume=HOST:GUEST[:ro]  bind-mount a host directory into the sandbox\n"
+	             "  --network=host         inet sockets are host sockets (default: sandbox)\n"
 	             "  --strace, --debug, --debug-log=FILE: as the global flags\n");
 }
 
@@ -345,5 +350,6 @@ int cmd_do(struct runsc_globals *g, int argc, char **argv)
 	args.envp = environ;
 	args.strace = g->strace;
 	args.confine = true;
+	args.network = g->network;
 	return run_sandbox(&args);
 }

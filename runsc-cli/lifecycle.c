@@ -375,6 +375,8 @@ static NORETURN void child_boot(const struct child_args *c)
 		argv[n++] = "--debug";
 	if (c->g->strace)
 		argv[n++] = "--strace";
+	argv[n++] = "--network";
+	argv[n++] = (char *)c->g->network;
 	argv[n++] = "boot";
 	argv[n++] = "--bundle";
 	argv[n++] = (char *)c->bundle;

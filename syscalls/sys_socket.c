@@ -503,8 +503,8 @@ long sys_getpeername(struct task *t, const struct sys_args *a)
 	return do_getname(t, a, true);
 }
 
-/* The largest option value any family reads or writes. */
-#define OPT_MAX 64
+/* The largest option value any family reads or writes (TCP_INFO's struct tcp_info: 232 today). */
+#define OPT_MAX 256
 
 /* sys_getsockopt implements getsockopt(2). */
 long sys_getsockopt(struct task *t, const struct sys_args *a)

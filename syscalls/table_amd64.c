@@ -50,7 +50,10 @@
 #define N_XATTR    "extended attributes: with the VFS (issue 3)"
 #define N_POLL     "poll, select and epoll: with the VFS's wait queues (issue 3)"
 #define N_INOTIFY  "changes made inside the sandbox only; not the host's changes to volumes"
-#define N_SOCK     "AF_UNIX only; other families are EAFNOSUPPORT until the network stack (issue 7)"
+#define N_SOCK                                                                         \
+	"AF_UNIX, AF_INET, AF_INET6 (with --network=host: host TCP, UDP and ping sockets); " \
+	"other families EAFNOSUPPORT until the network stack (issue 7)"
+#define N_SOCKPAIR "AF_UNIX only; other families are EAFNOSUPPORT until the network stack (issue 7)"
 #define N_PIPE     "the sentry's pipes; per-user pipe page limits are not kept"
 #define N_PROC     "processes: issue 4"
 #define N_THREADS  "threads and futexes: with processes (issue 4)"
@@ -135,7 +138,7 @@ const struct syscall_entry g_syscall_table[LINUX_SYSCALL_MAX] = {
 	PARTIAL(listen, N_SOCK, ARGS(SA_FD, SA_INT)),
 	PARTIAL(getsockname, N_SOCK, ARGS(SA_FD, SA_PTR, SA_PTR)),
 	PARTIAL(getpeername, N_SOCK, ARGS(SA_FD, SA_PTR, SA_PTR)),
-	PARTIAL(socketpair, N_SOCK, ARGS(SA_SOCK_FAMILY, SA_SOCK_TYPE, SA_INT, SA_FDPAIR_OUT)),
+	PARTIAL(socketpair, N_SOCKPAIR, ARGS(SA_SOCK_FAMILY, SA_SOCK_TYPE, SA_INT, SA_FDPAIR_OUT)),
 	PARTIAL(setsockopt, N_SOCK, ARGS(SA_FD, SA_INT, SA_INT, SA_PTR, SA_UINT)),
 	PARTIAL(getsockopt, N_SOCK, ARGS(SA_FD, SA_INT, SA_INT, SA_PTR, SA_PTR)),
 	PARTIAL(clone, "no new namespaces, or CLONE_SIGHAND without CLONE_THREAD", ARGS(SA_CLONE_FLAGS, SA_PTR, SA_PTR, SA_PTR, SA_HEX)),

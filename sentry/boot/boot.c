@@ -41,6 +41,7 @@
 #include "sentry/kernel/task.h"
 #include "sentry/net/iface.h"
 #include "sentry/net/packet_link.h"
+#include "sentry/net/netmode.h"
 #include "sentry/vfs/file.h"
 
 struct sandbox {
@@ -953,6 +954,12 @@ int sentry_do(const struct sentry_do_args *args)
 	/* Before any sentry thread (each inherits the blocked forwarded signals) and confinement.
 	 */
 	err = sigforward_start(sandbox_kernel(sb), 0);
+	/* The network mode before confinement: host mode widens the allowlist. */
+	enum net_mode net;
+	if (err == 0)
+		err = net_mode_parse(args->network, &net);
+	if (err == 0)
+		net_mode_set(net);
 	/* Every host file the sentry needs is open now: the gofer's channels, stdio. */
 	if (err == 0 && args->confine)
 		err = sentry_confine(sandbox_kernel(sb)->cfg.platform);

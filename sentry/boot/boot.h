@@ -213,7 +213,8 @@ struct sentry_do_args {
 	const char *hostname;
 	const char *release;
 	bool strace;
-	bool confine; /* confine the sentry (confine.h) before the program starts */
+	bool confine;        /* confine the sentry (confine.h) before the program starts */
+	const char *network; /* --network: "sandbox" (or NULL), "host" or "none" (netmode.h) */
 };
 
 /*

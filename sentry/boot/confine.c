@@ -18,8 +18,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -30,6 +32,7 @@
 #include "common/abi/linux/tty.h"
 #include "common/host_info.h"
 #include "common/log.h"
+#include "sentry/net/netmode.h"
 
 /* glibc's pthread_create (nptl's create_thread) when clone3 is not available. */
 #define THREAD_CLONE_FLAGS                                                                  \
@@ -49,6 +52,11 @@
 	{                                                                                       \
 		.nr = SCMP_SYS(name), .action = SCMP_ACT_ALLOW, .nargs = 2, .args = { c1, c2 }, \
 		.why = (reason)                                                                 \
+	}
+#define ALLOW_IF3(name, c1, c2, c3, reason)                                 \
+	{                                                                   \
+		.nr = SCMP_SYS(name), .action = SCMP_ACT_ALLOW, .nargs = 3, \
+		.args = { c1, c2, c3 }, .why = (reason)                     \
 	}
 #define ALLOW_IOCTL(cmd, reason) ALLOW_IF(ioctl, CONFINE_EQ32(1, cmd), reason)
 #define FAIL_IF(name, err, cond, reason)                                                           \
@@ -151,8 +159,10 @@ const struct confine_rule g_sentry_rules[] = {
 	ALLOW_IOCTL(LINUX_TCSETAF, "old terminal modes"),
 	ALLOW_IOCTL(LINUX_TIOCGWINSZ, "window size"),
 	ALLOW_IOCTL(LINUX_TIOCSWINSZ, "window size"),
-	ALLOW_IOCTL(LINUX_FIONREAD, "bytes to read on a host pipe, socket or terminal"),
-	ALLOW_IOCTL(LINUX_TIOCOUTQ, "a terminal's output queue (tcdrain)"),
+	ALLOW_IOCTL(LINUX_FIONREAD, "bytes to read on a host pipe, socket or terminal; SIOCINQ "
+	                            "(the same number) of a --network=host socket (hostinet.c)"),
+	ALLOW_IOCTL(LINUX_TIOCOUTQ, "a terminal's output queue (tcdrain); SIOCOUTQ (the same "
+	                            "number) of a --network=host socket (hostinet.c)"),
 	ALLOW_IOCTL(LINUX_TIOCGEXCL, "a terminal's exclusive mode"),
 	ALLOW_IOCTL(LINUX_TIOCEXCL, "a terminal's exclusive mode"),
 	ALLOW_IOCTL(LINUX_TIOCNXCL, "a terminal's exclusive mode"),
@@ -166,8 +176,10 @@ const struct confine_rule g_sentry_rules[] = {
 	         "fd lending to stubs (ptrace.c, systrap.c)"),
 	ALLOW_IF(ioctl, CONFINE_EQ32(1, SECCOMP_IOCTL_NOTIF_ADDFD),
 	         "fd lending to stubs (ptrace.c, systrap.c)"),
-	ALLOW(ppoll, "waits on host fds and the task's wake-up eventfd (waitqueue.c)"),
-	ALLOW(poll, "readiness of host files"),
+	ALLOW(ppoll,
+	      "waits on host fds and the task's wake-up eventfd (waitqueue.c), --network=host "
+	      "sockets among them"),
+	ALLOW(poll, "readiness of host files and --network=host sockets"),
 	ALLOW(eventfd2, "a task's wake-up fd"),
 	ALLOW(epoll_create1, "epoll instances that watch host files"),
 	ALLOW(epoll_ctl, "epoll instances that watch host files"),
@@ -180,10 +192,12 @@ const struct confine_rule g_sentry_rules[] = {
 	        "glibc's lazy reads of host files (malloc: /proc/sys/vm/overcommit_memory)"),
 
 	/* Sockets: the gofer's channels, the host sockets it donates, the control socket. */
-	ALLOW(accept4, "a client of the control socket (runsc boot: control_server.c)"),
+	ALLOW(accept4, "a client of the control socket (runsc boot: control_server.c); with "
+	               "--network=host, accept(2) on a host socket (hostinet.c)"),
 	ALLOW(sendmsg, "gofer requests, with fds; a frame out of a --network=sandbox link "
-	               "(sentry/net/packet_link.c)"),
-	ALLOW(recvmsg, "gofer replies, with fds"),
+	               "(sentry/net/packet_link.c); with --network=host every send of a host socket"),
+	ALLOW(recvmsg,
+	      "gofer replies, with fds; with --network=host every receive of a host socket"),
 	ALLOW(recvmmsg, "a --network=sandbox link's receiving thread: batches of frames from its "
 	                "AF_PACKET socket (sentry/net/packet_link.c)"),
 	ALLOW(shutdown, "host sockets; the gofer channels at the end"),
@@ -221,6 +235,56 @@ const struct confine_rule g_sentry_rules[] = {
 };
 const size_t g_sentry_rules_count = ARRAY_SIZE(g_sentry_rules);
 
+/*
+ * --network=host only (sentry/net/hostinet.c): the application's inet
+ * sockets are host sockets, so the sentry makes the socket calls that
+ * g_sentry_rules leaves out. socket(2) is allowed only as hostinet makes
+ * it: AF_INET or AF_INET6, non-blocking and close-on-exec, TCP or UDP
+ * (or ICMP ping) named explicitly; never AF_UNIX, AF_NETLINK, AF_PACKET or
+ * a raw socket. sendmsg, recvmsg, accept4, shutdown, poll, ppoll, the
+ * epoll calls and the SIOCINQ/SIOCOUTQ ioctls are in g_sentry_rules
+ * already.
+ */
+#define HOSTINET_TYPE(t) CONFINE_EQ32(1, (t) | SOCK_NONBLOCK | SOCK_CLOEXEC)
+const struct confine_rule g_sentry_hostnet_rules[] = {
+	ALLOW_IF3(socket, CONFINE_EQ32(0, AF_INET), HOSTINET_TYPE(SOCK_STREAM),
+	          CONFINE_EQ32(2, IPPROTO_TCP), "an application's TCP socket (hostinet.c)"),
+	ALLOW_IF3(socket, CONFINE_EQ32(0, AF_INET), HOSTINET_TYPE(SOCK_DGRAM),
+	          CONFINE_EQ32(2, IPPROTO_UDP), "an application's UDP socket (hostinet.c)"),
+	ALLOW_IF3(socket, CONFINE_EQ32(0, AF_INET), HOSTINET_TYPE(SOCK_DGRAM),
+	          CONFINE_EQ32(2, IPPROTO_ICMP), "an application's ping socket (hostinet.c)"),
+	ALLOW_IF3(socket, CONFINE_EQ32(0, AF_INET6), HOSTINET_TYPE(SOCK_STREAM),
+	          CONFINE_EQ32(2, IPPROTO_TCP), "an application's TCP socket (hostinet.c)"),
+	ALLOW_IF3(socket, CONFINE_EQ32(0, AF_INET6), HOSTINET_TYPE(SOCK_DGRAM),
+	          CONFINE_EQ32(2, IPPROTO_UDP), "an application's UDP socket (hostinet.c)"),
+	ALLOW_IF3(socket, CONFINE_EQ32(0, AF_INET6), HOSTINET_TYPE(SOCK_DGRAM),
+	          CONFINE_EQ32(2, IPPROTO_ICMPV6), "an application's ping socket (hostinet.c)"),
+	ALLOW(bind, "bind(2) of a host socket (hostinet.c)"),
+	ALLOW(listen, "listen(2) of a host socket (hostinet.c)"),
+	ALLOW(connect, "connect(2) of a host socket (hostinet.c)"),
+	ALLOW(getsockname, "getsockname(2) of a host socket; accept's peer address (hostinet.c)"),
+	ALLOW(getpeername, "getpeername(2) of a host socket; accept's peer address (hostinet.c)"),
+	ALLOW(getsockopt, "the allowed options of a host socket; SO_ERROR after a blocking "
+	                  "connect (hostinet.c)"),
+	ALLOW(setsockopt, "the allowed options of a host socket (hostinet.c)"),
+};
+const size_t g_sentry_hostnet_rules_count = ARRAY_SIZE(g_sentry_hostnet_rules);
+
+struct confine_rule *sentry_confine_rules(enum net_mode net, size_t *count)
+{
+	bool host = net == NET_MODE_HOST;
+	size_t n = g_sentry_rules_count + (host ? g_sentry_hostnet_rules_count : 0);
+	struct confine_rule *r = malloc(n * sizeof(*r));
+	if (!r)
+		return NULL;
+	memcpy(r, g_sentry_rules, g_sentry_rules_count * sizeof(*r));
+	if (host)
+		memcpy(r + g_sentry_rules_count, g_sentry_hostnet_rules,
+		       g_sentry_hostnet_rules_count * sizeof(*r));
+	*count = n;
+	return r;
+}
+
 int sentry_confine(const struct platform_ops *platform)
 {
 	enum confine_mode mode;
@@ -247,13 +311,20 @@ int sentry_confine(const struct platform_ops *platform)
 			return err;
 		}
 	}
-	if (err == 0)
-		err = confine_seccomp(g_sentry_rules, g_sentry_rules_count, mode);
+	size_t nrules = 0;
+	struct confine_rule *rules = NULL;
+	if (err == 0) {
+		rules = sentry_confine_rules(net_mode_get(), &nrules);
+		err = rules ? confine_seccomp(rules, nrules, mode) : -ENOMEM;
+	}
 	if (err < 0) {
+		free(rules);
 		log_error("confine: seccomp: %s", strerror(-err));
 		return err;
 	}
-	log_debug("confine: the sentry is confined: %zu syscalls allowed",
-	          confine_allowed_count(g_sentry_rules, g_sentry_rules_count));
+	log_debug("confine: the sentry is confined: %zu syscalls allowed%s",
+	          confine_allowed_count(rules, nrules),
+	          net_mode_get() == NET_MODE_HOST ? " (--network=host)" : "");
+	free(rules);
 	return 0;
 }

@@ -30,6 +30,7 @@
 
 #include "common/host_confine.h"
 #include "platform/platform.h"
+#include "sentry/net/netmode.h"
 
 /*
  * Confines the calling sentry process, which runs on platform, as above. Preconditions: in a mount
@@ -42,5 +43,15 @@ int sentry_confine(const struct platform_ops *platform);
 /* The sentry's allowlist. */
 extern const struct confine_rule g_sentry_rules[];
 extern const size_t g_sentry_rules_count;
+/* What --network=host adds to it (netmode.h: NET_MODE_HOST). */
+extern const struct confine_rule g_sentry_hostnet_rules[];
+extern const size_t g_sentry_hostnet_rules_count;
+
+/*
+ * The allowlist sentry_confine installs in network mode net: g_sentry_rules,
+ * and g_sentry_hostnet_rules in host mode. Returns an array to free, with
+ * *count entries, or NULL when out of memory.
+ */
+struct confine_rule *sentry_confine_rules(enum net_mode net, size_t *count);
 
 #endif /* SENTRY_BOOT_CONFINE_H */

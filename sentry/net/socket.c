@@ -20,6 +20,8 @@
 #include "sentry/kernel/task.h"
 #include "sentry/net/inet.h"
 #include "sentry/mm/mm.h"
+#include "sentry/net/hostinet.h"
+#include "sentry/net/netmode.h"
 #include "sentry/net/unix.h"
 
 /* The sandbox's sockfs: one device number, inode numbers from one counter. */
@@ -161,15 +163,37 @@ static const struct file_ops g_socket_file_ops = {
 	.release = socket_file_release,
 };
 
+static int socket_file_poll_host_fd(struct file *f)
+{
+	struct socket *s = socket_of_file(f);
+	return s->ops->host_fd(s);
+}
+
+/*
+ * A socket whose state is a host socket's (socket_ops.host_fd): its
+ * readiness is the host fd's, which poll, select and epoll watch on the
+ * host as they watch any host file (file.h's poll_host_fd), so no wait
+ * queue is involved.
+ */
+static const struct file_ops g_socket_host_file_ops = {
+	.read = socket_file_read,
+	.write = socket_file_write,
+	.stat = socket_file_stat,
+	.ioctl = socket_file_ioctl,
+	.poll_host_fd = socket_file_poll_host_fd,
+	.release = socket_file_release,
+};
+
 bool socket_file_is(const struct file *f)
 {
-	return f->ops == &g_socket_file_ops;
+	return f->ops == &g_socket_file_ops || f->ops == &g_socket_host_file_ops;
 }
 
 void socket_init(struct socket *s, const struct socket_ops *ops, int family, int type, int protocol,
                  unsigned fflags, const struct creds *creds)
 {
-	file_init(&s->file, &g_socket_file_ops, LINUX_O_RDWR | (fflags & LINUX_O_NONBLOCK));
+	file_init(&s->file, ops->host_fd ? &g_socket_host_file_ops : &g_socket_file_ops,
+	          LINUX_O_RDWR | (fflags & LINUX_O_NONBLOCK));
 	s->ops = ops;
 	s->family = family;
 	s->type = type;
@@ -212,6 +236,9 @@ int socket_create(struct task *t, int family, int type, int protocol, unsigned f
 		return -EAFNOSUPPORT;
 	if (family == LINUX_AF_UNIX)
 		return unix_socket_create(t, type, protocol, fflags, out);
+	if ((family == LINUX_AF_INET || family == LINUX_AF_INET6) &&
+	    net_mode_get() == NET_MODE_HOST)
+		return hostinet_socket_create(t, family, type, protocol, fflags, out);
 	if (family == LINUX_AF_INET || family == LINUX_AF_INET6)
 		return inet_socket_create(t, family, type, protocol, fflags, out);
 	return socket_no_family(family);
@@ -271,9 +298,19 @@ static int64_t timeval_to_ns(const struct linux_timeval *tv)
 	return tv->tv_sec * 1000000000LL + tv->tv_usec * 1000LL;
 }
 
-int socket_getsockopt(struct task *t, struct socket *s, int level, int name, void *val, size_t *len)
+/* The options the generic layer keeps even for a family that answers SOL_SOCKET itself. */
+static bool sentry_sol_socket(const struct socket *s, int level, int name)
 {
 	if (level != LINUX_SOL_SOCKET)
+		return false;
+	if (!s->ops->own_sol_socket)
+		return true;
+	return name == LINUX_SO_RCVTIMEO || name == LINUX_SO_SNDTIMEO;
+}
+
+int socket_getsockopt(struct task *t, struct socket *s, int level, int name, void *val, size_t *len)
+{
+	if (!sentry_sol_socket(s, level, name))
 		goto family;
 	switch (name) {
 	case LINUX_SO_TYPE:
@@ -331,7 +368,7 @@ static int clamp_buf(int v, int max, int min)
 int socket_setsockopt(struct task *t, struct socket *s, int level, int name, const void *val,
                       size_t len)
 {
-	if (level != LINUX_SOL_SOCKET)
+	if (!sentry_sol_socket(s, level, name))
 		goto family;
 	int v = 0;
 	switch (name) {

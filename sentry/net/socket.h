@@ -15,8 +15,10 @@
  * live in struct socket and are handled here; the family answers the rest
  * (SO_ERROR, SO_ACCEPTCONN, SO_PEERCRED, its own levels).
  *
- * Families today: AF_UNIX (unix.c). AF_INET, AF_INET6 and AF_NETLINK come
- * with the network stack (issue 7) and fail with EAFNOSUPPORT until then.
+ * Families today: AF_UNIX (unix.c); AF_INET and AF_INET6 on the sandbox's
+ * own stack (inet.c), or as host sockets with --network=host (hostinet.c,
+ * netmode.h). AF_NETLINK comes with the network stack (issue 7) and fails
+ * with EAFNOSUPPORT until then.
  *
  * References: the socket's file reference (file_get/file_put) keeps the
  * socket open; the last put calls ops->release, after which the family
@@ -228,6 +230,20 @@ struct socket_ops {
 	long (*ioctl)(struct task *t, struct socket *s, unsigned cmd, uint64_t arg);
 	/* The last reference to the file went away. */
 	void (*release)(struct socket *s);
+	/*
+	 * A family whose sockets are host sockets (hostinet): the host fd,
+	 * borrowed. The socket's file then has no readiness or wait queue of
+	 * its own: poll and epoll watch this fd on the host (file.h's
+	 * poll_host_fd). NULL for the sentry's own families.
+	 */
+	int (*host_fd)(struct socket *s);
+	/*
+	 * The family answers every SOL_SOCKET option itself (a host socket's
+	 * buffers, SO_REUSEADDR, SO_LINGER, ... are the host's), except
+	 * SO_RCVTIMEO and SO_SNDTIMEO, which the sentry keeps: it does the
+	 * waiting.
+	 */
+	bool own_sol_socket;
 };
 
 struct socket {

@@ -4,7 +4,10 @@
  * fresh child process and makes one call. A call outside the list (or with
  * arguments the list does not allow) must kill the child with SIGSYS, not
  * fail and let it go on; the calls the list allows, or answers with an
- * errno, must return. Also: each list allows fewer than 80 syscalls.
+ * errno, must return. The sentry's list of --network=host (confine.c's
+ * g_sentry_hostnet_rules added) allows the socket calls of host sockets,
+ * and socket(2) only as hostinet makes it. Also: each list allows fewer
+ * than 80 syscalls.
  *
  * check_packet_links runs sentry/net/packet_link under the sentry's list:
  * a link's receiving thread (pthread_create, its buffers, recvmmsg) gets a
@@ -13,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -44,28 +48,35 @@ struct call {
 	bool killed;
 	long ret;
 	int err;
+	bool any; /* returns, whatever the value (a new fd) */
 };
+
+static struct confine_rule *g_host_rules;
+static size_t g_host_rules_count;
 
 static const struct rules {
 	const char *name;
+	struct confine_rule *const *rules_ptr; /* or NULL: rules */
 	const struct confine_rule *rules;
 	const size_t *count;
-} g_sentry = { "sentry", g_sentry_rules, &g_sentry_rules_count },
-  g_gofer = { "gofer", g_gofer_rules, &g_gofer_rules_count };
+} g_sentry = { "sentry", NULL, g_sentry_rules, &g_sentry_rules_count },
+  g_sentry_host = { "sentry --network=host", &g_host_rules, NULL, &g_host_rules_count },
+  g_gofer = { "gofer", NULL, g_gofer_rules, &g_gofer_rules_count };
 
 static void check(const struct rules *r, const struct call *c)
 {
 	pid_t pid = fork();
 	if (pid == 0) {
 		alarm(10);
-		if (confine_seccomp(r->rules, *r->count, CONFINE_KILL) != 0)
+		if (confine_seccomp(r->rules_ptr ? *r->rules_ptr : r->rules, *r->count,
+		                    CONFINE_KILL) != 0)
 			_exit(100);
 		errno = 0;
 		long ret =
 		        syscall(c->nr, c->args[0], c->args[1], c->args[2], c->args[3], c->args[4]);
 		if (c->killed)
 			_exit(101); /* survived */
-		if (c->err ? (ret != -1 || errno != c->err) : ret != c->ret)
+		if (c->any ? ret < 0 : c->err ? (ret != -1 || errno != c->err) : ret != c->ret)
 			_exit(102);
 		_exit(0);
 	}
@@ -137,6 +148,11 @@ int main(void)
 		{ "ioctl(TCGETS) is allowed", SYS_ioctl, { -1, TCGETS, 0 }, .err = EBADF },
 		{ "execve", SYS_execve, { (long)"/bin/true", 0, 0 }, .killed = true },
 		{ "socket(AF_INET)", SYS_socket, { AF_INET, SOCK_STREAM, 0 }, .killed = true },
+		{ "socket(AF_INET) as hostinet makes it (host mode only)",
+		  SYS_socket,
+		  { AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP },
+		  .killed = true },
+		{ "connect (host mode only)", SYS_connect, { -1, 0, 0 }, .killed = true },
 		{ "socketpair (the sentry makes none once confined)",
 		  SYS_socketpair,
 		  { AF_UNIX, SOCK_STREAM, 0, 0 },
@@ -201,15 +217,64 @@ int main(void)
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(sentry_calls); i++)
 		check(&g_sentry, &sentry_calls[i]);
+
+	/* --network=host: the host sockets' calls, socket(2) only as hostinet.c makes it. */
+	g_host_rules = sentry_confine_rules(NET_MODE_HOST, &g_host_rules_count);
+	if (!g_host_rules)
+		return 1;
+	const int nbc = SOCK_NONBLOCK | SOCK_CLOEXEC;
+	const struct call host_calls[] = {
+		{ "socket(AF_INET, TCP) as hostinet makes it",
+		  SYS_socket,
+		  { AF_INET, SOCK_STREAM | nbc, IPPROTO_TCP },
+		  .any = true },
+		{ "socket(AF_INET6, UDP) as hostinet makes it",
+		  SYS_socket,
+		  { AF_INET6, SOCK_DGRAM | nbc, IPPROTO_UDP },
+		  .any = true },
+		{ "socket(AF_INET, SOCK_STREAM, 0): blocking, protocol unnamed",
+		  SYS_socket,
+		  { AF_INET, SOCK_STREAM, 0 },
+		  .killed = true },
+		{ "socket(AF_INET, SOCK_RAW)",
+		  SYS_socket,
+		  { AF_INET, SOCK_RAW | nbc, IPPROTO_ICMP },
+		  .killed = true },
+		{ "socket(AF_UNIX)",
+		  SYS_socket,
+		  { AF_UNIX, SOCK_STREAM | nbc, 0 },
+		  .killed = true },
+		{ "socket(AF_NETLINK)",
+		  SYS_socket,
+		  { AF_NETLINK, SOCK_DGRAM | nbc, 0 },
+		  .killed = true },
+		{ "socket(AF_PACKET)",
+		  SYS_socket,
+		  { AF_PACKET, SOCK_DGRAM | nbc, 0 },
+		  .killed = true },
+		{ "connect is allowed", SYS_connect, { -1, 0, 0 }, .err = EBADF },
+		{ "bind is allowed", SYS_bind, { -1, 0, 0 }, .err = EBADF },
+		{ "listen is allowed", SYS_listen, { -1, 0 }, .err = EBADF },
+		{ "getsockopt is allowed", SYS_getsockopt, { -1, 0, 0, 0 }, .err = EBADF },
+		{ "setsockopt is allowed", SYS_setsockopt, { -1, 0, 0, 0 }, .err = EBADF },
+		{ "getsockname is allowed", SYS_getsockname, { -1, 0, 0 }, .err = EBADF },
+		{ "getpeername is allowed", SYS_getpeername, { -1, 0, 0 }, .err = EBADF },
+		{ "execve", SYS_execve, { (long)"/bin/true", 0, 0 }, .killed = true },
+		{ "socketpair", SYS_socketpair, { AF_UNIX, SOCK_STREAM, 0, 0 }, .killed = true },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(host_calls); i++)
+		check(&g_sentry_host, &host_calls[i]);
 	for (size_t i = 0; i < ARRAY_SIZE(gofer_calls); i++)
 		check(&g_gofer, &gofer_calls[i]);
 
 	check_packet_links();
 
 	size_t ns = confine_allowed_count(g_sentry_rules, g_sentry_rules_count);
+	size_t nh = confine_allowed_count(g_host_rules, g_host_rules_count);
 	size_t ng = confine_allowed_count(g_gofer_rules, g_gofer_rules_count);
-	printf("allowed: sentry %zu syscalls, gofer %zu\n", ns, ng);
-	if (ns >= 80 || ng >= 80) {
+	printf("allowed: sentry %zu syscalls (%zu with --network=host), gofer %zu\n", ns, nh, ng);
+	free(g_host_rules);
+	if (ns >= 80 || nh >= 80 || ng >= 80) {
 		printf("FAIL: an allowlist has 80 syscalls or more\n");
 		g_failed = 1;
 	}
