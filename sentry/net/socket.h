@@ -15,8 +15,11 @@
  * live in struct socket and are handled here; the family answers the rest
  * (SO_ERROR, SO_ACCEPTCONN, SO_PEERCRED, its own levels).
  *
- * Families today: AF_UNIX (unix.c). AF_INET, AF_INET6 and AF_NETLINK come
- * with the network stack (issue 7) and fail with EAFNOSUPPORT until then.
+ * Families today: AF_UNIX (unix.c) and AF_NETLINK (netlink.c, NETLINK_ROUTE
+ * only). AF_INET and AF_INET6 come with the network stack (issue 7) and fail
+ * with EAFNOSUPPORT until then. The interface ioctls (SIOCGIFCONF,
+ * SIOCGIFFLAGS, ...) are answered for every family before the family's
+ * own ioctl (iface_ioctl.h), as Linux's sock_ioctl does.
  *
  * References: the socket's file reference (file_get/file_put) keeps the
  * socket open; the last put calls ops->release, after which the family
