@@ -417,7 +417,7 @@ static void ack_locked(struct nl_sock *nl, const char *req, const struct linux_n
 	nl_buf_free(&b);
 }
 
-/* Handles one request; returns whether anything was queued. Preconditions: nl.mu held. */
+/* Handles one request, queueing its replies. Preconditions: nl.mu held. */
 static void request_locked(struct nl_sock *nl, const struct rtnl_request *r)
 {
 	const struct linux_nlmsghdr *h = &r->h;
@@ -509,9 +509,8 @@ static ssize_t netlink_sendmsg(struct task *t, struct socket *s, struct sock_msg
 		return err;
 	}
 	pthread_mutex_lock(&nl->mu);
-	bool was_empty = list_empty(&nl->rq);
 	receive_locked(nl, buf, len, portid, net_admin(t));
-	bool notify = !list_empty(&nl->rq) && was_empty;
+	bool notify = !list_empty(&nl->rq);
 	bool error = nl->err != 0;
 	pthread_mutex_unlock(&nl->mu);
 	free(buf);
@@ -526,6 +525,7 @@ struct recv_args {
 	struct nl_sock *nl;
 	struct sock_msg *m;
 	int flags;
+	bool queued; /* the dump's next datagram was queued: tell the other waiters */
 };
 
 /* One attempt (Linux's netlink_recvmsg). Preconditions: nl.mu held. */
@@ -556,8 +556,10 @@ static long recv_try_locked(struct recv_args *a)
 		list_del(&skb->link);
 		nl->rq_charge -= skb->len + NL_SKB_OVERHEAD;
 		free(skb);
-		if (nl->dumping && nl->rq_charge <= (size_t)atomic_load(&nl->sock.rcvbuf) / 2)
+		if (nl->dumping && nl->rq_charge <= (size_t)atomic_load(&nl->sock.rcvbuf) / 2) {
 			dump_next_locked(nl);
+			a->queued = !list_empty(&nl->rq);
+		}
 	}
 	return err < 0 ? err : ret;
 }
@@ -599,6 +601,8 @@ static ssize_t netlink_recvmsg(struct task *t, struct socket *s, struct sock_msg
 	}
 	if (added)
 		waitqueue_remove(&s->wq, &w);
+	if (a.queued)
+		waitqueue_notify(&s->wq, POLL_IN_EVENTS);
 	return ret;
 }
 

@@ -5,7 +5,8 @@
  * in table 255), each ending with NLMSG_DONE, sequence numbers and port
  * ids echoed; a single RTM_GETLINK by index and by name, with NLM_F_ACK;
  * errors (ENODEV, EOPNOTSUPP) as NLMSG_ERROR with the request; MSG_PEEK
- * and MSG_TRUNC, truncated datagrams; poll, SO_RCVTIMEO; multicast
+ * and MSG_TRUNC, truncated datagrams; poll, epoll, a blocked recv woken
+ * by another process's request, SO_RCVTIMEO; multicast
  * membership; malformed and random requests (no reply, no crash).
  *
  * The host has more interfaces than the sandbox: the checks are about
@@ -17,8 +18,10 @@
 #include <net/if.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 
 #include "test.h"
 
@@ -396,6 +399,61 @@ static void test_peek_trunc(int fd)
 	CHECK_SYS(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
 }
 
+/* A blocked recv is woken by a reply that another process's request queued; epoll sees it. */
+static void test_wakeup(int fd)
+{
+	int ep = (int)CHECK_SYS(epoll_create1(EPOLL_CLOEXEC));
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	CHECK_SYS(epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev));
+	CHECK_EQ(epoll_wait(ep, &ev, 1, 0), 0);
+	pid_t child = (pid_t)CHECK_SYS(fork());
+	if (child == 0) {
+		usleep(100000);
+		struct rtgenmsg g = { AF_UNSPEC };
+		g_seq = 4242;
+		nl_send(fd, NLMSG_NOOP, NLM_F_REQUEST | NLM_F_ACK, &g, sizeof(g));
+		_exit(0);
+	}
+	CHECK_EQ(epoll_wait(ep, &ev, 1, 5000), 1);
+	CHECK(ev.events & EPOLLIN);
+	expect_error(fd, 4243, 0, 0);
+	int status;
+	CHECK_EQ(waitpid(child, &status, 0), child);
+	CHECK_EQ(status, 0);
+	/* Blocked in recv this time. */
+	child = (pid_t)CHECK_SYS(fork());
+	if (child == 0) {
+		usleep(100000);
+		struct rtgenmsg g = { AF_UNSPEC };
+		g_seq = 4300;
+		nl_send(fd, NLMSG_NOOP, NLM_F_REQUEST | NLM_F_ACK, &g, sizeof(g));
+		_exit(0);
+	}
+	expect_error(fd, 4301, 0, 0);
+	CHECK_EQ(waitpid(child, &status, 0), child);
+	CHECK_EQ(status, 0);
+	CHECK_EQ(epoll_wait(ep, &ev, 1, 0), 0);
+	close(ep);
+}
+
+/* Replies beyond SO_RCVBUF are dropped and the next recv says ENOBUFS, once. */
+static void test_overrun(void)
+{
+	int fd = nl_open(SOCK_RAW);
+	int v = 1;
+	CHECK_SYS(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v)));
+	struct rtgenmsg g = { AF_UNSPEC };
+	for (int i = 0; i < 64; i++)
+		nl_send(fd, NLMSG_NOOP, NLM_F_REQUEST | NLM_F_ACK, &g, sizeof(g));
+	CHECK_ERR(recv(fd, g_buf, sizeof(g_buf), MSG_DONTWAIT), ENOBUFS);
+	int got = 0;
+	while (recv(fd, g_buf, sizeof(g_buf), MSG_DONTWAIT) > 0)
+		got++;
+	CHECK_EQ(errno, EAGAIN);
+	CHECK(got >= 1 && got < 64);
+	close(fd);
+}
+
 /* ---- Errors and bad input ---- */
 
 static void test_errors(int fd)
@@ -552,6 +610,8 @@ int main(void)
 	test_addr_dumps(fd, s.lo_index);
 	test_route_dumps(fd, s.lo_index);
 	test_peek_trunc(fd);
+	test_wakeup(fd);
+	test_overrun();
 	test_errors(fd);
 	/* The same dumps on a SOCK_DGRAM socket. */
 	int dg = nl_open(SOCK_DGRAM);
