@@ -8,7 +8,10 @@
  *                 inet6_dump_ifaddr; AF_UNSPEC or another family: both);
  *   RTM_GETROUTE  dump, filtered by rtm_family (inet_dump_fib,
  *                 inet6_dump_fib): table main before table local, as
- *                 Linux's table hash orders them.
+ *                 Linux's table hash orders them;
+ *   RTM_GETRULE   dump: the default rules of a new namespace (local,
+ *                 main, default; IPv6 without default);
+ *   RTM_GETNEIGH  dump: empty (no neighbour is tracked yet).
  *
  * Requests are checked as rtnetlink_rcv_msg does with strict checking
  * off (the default): a type beyond RTM_MAX is EOPNOTSUPP, a message with
@@ -270,6 +273,52 @@ static void dump_routes_of(const struct rtnl_request *r, struct nl_buf *b, uint8
 	}
 }
 
+/* ---- Rules and neighbours ---- */
+
+/* The rules Linux starts every namespace with (fib_default_rules_init, fib6_rules_net_init). */
+static const struct {
+	uint8_t family;
+	uint32_t pref;
+	uint8_t table;
+} g_default_rules[] = {
+	{ LINUX_AF_INET, 0, LINUX_RT_TABLE_LOCAL },
+	{ LINUX_AF_INET, 32766, LINUX_RT_TABLE_MAIN },
+	{ LINUX_AF_INET, 32767, LINUX_RT_TABLE_DEFAULT },
+	{ LINUX_AF_INET6, 0, LINUX_RT_TABLE_LOCAL },
+	{ LINUX_AF_INET6, 32766, LINUX_RT_TABLE_MAIN },
+};
+
+/* Linux's fib_nl_fill_rule for a default rule: "from all lookup TABLE". */
+static void dump_rules_of(const struct rtnl_request *r, struct nl_buf *b, uint8_t family)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(g_default_rules); k++) {
+		if (g_default_rules[k].family != family)
+			continue;
+		size_t start = nl_msg_begin(b, LINUX_RTM_NEWRULE, LINUX_NLM_F_MULTI, r->h.nlmsg_seq,
+		                            r->portid);
+		struct linux_fib_rule_hdr frh = {
+			.family = family,
+			.table = g_default_rules[k].table,
+			.action = LINUX_FR_ACT_TO_TBL,
+		};
+		nl_put(b, &frh, sizeof(frh));
+		put_u32(b, LINUX_FRA_TABLE, g_default_rules[k].table);
+		put_u32(b, LINUX_FRA_SUPPRESS_PREFIXLEN, 0xffffffff);
+		put_u8(b, LINUX_FRA_PROTOCOL, 2); /* RTPROT_KERNEL */
+		if (g_default_rules[k].pref)
+			put_u32(b, LINUX_FRA_PRIORITY, g_default_rules[k].pref);
+		nl_msg_end(b, start);
+	}
+}
+
+/* The neighbour tables (ARP, NDISC) are empty: loopback needs none; links fill them later. */
+static void dump_neighbours_of(const struct rtnl_request *r, struct nl_buf *b, uint8_t family)
+{
+	(void)r;
+	(void)b;
+	(void)family;
+}
+
 /* ---- Dispatch ---- */
 
 typedef void (*dump_family_fn)(const struct rtnl_request *r, struct nl_buf *b, uint8_t family);
@@ -306,6 +355,12 @@ int rtnl_handle(const struct rtnl_request *r, struct nl_buf *out)
 			break;
 		case LINUX_RTM_GETROUTE:
 			dump_families(r, out, family, dump_routes_of);
+			break;
+		case LINUX_RTM_GETRULE:
+			dump_families(r, out, family, dump_rules_of);
+			break;
+		case LINUX_RTM_GETNEIGH:
+			dump_families(r, out, family, dump_neighbours_of);
 			break;
 		default:
 			return -EOPNOTSUPP;

@@ -2,7 +2,8 @@
  * netlink_route: NETLINK_ROUTE sockets. Creation errors, bind and port
  * ids, getsockname; the RTM_GETLINK, RTM_GETADDR (AF_INET, AF_INET6) and
  * RTM_GETROUTE dumps (lo, 127.0.0.1/8, ::1, the local route of 127.0.0.1
- * in table 255), each ending with NLMSG_DONE, sequence numbers and port
+ * in table 255), RTM_GETRULE (the main table's rule) and RTM_GETNEIGH,
+ * each ending with NLMSG_DONE, sequence numbers and port
  * ids echoed; a single RTM_GETLINK by index and by name, with NLM_F_ACK;
  * errors (ENODEV, EOPNOTSUPP) as NLMSG_ERROR with the request; MSG_PEEK
  * and MSG_TRUNC, truncated datagrams; poll, epoll, a blocked recv woken
@@ -13,6 +14,7 @@
  * structure and lo, never the whole list. No request that would change
  * the host's table is ever sent (the native run may be root).
  */
+#include <linux/fib_rules.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -344,6 +346,37 @@ static void test_route_dumps(int fd, int lo_index)
 	}
 }
 
+/* ---- Rules and neighbours ---- */
+
+static void rule_cb(void *arg, struct nlmsghdr *h)
+{
+	bool *main_seen = arg;
+	struct fib_rule_hdr *frh = NLMSG_DATA(h);
+	CHECK(h->nlmsg_len >= NLMSG_LENGTH(sizeof(*frh)));
+	CHECK_EQ(frh->family, AF_INET);
+	int alen = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*frh)));
+	struct rtattr *table = find_attr((struct rtattr *)(frh + 1), alen, FRA_TABLE);
+	CHECK(table != NULL);
+	if (*(uint32_t *)RTA_DATA(table) == RT_TABLE_MAIN && frh->action == FR_ACT_TO_TBL)
+		*main_seen = true;
+}
+
+static void neigh_cb(void *arg, struct nlmsghdr *h)
+{
+	(void)arg;
+	CHECK(h->nlmsg_len >= NLMSG_LENGTH(sizeof(struct ndmsg)));
+}
+
+static void test_rules_neighbours(int fd)
+{
+	bool main_seen = false;
+	uint32_t seq = nl_dump(fd, RTM_GETRULE, AF_INET);
+	nl_read_dump(fd, seq, nl_portid(fd), RTM_NEWRULE, rule_cb, &main_seen);
+	CHECK(main_seen);
+	seq = nl_dump(fd, RTM_GETNEIGH, AF_UNSPEC);
+	nl_read_dump(fd, seq, nl_portid(fd), RTM_NEWNEIGH, neigh_cb, NULL);
+}
+
 /* ---- Datagrams: peek, truncation, readiness ---- */
 
 static void test_peek_trunc(int fd)
@@ -610,6 +643,7 @@ int main(void)
 	test_get_link(fd, &s);
 	test_addr_dumps(fd, s.lo_index);
 	test_route_dumps(fd, s.lo_index);
+	test_rules_neighbours(fd);
 	test_peek_trunc(fd);
 	test_wakeup(fd);
 	test_overrun();

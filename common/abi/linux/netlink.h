@@ -69,6 +69,9 @@ _Static_assert(sizeof(struct linux_nlmsghdr) == 16, "nlmsghdr layout");
 #define LINUX_RTM_GETADDR  22
 #define LINUX_RTM_NEWROUTE 24
 #define LINUX_RTM_GETROUTE 26
+#define LINUX_RTM_GETNEIGH 30
+#define LINUX_RTM_NEWRULE  32
+#define LINUX_RTM_GETRULE  34
 #define LINUX_RTM_MAX \
 	123 /* Linux 6.1: RTM_GETTUNNEL (122), rounded up to a multiple of 4, less 1 */
 
@@ -156,6 +159,27 @@ _Static_assert(sizeof(struct linux_rtmsg) == 12, "rtmsg layout");
 
 #define LINUX_RT_TABLE_MAIN  254
 #define LINUX_RT_TABLE_LOCAL 255
+
+/* Policy routing rules (linux/fib_rules.h): struct fib_rule_hdr and its attributes. */
+struct linux_fib_rule_hdr {
+	uint8_t family;
+	uint8_t dst_len;
+	uint8_t src_len;
+	uint8_t tos;
+	uint8_t table;
+	uint8_t res1;
+	uint8_t res2;
+	uint8_t action;
+	uint32_t flags;
+};
+_Static_assert(sizeof(struct linux_fib_rule_hdr) == 12, "fib_rule_hdr layout");
+
+#define LINUX_FRA_PRIORITY           6
+#define LINUX_FRA_SUPPRESS_PREFIXLEN 14
+#define LINUX_FRA_TABLE              15
+#define LINUX_FRA_PROTOCOL           21
+#define LINUX_FR_ACT_TO_TBL          1
+#define LINUX_RT_TABLE_DEFAULT       253
 
 /* ---- Interface ioctls (sockios.h) ---- */
 
