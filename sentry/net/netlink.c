@@ -448,12 +448,15 @@ ack:
 }
 
 /* Linux's netlink_rcv_skb: every well-formed message of a datagram, in order. */
-static void receive_locked(struct nl_sock *nl, const char *buf, size_t len, uint32_t portid,
-                           bool admin)
+static void receive_locked(struct nl_sock *nl, struct task *t, const char *buf, size_t len,
+                           uint32_t portid)
 {
 	size_t off = 0;
 	while (len - off >= LINUX_NLMSG_HDRLEN) {
-		struct rtnl_request r = { .msg = buf + off, .portid = portid, .net_admin = admin };
+		struct rtnl_request r = { .msg = buf + off,
+			                  .portid = portid,
+			                  .net_admin = net_admin(t),
+			                  .uid = t ? t->creds.euid : 0 };
 		memcpy(&r.h, buf + off, sizeof(r.h));
 		if (r.h.nlmsg_len < LINUX_NLMSG_HDRLEN || r.h.nlmsg_len > len - off)
 			return;
@@ -509,7 +512,7 @@ static ssize_t netlink_sendmsg(struct task *t, struct socket *s, struct sock_msg
 		return err;
 	}
 	pthread_mutex_lock(&nl->mu);
-	receive_locked(nl, buf, len, portid, net_admin(t));
+	receive_locked(nl, t, buf, len, portid);
 	bool notify = !list_empty(&nl->rq);
 	bool error = nl->err != 0;
 	pthread_mutex_unlock(&nl->mu);

@@ -51,6 +51,7 @@ struct rtnl_request {
 	struct linux_nlmsghdr h;
 	uint32_t portid; /* the requester's port id: the replies' nlmsg_pid */
 	bool net_admin;  /* the requester has CAP_NET_ADMIN */
+	uint32_t uid;    /* the requester's uid (RTA_UID of a route lookup) */
 };
 
 /* rtnl_handle's result when out holds a dump (every message, NLMSG_DONE last). */

@@ -9,6 +9,7 @@
  *   RTM_GETROUTE  dump, filtered by rtm_family (inet_dump_fib,
  *                 inet6_dump_fib): table main before table local, as
  *                 Linux's table hash orders them;
+ *   RTM_GETROUTE  single: the lookup of RTA_DST (ip route get);
  *   RTM_GETRULE   dump: the default rules of a new namespace (local,
  *                 main, default; IPv6 without default);
  *   RTM_GETNEIGH  dump: empty (no neighbour is tracked yet).
@@ -273,6 +274,137 @@ static void dump_routes_of(const struct rtnl_request *r, struct nl_buf *b, uint8
 	}
 }
 
+/* ---- Route lookups ---- */
+
+/* Whether the first dst_len bits of a and b agree. */
+static bool prefix_match(const uint8_t *a, const uint8_t *b, int dst_len)
+{
+	for (int bit = 0; bit < dst_len; bit++) {
+		uint8_t m = (uint8_t)(0x80 >> (bit % 8));
+		if ((a[bit / 8] & m) != (b[bit / 8] & m))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The route a packet to dst takes: the longest match of table local, else
+ * of table main (the default rules' order). Returns false when none does.
+ */
+static bool lookup_route(uint8_t family, const uint8_t *dst, struct net_route *out)
+{
+	struct net_route routes[NET_ROUTE_MAX];
+	int n = MIN(net_route_list(routes, NET_ROUTE_MAX), NET_ROUTE_MAX);
+	static const uint8_t tables[] = { LINUX_RT_TABLE_LOCAL, LINUX_RT_TABLE_MAIN };
+	for (size_t t = 0; t < ARRAY_SIZE(tables); t++) {
+		int best = -1;
+		for (int k = 0; k < n; k++) {
+			const struct net_route *rt = &routes[k];
+			if (rt->family != family || rt->table != tables[t] ||
+			    !prefix_match(rt->dst, dst, rt->dst_len))
+				continue;
+			if (best < 0 || rt->dst_len > routes[best].dst_len)
+				best = k;
+		}
+		if (best >= 0) {
+			*out = routes[best];
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The source address for a route without one: the first of the family on its link. */
+static bool link_source(uint8_t family, int oif, uint8_t *out)
+{
+	struct net_iface_info i;
+	if (net_iface_get(oif, &i) < 0)
+		return false;
+	for (int j = 0; j < i.naddr && j < NET_IFACE_MAX_ADDR; j++) {
+		if (i.addr[j].family == family) {
+			memcpy(out, i.addr[j].addr, addr_len(family));
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Linux's inet_rtm_getroute (rt_fill_info of a cloned route) and
+ * inet6_rtm_getroute (rt6_fill_node): `ip route get`. Only RTA_DST is
+ * read (no source, input interface, mark or RTM_F_FIB_MATCH).
+ */
+static int get_route(const struct rtnl_request *r, struct nl_buf *b)
+{
+	struct linux_rtmsg req;
+	if (r->h.nlmsg_len < LINUX_NLMSG_HDRLEN + sizeof(req))
+		return -EINVAL;
+	memcpy(&req, r->msg + LINUX_NLMSG_HDRLEN, sizeof(req));
+	uint8_t family = req.rtm_family;
+	if (family != LINUX_AF_INET && family != LINUX_AF_INET6)
+		return -EOPNOTSUPP; /* no handler for the family, as rtnetlink_rcv_msg */
+	size_t alen = addr_len(family);
+	uint8_t dst[16] = { 0 };
+	size_t off = LINUX_NLMSG_HDRLEN + LINUX_NLMSG_ALIGN(sizeof(req));
+	while (off + sizeof(struct linux_rtattr) <= r->h.nlmsg_len) {
+		struct linux_rtattr a;
+		memcpy(&a, r->msg + off, sizeof(a));
+		if (a.rta_len < sizeof(a) || a.rta_len > r->h.nlmsg_len - off)
+			break;
+		if ((a.rta_type & 0x3fff) == LINUX_RTA_DST) {
+			if (a.rta_len - sizeof(a) < alen)
+				return -EINVAL;
+			memcpy(dst, r->msg + off + sizeof(a), alen);
+		}
+		off += LINUX_RTA_ALIGN(a.rta_len);
+	}
+	struct net_route rt;
+	if (!lookup_route(family, dst, &rt))
+		return -ENETUNREACH;
+	uint8_t src[16];
+	bool has_src = rt.has_prefsrc;
+	if (has_src)
+		memcpy(src, rt.prefsrc, alen);
+	else
+		has_src = link_source(family, rt.oif, src);
+	size_t start = nl_msg_begin(b, LINUX_RTM_NEWROUTE, 0, r->h.nlmsg_seq, r->portid);
+	struct linux_rtmsg rtm = {
+		.rtm_family = family,
+		.rtm_dst_len = (uint8_t)(alen * 8),
+		.rtm_type = rt.type,
+	};
+	if (family == LINUX_AF_INET) {
+		/* A cloned route of table main, "cache <local>" for a local one. */
+		rtm.rtm_table = LINUX_RT_TABLE_MAIN;
+		rtm.rtm_flags = LINUX_RTM_F_CLONED | (rt.type == 2 ? LINUX_RTCF_LOCAL : 0);
+	} else {
+		/* The FIB entry itself, with the lookup's source (::) as RTA_SRC. */
+		rtm.rtm_src_len = 128;
+		rtm.rtm_table = rt.table;
+		rtm.rtm_protocol = rt.protocol;
+	}
+	nl_put(b, &rtm, sizeof(rtm));
+	put_u32(b, LINUX_RTA_TABLE, rtm.rtm_table);
+	nl_attr(b, LINUX_RTA_DST, dst, alen);
+	if (family == LINUX_AF_INET6) {
+		static const uint8_t any[16];
+		nl_attr(b, LINUX_RTA_SRC, any, alen);
+	}
+	put_u32(b, LINUX_RTA_OIF, (uint32_t)rt.oif);
+	if (has_src)
+		nl_attr(b, LINUX_RTA_PREFSRC, src, alen);
+	if (rt.has_gw)
+		nl_attr(b, LINUX_RTA_GATEWAY, rt.gw, alen);
+	if (family == LINUX_AF_INET) {
+		put_u32(b, LINUX_RTA_UID, r->uid);
+	} else {
+		put_u32(b, LINUX_RTA_PRIORITY, rt.metric);
+		put_u8(b, LINUX_RTA_PREF, 0);
+	}
+	nl_msg_end(b, start);
+	return 0;
+}
+
 /* ---- Rules and neighbours ---- */
 
 /* The rules Linux starts every namespace with (fib_default_rules_init, fib6_rules_net_init). */
@@ -370,5 +502,7 @@ int rtnl_handle(const struct rtnl_request *r, struct nl_buf *out)
 	}
 	if (type == LINUX_RTM_GETLINK)
 		return get_link(r, out);
+	if (type == LINUX_RTM_GETROUTE)
+		return get_route(r, out);
 	return -EOPNOTSUPP;
 }

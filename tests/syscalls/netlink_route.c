@@ -2,13 +2,12 @@
  * netlink_route: NETLINK_ROUTE sockets. Creation errors, bind and port
  * ids, getsockname; the RTM_GETLINK, RTM_GETADDR (AF_INET, AF_INET6) and
  * RTM_GETROUTE dumps (lo, 127.0.0.1/8, ::1, the local route of 127.0.0.1
- * in table 255), RTM_GETRULE (the main table's rule) and RTM_GETNEIGH,
- * each ending with NLMSG_DONE, sequence numbers and port
- * ids echoed; a single RTM_GETLINK by index and by name, with NLM_F_ACK;
- * errors (ENODEV, EOPNOTSUPP) as NLMSG_ERROR with the request; MSG_PEEK
- * and MSG_TRUNC, truncated datagrams; poll, epoll, a blocked recv woken
- * by another process's request, SO_RCVTIMEO; multicast
- * membership; malformed and random requests (no reply, no crash).
+ * in table 255), a single RTM_GETROUTE (ip route get), RTM_GETRULE (the main table's rule) and
+ * RTM_GETNEIGH, each ending with NLMSG_DONE, sequence numbers and port ids echoed; a single
+ * RTM_GETLINK by index and by name, with NLM_F_ACK; errors (ENODEV, EOPNOTSUPP) as NLMSG_ERROR with
+ * the request; MSG_PEEK and MSG_TRUNC, truncated datagrams; poll, epoll, a blocked recv woken by
+ * another process's request, SO_RCVTIMEO; multicast membership; malformed and random requests (no
+ * reply, no crash).
  *
  * The host has more interfaces than the sandbox: the checks are about
  * structure and lo, never the whole list. No request that would change
@@ -346,6 +345,38 @@ static void test_route_dumps(int fd, int lo_index)
 	}
 }
 
+/* A single RTM_GETROUTE: the lookup `ip route get 127.0.0.1` makes. */
+static void test_route_get(int fd, int lo_index)
+{
+	struct {
+		struct rtmsg rtm;
+		struct rtattr rta;
+		uint8_t dst[4];
+	} req = { .rtm = { .rtm_family = AF_INET, .rtm_dst_len = 32 },
+		  .rta = { .rta_len = RTA_LENGTH(4), .rta_type = RTA_DST },
+		  .dst = { 127, 0, 0, 1 } };
+	uint32_t seq = nl_send(fd, RTM_GETROUTE, NLM_F_REQUEST, &req, sizeof(req));
+	ssize_t n = CHECK_SYS(recv(fd, g_buf, sizeof(g_buf), 0));
+	struct nlmsghdr *h = (struct nlmsghdr *)g_buf;
+	CHECK(NLMSG_OK(h, (size_t)n));
+	CHECK_EQ(h->nlmsg_type, RTM_NEWROUTE);
+	CHECK_EQ(h->nlmsg_seq, seq);
+	struct rtmsg *rtm = NLMSG_DATA(h);
+	CHECK_EQ(rtm->rtm_family, AF_INET);
+	CHECK_EQ(rtm->rtm_type, RTN_LOCAL);
+	int alen = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*rtm)));
+	struct rtattr *oif = find_attr(RTM_RTA(rtm), alen, RTA_OIF);
+	CHECK(oif != NULL);
+	CHECK_EQ(*(int *)RTA_DATA(oif), lo_index);
+	struct rtattr *src = find_attr(RTM_RTA(rtm), alen, RTA_PREFSRC);
+	CHECK(src != NULL);
+	CHECK_EQ(memcmp(RTA_DATA(src), req.dst, 4), 0);
+	/* Without a family: no handler. */
+	req.rtm.rtm_family = AF_UNSPEC;
+	seq = nl_send(fd, RTM_GETROUTE, NLM_F_REQUEST, &req, sizeof(req));
+	expect_error(fd, seq, EOPNOTSUPP, sizeof(req));
+}
+
 /* ---- Rules and neighbours ---- */
 
 static void rule_cb(void *arg, struct nlmsghdr *h)
@@ -643,6 +674,7 @@ int main(void)
 	test_get_link(fd, &s);
 	test_addr_dumps(fd, s.lo_index);
 	test_route_dumps(fd, s.lo_index);
+	test_route_get(fd, s.lo_index);
 	test_rules_neighbours(fd);
 	test_peek_trunc(fd);
 	test_wakeup(fd);

@@ -156,6 +156,11 @@ _Static_assert(sizeof(struct linux_rtmsg) == 12, "rtmsg layout");
 #define LINUX_RTA_PREFSRC  7
 #define LINUX_RTA_TABLE    15
 #define LINUX_RTA_PREF     20
+#define LINUX_RTA_SRC      2
+#define LINUX_RTA_UID      25
+
+#define LINUX_RTM_F_CLONED 0x200
+#define LINUX_RTCF_LOCAL   0x80000000U /* in a cloned IPv4 route's rtm_flags */
 
 #define LINUX_RT_TABLE_MAIN  254
 #define LINUX_RT_TABLE_LOCAL 255
