@@ -16,7 +16,8 @@
 #                        natively, on arguments and on stdin (DEMO: /bin/busybox)
 #   net_view             busybox ip addr, ip link, ip -6 addr, ip route and netstat -x in the
 #                        sandbox show its lo, 127.0.0.1/8, ::1/128 and local routes (netlink
-#                        and /proc/net; DEMO: /bin/busybox)
+#                        and /proc/net; DEMO: /bin/busybox), and so does iproute2's ip if
+#                        installed (ip route get, ip rule)
 #   syscalls_doc         docs/syscalls.md is what `runsc syscalls --markdown` prints (DEMO names the doc)
 #   dynamic              dynamically linked Debian programs (ls, python3, sha256sum) and a #!
 #                        script print exactly what they print natively
@@ -546,6 +547,15 @@ $out"
 	expect_lines "ip route"
 	expect_lines "cat /proc/net/dev" '^ +lo: +[0-9]+'
 	expect_lines "netstat -x" '^Active UNIX domain sockets'
+	# iproute2 too when installed (dynamic; it asks with strict checking and extended acks).
+	if [ -x /usr/bin/ip ]; then
+		demo=/usr/bin/ip
+		expect_lines "-s link" '^1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN'
+		expect_lines "addr show dev lo" 'inet 127\.0\.0\.1/8 scope host lo' 'inet6 ::1/128'
+		expect_lines "route get 127.0.0.1" '^local 127\.0\.0\.1 dev lo src 127\.0\.0\.1'
+		expect_lines "rule" '^0:.*lookup local' '^32766:.*lookup main'
+		expect_lines "-6 route show table local" '^local ::1 dev lo'
+	fi
 	;;
 unsupported_logged)
 	run "$runsc" --debug-log="$tmp/log" do "$demo" || fail "the program saw no ENOSYS"
