@@ -526,14 +526,14 @@ APPLETS
 	;;
 net_view)
 	[ -x "$demo" ] || fail "$demo is missing: install busybox-static"
-	# expect_lines CMD PATTERN...: the sandbox's `busybox CMD` succeeds and prints each pattern.
+	# expect_lines CMD PATTERN...: the sandbox's `$demo CMD` succeeds and prints each pattern.
 	expect_lines() {
 		local cmd=$1 out
 		shift
 		# shellcheck disable=SC2086 # the command is split into words on purpose
-		out=$(run "$runsc" do "$demo" $cmd 2>&1) || fail "busybox $cmd failed: $out"
+		out=$(run "$runsc" do "$demo" $cmd 2>&1) || fail "${demo##*/} $cmd failed: $out"
 		for p in "$@"; do
-			grep -qE -- "$p" <<<"$out" || fail "busybox $cmd: no '$p' in:
+			grep -qE -- "$p" <<<"$out" || fail "${demo##*/} $cmd: no '$p' in:
 $out"
 		done
 	}
