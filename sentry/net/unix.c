@@ -1741,6 +1741,8 @@ static uint32_t unix_readiness(struct socket *s, uint32_t mask)
 	return ev;
 }
 
+_Static_assert(sizeof(((struct unix_sock_info *)0)->addr) >= UNIX_ADDR_MAX, "unix_sock_info.addr");
+
 void unix_for_each(unix_visit_fn fn, void *arg)
 {
 	pthread_mutex_lock(&g_unix_mu);
