@@ -50,10 +50,10 @@
 #define N_XATTR    "extended attributes: with the VFS (issue 3)"
 #define N_POLL     "poll, select and epoll: with the VFS's wait queues (issue 3)"
 #define N_INOTIFY  "changes made inside the sandbox only; not the host's changes to volumes"
-#define N_SOCK                                                                         \
-	"AF_UNIX, AF_INET, AF_INET6 (with --network=host: host TCP, UDP and ping sockets); " \
-	"other families EAFNOSUPPORT until the network stack (issue 7)"
-#define N_SOCKPAIR "AF_UNIX only; other families are EAFNOSUPPORT until the network stack (issue 7)"
+#define N_SOCK                                                                           \
+	"AF_UNIX, AF_INET and AF_INET6 (TCP, UDP; on the sandbox's stack, or host sockets with " \
+	"--network=host), AF_NETLINK (NETLINK_ROUTE); other families EAFNOSUPPORT"
+#define N_SOCKPAIR "AF_UNIX only (Linux has no socketpair for inet or netlink)"
 #define N_PIPE     "the sentry's pipes; per-user pipe page limits are not kept"
 #define N_PROC     "processes: issue 4"
 #define N_THREADS  "threads and futexes: with processes (issue 4)"

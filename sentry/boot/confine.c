@@ -194,8 +194,9 @@ const struct confine_rule g_sentry_rules[] = {
 	/* Sockets: the gofer's channels, the host sockets it donates, the control socket. */
 	ALLOW(accept4, "a client of the control socket (runsc boot: control_server.c); with "
 	               "--network=host, accept(2) on a host socket (hostinet.c)"),
-	ALLOW(sendmsg, "gofer requests, with fds; a frame out of a --network=sandbox link "
-	               "(sentry/net/packet_link.c); with --network=host every send of a host socket"),
+	ALLOW(sendmsg,
+	      "gofer requests, with fds; a frame out of a --network=sandbox link "
+	      "(sentry/net/packet_link.c); with --network=host every send of a host socket"),
 	ALLOW(recvmsg,
 	      "gofer replies, with fds; with --network=host every receive of a host socket"),
 	ALLOW(recvmmsg, "a --network=sandbox link's receiving thread: batches of frames from its "

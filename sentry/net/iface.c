@@ -62,6 +62,15 @@ static void add_address_routes_locked(int index, const struct net_addr *a)
 		}
 	}
 	add_route_locked(&r);
+	if (a->family == LINUX_AF_INET && a->prefixlen < 31) {
+		/* fib_add_ifaddr's broadcast route: the prefix's last address, table local. */
+		struct net_route b = r;
+		b.type = 3;
+		b.scope = NET_SCOPE_LINK;
+		for (int bit = a->prefixlen; bit < 32; bit++)
+			b.dst[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
+		add_route_locked(&b);
+	}
 	if (a->family == LINUX_AF_INET6 && !(g_ifaces.iface[index - 1].flags & NET_IFF_LOOPBACK) &&
 	    a->prefixlen < 128) {
 		struct net_route p = { .family = LINUX_AF_INET6, .oif = index, .protocol = 2 };

@@ -22,6 +22,8 @@
 #include "sentry/mm/mm.h"
 #include "sentry/net/hostinet.h"
 #include "sentry/net/netmode.h"
+#include "sentry/net/iface_ioctl.h"
+#include "sentry/net/netlink.h"
 #include "sentry/net/unix.h"
 
 /* The sandbox's sockfs: one device number, inode numbers from one counter. */
@@ -133,6 +135,10 @@ static int socket_file_stat(struct file *f, struct linux_stat *st)
 static long socket_file_ioctl(struct task *t, struct file *f, unsigned cmd, uint64_t arg)
 {
 	struct socket *s = socket_of_file(f);
+	/* Linux's sock_ioctl: the interface ioctls (dev_ioctl, devinet_ioctl) on every socket. */
+	long ret = iface_ioctl(t, s->family, cmd, arg);
+	if (ret != -LINUX_ENOIOCTLCMD)
+		return ret;
 	return s->ops->ioctl ? s->ops->ioctl(t, s, cmd, arg) : -ENOTTY;
 }
 
@@ -241,6 +247,8 @@ int socket_create(struct task *t, int family, int type, int protocol, unsigned f
 		return hostinet_socket_create(t, family, type, protocol, fflags, out);
 	if (family == LINUX_AF_INET || family == LINUX_AF_INET6)
 		return inet_socket_create(t, family, type, protocol, fflags, out);
+	if (family == LINUX_AF_NETLINK)
+		return netlink_socket_create(t, type, protocol, fflags, out);
 	return socket_no_family(family);
 }
 
@@ -252,7 +260,7 @@ int socket_create_pair(struct task *t, int family, int type, int protocol, unsig
 	if (family == LINUX_AF_UNIX)
 		return unix_socket_pair(t, type, protocol, fflags, out0, out1);
 	/* Linux: the inet families have no socketpair (sock_no_socketpair). */
-	if (family == LINUX_AF_INET || family == LINUX_AF_INET6)
+	if (family == LINUX_AF_INET || family == LINUX_AF_INET6 || family == LINUX_AF_NETLINK)
 		return -EOPNOTSUPP;
 	return socket_no_family(family);
 }

@@ -16,9 +16,11 @@
  * (SO_ERROR, SO_ACCEPTCONN, SO_PEERCRED, its own levels).
  *
  * Families today: AF_UNIX (unix.c); AF_INET and AF_INET6 on the sandbox's
- * own stack (inet.c), or as host sockets with --network=host (hostinet.c,
- * netmode.h). AF_NETLINK comes with the network stack (issue 7) and fails
- * with EAFNOSUPPORT until then.
+ * own stack (inet.c, inet_udp.c), or as host sockets with --network=host
+ * (hostinet.c, netmode.h); AF_NETLINK (netlink.c, NETLINK_ROUTE only).
+ * The interface ioctls (SIOCGIFCONF, SIOCGIFFLAGS, ...) are answered for
+ * every family before the family's own ioctl (iface_ioctl.h), as Linux's
+ * sock_ioctl does.
  *
  * References: the socket's file reference (file_get/file_put) keeps the
  * socket open; the last put calls ops->release, after which the family

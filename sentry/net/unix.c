@@ -118,10 +118,13 @@ struct unix_sock {
 	size_t wmem; /* bytes charged by this socket's messages in flight */
 	bool has_peercred;
 	struct linux_ucred peercred;
+	struct list_head all_link; /* in g_unix_all until released */
 };
 
 static pthread_mutex_t g_unix_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct list_head g_unix_abstract = { &g_unix_abstract, &g_unix_abstract };
+/* Every socket not yet released, oldest first (/proc/net/unix). */
+static struct list_head g_unix_all = { &g_unix_all, &g_unix_all };
 static unsigned g_unix_autobind_next;
 
 static const struct socket_ops g_unix_ops;
@@ -323,6 +326,9 @@ static struct unix_sock *unix_alloc(struct task *t, int type, unsigned fflags)
 	list_init(&u->abstract_link);
 	/* A datagram receiver's queue limit; listen() sets a listener's. */
 	u->backlog = UNIX_MAX_DGRAM_QLEN;
+	pthread_mutex_lock(&g_unix_mu);
+	list_add_tail(&u->all_link, &g_unix_all);
+	pthread_mutex_unlock(&g_unix_mu);
 	return u;
 }
 
@@ -410,6 +416,7 @@ static void unix_release(struct socket *s)
 	defer_init(&d);
 	pthread_mutex_lock(&g_unix_mu);
 	bool embryo = u->embryo;
+	list_del(&u->all_link);
 	u->released = true;
 	u->shutdown = SHUTDOWN_MASK;
 	u->state = UNIX_CLOSE;
@@ -1732,6 +1739,28 @@ static uint32_t unix_readiness(struct socket *s, uint32_t mask)
 	}
 	pthread_mutex_unlock(&g_unix_mu);
 	return ev;
+}
+
+_Static_assert(sizeof(((struct unix_sock_info *)0)->addr) >= UNIX_ADDR_MAX, "unix_sock_info.addr");
+
+void unix_for_each(unix_visit_fn fn, void *arg)
+{
+	pthread_mutex_lock(&g_unix_mu);
+	struct unix_sock *u;
+	list_for_each_entry (u, &g_unix_all, all_link) {
+		struct unix_sock_info i = {
+			.refs = atomic_load(&u->refs),
+			.type = u->sock.type,
+			.listening = u->state == UNIX_LISTEN,
+			.connected = u->state == UNIX_ESTABLISHED,
+			.embryo = u->embryo,
+			.ino = u->sock.ino,
+			.addr_len = u->addr.len,
+		};
+		memcpy(i.addr, u->addr.bytes, u->addr.len);
+		fn(arg, &i);
+	}
+	pthread_mutex_unlock(&g_unix_mu);
 }
 
 static const struct socket_ops g_unix_ops = {

@@ -16,4 +16,23 @@ int unix_socket_create(struct task *t, int type, int protocol, unsigned fflags,
 int unix_socket_pair(struct task *t, int type, int protocol, unsigned fflags, struct socket **out0,
                      struct socket **out1);
 
+/* What /proc/net/unix shows of one socket. */
+struct unix_sock_info {
+	int refs;
+	int type;
+	bool listening, connected;
+	bool embryo; /* a connection not yet accepted (no file of its own yet) */
+	uint64_t ino;
+	size_t addr_len; /* the sockaddr_un's bytes, as getsockname gives them; 0: none */
+	char addr[110];
+};
+
+typedef void (*unix_visit_fn)(void *arg, const struct unix_sock_info *i);
+
+/*
+ * Calls fn for every socket not yet released, oldest first, under the
+ * unix lock: fn must not block nor call into unix sockets.
+ */
+void unix_for_each(unix_visit_fn fn, void *arg);
+
 #endif /* SENTRY_NET_UNIX_H */

@@ -14,6 +14,10 @@
 #                        byte, and a closed reader gives what an init gets natively (DEMO: copy)
 #   busybox              busybox-static applets that need no file system print and exit as
 #                        natively, on arguments and on stdin (DEMO: /bin/busybox)
+#   net_view             busybox ip addr, ip link, ip -6 addr, ip route and netstat -x in the
+#                        sandbox show its lo, 127.0.0.1/8, ::1/128 and local routes (netlink
+#                        and /proc/net; DEMO: /bin/busybox), and so does iproute2's ip if
+#                        installed (ip route get, ip rule)
 #   syscalls_doc         docs/syscalls.md is what `runsc syscalls --markdown` prints (DEMO names the doc)
 #   dynamic              dynamically linked Debian programs (ls, python3, sha256sum) and a #!
 #                        script print exactly what they print natively
@@ -519,6 +523,39 @@ APPLETS
 	ss=$?
 	[ "$n" = "$s" ] && [ "$ns" = "$ss" ] && [ "$ns" = 5 ] ||
 		fail "busybox sh: native ($ns) '$n', sandbox ($ss) '$s'"
+	;;
+net_view)
+	[ -x "$demo" ] || fail "$demo is missing: install busybox-static"
+	# expect_lines CMD PATTERN...: the sandbox's `$demo CMD` succeeds and prints each pattern.
+	expect_lines() {
+		local cmd=$1 out
+		shift
+		# shellcheck disable=SC2086 # the command is split into words on purpose
+		out=$(run "$runsc" do "$demo" $cmd 2>&1) || fail "${demo##*/} $cmd failed: $out"
+		for p in "$@"; do
+			grep -qE -- "$p" <<<"$out" || fail "${demo##*/} $cmd: no '$p' in:
+$out"
+		done
+	}
+	expect_lines "ip addr" '^1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536' \
+		'inet 127\.0\.0\.1/8 scope host lo' 'inet6 ::1/128 scope host'
+	expect_lines "ip link" '^1: lo: <LOOPBACK,UP,LOWER_UP>' 'link/loopback 00:00:00:00:00:00'
+	expect_lines "ip -6 addr" 'inet6 ::1/128' '^1: lo:'
+	expect_lines "ip route show table all" \
+		'^local 127\.0\.0\.1 dev lo table local scope host +src 127\.0\.0\.1' \
+		'^local ::1 dev lo table local'
+	expect_lines "ip route"
+	expect_lines "cat /proc/net/dev" '^ +lo: +[0-9]+'
+	expect_lines "netstat -x" '^Active UNIX domain sockets'
+	# iproute2 too when installed (dynamic; it asks with strict checking and extended acks).
+	if [ -x /usr/bin/ip ]; then
+		demo=/usr/bin/ip
+		expect_lines "-s link" '^1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN'
+		expect_lines "addr show dev lo" 'inet 127\.0\.0\.1/8 scope host lo' 'inet6 ::1/128'
+		expect_lines "route get 127.0.0.1" '^local 127\.0\.0\.1 dev lo src 127\.0\.0\.1'
+		expect_lines "rule" '^0:.*lookup local' '^32766:.*lookup main'
+		expect_lines "-6 route show table local" '^local ::1 dev lo'
+	fi
 	;;
 unsupported_logged)
 	run "$runsc" --debug-log="$tmp/log" do "$demo" || fail "the program saw no ENOSYS"

@@ -23,9 +23,11 @@ _Static_assert(EOVERFLOW == 75 && EOPNOTSUPP == 95 && ETIMEDOUT == 110, "errno A
  * one of these when a signal interrupts it; the task loop turns it into
  * EINTR or a restart in one place. They never reach the guest.
  */
-#define LINUX_ERESTARTSYS           512
-#define LINUX_ERESTARTNOINTR        513
-#define LINUX_ERESTARTNOHAND        514
+#define LINUX_ERESTARTSYS    512
+#define LINUX_ERESTARTNOINTR 513
+#define LINUX_ERESTARTNOHAND 514
+/* Not a restart code: "this ioctl is not mine", passed between layers (ENOTTY to the guest). */
+#define LINUX_ENOIOCTLCMD           515
 #define LINUX_ERESTART_RESTARTBLOCK 516
 
 /* Largest errno a syscall may return: Linux treats -4095..-1 as errors. */

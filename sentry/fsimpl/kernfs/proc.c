@@ -159,6 +159,13 @@ static int proc_mounts_readlink(struct kernfs_inode *ki, struct kernfs_buf *b)
 	return 0;
 }
 
+/* /proc/net: the caller's namespace's, as Linux's proc_net symlink. */
+static int proc_net_readlink(struct kernfs_inode *ki, struct kernfs_buf *b)
+{
+	kernfs_puts(b, "self/net");
+	return 0;
+}
+
 /* ---- Top-level files ---- */
 
 static int proc_cpuinfo_show(struct kernfs_inode *ki, struct kernfs_buf *b)
@@ -603,6 +610,7 @@ static const struct kernfs_node g_proc_root_children[] = {
 	KERNFS_FILE_NODE("loadavg", 0444, proc_loadavg_show),
 	KERNFS_FILE_NODE("meminfo", 0444, proc_meminfo_show),
 	KERNFS_SYMLINK_NODE("mounts", proc_mounts_readlink),
+	KERNFS_SYMLINK_NODE("net", proc_net_readlink),
 	KERNFS_SYMLINK_NODE("self", proc_self_readlink),
 	KERNFS_FILE_NODE("stat", 0444, proc_stat_show),
 	KERNFS_DIR_NODE("sys", 0555, g_sys),

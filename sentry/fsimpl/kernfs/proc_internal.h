@@ -1,7 +1,8 @@
 /*
  * Internals of proc shared by its files: proc.c (the top level and sys/),
  * proc_task.c (the per-process and per-thread directories), proc_mm.c
- * (maps, smaps and the memory figures) and proc_fd.c (fd/ and fdinfo/).
+ * (maps, smaps and the memory figures), proc_fd.c (fd/ and fdinfo/) and
+ * proc_net.c (net/).
  *
  * Keys: everything under /proc/PID has the TID in key.id[0] (PROC_KEY_TID);
  * fd/N and fdinfo/N also have N in key.id[1] (PROC_KEY_FD).
@@ -108,5 +109,10 @@ int proc_smaps_show(struct kernfs_inode *ki, struct kernfs_buf *b);
 
 extern const struct kernfs_dyn_ops g_proc_fd_dyn;
 extern const struct kernfs_dyn_ops g_proc_fdinfo_dyn;
+
+/* proc_net.c */
+
+/* The files of /proc/PID/net (and so of /proc/net). */
+extern const struct kernfs_dyn_ops g_proc_net_dyn;
 
 #endif /* SENTRY_FSIMPL_KERNFS_PROC_INTERNAL_H */

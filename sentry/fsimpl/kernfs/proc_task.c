@@ -861,6 +861,7 @@ static const struct kernfs_dyn_ops g_proc_task_dyn = {
 	PID_FILE("maps", 0444, proc_maps_show), \
 	PID_FILE("mountinfo", 0444, proc_mountinfo_show), \
 	PID_FILE("mounts", 0444, proc_mounts_show), \
+	PID_DYNDIR("net", 0555, &g_proc_net_dyn), \
 	PID_RW_FILE("oom_score_adj", 0644, proc_oom_score_adj_show, proc_oom_score_adj_write), \
 	PID_LINK("root", proc_root_readlink, proc_root_follow), \
 	PID_FILE("smaps", 0444, proc_smaps_show), \
