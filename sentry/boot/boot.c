@@ -41,6 +41,7 @@
 #include "sentry/kernel/task.h"
 #include "sentry/net/iface.h"
 #include "sentry/net/packet_link.h"
+#include "sentry/net/stack.h"
 #include "sentry/net/netmode.h"
 #include "sentry/vfs/file.h"
 
@@ -603,6 +604,14 @@ static int setup_network(const struct sandbox_config *cfg)
 			log_error("network: routes: %s", strerror(-err));
 			return err;
 		}
+	}
+	/*
+	 * The stack starts now, not at the first socket: the interfaces must
+	 * answer ARP, neighbour discovery and pings from the start, as Linux's.
+	 */
+	if (cfg->nlinks && (err = net_stack_start()) < 0) {
+		log_error("network: the stack: %s", strerror(-err));
+		return err;
 	}
 	return 0;
 out_close:

@@ -12,15 +12,20 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include <lwip/etharp.h>
+#include <lwip/ethip6.h>
 #include <lwip/init.h>
 #include <lwip/ip.h>
 #include <lwip/ip_addr.h>
 #include <lwip/netif.h>
 #include <lwip/tcpip.h>
 #include <lwip/timeouts.h>
+#include <netif/ethernet.h>
 
 #include "common/log.h"
 #include "sentry/net/iface.h"
+#include "sentry/net/packet_link.h"
+#include "sentry/net/socket.h"
 
 /* Work lwIP asked to run later (tcpip_try_callback): at most this many between two unlocks. */
 #define DEFERRED_MAX 64
@@ -37,6 +42,12 @@ static struct {
 		void *ctx;
 	} deferred[DEFERRED_MAX];
 	struct netif lo;
+	/* One lwIP interface per link of the table (--network=sandbox). */
+	struct eth_link {
+		struct netif netif;
+		int index; /* in the table (iface.h) */
+	} eth[NET_IFACE_MAX];
+	int neth;
 	/* The timer thread sleeps on cond until timer_due (CLOCK_MONOTONIC ms), or is woken
 	 * earlier. */
 	pthread_cond_t cond;
@@ -167,6 +178,148 @@ static err_t lo_init(struct netif *n)
 	return ERR_OK;
 }
 
+/* ---- Ethernet links (packet_link.h) ---- */
+
+/* A frame out: the pbuf chain as one sendmsg on the link's AF_PACKET socket. Core lock held. */
+static err_t eth_linkoutput(struct netif *n, struct pbuf *p)
+{
+	struct eth_link *l = n->state;
+	struct iovec iov[32];
+	int niov = 0;
+	for (struct pbuf *q = p; q; q = q->next) {
+		if (niov == 32)
+			return ERR_BUF;
+		iov[niov].iov_base = q->payload;
+		iov[niov].iov_len = q->len;
+		niov++;
+	}
+	return packet_link_send(l->index, iov, niov) == 0 ? ERR_OK : ERR_IF;
+}
+
+/*
+ * A frame in, on the link's receiving thread: copied into a PBUF_RAM pbuf
+ * (never PBUF_POOL, whose size Debian's build got wrong) and given to
+ * lwIP's Ethernet input under the core lock.
+ */
+static void eth_rx(void *arg, int ifindex, const uint8_t *frame, size_t len)
+{
+	struct eth_link *l = arg;
+	if (len < 14 || len > 0xffff) {
+		net_iface_count_drop(ifindex, true);
+		return;
+	}
+	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+	if (!p) {
+		net_iface_count_drop(ifindex, true);
+		return;
+	}
+	memcpy(p->payload, frame, len);
+	net_stack_lock();
+	if (l->netif.input(p, &l->netif) != ERR_OK)
+		pbuf_free(p);
+	net_stack_unlock();
+}
+
+static err_t eth_init(struct netif *n)
+{
+	struct eth_link *l = n->state;
+	struct net_iface_info info;
+	if (net_iface_get(l->index, &info) < 0)
+		return ERR_IF;
+	n->name[0] = 'e';
+	n->name[1] = 't';
+	n->hwaddr_len = 6;
+	memcpy(n->hwaddr, info.mac, 6);
+	n->mtu = info.mtu > 0xffff ? 0xffff : (u16_t)info.mtu;
+	n->mtu6 = n->mtu;
+	n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET |
+	           NETIF_FLAG_IGMP | NETIF_FLAG_MLD6 | NETIF_FLAG_LINK_UP;
+	n->output = etharp_output;
+	n->output_ip6 = ethip6_output;
+	n->linkoutput = eth_linkoutput;
+	return ERR_OK;
+}
+
+/* The IPv4 gateway of the table's default route through index, if any. */
+static bool default_gateway(int index, ip4_addr_t *gw)
+{
+	struct net_route r[NET_ROUTE_MAX];
+	int n = net_route_list(r, NET_ROUTE_MAX);
+	for (int i = 0; i < n && i < NET_ROUTE_MAX; i++) {
+		if (r[i].family == LINUX_AF_INET && r[i].dst_len == 0 && r[i].has_gw &&
+		    r[i].oif == index) {
+			memcpy(&gw->addr, r[i].gw, 4);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * Makes an lwIP interface for each interface of the table that has a
+ * packet link, with its first IPv4 address (lwIP has one per interface),
+ * its IPv6 addresses (already valid: no duplicate detection, no
+ * autoconfiguration) and the default route's gateway. Core lock held.
+ */
+static void add_eth_links(void)
+{
+	struct net_iface_info ifs[NET_IFACE_MAX];
+	int n = net_iface_list(ifs, NET_IFACE_MAX);
+	for (int i = 0; i < n && i < NET_IFACE_MAX; i++) {
+		if (!packet_link_exists(ifs[i].index))
+			continue;
+		struct eth_link *l = &g_stack.eth[g_stack.neth];
+		l->index = ifs[i].index;
+		ip4_addr_t a, mask, gw;
+		ip4_addr_set_zero(&a);
+		ip4_addr_set_zero(&mask);
+		ip4_addr_set_zero(&gw);
+		for (int j = 0; j < ifs[i].naddr; j++) {
+			const struct net_addr *na = &ifs[i].addr[j];
+			if (na->family != LINUX_AF_INET)
+				continue;
+			memcpy(&a.addr, na->addr, 4);
+			mask.addr =
+			        na->prefixlen ? lwip_htonl(0xffffffffu << (32 - na->prefixlen)) : 0;
+			break;
+		}
+		bool has_gw = default_gateway(l->index, &gw);
+		if (!netif_add(&l->netif, &a, &mask, &gw, l, eth_init, ethernet_input)) {
+			log_warn("network stack: interface %s: lwIP refused it", ifs[i].name);
+			continue;
+		}
+		netif_set_ip6_autoconfig_enabled(&l->netif, 0);
+		for (int j = 0; j < ifs[i].naddr; j++) {
+			const struct net_addr *na = &ifs[i].addr[j];
+			if (na->family != LINUX_AF_INET6)
+				continue;
+			ip6_addr_t v6;
+			memcpy(v6.addr, na->addr, 16);
+			ip6_addr_clear_zone(&v6);
+			ip6_addr_assign_zone(&v6, IP6_UNICAST, &l->netif);
+			s8_t idx;
+			if (netif_add_ip6_address(&l->netif, &v6, &idx) == ERR_OK && idx >= 0)
+				netif_ip6_addr_set_state(&l->netif, idx, IP6_ADDR_PREFERRED);
+		}
+		netif_set_up(&l->netif);
+		if (has_gw)
+			netif_set_default(&l->netif);
+		g_stack.neth++;
+	}
+}
+
+/* Starts each link's receiving thread, once lwIP knows its interface. */
+static void start_eth_links(void)
+{
+	for (int i = 0; i < g_stack.neth; i++) {
+		struct eth_link *l = &g_stack.eth[i];
+		int err = packet_link_start(l->index, eth_rx, l);
+		if (err < 0)
+			log_warn("network stack: link %d does not receive: %s", l->index,
+			         strerror(-err));
+	}
+}
+
 static void start_once(void)
 {
 	pthread_condattr_t ca;
@@ -204,7 +357,9 @@ static void start_once(void)
 		netif_ip6_addr_set_state(&g_stack.lo, idx, IP6_ADDR_PREFERRED);
 	netif_set_default(&g_stack.lo);
 	netif_set_up(&g_stack.lo);
+	add_eth_links();
 	pthread_mutex_unlock(&g_stack.mu);
+	start_eth_links();
 	atomic_store(&g_stack.running, true);
 
 	pthread_t th;

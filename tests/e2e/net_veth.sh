@@ -8,6 +8,7 @@
 #   - the host side fetches a file from the container's busybox httpd (python3 urllib);
 #   - while the container runs, the host side of its namespace has no address left on the
 #     veth end (runsc took them over), and the container sees its address (`ip addr`);
+#   (busybox's own wget -T crashes natively: busybox timeout bounds the fetch instead)
 #   - at the end: no container state, no process of the test, no namespace.
 # Needs the sandbox's inet stack: registered in tests/e2e/meson.build with it.
 # Everything is removed at exit whatever happened (trap): the container by id, the server and
@@ -69,7 +70,7 @@ oci_wait_for "the host side's server" 20 fetch "http://$addr_h:8000/hello.txt"
 # It serves /www on 8080, fetches the host side's file, prints it and its own address, then
 # waits for the test (until /www/done appears: the test cannot write there, so: 60 s).
 oci_make_bundle "$dir/b" sh -c "httpd -f -p 8080 -h /www & \
-	wget -q -T 10 -O - http://$addr_h:8000/hello.txt; echo wget=\$?; \
+	timeout 10 wget -q -O - http://$addr_h:8000/hello.txt; echo wget=\$?; \
 	ip -4 addr show 2>&1 | grep -o 'inet [0-9./]*'; echo ready; sleep 60" ||
 	oci_fail "cannot build the bundle"
 mkdir -p "$dir/b/rootfs/www" && echo "hello from the container $$" >"$dir/b/rootfs/www/c.txt" ||
@@ -96,7 +97,9 @@ left=$(ip -n "$ns_c" -o addr show dev "$if_c" | grep -E ' inet6? ')
 [ -z "$left" ] || oci_fail "the host side still has addresses on $if_c: $left"
 echo "ok: the host side of the container's namespace has no address left"
 oci_check "the host side reaches the container's httpd" 0 "hello from the container $$" \
-	fetch "http://$addr_c:8080/c.txt"
+	ip netns exec "$ns_h" python3 -c 'import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())' \
+	"http://$addr_c:8080/c.txt"
 
 # --- the end --------------------------------------------------------------------------------
 oci_check "kill" 0 '' "${rt[@]}" kill "$id" KILL

@@ -280,7 +280,8 @@ int main(void)
 	 * the socket calls of host sockets only (at most 10 more).
 	 */
 	if (ns >= 80 || ng >= 80 || nh > ns + 10) {
-		printf("FAIL: an allowlist has 80 syscalls or more, or host mode adds more than 10\n");
+		printf("FAIL: an allowlist has 80 syscalls or more, or host mode adds more than "
+		       "10\n");
 		g_failed = 1;
 	}
 	return g_failed;
