@@ -21,6 +21,7 @@
 #include "common/util.h"
 #include "sentry/fsimpl/kernfs/proc_internal.h"
 #include "sentry/net/iface.h"
+#include "sentry/net/inet.h"
 #include "sentry/net/socket.h"
 #include "sentry/net/unix.h"
 
@@ -167,11 +168,105 @@ static int net_unix_show(struct kernfs_inode *ki, struct kernfs_buf *b)
 	return 0;
 }
 
+/* ---- tcp, tcp6, udp, udp6 (Linux's tcp4_seq_show, tcp6_seq_show, udp4_format_sock) ---- */
+
+struct inet_show {
+	struct kernfs_buf *b;
+	bool tcp, v6;
+	int n;
+};
+
+/* An address as Linux prints it: each 32-bit word of network-order bytes read as a host integer. */
+static void inet_addr_hex(char *out, size_t len, const uint8_t *a, bool v6)
+{
+	uint32_t w[4];
+	memcpy(w, a, v6 ? 16 : 4);
+	if (v6)
+		snprintf(out, len, "%08X%08X%08X%08X", w[0], w[1], w[2], w[3]);
+	else
+		snprintf(out, len, "%08X", w[0]);
+}
+
+static void net_inet_line(const struct inet_sock_info *i, void *arg)
+{
+	struct inet_show *sh = arg;
+	char l[40], r[40], line[200];
+	inet_addr_hex(l, sizeof(l), i->laddr, sh->v6);
+	inet_addr_hex(r, sizeof(r), i->raddr, sh->v6);
+	int len = snprintf(line, sizeof(line),
+	                   "%*d: %s:%04X %s:%04X %02X %08X:%08X 00:00000000 00000000 %5u %8d %llu",
+	                   sh->tcp ? 4 : 5, sh->n++, l, i->lport, r, i->rport, i->state, i->txq,
+	                   i->rxq, i->uid, 0, (unsigned long long)i->ino);
+	if (sh->tcp)
+		snprintf(line + len, sizeof(line) - (size_t)len, " %d 0000000000000000",
+		         i->ino ? 2 : 3);
+	else
+		snprintf(line + len, sizeof(line) - (size_t)len, " 2 0000000000000000 0");
+	/* tcp and udp pad each line to 149 and 127 characters; the v6 tables do not. */
+	if (sh->v6)
+		kernfs_printf(sh->b, "%s\n", line);
+	else
+		kernfs_printf(sh->b, "%-*s\n", sh->tcp ? 149 : 127, line);
+}
+
+static int net_inet_show(struct kernfs_buf *b, bool tcp, bool v6)
+{
+	static const char tcp_head[] = "  sl  local_address rem_address   st tx_queue rx_queue tr "
+	                               "tm->when retrnsmt   uid  timeout inode";
+	static const char tcp6_head[] =
+	        "  sl  local_address                         remote_address   "
+	        "                     st tx_queue rx_queue tr tm->when "
+	        "retrnsmt   uid  timeout inode";
+	static const char udp_head[] = "   sl  local_address rem_address   st tx_queue rx_queue tr "
+	                               "tm->when retrnsmt   uid  timeout inode ref pointer drops";
+	static const char udp6_head[] =
+	        "  sl  local_address                         remote_address   "
+	        "                     st tx_queue rx_queue tr tm->when "
+	        "retrnsmt   uid  timeout inode ref pointer drops";
+	if (tcp && !v6)
+		kernfs_printf(b, "%-149s\n", tcp_head);
+	else if (!tcp && !v6)
+		kernfs_printf(b, "%-127s\n", udp_head);
+	else
+		kernfs_printf(b, "%s\n", tcp ? tcp6_head : udp6_head);
+	struct inet_show sh = { .b = b, .tcp = tcp, .v6 = v6 };
+	inet_foreach(tcp, v6, net_inet_line, &sh);
+	return 0;
+}
+
+static int net_tcp_show(struct kernfs_inode *ki, struct kernfs_buf *b)
+{
+	(void)ki;
+	return net_inet_show(b, true, false);
+}
+
+static int net_tcp6_show(struct kernfs_inode *ki, struct kernfs_buf *b)
+{
+	(void)ki;
+	return net_inet_show(b, true, true);
+}
+
+static int net_udp_show(struct kernfs_inode *ki, struct kernfs_buf *b)
+{
+	(void)ki;
+	return net_inet_show(b, false, false);
+}
+
+static int net_udp6_show(struct kernfs_inode *ki, struct kernfs_buf *b)
+{
+	(void)ki;
+	return net_inet_show(b, false, true);
+}
+
 /* The files, in name order. */
 static const struct kernfs_node g_proc_net_files[] = {
 	KERNFS_FILE_NODE("dev", 0444, net_dev_show),
 	KERNFS_FILE_NODE("if_inet6", 0444, net_if_inet6_show),
 	KERNFS_FILE_NODE("route", 0444, net_route_show),
+	KERNFS_FILE_NODE("tcp", 0444, net_tcp_show),
+	KERNFS_FILE_NODE("tcp6", 0444, net_tcp6_show),
+	KERNFS_FILE_NODE("udp", 0444, net_udp_show),
+	KERNFS_FILE_NODE("udp6", 0444, net_udp6_show),
 	KERNFS_FILE_NODE("unix", 0444, net_unix_show),
 };
 
