@@ -351,46 +351,36 @@ long sys_recvfrom(struct task *t, const struct sys_args *a)
 	return ret;
 }
 
-/* sys_sendmsg implements sendmsg(2). */
-long sys_sendmsg(struct task *t, const struct sys_args *a)
+/* One sendmsg of the msghdr at uh on s: the bytes sent or -errno. */
+static long send_msghdr(struct task *t, struct socket *s, uaddr_t uh, int flags)
 {
-	struct socket *s;
-	int err = get_socket(t, a->a[0], &s);
-	if (err < 0)
-		return err;
 	struct linux_msghdr h;
 	static _Thread_local struct iov_in iov;
 	char addr[LINUX_SOCKADDR_MAX];
 	char *control = NULL;
 	struct sock_msg m = { 0 };
-	long ret = mm_copy_in(t->mm, &h, a->a[1], sizeof(h));
+	long ret = mm_copy_in(t->mm, &h, uh, sizeof(h));
 	if (ret < 0)
-		goto out_put;
+		return ret;
 	if (h.name && h.namelen) {
 		/* Linux clamps a long name to sockaddr_storage. */
 		m.namelen = MIN((size_t)h.namelen, (size_t)LINUX_SOCKADDR_MAX);
-		if ((int32_t)h.namelen < 0) {
-			ret = -EINVAL;
-			goto out_put;
-		}
+		if ((int32_t)h.namelen < 0)
+			return -EINVAL;
 		ret = mm_copy_in(t->mm, addr, h.name, m.namelen);
 		if (ret < 0)
-			goto out_put;
+			return ret;
 		m.name = addr;
 	}
 	ret = import_iov(t, h.iov, h.iovlen, &iov);
 	if (ret < 0)
-		goto out_put;
-	if (h.controllen > INT_MAX || h.controllen > OPTMEM_MAX) {
-		ret = -ENOBUFS;
-		goto out_put;
-	}
+		return ret;
+	if (h.controllen > INT_MAX || h.controllen > OPTMEM_MAX)
+		return -ENOBUFS;
 	if (h.controllen) {
 		control = malloc(h.controllen);
-		if (!control) {
-			ret = -ENOBUFS;
-			goto out_put;
-		}
+		if (!control)
+			return -ENOBUFS;
 		ret = mm_copy_in(t->mm, control, h.control, h.controllen);
 		if (ret < 0)
 			goto out_free;
@@ -398,10 +388,60 @@ long sys_sendmsg(struct task *t, const struct sys_args *a)
 		m.controllen = h.controllen;
 	}
 	net_iter_init_iov(&m.data, t->mm, iov.iov, iov.count, iov.total);
-	ret = do_send(t, s, &m, (int)a->a[2]);
+	ret = do_send(t, s, &m, flags);
 out_free:
 	free(control);
-out_put:
+	return ret;
+}
+
+/* One recvmsg into the msghdr at uh from s: the bytes received or -errno. */
+static long recv_msghdr(struct task *t, struct socket *s, uaddr_t uh, int flags)
+{
+	struct linux_msghdr h;
+	static _Thread_local struct iov_in iov;
+	char addr[LINUX_SOCKADDR_MAX];
+	char control[RECV_CONTROL_MAX];
+	struct sock_msg m = { 0 };
+	long ret = mm_copy_in(t->mm, &h, uh, sizeof(h));
+	if (ret < 0)
+		return ret;
+	ret = import_iov(t, h.iov, h.iovlen, &iov);
+	if (ret < 0)
+		return ret;
+	net_iter_init_iov(&m.data, t->mm, iov.iov, iov.count, iov.total);
+	m.name = h.name ? addr : NULL;
+	if (h.control && h.controllen) {
+		m.control = control;
+		m.controllen = MIN(h.controllen, sizeof(control));
+	}
+	ret = s->ops->recvmsg ? s->ops->recvmsg(t, s, &m, flags) : -EOPNOTSUPP;
+	if (ret < 0)
+		return ret;
+	int err = 0;
+	if (h.name)
+		err = addr_out(t, addr, m.namelen, h.name,
+		               uh + offsetof(struct linux_msghdr, namelen));
+	int32_t flags_out = m.flags_out;
+	uint64_t used = m.control ? m.controllen : 0;
+	if (err == 0 && used)
+		err = mm_copy_out(t->mm, h.control, control, used);
+	if (err == 0)
+		err = mm_copy_out(t->mm, uh + offsetof(struct linux_msghdr, flags), &flags_out,
+		                  sizeof(flags_out));
+	if (err == 0)
+		err = mm_copy_out(t->mm, uh + offsetof(struct linux_msghdr, controllen), &used,
+		                  sizeof(used));
+	return err < 0 ? err : ret;
+}
+
+/* sys_sendmsg implements sendmsg(2). */
+long sys_sendmsg(struct task *t, const struct sys_args *a)
+{
+	struct socket *s;
+	int err = get_socket(t, a->a[0], &s);
+	if (err < 0)
+		return err;
+	long ret = send_msghdr(t, s, a->a[1], (int)a->a[2]);
 	put_socket(s);
 	return ret;
 }
@@ -413,51 +453,110 @@ long sys_recvmsg(struct task *t, const struct sys_args *a)
 	int err = get_socket(t, a->a[0], &s);
 	if (err < 0)
 		return err;
-	struct linux_msghdr h;
-	static _Thread_local struct iov_in iov;
-	char addr[LINUX_SOCKADDR_MAX];
-	char control[RECV_CONTROL_MAX];
-	struct sock_msg m = { 0 };
-	uaddr_t uh = a->a[1];
-	long ret = mm_copy_in(t->mm, &h, uh, sizeof(h));
-	if (ret < 0)
-		goto out_put;
-	ret = import_iov(t, h.iov, h.iovlen, &iov);
-	if (ret < 0)
-		goto out_put;
-	net_iter_init_iov(&m.data, t->mm, iov.iov, iov.count, iov.total);
-	m.name = h.name ? addr : NULL;
-	if (h.control && h.controllen) {
-		m.control = control;
-		m.controllen = MIN(h.controllen, sizeof(control));
-	}
-	ret = s->ops->recvmsg ? s->ops->recvmsg(t, s, &m, (int)a->a[2]) : -EOPNOTSUPP;
-	if (ret < 0)
-		goto out_put;
-	if (h.name) {
-		err = addr_out(t, addr, m.namelen, h.name,
-		               uh + offsetof(struct linux_msghdr, namelen));
-		if (err < 0) {
-			ret = err;
-			goto out_put;
-		}
-	}
-	int32_t flags_out = m.flags_out;
-	uint64_t used = m.control ? m.controllen : 0;
-	err = 0;
-	if (used)
-		err = mm_copy_out(t->mm, h.control, control, used);
-	if (err == 0)
-		err = mm_copy_out(t->mm, uh + offsetof(struct linux_msghdr, flags), &flags_out,
-		                  sizeof(flags_out));
-	if (err == 0)
-		err = mm_copy_out(t->mm, uh + offsetof(struct linux_msghdr, controllen), &used,
-		                  sizeof(used));
-	if (err < 0)
-		ret = err;
-out_put:
+	long ret = recv_msghdr(t, s, a->a[1], (int)a->a[2]);
 	put_socket(s);
 	return ret;
+}
+
+/* struct mmsghdr: a msghdr and the length that message moved. */
+#define MMSGHDR_SIZE   64
+#define MMSGHDR_LEN_AT 56
+/* Linux's UIO_MAXIOV: the most messages one call moves. */
+#define MMSG_MAX             1024
+#define LINUX_MSG_WAITFORONE 0x10000
+
+/* sys_sendmmsg implements sendmmsg(2): each message as sendmsg, until one fails. */
+long sys_sendmmsg(struct task *t, const struct sys_args *a)
+{
+	struct socket *s;
+	int err = get_socket(t, a->a[0], &s);
+	if (err < 0)
+		return err;
+	unsigned vlen = MIN((unsigned)a->a[2], (unsigned)MMSG_MAX);
+	int flags = (int)a->a[3];
+	long ret = 0;
+	unsigned done = 0;
+	for (; done < vlen; done++) {
+		uaddr_t uh = a->a[1] + (uint64_t)done * MMSGHDR_SIZE;
+		ret = send_msghdr(t, s, uh, flags);
+		if (ret < 0)
+			break;
+		uint32_t len = (uint32_t)ret;
+		ret = mm_copy_out(t->mm, uh + MMSGHDR_LEN_AT, &len, sizeof(len));
+		if (ret < 0)
+			break;
+	}
+	put_socket(s);
+	/* Linux: the messages sent, or the first one's error (a later error is lost). */
+	return done ? (long)done : ret;
+}
+
+/* sys_recvmmsg implements recvmmsg(2), with Linux's timeout: checked after each message. */
+long sys_recvmmsg(struct task *t, const struct sys_args *a)
+{
+	struct linux_timespec ts;
+	struct timespec deadline = { 0 }, now;
+	bool timed = a->a[4] != 0;
+	if (timed) {
+		int err = mm_copy_in(t->mm, &ts, a->a[4], sizeof(ts));
+		if (err < 0)
+			return err;
+		if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000L)
+			return -EINVAL;
+		clock_gettime(CLOCK_MONOTONIC, &deadline);
+		deadline.tv_sec += ts.tv_sec;
+		deadline.tv_nsec += ts.tv_nsec;
+		if (deadline.tv_nsec >= 1000000000L) {
+			deadline.tv_sec++;
+			deadline.tv_nsec -= 1000000000L;
+		}
+	}
+	struct socket *s;
+	int err = get_socket(t, a->a[0], &s);
+	if (err < 0)
+		return err;
+	unsigned vlen = MIN((unsigned)a->a[2], (unsigned)MMSG_MAX);
+	int flags = (int)a->a[3];
+	long ret = 0;
+	unsigned done = 0;
+	for (; done < vlen; done++) {
+		uaddr_t uh = a->a[1] + (uint64_t)done * MMSGHDR_SIZE;
+		ret = recv_msghdr(t, s, uh, flags & ~LINUX_MSG_WAITFORONE);
+		if (ret < 0)
+			break;
+		uint32_t len = (uint32_t)ret;
+		ret = mm_copy_out(t->mm, uh + MMSGHDR_LEN_AT, &len, sizeof(len));
+		if (ret < 0)
+			break;
+		/* After the first message, MSG_WAITFORONE makes the rest non-blocking. */
+		if (flags & LINUX_MSG_WAITFORONE)
+			flags |= LINUX_MSG_DONTWAIT;
+		if (timed) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (now.tv_sec > deadline.tv_sec ||
+			    (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec)) {
+				done++;
+				break;
+			}
+		}
+	}
+	put_socket(s);
+	if (timed && (done || ret >= 0)) {
+		/* Linux writes the time left back. */
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		int64_t left = (deadline.tv_sec - now.tv_sec) * 1000000000LL +
+		               (deadline.tv_nsec - now.tv_nsec);
+		if (left < 0)
+			left = 0;
+		ts.tv_sec = left / 1000000000LL;
+		ts.tv_nsec = left % 1000000000LL;
+		if (mm_copy_out(t->mm, a->a[4], &ts, sizeof(ts)) < 0 && !done)
+			return -EFAULT;
+	}
+	/* Linux: the messages received; an error after some is reported by the next call. */
+	if (done)
+		return (long)done;
+	return ret == -LINUX_ERESTARTSYS && timed ? -EINTR : ret;
 }
 
 /* sys_shutdown implements shutdown(2). */
