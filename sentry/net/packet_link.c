@@ -151,6 +151,25 @@ static bool rx_error_is_fatal(int err)
 	return err == EBADF || err == ENETDOWN || err == ENODEV || err == ENXIO || err == ENOTSOCK;
 }
 
+void packet_link_input(int ifindex, uint8_t *buf, size_t len)
+{
+	struct packet_link *l = link_of(ifindex);
+	if (!l || !l->rx)
+		return;
+	struct virtio_net_hdr h;
+	long flen = -1;
+	if (len >= sizeof(h)) {
+		memcpy(&h, buf, sizeof(h));
+		flen = fix_frame(&h, buf + sizeof(h), len - sizeof(h));
+	}
+	if (flen < 0) {
+		net_iface_count_drop(ifindex, /*rx=*/true);
+		return;
+	}
+	net_iface_count_rx(ifindex, (uint64_t)flen);
+	l->rx(l->arg, ifindex, buf + sizeof(h), (size_t)flen);
+}
+
 static void *rx_thread(void *arg)
 {
 	struct packet_link *l = arg;
@@ -206,18 +225,11 @@ static void *rx_thread(void *arg)
 			            offsetof(struct sockaddr_ll, sll_pkttype) &&
 			    from[i].sll_pkttype == PACKET_OUTGOING)
 				continue;
-			struct virtio_net_hdr h;
-			long len = -1;
-			if (got >= sizeof(h) && !(msgs[i].msg_hdr.msg_flags & MSG_TRUNC)) {
-				memcpy(&h, slot, sizeof(h));
-				len = fix_frame(&h, slot + sizeof(h), got - sizeof(h));
-			}
-			if (len < 0) {
+			if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
 				net_iface_count_drop(l->ifindex, /*rx=*/true);
 				continue;
 			}
-			net_iface_count_rx(l->ifindex, (uint64_t)len);
-			l->rx(l->arg, l->ifindex, slot + sizeof(h), (size_t)len);
+			packet_link_input(l->ifindex, slot, got);
 		}
 	}
 	free(bufs);
@@ -275,7 +287,7 @@ int packet_link_send(int ifindex, const struct iovec *iov, int niov)
 	}
 	struct msghdr m = { .msg_iov = v, .msg_iovlen = (size_t)niov + 1 };
 	ssize_t w;
-	while ((w = sendmsg(fd, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+	while ((w = sendmsg(fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT)) < 0 && errno == EINTR)
 		;
 	if (w < 0) {
 		int err = errno;

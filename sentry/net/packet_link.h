@@ -83,11 +83,21 @@ int packet_link_start(int ifindex, packet_link_rx_fn rx, void *arg);
 
 /*
  * Sends one Ethernet frame, gathered from iov[0..niov) (at most 62
- * pieces), prepending a zeroed virtio_net_hdr. Returns 0, or -errno
+ * pieces), prepending a zeroed virtio_net_hdr. It never blocks (the
+ * stack's lock is held): a full socket drops the frame, as a full device
+ * queue does, and TCP retransmits. Returns 0, or -errno
  * (-ENODEV: no such link; -EINVAL: too many pieces; -EMSGSIZE, -ENOBUFS,
  * -ENETDOWN from the host: counted as a transmit drop).
  */
 int packet_link_send(int ifindex, const struct iovec *iov, int niov);
+
+/*
+ * One received buffer of a started link (its receiving thread's per-frame
+ * step, and the fuzz target's entry, tests/fuzz/fuzz_net_input.c): the
+ * virtio_net_hdr and the frame behind it, checked and completed, then
+ * given to rx; a bad one is counted as a drop. buf is modified.
+ */
+void packet_link_input(int ifindex, uint8_t *buf, size_t len);
 
 /* Whether the link's receiving thread is running (tests, diagnostics). */
 bool packet_link_running(int ifindex);
