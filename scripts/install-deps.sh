@@ -18,7 +18,7 @@ set -euo pipefail
 packages=(
 	build-essential meson ninja-build pkg-config
 	libseccomp-dev libunwind-dev libjansson-dev liblwip-dev
-	libcmocka-dev clang-format util-linux bsdutils procps busybox-static file python3
+	libcmocka-dev clang-format valgrind util-linux bsdutils procps busybox-static file python3
 	podman conmon containerd docker.io runc crun jq
 )
 

@@ -180,6 +180,9 @@ static err_t lo_init(struct netif *n)
 
 /* ---- Ethernet links (packet_link.h) ---- */
 
+/* The shortest Ethernet frame, without its FCS. */
+#define ETH_MIN_FRAME 60
+
 /* A frame out: the pbuf chain as one sendmsg on the link's AF_PACKET socket. Core lock held. */
 static err_t eth_linkoutput(struct netif *n, struct pbuf *p)
 {
@@ -208,12 +211,19 @@ static void eth_rx(void *arg, int ifindex, const uint8_t *frame, size_t len)
 		net_iface_count_drop(ifindex, true);
 		return;
 	}
-	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+	/*
+	 * Padded with zeros to Ethernet's minimum of 60 bytes, as a NIC
+	 * delivers frames: lwIP 2.1's etharp_input reads a whole ARP header
+	 * without checking the frame holds one (found by fuzz/net_input).
+	 */
+	size_t size = len < ETH_MIN_FRAME ? ETH_MIN_FRAME : len;
+	struct pbuf *p = pbuf_alloc(PBUF_RAW, (u16_t)size, PBUF_RAM);
 	if (!p) {
 		net_iface_count_drop(ifindex, true);
 		return;
 	}
 	memcpy(p->payload, frame, len);
+	memset((char *)p->payload + len, 0, size - len);
 	net_stack_lock();
 	if (l->netif.input(p, &l->netif) != ERR_OK)
 		pbuf_free(p);
