@@ -132,8 +132,7 @@ int inet_addr_in(struct inet_sock *sk, const void *addr, size_t len, ip_addr_t *
 		return -EAFNOSUPPORT;
 	*port = lwip_ntohs(in6.port);
 	if (is_v4_mapped(in6.addr)) {
-		if (sk->v6only)
-			return -EINVAL;
+		/* The callers refuse it on an IPV6_V6ONLY socket, each with Linux's errno. */
 		uint32_t a;
 		memcpy(&a, in6.addr + 12, 4);
 		ip_addr_set_ip4_u32_val(*ip, a);
@@ -198,6 +197,19 @@ bool inet_addr_local(const ip_addr_t *ip)
 	return false;
 }
 
+void inet_any_to_loopback(const struct inet_sock *sk, ip_addr_t *ip)
+{
+	if (!ip_addr_isany(ip))
+		return;
+	if (IP_IS_V4(ip) || (IP_IS_ANY_TYPE_VAL(*ip) && !sk->v6)) {
+		ip_addr_set_ip4_u32_val(*ip, PP_HTONL(0x7f000001));
+	} else {
+		/* :: (or a dual-stack socket's any) is ::1. */
+		ip_addr_set_zero_ip6(ip);
+		ip_2_ip6(ip)->addr[3] = PP_HTONL(1);
+	}
+}
+
 uint8_t inet_pcb_type(const struct inet_sock *sk)
 {
 	if (!sk->v6)
@@ -207,13 +219,17 @@ uint8_t inet_pcb_type(const struct inet_sock *sk)
 
 /* ---- Readiness and waiting ---- */
 
-void inet_publish(struct inet_sock *sk, uint32_t mask)
+void inet_publish(struct inet_sock *sk, uint32_t mask, uint32_t events)
 {
 	uint32_t old = atomic_exchange(&sk->ready, mask);
-	/* Edge: tell waiters what is newly true; level-triggered re-checks do the rest. */
-	uint32_t fresh = mask & ~old;
-	if (fresh)
-		waitqueue_notify(&sk->sock.wq, fresh);
+	/*
+	 * Waiters hear what became true, and what just happened again (more
+	 * data, more room): Linux wakes on every arrival, which an
+	 * edge-triggered epoll reports as a new event.
+	 */
+	uint32_t wake = (mask & ~old) | (mask & events);
+	if (wake)
+		waitqueue_notify(&sk->sock.wq, wake);
 }
 
 static uint32_t inet_readiness(struct socket *s, uint32_t mask)
@@ -290,7 +306,13 @@ static uint32_t tcp_mask(struct inet_sock *sk)
 
 static void tcp_update(struct inet_sock *sk)
 {
-	inet_publish(sk, tcp_mask(sk));
+	inet_publish(sk, tcp_mask(sk), 0);
+}
+
+/* As tcp_update, after an arrival of events (data, room, a connection). */
+static void tcp_event(struct inet_sock *sk, uint32_t events)
+{
+	inet_publish(sk, tcp_mask(sk), events);
 }
 
 static err_t tcp_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
@@ -317,7 +339,7 @@ static err_t tcp_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t e
 	}
 	atomic_store_explicit(&sk->ring_tail, tail, memory_order_release);
 	pbuf_free(p);
-	tcp_update(sk);
+	tcp_event(sk, LINUX_POLLIN | LINUX_POLLRDNORM);
 	return ERR_OK;
 }
 
@@ -325,7 +347,7 @@ static err_t tcp_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
 	(void)pcb;
 	(void)len;
-	tcp_update(arg);
+	tcp_event(arg, LINUX_POLLOUT | LINUX_POLLWRNORM);
 	return ERR_OK;
 }
 
@@ -369,9 +391,12 @@ static void tcp_attach(struct inet_sock *sk, struct tcp_pcb *pcb)
 }
 
 /* Lets the pcb go: callbacks cleared so that lwIP never calls into a freed socket. */
-static void tcp_detach(struct tcp_pcb *pcb)
+static void tcp_detach(struct inet_sock *sk, struct tcp_pcb *pcb)
 {
 	tcp_arg(pcb, NULL);
+	/* What the orphan keeps of its socket: whether a new bind may take its port. */
+	if (!atomic_load(&sk->sock.reuseaddr))
+		ip_reset_option(pcb, SOF_REUSEADDR);
 	if (pcb->state != LISTEN) {
 		tcp_recv(pcb, NULL);
 		tcp_sent(pcb, NULL);
@@ -393,6 +418,7 @@ static struct inet_sock *inet_alloc(struct task *t, const struct socket_ops *ops
 	pthread_mutex_init(&sk->wmu, NULL);
 	sk->tos = -1;
 	sk->ttl = -1;
+	sk->quickack = true;
 	sk->keep_idle = 7200;
 	sk->keep_intvl = 75;
 	sk->keep_cnt = 9;
@@ -440,6 +466,7 @@ static err_t tcp_accept_cb(void *arg, struct tcp_pcb *newpcb, err_t err)
 	sk->state = INET_CONNECTED;
 	sk->was_connected = true;
 	atomic_store(&sk->sock.keepalive, atomic_load(&l->sock.keepalive));
+	atomic_store(&sk->sock.reuseaddr, atomic_load(&l->sock.reuseaddr));
 	tcp_attach(sk, newpcb);
 	if (sk->nodelay)
 		tcp_nagle_disable(newpcb);
@@ -447,7 +474,7 @@ static err_t tcp_accept_cb(void *arg, struct tcp_pcb *newpcb, err_t err)
 		ip_set_option(newpcb, SOF_KEEPALIVE);
 	tcp_update(sk);
 	l->acq[l->acq_len++] = sk;
-	tcp_update(l);
+	tcp_event(l, LINUX_POLLIN | LINUX_POLLRDNORM);
 	return ERR_OK;
 }
 
@@ -475,9 +502,11 @@ static bool tcp_port_conflict(const struct inet_sock *sk, const ip_addr_t *ip, u
 				continue;
 			const struct inet_sock *o = p->callback_arg;
 			if (!o) {
-				/* A closed socket's connection (TIME_WAIT, FIN_WAIT): SO_REUSEADDR
-				 * passes. */
-				if (reuse)
+				/*
+				 * A closed socket's connection (TIME_WAIT, FIN_WAIT): SO_REUSEADDR
+				 * on both passes (the pcb keeps the closed socket's: tcp_detach).
+				 */
+				if (reuse && ip_get_option(p, SOF_REUSEADDR))
 					continue;
 				return true;
 			}
@@ -535,6 +564,8 @@ static int tcp_bind_locked(struct task *t, struct inet_sock *sk, const ip_addr_t
 {
 	if (sk->state != INET_NEW || !sk->pcb.tcp || sk->pcb.tcp->local_port)
 		return -EINVAL;
+	if (sk->v6 && sk->v6only && IP_IS_V4(ip))
+		return -EINVAL;
 	if (!inet_addr_local(ip))
 		return -EADDRNOTAVAIL;
 	int err = check_port_privilege(t, port);
@@ -542,7 +573,35 @@ static int tcp_bind_locked(struct task *t, struct inet_sock *sk, const ip_addr_t
 		return err;
 	if (port && tcp_port_conflict(sk, ip, port))
 		return -EADDRINUSE;
-	return err_from_lwip(tcp_bind(sk->pcb.tcp, ip, port));
+	err = err_from_lwip(tcp_bind(sk->pcb.tcp, ip, port));
+	if (err == 0) {
+		sk->user_bound = true;
+		sk->bound_ip = *ip;
+		sk->bound_port = sk->pcb.tcp->local_port;
+	}
+	return err;
+}
+
+/*
+ * After a failed connect, a new pcb (lwIP freed the old one), bound again
+ * to what the application bound: the socket can connect again, as Linux's
+ * goes back to SS_UNCONNECTED. Core lock held.
+ */
+static int tcp_renew(struct inet_sock *sk)
+{
+	struct tcp_pcb *p = tcp_new_ip_type(inet_pcb_type(sk));
+	if (!p)
+		return -ENOBUFS;
+	tcp_attach(sk, p);
+	sk->state = INET_NEW;
+	sk->fin = sk->rd_shut = sk->wr_shut = false;
+	if (sk->nodelay)
+		tcp_nagle_disable(p);
+	if (sk->user_bound && tcp_bind(p, &sk->bound_ip, sk->bound_port) != ERR_OK)
+		sk->user_bound =
+		        false; /* the port was taken meanwhile: an ephemeral one, as Linux */
+	tcp_update(sk);
+	return 0;
 }
 
 static int inet_tcp_bind(struct task *t, struct socket *s, const void *addr, size_t len)
@@ -642,10 +701,13 @@ static long connect_wait_try(struct inet_sock *sk, void *arg)
 	(void)arg;
 	if (sk->state == INET_CONNECTING)
 		return -EAGAIN;
+	sk->connect_pending = false;
 	if (sk->state == INET_CONNECTED)
 		return 0;
 	int e = sk->err;
 	sk->err = 0;
+	if (sk->state == INET_DONE && !sk->was_connected)
+		tcp_renew(sk);
 	tcp_update(sk);
 	return e ? -e : -ECONNABORTED;
 }
@@ -666,6 +728,10 @@ static int inet_tcp_connect(struct task *t, struct socket *s, const void *addr, 
 	net_stack_lock();
 	switch (sk->state) {
 	case INET_CONNECTED:
+		/* Linux: the first connect after a non-blocking one completed says so. */
+		err = sk->connect_pending ? 0 : -EISCONN;
+		sk->connect_pending = false;
+		break;
 	case INET_LISTEN:
 		err = -EISCONN;
 		break;
@@ -673,27 +739,30 @@ static int inet_tcp_connect(struct task *t, struct socket *s, const void *addr, 
 		err = -EALREADY;
 		break;
 	case INET_DONE:
-		/* Linux: a socket whose connection ended cannot connect again (until reset). */
-		err = sk->err ? -sk->err : -EISCONN;
+		if (sk->was_connected) {
+			/* Linux: a connection that ended leaves the socket connected
+			 * (SS_CONNECTED). */
+			err = -EISCONN;
+			break;
+		}
+		/* A non-blocking connect failed: this call reports it, the next one may retry. */
+		err = sk->err ? -sk->err : -ECONNABORTED;
 		sk->err = 0;
+		sk->connect_pending = false;
+		tcp_renew(sk);
 		break;
 	case INET_NEW:
 		if (!sk->pcb.tcp) {
 			err = -EINVAL;
 			break;
 		}
-		if (ip_addr_isany(&ip)) {
-			/* Linux: connecting to the unspecified address means this host. */
-			if (IP_IS_V4(&ip))
-				ip_addr_set_ip4_u32_val(ip, PP_HTONL(0x7f000001));
-			else
-				ip_2_ip6(&ip)->addr[3] = PP_HTONL(1);
-		}
+		inet_any_to_loopback(sk, &ip);
 		if (!sk->pcb.tcp->local_port && IP_IS_ANY_TYPE_VAL(sk->pcb.tcp->local_ip))
 			IP_SET_TYPE_VAL(sk->pcb.tcp->local_ip, IP_GET_TYPE(&ip));
 		err = err_from_lwip(tcp_connect(sk->pcb.tcp, &ip, port, tcp_connected_cb));
 		if (err == 0) {
 			sk->state = INET_CONNECTING;
+			sk->connect_pending = true;
 			tcp_update(sk);
 			err = -EINPROGRESS;
 		}
@@ -928,12 +997,16 @@ static int inet_tcp_shutdown(struct socket *s, int how)
 		tcp_update(sk);
 		goto out;
 	}
+	bool rd = how == LINUX_SHUT_RD || how == LINUX_SHUT_RDWR;
+	bool wr = how == LINUX_SHUT_WR || how == LINUX_SHUT_RDWR;
 	if (sk->state != INET_CONNECTED && sk->state != INET_CONNECTING) {
+		/* Linux's inet_shutdown records it even so (a later recv returns 0). */
+		sk->rd_shut |= rd;
+		sk->wr_shut |= wr;
+		tcp_update(sk);
 		err = -ENOTCONN;
 		goto out;
 	}
-	bool rd = how == LINUX_SHUT_RD || how == LINUX_SHUT_RDWR;
-	bool wr = how == LINUX_SHUT_WR || how == LINUX_SHUT_RDWR;
 	if (rd)
 		sk->rd_shut = true;
 	if (wr && !sk->wr_shut && sk->pcb.tcp) {
@@ -991,7 +1064,7 @@ int inet_common_getsockopt(struct inet_sock *sk, int level, int name, void *val,
 		case LINUX_SO_ERROR: {
 			int e = sk->err;
 			sk->err = 0;
-			inet_publish(sk, atomic_load(&sk->ready) & ~LINUX_POLLERR);
+			inet_publish(sk, atomic_load(&sk->ready) & ~LINUX_POLLERR, 0);
 			return put_int(val, len, e);
 		}
 		case LINUX_SO_REUSEPORT:
@@ -1018,7 +1091,7 @@ int inet_common_getsockopt(struct inet_sock *sk, int level, int name, void *val,
 	}
 	if (level == LINUX_IPPROTO_IPV6) {
 		if (!sk->v6)
-			return -ENOPROTOOPT;
+			return -EOPNOTSUPP; /* ip_getsockopt: not its level */
 		switch (name) {
 		case LINUX_IPV6_V6ONLY:
 			return put_int(val, len, sk->v6only);
@@ -1030,7 +1103,11 @@ int inet_common_getsockopt(struct inet_sock *sk, int level, int name, void *val,
 			return -ENOPROTOOPT;
 		}
 	}
-	return -ENOPROTOOPT;
+	/*
+	 * A level the socket does not have: Linux's ip_getsockopt says
+	 * EOPNOTSUPP, ipv6_getsockopt ENOPROTOOPT (TCP_INFO on a UDP socket).
+	 */
+	return sk->v6 ? -ENOPROTOOPT : -EOPNOTSUPP;
 }
 
 int inet_common_setsockopt(struct inet_sock *sk, int level, int name, const void *val, size_t len)
@@ -1068,6 +1145,9 @@ int inet_common_setsockopt(struct inet_sock *sk, int level, int name, const void
 				else if (v < 1 || v > 255)
 					return -EINVAL;
 				sk->ttl = v;
+			} else if (sk->sock.type == LINUX_SOCK_STREAM) {
+				/* Linux: TCP keeps the two ECN bits for itself. */
+				sk->tos = v & 0xfc;
 			} else {
 				sk->tos = v & 0xff;
 			}
@@ -1106,7 +1186,8 @@ int inet_common_setsockopt(struct inet_sock *sk, int level, int name, const void
 		case LINUX_IPV6_TCLASS:
 			if (v < -1 || v > 255)
 				return -EINVAL;
-			sk->tos = v < 0 ? -1 : v;
+			/* As IP_TOS: TCP keeps the ECN bits. */
+			sk->tos = v < 0 ? -1 : sk->sock.type == LINUX_SOCK_STREAM ? v & 0xfc : v;
 			return 0;
 		case LINUX_IPV6_RECVERR:
 			return 0;
@@ -1152,6 +1233,9 @@ static void tcp_fill_info(struct inet_sock *sk, struct linux_tcp_info *i)
 		[TIME_WAIT] = LINUX_TCP_TIME_WAIT,
 	};
 	i->state = p->state < sizeof(states) ? states[p->state] : LINUX_TCP_CLOSE;
+	/* Linux hands TIME_WAIT to a timewait sock: the socket itself is closed. */
+	if (p->state == TIME_WAIT)
+		i->state = LINUX_TCP_CLOSE;
 	i->retransmits = p->nrtx;
 	i->rto = (uint32_t)p->rto * TCP_SLOW_INTERVAL * 1000;
 	i->ato = TCP_FAST_INTERVAL * 1000;
@@ -1201,7 +1285,7 @@ static int inet_tcp_getsockopt(struct task *t, struct socket *s, int level, int 
 			err = put_int(val, len, (int)sk->keep_cnt);
 			break;
 		case LINUX_TCP_QUICKACK:
-			err = put_int(val, len, 1);
+			err = put_int(val, len, sk->quickack);
 			break;
 		case LINUX_TCP_INFO: {
 			struct linux_tcp_info i;
@@ -1305,8 +1389,8 @@ static int inet_tcp_setsockopt(struct task *t, struct socket *s, int level, int 
 		tcp_apply_keepalive(sk);
 		break;
 	case LINUX_TCP_QUICKACK:
-		/* lwIP acknowledges every second segment and on its fast timer; nothing to change.
-		 */
+		/* Kept for getsockopt: lwIP acknowledges every second segment, or on its timer. */
+		sk->quickack = v != 0;
 		break;
 	default:
 		err = -ENOPROTOOPT;
@@ -1357,9 +1441,10 @@ static void inet_tcp_release(struct socket *s)
 	struct tcp_pcb *p = sk->pcb.tcp;
 	sk->pcb.tcp = NULL;
 	if (p) {
-		tcp_detach(p);
+		tcp_detach(sk, p);
 		int64_t linger = atomic_load(&s->linger);
-		bool abort_now = (linger >> 32) && (linger & 0xffffffff) == 0;
+		bool abort_now =
+		        ((linger >> 32) && (linger & 0xffffffff) == 0) || sk->reset_on_close;
 		if (sk->state == INET_LISTEN) {
 			tcp_close(p);
 		} else if (abort_now || ring_used(sk)) {
@@ -1371,10 +1456,12 @@ static void inet_tcp_release(struct socket *s)
 	}
 	acq = sk->acq;
 	nacq = sk->acq_len;
+	/* Linux's inet_csk_listen_stop: connections nobody accepted are reset. */
+	for (int i = 0; i < nacq; i++)
+		acq[i]->reset_on_close = true;
 	sk->acq = NULL;
 	sk->acq_len = 0;
 	net_stack_unlock();
-	/* Connections nobody accepted: their release resets them. */
 	for (int i = 0; i < nacq; i++)
 		file_put(&acq[i]->sock.file);
 	free(acq);

@@ -68,7 +68,16 @@ struct inet_sock {
 	bool was_connected; /* TCP: the connection was established once */
 	bool fin;           /* TCP: the peer sent FIN */
 	bool rd_shut, wr_shut;
-	bool v6only, reuseport, broadcast, nodelay, cork;
+	bool v6only, reuseport, broadcast, nodelay, cork, quickack;
+	/* TCP: a non-blocking connect whose outcome the next connect(2) reports (Linux's
+	 * SS_CONNECTING). */
+	bool connect_pending;
+	/* TCP: a connection its listener closed before accept(2) took it: reset at release. */
+	bool reset_on_close;
+	/* TCP: the address the application bound, for a new pcb after a failed connect. */
+	bool user_bound;
+	ip_addr_t bound_ip;
+	uint16_t bound_port;
 	int tos, ttl;                             /* -1: the default */
 	uint32_t keep_idle, keep_intvl, keep_cnt; /* seconds, seconds, probes */
 
@@ -99,11 +108,16 @@ size_t inet_addr_out(const struct inet_sock *sk, const ip_addr_t *ip, uint16_t p
 bool inet_addr_local(const ip_addr_t *ip);
 /* The local port the socket is bound to (0: none). Core lock held. */
 uint16_t inet_bound_port(const struct inet_sock *sk);
+/* Linux's "connect or send to any address means this host": 127.0.0.1 or ::1. */
+void inet_any_to_loopback(const struct inet_sock *sk, ip_addr_t *ip);
 /* The lwIP address type for a pcb of this socket: V4, V6 (v6only) or ANY. */
 uint8_t inet_pcb_type(const struct inet_sock *sk);
 
-/* Stores the socket's readiness and notifies its waiters of what became true. Core lock held. */
-void inet_publish(struct inet_sock *sk, uint32_t mask);
+/*
+ * Stores the socket's readiness mask and notifies its waiters of what
+ * became true, and of events (that happened again). Core lock held.
+ */
+void inet_publish(struct inet_sock *sk, uint32_t mask, uint32_t events);
 
 /*
  * Runs try (under the core lock) until it does not return -EAGAIN,

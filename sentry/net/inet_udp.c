@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include <lwip/ip.h>
+#include <lwip/netif.h>
 #include <lwip/raw.h>
 #include <lwip/pbuf.h>
 #include <lwip/udp.h>
@@ -29,9 +30,14 @@
 #include "sentry/net/inet_impl.h"
 #include "sentry/net/stack.h"
 
-/* Linux's largest UDP payloads: 65535 minus the IPv4 and UDP headers (IPv6: its jumbo-less max). */
+/*
+ * The largest UDP payloads: Linux's 65507 for IPv4 (65535 less the IPv4
+ * and UDP headers). For IPv6 Linux takes 65527 (its payload length does
+ * not count the IPv6 header), but lwIP's pbufs hold at most 65535 bytes in
+ * all, header included: 65487 here (docs/network.md).
+ */
 #define UDP4_MAX_PAYLOAD 65507
-#define UDP6_MAX_PAYLOAD 65527
+#define UDP6_MAX_PAYLOAD (65535 - 40 - 8)
 /* What a queued datagram costs against SO_RCVBUF beyond its payload (Linux counts skb truesize). */
 #define DGRAM_OVERHEAD 256
 
@@ -60,7 +66,7 @@ static uint32_t udp_mask(struct inet_sock *sk)
 
 static void udp_update(struct inet_sock *sk)
 {
-	inet_publish(sk, udp_mask(sk));
+	inet_publish(sk, udp_mask(sk), 0);
 }
 
 static void udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
@@ -89,7 +95,7 @@ static void udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
 		sk->dq_head = d;
 	sk->dq_tail = d;
 	sk->dq_bytes += d->len + DGRAM_OVERHEAD;
-	udp_update(sk);
+	inet_publish(sk, udp_mask(sk), LINUX_POLLIN | LINUX_POLLRDNORM);
 }
 
 /* ---- ICMP errors ---- */
@@ -270,7 +276,7 @@ static int inet_udp_bind(struct task *t, struct socket *s, const void *addr, siz
 	if (err < 0)
 		return err;
 	net_stack_lock();
-	if (sk->pcb.udp->local_port)
+	if (sk->pcb.udp->local_port || (sk->v6 && sk->v6only && IP_IS_V4(&ip)))
 		err = -EINVAL;
 	else if (!inet_addr_local(&ip))
 		err = -EADDRNOTAVAIL;
@@ -280,20 +286,12 @@ static int inet_udp_bind(struct task *t, struct socket *s, const void *addr, siz
 		err = -EADDRINUSE;
 	else
 		err = udp_err(udp_bind(sk->pcb.udp, &ip, port));
+	if (err == 0) {
+		sk->user_bound = true;
+		sk->bound_ip = ip;
+	}
 	net_stack_unlock();
 	return err;
-}
-
-/* Linux's "connect to any address" means this host. */
-static void any_to_loopback(ip_addr_t *ip)
-{
-	if (!ip_addr_isany(ip))
-		return;
-	if (IP_IS_V6(ip) && !IP_IS_ANY_TYPE_VAL(*ip)) {
-		ip_2_ip6(ip)->addr[3] = PP_HTONL(1);
-	} else {
-		ip_addr_set_ip4_u32_val(*ip, PP_HTONL(0x7f000001));
-	}
 }
 
 static int inet_udp_connect(struct task *t, struct socket *s, const void *addr, size_t len)
@@ -306,8 +304,21 @@ static int inet_udp_connect(struct task *t, struct socket *s, const void *addr, 
 	if (family == LINUX_AF_UNSPEC && len >= sizeof(family)) {
 		/* Dissolves the association (Linux's udp_disconnect). */
 		net_stack_lock();
-		udp_disconnect(sk->pcb.udp);
+		struct udp_pcb *p = sk->pcb.udp;
+		udp_disconnect(p);
 		sk->state = INET_NEW;
+		/* Linux's __udp_disconnect keeps only what bind set: the rest goes back to any. */
+		if (!sk->user_bound) {
+			struct udp_pcb *n = udp_new_ip_type(inet_pcb_type(sk));
+			if (n) {
+				ip_set_option(n, SOF_REUSEADDR);
+				udp_recv(n, udp_recv_cb, sk);
+				udp_remove(p);
+				sk->pcb.udp = n;
+			}
+		} else {
+			ip_addr_copy(p->local_ip, sk->bound_ip);
+		}
 		udp_update(sk);
 		net_stack_unlock();
 		return 0;
@@ -319,11 +330,20 @@ static int inet_udp_connect(struct task *t, struct socket *s, const void *addr, 
 		return err;
 	if (sk->v6 && sk->v6only && IP_IS_V4(&ip))
 		return -ENETUNREACH;
-	any_to_loopback(&ip);
+	inet_any_to_loopback(sk, &ip);
 	net_stack_lock();
 	err = udp_err(udp_connect(sk->pcb.udp, &ip, port));
-	if (err == 0)
+	if (err == 0) {
 		sk->state = INET_CONNECTED;
+		/* Linux's ip4_datagram_connect: an unbound address becomes the route's source. */
+		struct udp_pcb *p = sk->pcb.udp;
+		if (ip_addr_isany(&p->local_ip)) {
+			struct netif *n = ip_route(&p->local_ip, &ip);
+			const ip_addr_t *src = n ? ip_netif_get_local_ip(n, &ip) : NULL;
+			if (src)
+				ip_addr_copy(p->local_ip, *src);
+		}
+	}
 	udp_update(sk);
 	net_stack_unlock();
 	return err;
@@ -343,7 +363,7 @@ static ssize_t inet_udp_sendmsg(struct task *t, struct socket *s, struct sock_ms
 			return -ENETUNREACH;
 		if (port == 0)
 			return -EINVAL;
-		any_to_loopback(&ip);
+		inet_any_to_loopback(sk, &ip);
 		if (IP_IS_V4(&ip) && ip_2_ip4(&ip)->addr == IPADDR_BROADCAST && !sk->broadcast)
 			return -EACCES;
 	}

@@ -397,8 +397,13 @@ int socket_setsockopt(struct task *t, struct socket *s, int level, int name, con
 		if (len < sizeof(l))
 			return -EINVAL;
 		memcpy(&l, val, sizeof(l));
-		/* Accepted and reported back; unix sockets have nothing to linger for. */
-		atomic_store(&s->linger, ((int64_t)(l.onoff != 0) << 32) | (uint32_t)l.linger);
+		/*
+		 * Linux's sock_setsockopt: off keeps the old time; on sets it. Unix
+		 * sockets have nothing to linger for, inet ones reset at close with 0.
+		 */
+		int64_t old = atomic_load(&s->linger);
+		uint32_t secs = l.onoff ? (uint32_t)l.linger : (uint32_t)(old & 0xffffffff);
+		atomic_store(&s->linger, ((int64_t)(l.onoff != 0) << 32) | secs);
 		return 0;
 	}
 	default:
