@@ -141,6 +141,9 @@ int inet_addr_in(struct inet_sock *sk, const void *addr, size_t len, ip_addr_t *
 	IP_SET_TYPE_VAL(*ip, IPADDR_TYPE_V6);
 	memcpy(ip_2_ip6(ip)->addr, in6.addr, 16);
 	ip6_addr_clear_zone(ip_2_ip6(ip));
+	/* A link-local address's interface: lwIP's zone is the interface's index too. */
+	if (ip6_addr_has_scope(ip_2_ip6(ip), IP6_UNKNOWN) && len >= sizeof(in6) && in6.scope_id)
+		ip6_addr_set_zone(ip_2_ip6(ip), (u8_t)in6.scope_id);
 	/* The unspecified address on a dual-stack socket is any address of either family. */
 	if (ip6_addr_isany(ip_2_ip6(ip)) && !sk->v6only)
 		*ip = *IP_ANY_TYPE;
@@ -195,6 +198,12 @@ bool inet_addr_local(const ip_addr_t *ip)
 		}
 	}
 	return false;
+}
+
+bool inet_addr_needs_scope(const ip_addr_t *ip)
+{
+	return IP_IS_V6(ip) && ip6_addr_has_scope(ip_2_ip6(ip), IP6_UNKNOWN) &&
+	       !ip6_addr_has_zone(ip_2_ip6(ip));
 }
 
 void inet_any_to_loopback(const struct inet_sock *sk, ip_addr_t *ip)
@@ -437,12 +446,21 @@ static int tcp_alloc_ring(struct inet_sock *sk)
 /* A listener's new connection becomes a socket now; accept(2) takes it from the queue. */
 static err_t tcp_accept_cb(void *arg, struct tcp_pcb *newpcb, err_t err)
 {
-	struct inet_sock *l = arg;
+	struct inet_sock *owner = arg;
 	if (err != ERR_OK || !newpcb)
 		return ERR_VAL;
-	/* Linux's sk_acceptq_is_full: at most backlog + 1 waiting. */
-	if (l->acq_len > l->backlog)
-		return ERR_MEM; /* lwIP aborts the connection */
+	/*
+	 * The listener that takes it: the pcb's own, or in turn each of its
+	 * SO_REUSEPORT group (Linux spreads them by a hash). Linux's
+	 * sk_acceptq_is_full: at most backlog + 1 waiting on one listener.
+	 */
+	struct inet_sock *l = owner->rp_turn ? owner->rp_turn : owner;
+	for (struct inet_sock *first = l; l->acq_len > l->backlog;) {
+		l = l->rp_next ? l->rp_next : owner;
+		if (l == first)
+			return ERR_MEM; /* all full: lwIP aborts the connection */
+	}
+	owner->rp_turn = l->rp_next;
 	if (l->acq_len == l->acq_cap) {
 		int cap = l->acq_cap ? l->acq_cap * 2 : 8;
 		struct inet_sock **q = realloc(l->acq, (size_t)cap * sizeof(*q));
@@ -566,6 +584,9 @@ static int tcp_bind_locked(struct task *t, struct inet_sock *sk, const ip_addr_t
 		return -EINVAL;
 	if (sk->v6 && sk->v6only && IP_IS_V4(ip))
 		return -EINVAL;
+	/* Linux's inet6_bind: a link-local address needs its interface (sin6_scope_id). */
+	if (inet_addr_needs_scope(ip))
+		return -EINVAL;
 	if (!inet_addr_local(ip))
 		return -EADDRNOTAVAIL;
 	int err = check_port_privilege(t, port);
@@ -629,6 +650,23 @@ static int inet_tcp_bind(struct task *t, struct socket *s, const void *addr, siz
 	return err;
 }
 
+/*
+ * The listener whose lwIP pcb a new SO_REUSEPORT listener of the same
+ * user, address and port shares (Linux's reuseport group), or NULL. Core
+ * lock held.
+ */
+static struct inet_sock *reuseport_owner(const struct inet_sock *sk)
+{
+	const struct tcp_pcb *me = sk->pcb.tcp;
+	for (struct tcp_pcb_listen *lp = tcp_listen_pcbs.listen_pcbs; lp; lp = lp->next) {
+		struct inet_sock *o = lp->callback_arg;
+		if (o && o->reuseport && o->sock.uid == sk->sock.uid &&
+		    lp->local_port == me->local_port && ip_addr_cmp(&lp->local_ip, &me->local_ip))
+			return o;
+	}
+	return NULL;
+}
+
 static int inet_tcp_listen(struct task *t, struct socket *s, int backlog)
 {
 	(void)t;
@@ -652,6 +690,17 @@ static int inet_tcp_listen(struct task *t, struct socket *s, int backlog)
 		                             0));
 		if (err < 0)
 			goto out;
+	}
+	struct inet_sock *owner = sk->reuseport ? reuseport_owner(sk) : NULL;
+	if (owner) {
+		/* lwIP has one listener per address and port: this socket shares it. */
+		sk->rp_owner = owner;
+		sk->rp_next = owner->rp_next;
+		owner->rp_next = sk;
+		sk->state = INET_LISTEN;
+		sk->backlog = backlog;
+		tcp_update(sk);
+		goto out;
 	}
 	err_t e = ERR_OK;
 	struct tcp_pcb *lpcb = tcp_listen_with_backlog_and_err(sk->pcb.tcp, 255, &e);
@@ -725,6 +774,8 @@ static int inet_tcp_connect(struct task *t, struct socket *s, const void *addr, 
 	}
 	if (sk->v6 && sk->v6only && IP_IS_V4(&ip))
 		return -ENETUNREACH;
+	if (inet_addr_needs_scope(&ip))
+		return -EINVAL; /* tcp_v6_connect: a link-local peer needs an interface */
 	net_stack_lock();
 	switch (sk->state) {
 	case INET_CONNECTED:
@@ -1432,12 +1483,46 @@ static long inet_tcp_ioctl(struct task *t, struct socket *s, unsigned cmd, uint6
 	return mm_copy_out(t->mm, arg, &v, sizeof(v));
 }
 
+/*
+ * A listener of a SO_REUSEPORT group goes: a member unlinks itself; the
+ * owner hands the lwIP listener to the next member, keeping what that
+ * member's own (merely bound) pcb was for. Core lock held.
+ */
+static void reuseport_leave(struct inet_sock *sk)
+{
+	if (sk->rp_owner) {
+		struct inet_sock **pp = &sk->rp_owner->rp_next;
+		while (*pp != sk)
+			pp = &(*pp)->rp_next;
+		*pp = sk->rp_next;
+		if (sk->rp_owner->rp_turn == sk)
+			sk->rp_owner->rp_turn = NULL;
+		return;
+	}
+	struct inet_sock *heir = sk->rp_next;
+	if (sk->state != INET_LISTEN || !heir)
+		return;
+	struct tcp_pcb *own = heir->pcb.tcp;
+	heir->pcb.tcp = sk->pcb.tcp;
+	sk->pcb.tcp = NULL;
+	tcp_arg(heir->pcb.tcp, heir);
+	if (own) {
+		tcp_detach(heir, own);
+		tcp_close(own);
+	}
+	heir->rp_owner = NULL;
+	heir->rp_turn = NULL;
+	for (struct inet_sock *m = heir->rp_next; m; m = m->rp_next)
+		m->rp_owner = heir;
+}
+
 static void inet_tcp_release(struct socket *s)
 {
 	struct inet_sock *sk = inet_of(s);
 	struct inet_sock **acq = NULL;
 	int nacq = 0;
 	net_stack_lock();
+	reuseport_leave(sk);
 	struct tcp_pcb *p = sk->pcb.tcp;
 	sk->pcb.tcp = NULL;
 	if (p) {
@@ -1500,6 +1585,9 @@ int inet_socket_create(struct task *t, int family, int type, int protocol, unsig
                        struct socket **out)
 {
 	bool stream = type == LINUX_SOCK_STREAM;
+	/* Linux's inet_create: IPPROTO_MAX is 263. */
+	if (protocol < 0 || protocol >= 263)
+		return -EINVAL;
 	if (!stream && type != LINUX_SOCK_DGRAM)
 		return type == LINUX_SOCK_RAW ? -EPERM : -ESOCKTNOSUPPORT;
 	if (stream && protocol != 0 && protocol != LINUX_IPPROTO_TCP)

@@ -86,6 +86,14 @@ struct inet_sock {
 	size_t ring_cap;
 	_Atomic size_t ring_head, ring_tail; /* bytes consumed, bytes produced */
 
+	/*
+	 * TCP SO_REUSEPORT listeners of one address and port share the
+	 * owner's lwIP listener: the owner heads the list of members
+	 * (rp_next); a member's rp_owner is the owner; rp_turn, on the
+	 * owner, is the member the next connection goes to.
+	 */
+	struct inet_sock *rp_owner, *rp_next, *rp_turn;
+
 	/* TCP listener: connections accepted by lwIP, not yet by the app. */
 	struct inet_sock **acq;
 	int acq_len, acq_cap, backlog;
@@ -108,6 +116,8 @@ size_t inet_addr_out(const struct inet_sock *sk, const ip_addr_t *ip, uint16_t p
 bool inet_addr_local(const ip_addr_t *ip);
 /* The local port the socket is bound to (0: none). Core lock held. */
 uint16_t inet_bound_port(const struct inet_sock *sk);
+/* Whether ip is a link-local IPv6 address given without its interface (Linux: EINVAL). */
+bool inet_addr_needs_scope(const ip_addr_t *ip);
 /* Linux's "connect or send to any address means this host": 127.0.0.1 or ::1. */
 void inet_any_to_loopback(const struct inet_sock *sk, ip_addr_t *ip);
 /* The lwIP address type for a pcb of this socket: V4, V6 (v6only) or ANY. */

@@ -276,7 +276,8 @@ static int inet_udp_bind(struct task *t, struct socket *s, const void *addr, siz
 	if (err < 0)
 		return err;
 	net_stack_lock();
-	if (sk->pcb.udp->local_port || (sk->v6 && sk->v6only && IP_IS_V4(&ip)))
+	if (sk->pcb.udp->local_port || (sk->v6 && sk->v6only && IP_IS_V4(&ip)) ||
+	    inet_addr_needs_scope(&ip))
 		err = -EINVAL;
 	else if (!inet_addr_local(&ip))
 		err = -EADDRNOTAVAIL;
