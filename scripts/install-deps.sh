@@ -14,12 +14,13 @@ set -euo pipefail
 # and leaves a newer one in /usr/local/bin alone; on a machine with systemd and no
 # policy-rc.d, installing it also starts the system's dockerd, which the tests never use).
 # runc is their baseline runtime, crun the other one the benchmark tries; jq reads the
-# runtimes' JSON. No CNI plugins: every container runs without a network.
+# runtimes' JSON (and iperf3's, for bench/net). No CNI plugins: every container runs
+# without a network. iperf3 is bench/net's third-party load, inside and outside the sandbox.
 packages=(
 	build-essential meson ninja-build pkg-config
 	libseccomp-dev libunwind-dev libjansson-dev liblwip-dev
 	libcmocka-dev clang-format valgrind util-linux bsdutils procps busybox-static file python3
-	podman conmon containerd docker.io runc crun jq
+	podman conmon containerd docker.io runc crun jq iperf3
 )
 
 missing=()
