@@ -45,14 +45,17 @@
 #define LINUX_SO_BROADCAST 6
 #define LINUX_SO_REUSEPORT 15
 
-#define LINUX_TCP_NODELAY   1
-#define LINUX_TCP_MAXSEG    2
-#define LINUX_TCP_CORK      3
-#define LINUX_TCP_KEEPIDLE  4
-#define LINUX_TCP_KEEPINTVL 5
-#define LINUX_TCP_KEEPCNT   6
-#define LINUX_TCP_INFO      11
-#define LINUX_TCP_QUICKACK  12
+#define LINUX_TCP_NODELAY    1
+#define LINUX_TCP_MAXSEG     2
+#define LINUX_TCP_CORK       3
+#define LINUX_TCP_KEEPIDLE   4
+#define LINUX_TCP_KEEPINTVL  5
+#define LINUX_TCP_KEEPCNT    6
+#define LINUX_TCP_INFO       11
+#define LINUX_TCP_QUICKACK   12
+#define LINUX_TCP_CONGESTION 13
+/* Linux's TCP_CA_NAME_MAX. */
+#define TCP_CA_NAME_MAX 16
 
 #define LINUX_IP_TOS     1
 #define LINUX_IP_TTL     2
@@ -1338,6 +1341,15 @@ static int inet_tcp_getsockopt(struct task *t, struct socket *s, int level, int 
 		case LINUX_TCP_QUICKACK:
 			err = put_int(val, len, sk->quickack);
 			break;
+		case LINUX_TCP_CONGESTION: {
+			/* lwIP's congestion control is NewReno's. */
+			char ca[TCP_CA_NAME_MAX] = "reno";
+			if (*len > sizeof(ca))
+				*len = sizeof(ca);
+			memcpy(val, ca, *len);
+			err = 0;
+			break;
+		}
 		case LINUX_TCP_INFO: {
 			struct linux_tcp_info i;
 			tcp_fill_info(sk, &i);
@@ -1381,6 +1393,12 @@ static int inet_tcp_setsockopt(struct task *t, struct socket *s, int level, int 
 	if (level == LINUX_SOL_TCP) {
 		if (name == LINUX_TCP_INFO)
 			return -ENOPROTOOPT;
+		if (name == LINUX_TCP_CONGESTION) {
+			/* Only the algorithm the stack has; Linux says ENOENT for one it lacks. */
+			char want[TCP_CA_NAME_MAX] = { 0 };
+			memcpy(want, val, len < sizeof(want) - 1 ? len : sizeof(want) - 1);
+			return strcmp(want, "reno") == 0 ? 0 : -ENOENT;
+		}
 		if ((err = get_int(val, len, &v)) < 0)
 			return err;
 	}
