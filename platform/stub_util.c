@@ -145,11 +145,8 @@ void stub_util_bind_cpu(int *cur, bool *placed, unsigned *switches, pid_t tid,
 	if (cpu < 0)
 		return;
 	if (cpu == *cur) {
-		if (++*switches < REBALANCE_SWITCHES)
-			return;
-		*switches = 0;
-		*cur = -1;
-		sched_setaffinity(0, sizeof(*allowed), allowed);
+		if (++*switches >= REBALANCE_SWITCHES)
+			stub_util_rebalance(cur, switches, allowed);
 		return;
 	}
 	cpu_set_t set;
@@ -160,6 +157,13 @@ void stub_util_bind_cpu(int *cur, bool *placed, unsigned *switches, pid_t tid,
 		*cur = cpu;
 		*switches = 0;
 	}
+}
+
+void stub_util_rebalance(int *cur, unsigned *switches, const cpu_set_t *allowed)
+{
+	*switches = 0;
+	*cur = -1;
+	sched_setaffinity(0, sizeof(*allowed), allowed);
 }
 
 ssize_t stub_util_vm_copy(_Atomic pid_t *pidp, bool write, void *local_buf, uaddr_t remote_addr,

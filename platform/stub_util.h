@@ -44,6 +44,12 @@ int stub_util_take_fd(pid_t pid, int fd);
  */
 void stub_util_bind_cpu(int *cpu, bool *placed, unsigned *switches, pid_t tid,
                         const cpu_set_t *allowed);
+/*
+ * Lets the calling thread go now, as the periodic rebalancing does: the
+ * pair's CPU turned out busy (its hand-offs are slow); the next
+ * stub_util_bind_cpu pins both where the scheduler put the thread.
+ */
+void stub_util_rebalance(int *cpu, unsigned *switches, const cpu_set_t *allowed);
 
 /*
  * Guest memory through process_vm_readv/writev (write: into the stub) on

@@ -1,4 +1,5 @@
 /* The hand-off between a stub and its sentry thread, and fd lending: see systrap_impl.h. */
+#include "common/log.h"
 #include "platform/systrap/systrap_impl.h"
 
 /* ---- The hand-off, sentry side ---- */
@@ -77,31 +78,72 @@ int systrap_wait_event(struct systrap_ctx *c)
  *     which means the other CPU is busy (spinning would only steal from
  *     whoever runs there), when it gets
  *     YIELD on one CPU for RETRY_SWITCHES switches before SPIN is tried
- *     again;
+ *     again (twice as many each time it is still contended: backoff());
+ *   - YIELD whose hand-off costs more than YIELD_CONTENDED_NS on average
+ *     shares its CPU with another runnable task (a yield gives that task
+ *     a whole time slice: milliseconds): SLEEP for RETRY_SWITCHES, since
+ *     a futex wake-up preempts such a task at once;
  *   - the stub spins (or yields) for the sentry only while the sentry
  *     answers fast (under FAST_US on average): a sentry that blocks (a
  *     read of an empty pipe) leaves its stub asleep.
  * Every spin and yield ends in the futex within SPIN_US: an idle sandbox
  * uses no CPU.
  */
+/*
+ * The switches before spinning is tried again: RETRY_SWITCHES, doubled
+ * each time the try finds the CPUs still contended (up to 256 times), so
+ * that a machine busy for long pays for few tries.
+ */
+static unsigned backoff(struct systrap_ctx *c)
+{
+	if (c->retry_backoff == 0)
+		c->retry_backoff = 1;
+	unsigned n = RETRY_SWITCHES * c->retry_backoff;
+	if (c->retry_backoff < 256)
+		c->retry_backoff *= 2;
+	return n;
+}
+
 void systrap_place(struct systrap_ctx *c)
 {
 	uint64_t fast = FAST_US * g_systrap.tsc_per_us;
 	enum handoff want = HANDOFF_SPIN;
-	if (c->app_cycles >= fast)
+	if (c->app_cycles >= fast) {
 		want = HANDOFF_SLEEP;
-	else if (CPU_COUNT(&g_systrap.cpus) < 2)
-		want = HANDOFF_YIELD;
-	else if (c->mode == HANDOFF_SPIN && c->settle > 0 && --c->settle == 0)
-		c->handoff_cycles = 0; /* judged from here on, not from the move's cold caches */
-	else if (c->mode == HANDOFF_SPIN && c->settle == 0 &&
-	         c->handoff_cycles > CONTENDED_NS * g_systrap.tsc_per_us / 1000) {
-		want = HANDOFF_YIELD;
-		c->retry = RETRY_SWITCHES;
+	} else if (c->mode == HANDOFF_YIELD &&
+	           c->handoff_cycles > YIELD_CONTENDED_NS * g_systrap.tsc_per_us / 1000) {
+		/*
+		 * Yielding lost the CPU to another runnable task for its whole
+		 * slice (a busy loop elsewhere on the machine): the futex's
+		 * wake-up preempts it, a yield does not.
+		 */
+		want = HANDOFF_SLEEP;
+		c->retry = backoff(c);
+		c->retry_mode = HANDOFF_SLEEP;
 		c->handoff_cycles = 0;
 	} else if (c->retry > 0) {
 		c->retry--;
+		want = c->retry_mode;
+	} else if (CPU_COUNT(&g_systrap.cpus) < 2) {
 		want = HANDOFF_YIELD;
+	} else if (c->mode == HANDOFF_SPIN && c->settle > 0 && --c->settle == 0) {
+		c->handoff_cycles = 0; /* judged from here on, not from the move's cold caches */
+	} else if (c->mode == HANDOFF_SPIN && c->settle == 0 &&
+	           c->handoff_cycles > CONTENDED_NS * g_systrap.tsc_per_us / 1000) {
+		want = HANDOFF_YIELD;
+		c->retry = backoff(c);
+		c->retry_mode = HANDOFF_YIELD;
+		c->handoff_cycles = 0;
+	} else if (c->mode == HANDOFF_SPIN && c->settle == 0 && c->retry_backoff > 1) {
+		c->retry_backoff = 1; /* spinning pays again: the next contention retries soon */
+	}
+	if (want != c->mode && want != HANDOFF_SPIN) {
+		c->handoff_cycles = 0; /* each mode is judged on its own */
+	} else if (want == HANDOFF_SLEEP && c->mode == HANDOFF_SLEEP &&
+	           c->handoff_cycles > YIELD_CONTENDED_NS * g_systrap.tsc_per_us / 1000) {
+		/* Sleeping hand-offs this slow: the pair's CPU is busy. Another may not be. */
+		stub_util_rebalance(&c->cpu, &c->switches, &g_systrap.cpus);
+		c->handoff_cycles = 0;
 	}
 	if (want != HANDOFF_SPIN) {
 		if (c->mode == HANDOFF_SPIN)

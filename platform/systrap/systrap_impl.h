@@ -44,12 +44,13 @@
 #define INTERRUPT_SIGNAL SIGCHLD
 #define SA_RESTORER      0x04000000
 /* The hand-off's tuning: see "The hand-off, sentry side". */
-#define SPIN_US         50   /* the longest a side spins before it sleeps on the futex */
-#define FAST_US         20   /* an application or a sentry faster than this is spun for */
-#define CONTENDED_NS    1500 /* a spinning hand-off slower than this: the CPUs are busy */
-#define RETRY_SWITCHES  4096 /* switches on one CPU before spinning is tried again */
-#define SETTLE_SWITCHES 64   /* switches after a move to two CPUs before it is judged */
-#define AVG_SHIFT       3    /* moving averages over about 8 traps */
+#define SPIN_US            50    /* the longest a side spins before it sleeps on the futex */
+#define FAST_US            20    /* an application or a sentry faster than this is spun for */
+#define CONTENDED_NS       1500  /* a spinning hand-off slower than this: the CPUs are busy */
+#define YIELD_CONTENDED_NS 40000 /* a yielding one slower than this: its CPU is shared */
+#define RETRY_SWITCHES     4096  /* switches on one CPU before spinning is tried again */
+#define SETTLE_SWITCHES    64    /* switches after a move to two CPUs before it is judged */
+#define AVG_SHIFT          3     /* moving averages over about 8 traps */
 /* How long a stub may take to ask for an fd the sentry expects it to ask for. */
 #define ANSWER_TIMEOUT_MS 5000
 /* How long the sentry sleeps on a stub before it checks that the stub lives. */
@@ -155,7 +156,9 @@ struct systrap_ctx {
 	bool placed;
 	unsigned switches;
 	enum handoff mode;
-	unsigned retry;          /* switches left before spinning is tried again */
+	unsigned retry;          /* switches left before spinning is tried again, */
+	enum handoff retry_mode; /* in this mode meanwhile */
+	unsigned retry_backoff;  /* the next retry's multiple of RETRY_SWITCHES */
 	unsigned settle;         /* switches left before a new spin placement is judged */
 	uint64_t app_cycles;     /* moving averages: the application's run between traps, */
 	uint64_t sentry_cycles;  /* the sentry's work on a trap, */
