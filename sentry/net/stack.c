@@ -18,6 +18,8 @@
 #include <lwip/ip.h>
 #include <lwip/ip_addr.h>
 #include <lwip/netif.h>
+#include <lwip/priv/tcp_priv.h>
+#include <lwip/tcp.h>
 #include <lwip/tcpip.h>
 #include <lwip/timeouts.h>
 #include <netif/ethernet.h>
@@ -180,6 +182,13 @@ static err_t lo_init(struct netif *n)
 
 /* ---- Ethernet links (packet_link.h) ---- */
 
+/*
+ * The most half-open connections the links take (Linux's
+ * tcp_max_syn_backlog): lwIP has no SYN cookies and keeps a pcb for each
+ * SYN until it times out, so a flood past this is dropped.
+ */
+#define NET_SYN_BACKLOG_MAX 1024
+
 /* The shortest Ethernet frame, without its FCS. */
 #define ETH_MIN_FRAME 60
 
@@ -197,6 +206,39 @@ static err_t eth_linkoutput(struct netif *n, struct pbuf *p)
 		niov++;
 	}
 	return packet_link_send(l->index, iov, niov) == 0 ? ERR_OK : ERR_IF;
+}
+
+/*
+ * Whether an Ethernet frame is a TCP SYN without ACK (a connection
+ * request), over IPv4 or IPv6 without extension headers.
+ */
+static bool is_syn(const uint8_t *f, size_t len)
+{
+	size_t l4;
+	if (len >= 14 + 20 && f[12] == 0x08 && f[13] == 0x00 && (f[14] >> 4) == 4 && f[23] == 6)
+		l4 = 14 + (size_t)(f[14] & 0xf) * 4;
+	else if (len >= 14 + 40 && f[12] == 0x86 && f[13] == 0xdd && f[20] == 6)
+		l4 = 14 + 40;
+	else
+		return false;
+	return len >= l4 + 14 && (f[l4 + 13] & 0x12) == 0x02;
+}
+
+/* Connections half open (SYN_RCVD): what a SYN flood makes. Core lock held. */
+static int embryonic_count(void)
+{
+	int n = 0;
+	for (struct tcp_pcb *p = tcp_active_pcbs; p; p = p->next)
+		n += p->state == SYN_RCVD;
+	return n;
+}
+
+int net_stack_embryonic(void)
+{
+	net_stack_lock();
+	int n = embryonic_count();
+	net_stack_unlock();
+	return n;
 }
 
 /*
@@ -225,8 +267,13 @@ static void eth_rx(void *arg, int ifindex, const uint8_t *frame, size_t len)
 	memcpy(p->payload, frame, len);
 	memset((char *)p->payload + len, 0, size - len);
 	net_stack_lock();
-	if (l->netif.input(p, &l->netif) != ERR_OK)
+	if (is_syn(frame, len) && embryonic_count() >= NET_SYN_BACKLOG_MAX) {
+		/* A SYN flood: lwIP keeps a pcb for each until it times out. */
 		pbuf_free(p);
+		net_iface_count_drop(ifindex, true);
+	} else if (l->netif.input(p, &l->netif) != ERR_OK) {
+		pbuf_free(p);
+	}
 	net_stack_unlock();
 }
 

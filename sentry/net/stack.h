@@ -38,6 +38,9 @@ int net_stack_start(void);
 /* Whether net_stack_start has run (a sandbox that never made an inet socket has no stack). */
 bool net_stack_running(void);
 
+/* Connections half open on the links (tests: a SYN flood stays bounded). */
+int net_stack_embryonic(void);
+
 /* The core lock. net_stack_unlock first runs what lwIP asked to run later (loopback delivery). */
 void net_stack_lock(void);
 void net_stack_unlock(void);

@@ -26,6 +26,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int fuzz_net_setup(void);
 int fuzz_net_drain(uint8_t *last, size_t room, size_t *last_len);
+int net_stack_embryonic(void);
 
 #define VH        sizeof(struct virtio_net_hdr)
 #define FRAME_MAX (VH + 14 + 65535)
@@ -325,6 +326,25 @@ int main(int argc, char **argv)
 	for (int i = 0; i < n; i++)
 		mutate_and_feed(&seeds[i], per_seed);
 	printf("mutations: %d per seed, %d in all\n", per_seed, per_seed * n);
+	/*
+	 * A SYN flood from as many source ports: the half-open connections
+	 * stay bounded (sentry/net/stack.c: NET_SYN_BACKLOG_MAX).
+	 */
+	static struct frame syn;
+	for (int i = 0; i < 3000; i++) {
+		seed_tcp(&syn, 0x02, 0, false);
+		uint8_t *t = syn.b + VH + 14 + 20;
+		put16(t, (uint16_t)(1024 + i));
+		put16(t + 16, 0);
+		put16(t + 16, fold(sum16(t, 24, pseudo4(6, 24))));
+		feed(syn.b, syn.len);
+	}
+	int half = net_stack_embryonic();
+	printf("SYN flood: 3000 SYNs, %d connections half open\n", half);
+	if (half < 100 || half > 1024) {
+		fprintf(stderr, "FAIL: %d half-open connections after the flood\n", half);
+		return 1;
+	}
 	/* Still alive: an ARP request gets its reply. */
 	static struct frame probe;
 	seed_arp(&probe);
