@@ -1610,14 +1610,19 @@ int inet_socket_create(struct task *t, int family, int type, int protocol, unsig
 		return type == LINUX_SOCK_RAW ? -EPERM : -ESOCKTNOSUPPORT;
 	if (stream && protocol != 0 && protocol != LINUX_IPPROTO_TCP)
 		return -EPROTONOSUPPORT;
-	if (!stream && protocol != 0 && protocol != LINUX_IPPROTO_UDP)
+	/* ICMP echo ("ping") sockets: SOCK_DGRAM of IPPROTO_ICMP or IPPROTO_ICMPV6. */
+	int ping_proto = family == LINUX_AF_INET6 ? LINUX_IPPROTO_ICMPV6 : LINUX_IPPROTO_ICMP;
+	bool ping = !stream && protocol == ping_proto;
+	if (!stream && protocol != 0 && protocol != LINUX_IPPROTO_UDP && !ping)
 		return -EPROTONOSUPPORT;
 	int err = net_stack_start();
 	if (err < 0)
 		return err;
-	struct inet_sock *sk =
-	        inet_alloc(t, stream ? &g_inet_tcp_ops : &g_inet_udp_ops, family, type,
-	                   stream ? LINUX_IPPROTO_TCP : LINUX_IPPROTO_UDP, fflags);
+	const struct socket_ops *ops = stream ? &g_inet_tcp_ops
+	                               : ping ? &g_inet_ping_ops
+	                                      : &g_inet_udp_ops;
+	int proto = stream ? LINUX_IPPROTO_TCP : ping ? ping_proto : LINUX_IPPROTO_UDP;
+	struct inet_sock *sk = inet_alloc(t, ops, family, type, proto, fflags);
 	if (!sk)
 		return -ENOMEM;
 	if (stream) {
@@ -1633,6 +1638,8 @@ int inet_socket_create(struct task *t, int family, int type, int protocol, unsig
 			if (!p)
 				err = -ENOBUFS;
 		}
+	} else if (ping) {
+		err = inet_ping_open(sk);
 	} else {
 		err = inet_udp_open(sk);
 	}

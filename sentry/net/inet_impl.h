@@ -62,6 +62,7 @@ struct inet_sock {
 	union {
 		struct tcp_pcb *tcp;
 		struct udp_pcb *udp;
+		struct raw_pcb *raw; /* a ping socket's */
 		void *any;
 	} pcb;              /* NULL once lwIP freed it (a reset) or the socket let it go */
 	int err;            /* pending SO_ERROR (a positive errno) */
@@ -98,7 +99,10 @@ struct inet_sock {
 	struct inet_sock **acq;
 	int acq_len, acq_cap, backlog;
 
-	/* UDP: the datagrams received, dq_bytes counted against SO_RCVBUF. */
+	/* Ping: the echo identifier (the "port"), 0 until bound or first sent. */
+	uint16_t ping_id;
+
+	/* UDP and ping: the datagrams received, dq_bytes counted against SO_RCVBUF. */
 	struct dgram *dq_head, *dq_tail;
 	size_t dq_bytes;
 };
@@ -141,6 +145,9 @@ long inet_wait(struct task *t, struct inet_sock *sk, int flags, bool rcv, inet_t
 /* UDP's half (inet_udp.c). */
 extern const struct socket_ops g_inet_udp_ops;
 int inet_udp_open(struct inet_sock *sk);
+/* Ping sockets: UDP's receive side, ICMP echo for sending (inet_udp.c). */
+extern const struct socket_ops g_inet_ping_ops;
+int inet_ping_open(struct inet_sock *sk);
 
 /* Options every inet socket has (IP_*, IPV6_*, SO_* the family answers). -ENOPROTOOPT if not one.
  */

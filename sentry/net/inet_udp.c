@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <lwip/inet_chksum.h>
 #include <lwip/ip.h>
 #include <lwip/netif.h>
 #include <lwip/raw.h>
@@ -48,6 +49,8 @@ struct dgram {
 	size_t len;
 	char data[];
 };
+
+static void ping_put_id(bool v6, uint16_t id);
 
 /* Linux's datagram_poll. */
 static uint32_t udp_mask(struct inet_sock *sk)
@@ -540,9 +543,12 @@ static void inet_udp_release(struct socket *s)
 {
 	struct inet_sock *sk = inet_of(s);
 	net_stack_lock();
-	if (sk->pcb.udp)
+	if (sk->pcb.any && s->ops == &g_inet_ping_ops) {
+		raw_remove(sk->pcb.raw);
+		ping_put_id(sk->v6, sk->ping_id);
+	} else if (sk->pcb.udp)
 		udp_remove(sk->pcb.udp);
-	sk->pcb.udp = NULL;
+	sk->pcb.any = NULL;
 	struct dgram *d = sk->dq_head;
 	sk->dq_head = sk->dq_tail = NULL;
 	net_stack_unlock();
@@ -563,6 +569,269 @@ const struct socket_ops g_inet_udp_ops = {
 	.getsockopt = inet_udp_getsockopt,
 	.setsockopt = inet_udp_setsockopt,
 	.getname = inet_udp_getname,
+	.readiness = inet_udp_readiness,
+	.ioctl = inet_udp_ioctl,
+	.release = inet_udp_release,
+};
+
+/* ---- Ping sockets (Linux's net/ipv4/ping.c) ---- */
+
+/*
+ * SOCK_DGRAM sockets of IPPROTO_ICMP (or ICMPV6) send ICMP echo requests
+ * and receive the replies to their own identifier, which stands for the
+ * port (sin_port): the application writes the ICMP header and payload,
+ * the sandbox sets the identifier and the checksum. A raw pcb of the
+ * protocol sees every ICMP message; the socket takes the echo replies of
+ * its identifier (from its peer, if connected), and leaves the rest to the
+ * other pcbs and to lwIP (which answers echo requests itself).
+ *
+ * Linux lets only the groups of net.ipv4.ping_group_range make them (by
+ * default nobody); the sandbox's stack allows every user, as gVisor does.
+ */
+
+#define ICMP_ECHO_REPLY  0
+#define ICMP_ECHO        8
+#define ICMP6_ECHO       128
+#define ICMP6_ECHO_REPLY 129
+
+static uint16_t g_next_ping_id = 1;
+/* The identifiers in use, per family (IPv4, IPv6): a bit each. Core lock. */
+static uint64_t g_ping_ids[2][65536 / 64];
+
+/* An identifier no other ping socket of this family has, taken; 0 if none. Core lock held. */
+static uint16_t ping_new_id(bool v6)
+{
+	for (int tries = 0; tries < 65536; tries++) {
+		uint16_t id = g_next_ping_id++;
+		if (id && !(g_ping_ids[v6][id / 64] & (1ull << (id % 64)))) {
+			g_ping_ids[v6][id / 64] |= 1ull << (id % 64);
+			return id;
+		}
+	}
+	return 0;
+}
+
+/* Takes a chosen identifier: false if another socket has it. Core lock held. */
+static bool ping_take_id(bool v6, uint16_t id)
+{
+	if (g_ping_ids[v6][id / 64] & (1ull << (id % 64)))
+		return false;
+	g_ping_ids[v6][id / 64] |= 1ull << (id % 64);
+	return true;
+}
+
+static void ping_put_id(bool v6, uint16_t id)
+{
+	if (id)
+		g_ping_ids[v6][id / 64] &= ~(1ull << (id % 64));
+}
+
+static u8_t ping_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
+{
+	struct inet_sock *sk = arg;
+	/* p starts at the IP header. */
+	uint8_t first;
+	if (pbuf_copy_partial(p, &first, 1, 0) != 1)
+		return 0;
+	size_t hl = sk->v6 ? 40 : (size_t)(first & 0xf) * 4;
+	if ((first >> 4) == 4 && sk->v6)
+		return 0;
+	uint8_t icmp[8];
+	if (p->tot_len < hl + sizeof(icmp) ||
+	    pbuf_copy_partial(p, icmp, sizeof(icmp), (u16_t)hl) != 8)
+		return 0;
+	uint16_t id = (uint16_t)(icmp[4] << 8 | icmp[5]);
+	if (icmp[0] != (sk->v6 ? ICMP6_ECHO_REPLY : ICMP_ECHO_REPLY) || !sk->ping_id ||
+	    id != sk->ping_id)
+		return 0;
+	if ((pcb->flags & RAW_FLAGS_CONNECTED) && !ip_addr_cmp(&pcb->remote_ip, addr))
+		return 0;
+	size_t len = p->tot_len - hl;
+	if (sk->dq_bytes + len + DGRAM_OVERHEAD > (size_t)atomic_load(&sk->sock.rcvbuf)) {
+		pbuf_free(p);
+		return 1;
+	}
+	struct dgram *d = malloc(sizeof(*d) + len);
+	if (!d) {
+		pbuf_free(p);
+		return 1;
+	}
+	d->next = NULL;
+	ip_addr_copy(d->src, *addr);
+	d->port = 0; /* Linux's ping_recvmsg: no port */
+	d->len = pbuf_copy_partial(p, d->data, (u16_t)len, (u16_t)hl);
+	pbuf_free(p);
+	if (sk->dq_tail)
+		sk->dq_tail->next = d;
+	else
+		sk->dq_head = d;
+	sk->dq_tail = d;
+	sk->dq_bytes += d->len + DGRAM_OVERHEAD;
+	inet_publish(sk, udp_mask(sk), LINUX_POLLIN | LINUX_POLLRDNORM);
+	return 1;
+}
+
+int inet_ping_open(struct inet_sock *sk)
+{
+	pthread_once(&g_icmp_once, icmp_snoop_init);
+	net_stack_lock();
+	struct raw_pcb *r = raw_new_ip_type(sk->v6 ? IPADDR_TYPE_V6 : IPADDR_TYPE_V4,
+	                                    sk->v6 ? IP6_NEXTH_ICMP6 : IP_PROTO_ICMP);
+	if (r) {
+		sk->pcb.raw = r;
+		if (sk->v6) {
+			/* lwIP computes ICMPv6's checksum, with its pseudo-header. */
+			r->chksum_reqd = 1;
+			r->chksum_offset = 2;
+		}
+		raw_recv(r, ping_recv_cb, sk);
+		udp_update(sk);
+	}
+	net_stack_unlock();
+	return r ? 0 : -ENOBUFS;
+}
+
+static int inet_ping_bind(struct task *t, struct socket *s, const void *addr, size_t len)
+{
+	(void)t;
+	struct inet_sock *sk = inet_of(s);
+	ip_addr_t ip;
+	uint16_t id;
+	int err = inet_addr_in(sk, addr, len, &ip, &id);
+	if (err < 0)
+		return err;
+	if (IP_IS_V4(&ip) != !sk->v6)
+		return -EINVAL; /* no v4-mapped addresses on ICMPv6 */
+	net_stack_lock();
+	if (sk->ping_id)
+		err = -EINVAL;
+	else if (!inet_addr_local(&ip) || inet_addr_needs_scope(&ip))
+		err = -EADDRNOTAVAIL;
+	else if (id && !ping_take_id(sk->v6, id))
+		err = -EADDRINUSE;
+	else if (raw_bind(sk->pcb.raw, &ip) != ERR_OK)
+		err = -EADDRNOTAVAIL;
+	else
+		sk->ping_id = id ? id : ping_new_id(sk->v6);
+	net_stack_unlock();
+	return err;
+}
+
+static int inet_ping_connect(struct task *t, struct socket *s, const void *addr, size_t len)
+{
+	(void)t;
+	struct inet_sock *sk = inet_of(s);
+	uint16_t family = 0;
+	if (len >= sizeof(family))
+		memcpy(&family, addr, sizeof(family));
+	net_stack_lock();
+	if (family == LINUX_AF_UNSPEC && len >= sizeof(family)) {
+		raw_disconnect(sk->pcb.raw);
+		sk->state = INET_NEW;
+		net_stack_unlock();
+		return 0;
+	}
+	net_stack_unlock();
+	ip_addr_t ip;
+	uint16_t unused;
+	int err = inet_addr_in(sk, addr, len, &ip, &unused);
+	if (err < 0)
+		return err;
+	if (IP_IS_V4(&ip) != !sk->v6)
+		return -EAFNOSUPPORT;
+	inet_any_to_loopback(sk, &ip);
+	net_stack_lock();
+	err = raw_connect(sk->pcb.raw, &ip) == ERR_OK ? 0 : -ENETUNREACH;
+	if (err == 0) {
+		sk->state = INET_CONNECTED;
+		if (!sk->ping_id)
+			sk->ping_id = ping_new_id(sk->v6);
+	}
+	net_stack_unlock();
+	return err;
+}
+
+static ssize_t inet_ping_sendmsg(struct task *t, struct socket *s, struct sock_msg *m, int flags)
+{
+	(void)t;
+	(void)flags;
+	struct inet_sock *sk = inet_of(s);
+	ip_addr_t ip;
+	uint16_t unused;
+	bool to = m->name != NULL && m->namelen > 0;
+	if (to) {
+		int err = inet_addr_in(sk, m->name, m->namelen, &ip, &unused);
+		if (err < 0)
+			return err;
+		if (IP_IS_V4(&ip) != !sk->v6)
+			return -EAFNOSUPPORT;
+		inet_any_to_loopback(sk, &ip);
+	}
+	size_t len = net_iter_left(&m->data);
+	/* Linux's ping_common_sendmsg: an ICMP header at least, 64 KiB at most. */
+	if (len < 8)
+		return -EINVAL;
+	if (len > 0xffff - 40 - 8)
+		return -EMSGSIZE;
+	struct pbuf *p = pbuf_alloc(PBUF_IP, (u16_t)len, PBUF_RAM);
+	if (!p)
+		return -ENOBUFS;
+	int err = net_iter_copy_from(&m->data, p->payload, len);
+	uint8_t *icmp = p->payload;
+	if (err == 0 && (icmp[0] != (sk->v6 ? ICMP6_ECHO : ICMP_ECHO) || icmp[1] != 0))
+		err = -EINVAL; /* only echo requests */
+	if (err < 0) {
+		pbuf_free(p);
+		return err;
+	}
+	net_stack_lock();
+	if (!to && sk->state != INET_CONNECTED) {
+		err = -EDESTADDRREQ;
+	} else {
+		if (!sk->ping_id)
+			sk->ping_id = ping_new_id(sk->v6);
+		icmp[4] = (uint8_t)(sk->ping_id >> 8);
+		icmp[5] = (uint8_t)sk->ping_id;
+		if (!sk->v6) {
+			icmp[2] = icmp[3] = 0;
+			u16_t sum = inet_chksum(icmp, (u16_t)len);
+			memcpy(icmp + 2, &sum, 2);
+		}
+		if (sk->ttl > 0)
+			sk->pcb.raw->ttl = (u8_t)sk->ttl;
+		err_t e = to ? raw_sendto(sk->pcb.raw, p, &ip) : raw_send(sk->pcb.raw, p);
+		err = e == ERR_OK ? 0 : e == ERR_RTE ? -ENETUNREACH : -ENOBUFS;
+	}
+	net_stack_unlock();
+	pbuf_free(p);
+	return err < 0 ? err : (ssize_t)len;
+}
+
+static int inet_ping_getname(struct socket *s, bool peer, void *addr, size_t *len)
+{
+	struct inet_sock *sk = inet_of(s);
+	int err = 0;
+	net_stack_lock();
+	struct raw_pcb *r = sk->pcb.raw;
+	if (peer && sk->state != INET_CONNECTED)
+		err = -ENOTCONN;
+	else if (peer)
+		*len = inet_addr_out(sk, &r->remote_ip, 0, addr);
+	else
+		*len = inet_addr_out(sk, &r->local_ip, sk->ping_id, addr);
+	net_stack_unlock();
+	return err;
+}
+
+const struct socket_ops g_inet_ping_ops = {
+	.bind = inet_ping_bind,
+	.connect = inet_ping_connect,
+	.sendmsg = inet_ping_sendmsg,
+	.recvmsg = inet_udp_recvmsg,
+	.shutdown = inet_udp_shutdown,
+	.getsockopt = inet_udp_getsockopt,
+	.setsockopt = inet_udp_setsockopt,
+	.getname = inet_ping_getname,
 	.readiness = inet_udp_readiness,
 	.ioctl = inet_udp_ioctl,
 	.release = inet_udp_release,
