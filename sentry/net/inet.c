@@ -94,6 +94,8 @@ _Static_assert(sizeof(struct linux_tcp_info) == 104, "tcp_info layout");
 
 /* The receive ring: more than lwIP's window (TCP_WND), so a delivery always fits. */
 #define TCP_RING_SIZE (128 * 1024)
+/* Loopback's segments: lo's MTU (65535 in lwIP) less the IPv6 and TCP headers with options. */
+#define LOOPBACK_MSS (65535 - 40 - 40)
 /* The largest piece one tcp_write takes (its length is 16 bits). */
 #define TCP_WRITE_CHUNK 32768
 
@@ -381,11 +383,29 @@ static void tcp_err_cb(void *arg, err_t err)
 	tcp_update(sk);
 }
 
+/*
+ * A connection within the sandbox (its route is lo) gets segments as
+ * large as lo allows, as Linux's does (MSS 65,483 on its lo): lwIP's
+ * TCP_MSS, 1460 in Debian's build, caps what the handshake agrees on, but
+ * both ends are this stack, and lwIP segments by pcb->mss (further capped
+ * at half the window). Core lock held.
+ */
+static void tcp_local_mss(struct tcp_pcb *pcb)
+{
+	struct netif *n = ip_route(&pcb->local_ip, &pcb->remote_ip);
+	if (n && net_stack_is_loopback(n)) {
+		pcb->mss = LOOPBACK_MSS;
+		/* lwIP's initial window for that MSS (LWIP_TCP_CALC_INITIAL_CWND): two segments. */
+		if (pcb->cwnd < 2 * LOOPBACK_MSS)
+			pcb->cwnd = 2 * LOOPBACK_MSS;
+	}
+}
+
 static err_t tcp_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 {
-	(void)pcb;
 	(void)err;
 	struct inet_sock *sk = arg;
+	tcp_local_mss(pcb);
 	sk->state = INET_CONNECTED;
 	sk->was_connected = true;
 	tcp_update(sk);
@@ -489,6 +509,7 @@ static err_t tcp_accept_cb(void *arg, struct tcp_pcb *newpcb, err_t err)
 	atomic_store(&sk->sock.keepalive, atomic_load(&l->sock.keepalive));
 	atomic_store(&sk->sock.reuseaddr, atomic_load(&l->sock.reuseaddr));
 	tcp_attach(sk, newpcb);
+	tcp_local_mss(newpcb);
 	if (sk->nodelay)
 		tcp_nagle_disable(newpcb);
 	if (atomic_load(&sk->sock.keepalive))

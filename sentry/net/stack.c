@@ -431,6 +431,11 @@ static void start_once(void)
 	}
 }
 
+bool net_stack_is_loopback(const struct netif *n)
+{
+	return n == &g_stack.lo;
+}
+
 bool net_stack_running(void)
 {
 	return atomic_load(&g_stack.running);

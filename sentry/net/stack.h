@@ -38,6 +38,10 @@ int net_stack_start(void);
 /* Whether net_stack_start has run (a sandbox that never made an inet socket has no stack). */
 bool net_stack_running(void);
 
+struct netif;
+/* Whether n is the stack's loopback interface. */
+bool net_stack_is_loopback(const struct netif *n);
+
 /* Connections half open on the links (tests: a SYN flood stays bounded). */
 int net_stack_embryonic(void);
 
