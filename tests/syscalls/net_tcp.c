@@ -370,16 +370,29 @@ static void test_v4_mapped(void)
 	CHECK_SYS(close(o));
 	CHECK_SYS(close(l4));
 
-	/* A v6-only listener on :: leaves the v4 port free, and v4 clients are refused. */
-	l = (int)CHECK_SYS(socket(AF_INET6, SOCK_STREAM, 0));
-	net_set_int(l, IPPROTO_IPV6, IPV6_V6ONLY, 1);
-	CHECK_SYS(bind(l, &any.sa, any.len));
+	/*
+	 * A v6-only socket on :: leaves the v4 port alone: it binds the port of a v4 socket
+	 * (which a dual-stack one may not), and v4 clients are refused.
+	 */
+	int holder;
+	for (int tries = 0;; tries++) {
+		holder = net_closed_port(AF_INET, &lo4); /* not listening: refuses connections */
+		port = net_port(&lo4);
+		any = net_any(AF_INET6, port);
+		int d = (int)CHECK_SYS(socket(AF_INET6, SOCK_STREAM, 0));
+		CHECK_ERR(bind(d, &any.sa, any.len), EADDRINUSE);
+		CHECK_SYS(close(d));
+		l = (int)CHECK_SYS(socket(AF_INET6, SOCK_STREAM, 0));
+		net_set_int(l, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+		if (bind(l, &any.sa, any.len) == 0)
+			break;
+		/* Another process may have the port for IPv6 (on ::1, say): try another. */
+		CHECK_EQ(errno, EADDRINUSE);
+		CHECK(tries < 20);
+		CHECK_SYS(close(l));
+		CHECK_SYS(close(holder));
+	}
 	CHECK_SYS(listen(l, 1));
-	la = net_sockname(l);
-	port = net_port(&la);
-	lo4 = net_loopback(AF_INET, port);
-	int holder = (int)CHECK_SYS(socket(AF_INET, SOCK_STREAM, 0));
-	CHECK_SYS(bind(holder, &lo4.sa, lo4.len)); /* not listening: refuses connections */
 	int c = (int)CHECK_SYS(socket(AF_INET, SOCK_STREAM, 0));
 	CHECK_ERR(connect(c, &lo4.sa, lo4.len), ECONNREFUSED);
 	CHECK_SYS(close(c));
