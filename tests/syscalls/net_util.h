@@ -215,6 +215,22 @@ static inline short net_wait(int fd, short events)
 	return p.revents;
 }
 
+/*
+ * net_wait_all blocks (under net_timeout) until fd has all of events at once; returns
+ * revents. Linux changes a socket's state in steps that poll may see half done (a reset
+ * sets the error before the hang-up, for instance), so a test that checks several events
+ * together waits for them together.
+ */
+static inline short net_wait_all(int fd, short events)
+{
+	for (;;) {
+		short revents = net_wait(fd, events);
+		if ((revents & events) == events)
+			return revents;
+		usleep(1000);
+	}
+}
+
 /* net_revents returns fd's ready events among events now, without waiting. */
 static inline short net_revents(int fd, short events)
 {
