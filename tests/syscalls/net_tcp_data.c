@@ -1,21 +1,24 @@
 /*
  * net_tcp_data FAMILY: data on a connected TCP socket over loopback (127.0.0.1 or ::1).
  *
+ * sendmsg, recvmsg, readv and writev with several buffers, sendto's address ignored and
+ * recvfrom's left empty; a listener's close resetting the connections in its queue;
  * MSG_PEEK, MSG_DONTWAIT (EAGAIN on an empty socket), FIONREAD/SIOCINQ and SIOCOUTQ (which
  * drops to 0 once the peer has acknowledged everything), MSG_WAITALL gathering several
  * sends from another process and stopping short at end of file; shutdown(SHUT_WR) giving
  * the peer end of file while the other direction still works, and EPIPE with SIGPIPE for a
- * later send; shutdown(SHUT_RD); a close with unread data resetting the connection (the peer
- * sees POLLHUP|POLLERR, then ECONNRESET once, then end of file, then EPIPE with SIGPIPE unless
- * MSG_NOSIGNAL), the same from SO_LINGER with a zero timeout, and SIGPIPE's default action;
- * SO_RCVTIMEO and SO_SNDTIMEO (EAGAIN after the timeout, EDOM for a bad timeval), and a
- * blocked recv interrupted by a signal: EINTR without SA_RESTART, restarted with it, but
- * EINTR again when SO_RCVTIMEO is set (signal(7)).
+ * later send; shutdown(SHUT_RD); a close with unread data resetting the connection (the
+ * peer sees POLLHUP|POLLERR, then ECONNRESET once, then end of file, then EPIPE with SIGPIPE
+ * unless MSG_NOSIGNAL), the same from SO_LINGER with a zero timeout, and SIGPIPE's default
+ * action; SO_RCVTIMEO and SO_SNDTIMEO (EAGAIN after the timeout, EDOM for a bad timeval),
+ * and a blocked recv interrupted by a signal: EINTR without SA_RESTART, restarted with it,
+ * but EINTR again when SO_RCVTIMEO is set (signal(7)).
  */
 #include <linux/sockios.h>
 #include <netinet/tcp.h>
 #include <sys/ioctl.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include "net_util.h"
@@ -114,6 +117,51 @@ static void test_peek_dontwait(void)
 	CHECK_SYS(close(l));
 	CHECK_SYS(close(c));
 	CHECK_SYS(close(s));
+}
+
+/* Scatter and gather, and the calls that carry an address, which TCP ignores. */
+static void test_iov(void)
+{
+	int c, s;
+	char a[3], b[5];
+
+	net_tcp_pair(g_family, &c, &s);
+	struct iovec out[3] = { { "ab", 2 }, { "", 0 }, { "cdefgh", 6 } };
+	struct msghdr m = { .msg_iov = out, .msg_iovlen = 3 };
+	CHECK_EQ(sendmsg(c, &m, 0), 8);
+	struct iovec in[2] = { { a, sizeof(a) }, { b, sizeof(b) } };
+	m = (struct msghdr){ .msg_iov = in, .msg_iovlen = 2 };
+	CHECK_EQ(recvmsg(s, &m, MSG_WAITALL), 8);
+	CHECK(memcmp(a, "abc", 3) == 0);
+	CHECK(memcmp(b, "defgh", 5) == 0);
+	CHECK_EQ(m.msg_flags, 0);
+	CHECK_EQ(writev(s, out, 3), 8);
+	CHECK_EQ(readv(c, in, 2), 8);
+	CHECK(memcmp(b, "defgh", 5) == 0);
+
+	/* sendto's address is ignored on a connected socket; recvfrom names no one. */
+	struct net_addr elsewhere = net_loopback(g_family, 9);
+	CHECK_EQ(sendto(c, "to", 2, 0, &elsewhere.sa, elsewhere.len), 2);
+	struct net_addr from = { .len = sizeof(from.ss) };
+	CHECK_EQ(recvfrom(s, a, 2, MSG_WAITALL, &from.sa, &from.len), 2);
+	CHECK(memcmp(a, "to", 2) == 0);
+	CHECK_EQ(from.len, 0);
+	CHECK_SYS(close(c));
+	CHECK_SYS(close(s));
+}
+
+/* Closing a listener resets the connections still waiting in its queue. */
+static void test_listener_close(void)
+{
+	struct net_addr la;
+	int l = net_listener(g_family, 2, &la);
+	int c = net_connect(&la);
+	char buf[4];
+
+	CHECK_SYS(close(l));
+	net_wait_all(c, POLLIN | POLLHUP | POLLERR);
+	CHECK_ERR(recv(c, buf, sizeof(buf), 0), ECONNRESET);
+	CHECK_SYS(close(c));
 }
 
 static void test_waitall(void)
@@ -395,6 +443,8 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_sigpipe };
 	CHECK_SYS(sigaction(SIGPIPE, &sa, NULL));
 	test_peek_dontwait();
+	test_iov();
+	test_listener_close();
 	test_waitall();
 	test_shutdown();
 	test_reset();
