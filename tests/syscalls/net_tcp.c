@@ -4,10 +4,12 @@
  * The addresses of an unbound socket, port 0 choosing distinct ephemeral ports, EADDRINUSE
  * for a port in use and EINVAL for a second bind, connect and accept with both ends'
  * getsockname and getpeername agreeing (and accept truncating a short address the way
- * getsockname does), ECONNREFUSED from a port with no listener, connections completing up
- * to the listen backlog before any accept, the errors of listen, connect and accept on
- * sockets in the wrong state, and SO_REUSEADDR: two bound sockets may share a port but not
- * both listen, and a port whose connection is in TIME_WAIT can be bound again.
+ * getsockname does), ECONNREFUSED from a port with no listener, a connect to 0.0.0.0 or ::
+ * reaching loopback, connections completing up to the listen backlog before any accept,
+ * listen binding an unbound socket, the errors of listen, connect, accept, shutdown, send
+ * and recv on sockets in the wrong state (and Linux recording a failed shutdown), and
+ * SO_REUSEADDR: two bound sockets may share a port but not both listen, and a port whose
+ * connection is in TIME_WAIT can be bound again.
  * For inet6, also the dual-stack socket: a v4 client reaching a listener on :: (seen as
  * ::ffff:127.0.0.1), a v6 socket reaching a v4 listener through ::ffff:127.0.0.1, and
  * IPV6_V6ONLY refusing both.
@@ -200,6 +202,22 @@ static void test_backlog(void)
 	CHECK_SYS(close(us));
 	CHECK_SYS(close(uc));
 	CHECK_SYS(close(u));
+}
+
+/* Connecting to the wildcard address (0.0.0.0 or ::) reaches the local host (Linux). */
+static void test_connect_any(void)
+{
+	struct net_addr la;
+	int l = net_listener(g_family, 1, &la);
+	struct net_addr to = net_any(g_family, net_port(&la));
+	int c = net_connect(&to);
+	struct net_addr peer = net_peername(c);
+
+	CHECK(net_addr_eq(&peer, &la));
+	int s = (int)CHECK_SYS(accept(l, NULL, NULL));
+	CHECK_SYS(close(s));
+	CHECK_SYS(close(c));
+	CHECK_SYS(close(l));
 }
 
 static void test_wrong_state(void)
@@ -423,6 +441,7 @@ int main(int argc, char **argv)
 	test_ports();
 	test_connect_accept();
 	test_refused();
+	test_connect_any();
 	test_backlog();
 	test_wrong_state();
 	test_reuseaddr_bind();

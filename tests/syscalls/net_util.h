@@ -120,14 +120,19 @@ static inline uint16_t net_port(const struct net_addr *a)
 	return ntohs(a->sa.sa_family == AF_INET ? a->in.sin_port : a->in6.sin6_port);
 }
 
-/* net_addr_eq tells whether a and b have the same family, address and port. */
+/*
+ * net_addr_eq tells whether a and b have the same length, family, address and port, and for
+ * IPv6 the same flow label and scope id (0 for all the addresses these tests use).
+ */
 static inline int net_addr_eq(const struct net_addr *a, const struct net_addr *b)
 {
 	if (a->len != b->len || a->sa.sa_family != b->sa.sa_family || net_port(a) != net_port(b))
 		return 0;
 	if (a->sa.sa_family == AF_INET)
 		return a->in.sin_addr.s_addr == b->in.sin_addr.s_addr;
-	return memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, sizeof(struct in6_addr)) == 0;
+	return memcmp(&a->in6.sin6_addr, &b->in6.sin6_addr, sizeof(struct in6_addr)) == 0 &&
+	       a->in6.sin6_flowinfo == b->in6.sin6_flowinfo &&
+	       a->in6.sin6_scope_id == b->in6.sin6_scope_id;
 }
 
 /* net_sockname returns fd's local address. */
