@@ -8,10 +8,12 @@
  * O_NONBLOCK, accept4's flags; a full send buffer giving EAGAIN until the peer reads.
  * Readiness with poll and epoll: a fresh socket (POLLOUT|POLLHUP), a listener (POLLIN once a
  * connection waits), data (POLLIN), the peer's shutdown(SHUT_WR) (POLLRDHUP), both sides
- * shut down (POLLHUP), a reset (POLLERR|POLLHUP), epoll's edge-triggered reports, and a
- * blocking poll and epoll_wait woken by another process's send.
+ * shut down (POLLHUP), a reset (POLLERR|POLLHUP), select on the same, epoll's
+ * edge-triggered reports, and a blocking poll and epoll_wait woken by another process's
+ * send.
  */
 #include <sys/epoll.h>
+#include <sys/select.h>
 #include <sys/wait.h>
 
 #include "net_util.h"
@@ -185,6 +187,47 @@ static void test_poll_states(void)
 	CHECK_SYS(close(c));
 }
 
+/* select: which of fd's read, write and except sets are ready now, as bits 1, 2, 4. */
+static int select_now(int fd)
+{
+	fd_set r, w, e;
+	struct timeval tv = { 0 };
+
+	FD_ZERO(&r);
+	FD_ZERO(&w);
+	FD_ZERO(&e);
+	FD_SET(fd, &r);
+	FD_SET(fd, &w);
+	FD_SET(fd, &e);
+	CHECK_SYS(select(fd + 1, &r, &w, &e, &tv));
+	return (FD_ISSET(fd, &r) ? 1 : 0) | (FD_ISSET(fd, &w) ? 2 : 0) | (FD_ISSET(fd, &e) ? 4 : 0);
+}
+
+static void test_select(void)
+{
+	struct net_addr la;
+	int l = net_listener(g_family, 1, &la);
+
+	CHECK_EQ(select_now(l), 0);
+	int c = net_connect(&la);
+	CHECK(net_wait(l, POLLIN) & POLLIN);
+	CHECK_EQ(select_now(l), 1);
+	int s = (int)CHECK_SYS(accept(l, NULL, NULL));
+	CHECK_EQ(select_now(c), 2);
+	CHECK_EQ(send(s, "s", 1, 0), 1);
+	CHECK(net_wait(c, POLLIN) & POLLIN);
+	CHECK_EQ(select_now(c), 3);
+	char ch;
+	CHECK_EQ(recv(c, &ch, 1, 0), 1);
+	/* End of file is "readable": the read would not block. */
+	CHECK_SYS(shutdown(s, SHUT_WR));
+	CHECK(net_wait(c, POLLRDHUP) & POLLRDHUP);
+	CHECK_EQ(select_now(c), 3);
+	CHECK_SYS(close(s));
+	CHECK_SYS(close(c));
+	CHECK_SYS(close(l));
+}
+
 static int ep_wait_now(int ep, struct epoll_event *ev)
 {
 	return (int)CHECK_SYS(epoll_wait(ep, ev, 1, 0));
@@ -297,6 +340,7 @@ int main(int argc, char **argv)
 	test_accept();
 	test_full();
 	test_poll_states();
+	test_select();
 	test_epoll();
 	test_wakeup();
 	return 0;

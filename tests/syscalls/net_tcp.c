@@ -5,16 +5,17 @@
  * for a port in use and EINVAL for a second bind, connect and accept with both ends'
  * getsockname and getpeername agreeing (and accept truncating a short address the way
  * getsockname does), ECONNREFUSED from a port with no listener, a connect to 0.0.0.0 or ::
- * reaching loopback, connections completing up to the listen backlog before any accept,
- * listen binding an unbound socket, the errors of listen, connect, accept, shutdown, send
- * and recv on sockets in the wrong state (and Linux recording a failed shutdown), and
- * SO_REUSEADDR: two bound sockets may share a port but not both listen, and a port whose
- * connection is in TIME_WAIT can be bound again.
+ * reaching loopback, a blocking accept woken by another process, connections completing up
+ * to the listen backlog before any accept, listen binding an unbound socket, the errors of
+ * listen, connect, accept, shutdown, send and recv on sockets in the wrong state (and Linux
+ * recording a failed shutdown), and SO_REUSEADDR: two bound sockets may share a port but
+ * not both listen, and a port whose connection is in TIME_WAIT can be bound again.
  * For inet6, also the dual-stack socket: a v4 client reaching a listener on :: (seen as
  * ::ffff:127.0.0.1), a v6 socket reaching a v4 listener through ::ffff:127.0.0.1, and
  * IPV6_V6ONLY refusing both.
  */
 #include <netinet/tcp.h>
+#include <sys/wait.h>
 
 #include "net_util.h"
 
@@ -217,6 +218,33 @@ static void test_connect_any(void)
 	int s = (int)CHECK_SYS(accept(l, NULL, NULL));
 	CHECK_SYS(close(s));
 	CHECK_SYS(close(c));
+	CHECK_SYS(close(l));
+}
+
+/* A blocking accept woken by another process's connect. */
+static void test_blocking_accept(void)
+{
+	struct net_addr la;
+	int l = net_listener(g_family, 1, &la);
+
+	pid_t pid = CHECK_SYS(fork());
+	if (pid == 0) {
+		usleep(50000);
+		int c = socket(g_family, SOCK_STREAM, 0);
+		if (connect(c, &la.sa, la.len) != 0)
+			_exit(1);
+		_exit(send(c, "k", 1, 0) == 1 ? 0 : 2);
+	}
+	int s = (int)CHECK_SYS(accept(l, NULL, NULL));
+	char ch;
+	CHECK_EQ(recv(s, &ch, 1, 0), 1);
+	CHECK_EQ(ch, 'k');
+	int st;
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK_EQ(st, 0);
+	/* The child's exit closed its end. */
+	CHECK_EQ(recv(s, &ch, 1, 0), 0);
+	CHECK_SYS(close(s));
 	CHECK_SYS(close(l));
 }
 
@@ -442,6 +470,7 @@ int main(int argc, char **argv)
 	test_connect_accept();
 	test_refused();
 	test_connect_any();
+	test_blocking_accept();
 	test_backlog();
 	test_wrong_state();
 	test_reuseaddr_bind();

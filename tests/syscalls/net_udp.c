@@ -9,10 +9,13 @@
  * datagrams, FIONREAD giving the next datagram's size, the largest datagram and EMSGSIZE,
  * sendmmsg and recvmmsg batches, ECONNREFUSED on a connected socket after a datagram to a
  * closed port (Linux gets the ICMP port unreachable on loopback) but not on an unconnected
- * one, and SO_BROADCAST. For inet6, a dual-stack socket sending to an AF_INET address.
+ * one, a full receiver dropping datagrams without the sender knowing, a blocking recvfrom
+ * woken by another process, and SO_BROADCAST. For inet6, a dual-stack socket sending to an
+ * AF_INET address.
  */
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 
 #include "net_util.h"
 
@@ -320,6 +323,51 @@ static void test_refused(void)
 	CHECK_SYS(close(u));
 }
 
+/* A full receiver drops datagrams; the sender is neither blocked nor told. */
+static void test_overflow(void)
+{
+	struct net_addr ra;
+	int r = net_bound(g_family, SOCK_DGRAM, &ra);
+	int s = udp_socket();
+	char buf[1000];
+
+	net_set_int(r, SOL_SOCKET, SO_RCVBUF, 1); /* the minimum */
+	memset(buf, 'o', sizeof(buf));
+	for (int i = 0; i < 100; i++)
+		CHECK_EQ(sendto(s, buf, sizeof(buf), 0, &ra.sa, ra.len), sizeof(buf));
+	int got = 0;
+	while (recv(r, buf, sizeof(buf), MSG_DONTWAIT) == sizeof(buf))
+		got++;
+	CHECK_EQ(errno, EAGAIN);
+	CHECK(got >= 1);
+	CHECK(got < 100);
+	CHECK_EQ(net_get_int(s, SOL_SOCKET, SO_ERROR), 0);
+	CHECK_SYS(close(r));
+	CHECK_SYS(close(s));
+}
+
+/* A blocking recvfrom woken by a datagram from another process. */
+static void test_wakeup(void)
+{
+	struct net_addr ra;
+	int r = net_bound(g_family, SOCK_DGRAM, &ra);
+	char buf[8];
+
+	pid_t pid = CHECK_SYS(fork());
+	if (pid == 0) {
+		int s = socket(g_family, SOCK_DGRAM, 0);
+		usleep(50000);
+		_exit(sendto(s, "wake", 4, 0, &ra.sa, ra.len) == 4 ? 0 : 1);
+	}
+	struct net_addr from = { .len = sizeof(from.ss) };
+	CHECK_EQ(recvfrom(r, buf, sizeof(buf), 0, &from.sa, &from.len), 4);
+	CHECK(memcmp(buf, "wake", 4) == 0);
+	int st;
+	CHECK_EQ(waitpid(pid, &st, 0), pid);
+	CHECK_EQ(st, 0);
+	CHECK_SYS(close(r));
+}
+
 static void test_broadcast(void)
 {
 	int u = udp_socket();
@@ -376,6 +424,8 @@ int main(int argc, char **argv)
 	test_sizes();
 	test_mmsg();
 	test_refused();
+	test_overflow();
+	test_wakeup();
 	test_broadcast();
 	if (g_family == AF_INET6)
 		test_dual_stack();
