@@ -353,6 +353,25 @@ static int inet_udp_connect(struct task *t, struct socket *s, const void *addr, 
 	return err;
 }
 
+/*
+ * A datagram's destination. Linux's udpv6_sendmsg also takes an AF_INET
+ * address on an AF_INET6 socket, as if v4-mapped.
+ */
+static int udp_dest_in(struct inet_sock *sk, const void *addr, size_t len, ip_addr_t *ip,
+                       uint16_t *port)
+{
+	struct linux_sockaddr_in in;
+	if (sk->v6 && len >= sizeof(in) && *(const uint16_t *)addr == LINUX_AF_INET) {
+		memcpy(&in, addr, sizeof(in));
+		uint32_t a;
+		memcpy(&a, in.addr, 4);
+		ip_addr_set_ip4_u32_val(*ip, a);
+		*port = lwip_ntohs(in.port);
+		return 0;
+	}
+	return inet_addr_in(sk, addr, len, ip, port);
+}
+
 static ssize_t inet_udp_sendmsg(struct task *t, struct socket *s, struct sock_msg *m, int flags)
 {
 	struct inet_sock *sk = inet_of(s);
@@ -360,7 +379,7 @@ static ssize_t inet_udp_sendmsg(struct task *t, struct socket *s, struct sock_ms
 	uint16_t port = 0;
 	bool to = m->name != NULL && m->namelen > 0;
 	if (to) {
-		int err = inet_addr_in(sk, m->name, m->namelen, &ip, &port);
+		int err = udp_dest_in(sk, m->name, m->namelen, &ip, &port);
 		if (err < 0)
 			return err;
 		if (sk->v6 && sk->v6only && IP_IS_V4(&ip))
