@@ -339,6 +339,13 @@ static err_t tcp_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t e
 		tcp_update(sk);
 		return ERR_OK;
 	}
+	if (!sk->ring) {
+		/* Made with the first data: a socket that never receives costs no ring. */
+		sk->ring = malloc(TCP_RING_SIZE);
+		if (!sk->ring)
+			return ERR_MEM; /* lwIP keeps the data and offers it again */
+		sk->ring_cap = TCP_RING_SIZE;
+	}
 	size_t used = ring_used(sk);
 	if (p->tot_len > sk->ring_cap - used)
 		return ERR_MEM; /* lwIP keeps it and offers it again (cannot happen: ring > window)
@@ -457,15 +464,6 @@ static struct inet_sock *inet_alloc(struct task *t, const struct socket_ops *ops
 	return sk;
 }
 
-static int tcp_alloc_ring(struct inet_sock *sk)
-{
-	sk->ring = malloc(TCP_RING_SIZE);
-	if (!sk->ring)
-		return -ENOMEM;
-	sk->ring_cap = TCP_RING_SIZE;
-	return 0;
-}
-
 /* A listener's new connection becomes a socket now; accept(2) takes it from the queue. */
 static err_t tcp_accept_cb(void *arg, struct tcp_pcb *newpcb, err_t err)
 {
@@ -496,10 +494,6 @@ static err_t tcp_accept_cb(void *arg, struct tcp_pcb *newpcb, err_t err)
 	                                  l->sock.protocol, 0);
 	if (!sk)
 		return ERR_MEM;
-	if (tcp_alloc_ring(sk) < 0) {
-		file_put(&sk->sock.file);
-		return ERR_MEM;
-	}
 	sk->sock.uid = l->sock.uid;
 	sk->sock.gid = l->sock.gid;
 	sk->v6only = l->v6only;
@@ -1647,18 +1641,15 @@ int inet_socket_create(struct task *t, int family, int type, int protocol, unsig
 	if (!sk)
 		return -ENOMEM;
 	if (stream) {
-		err = tcp_alloc_ring(sk);
-		if (err == 0) {
-			net_stack_lock();
-			struct tcp_pcb *p = tcp_new_ip_type(inet_pcb_type(sk));
-			if (p) {
-				tcp_attach(sk, p);
-				tcp_update(sk);
-			}
-			net_stack_unlock();
-			if (!p)
-				err = -ENOBUFS;
+		net_stack_lock();
+		struct tcp_pcb *p = tcp_new_ip_type(inet_pcb_type(sk));
+		if (p) {
+			tcp_attach(sk, p);
+			tcp_update(sk);
 		}
+		net_stack_unlock();
+		if (!p)
+			err = -ENOBUFS;
 	} else if (ping) {
 		err = inet_ping_open(sk);
 	} else {

@@ -82,7 +82,8 @@ struct inet_sock {
 	int tos, ttl;                             /* -1: the default */
 	uint32_t keep_idle, keep_intvl, keep_cnt; /* seconds, seconds, probes */
 
-	/* TCP receive ring: written under the core lock, read under rmu. */
+	/* TCP receive ring, made with the first data: written under the core lock, read under rmu.
+	 */
 	char *ring;
 	size_t ring_cap;
 	_Atomic size_t ring_head, ring_tail; /* bytes consumed, bytes produced */
