@@ -93,7 +93,7 @@ struct linux_tcp_info {
 _Static_assert(sizeof(struct linux_tcp_info) == 104, "tcp_info layout");
 
 /* The receive ring: more than lwIP's window (TCP_WND), so a delivery always fits. */
-#define TCP_RING_SIZE (128 * 1024)
+#define TCP_RING_SIZE (256 * 1024)
 /* Loopback's segments: lo's MTU (65535 in lwIP) less the IPv6 and TCP headers with options. */
 #define LOOPBACK_MSS (65535 - 40 - 40)
 /* The largest piece one tcp_write takes (its length is 16 bits). */
@@ -329,6 +329,30 @@ static void tcp_event(struct inet_sock *sk, uint32_t events)
 	inet_publish(sk, tcp_mask(sk), events);
 }
 
+/*
+ * Opens lwIP's receive window by what the ring can still take: a full
+ * window in flight must always fit behind what is unread (ring used +
+ * window <= ring size). The window opens as data reaches the ring, not
+ * only as the application reads it, so that a sender on loopback (whose
+ * ACKs come back on its own thread) keeps going while the reader's thread
+ * is still waking up: the ring is the socket's receive buffer, as Linux's
+ * is. Core lock held.
+ */
+static void tcp_open_window(struct inet_sock *sk)
+{
+	struct tcp_pcb *p = sk->pcb.tcp;
+	if (!p || p->state == LISTEN || p->state == CLOSED)
+		return;
+	size_t cap = sk->ring ? sk->ring_cap : TCP_RING_SIZE;
+	size_t used = ring_used(sk);
+	if (used + p->rcv_wnd >= cap)
+		return;
+	size_t room = cap - used - p->rcv_wnd;
+	if (room > TCP_WND)
+		room = TCP_WND;
+	tcp_recved(p, (u16_t)room);
+}
+
 static err_t tcp_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
 	(void)pcb;
@@ -360,6 +384,7 @@ static err_t tcp_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t e
 	}
 	atomic_store_explicit(&sk->ring_tail, tail, memory_order_release);
 	pbuf_free(p);
+	tcp_open_window(sk);
 	tcp_event(sk, LINUX_POLLIN | LINUX_POLLRDNORM);
 	return ERR_OK;
 }
@@ -1001,13 +1026,7 @@ static void ring_consume(struct inet_sock *sk, size_t n)
 {
 	atomic_fetch_add_explicit(&sk->ring_head, n, memory_order_release);
 	net_stack_lock();
-	if (sk->pcb.tcp && sk->pcb.tcp->state != LISTEN) {
-		while (n) {
-			u16_t piece = n > 0xffff ? 0xffff : (u16_t)n;
-			tcp_recved(sk->pcb.tcp, piece);
-			n -= piece;
-		}
-	}
+	tcp_open_window(sk);
 	tcp_update(sk);
 	net_stack_unlock();
 }

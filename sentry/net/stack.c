@@ -36,7 +36,7 @@ static struct {
 	pthread_once_t once;
 	int start_err;
 	atomic_bool running;
-	pthread_mutex_t mu; /* the core lock */
+	pthread_mutex_t mu; /* the core lock: adaptive (spins a little first), held briefly */
 	bool draining;      /* net_stack_unlock is running the deferred work */
 	int ndeferred;
 	struct {
@@ -56,7 +56,7 @@ static struct {
 	uint64_t timer_due;
 } g_stack = {
 	.once = PTHREAD_ONCE_INIT,
-	.mu = PTHREAD_MUTEX_INITIALIZER,
+	.mu = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP,
 };
 
 /*
