@@ -10,9 +10,10 @@
  * notifying its wait queue. Readiness is therefore read without any
  * lock (epoll asks for it under its own lock). Data is copied between
  * guest memory and the socket outside the core lock: a reader (one at a
- * time, under the socket's rmu) drains the ring and then tells lwIP to
- * open the window (tcp_recved); a writer (one at a time, under wmu)
- * copies into a bounce buffer and hands it to tcp_write under the lock.
+ * time, under the socket's rmu) drains the ring; a writer (one at a time,
+ * under wmu) copies into a bounce buffer and hands it to tcp_write under
+ * the lock. inet.c has what the protocols share; inet_tcp.c is TCP,
+ * inet_udp.c UDP and ping sockets.
  *
  * An AF_INET6 socket is dual-stack unless IPV6_V6ONLY: lwIP pcbs of
  * IPADDR_TYPE_ANY, with IPv4 peers shown as ::ffff:a.b.c.d.

@@ -143,6 +143,47 @@ typedef long (*inet_try_fn)(struct inet_sock *sk, void *arg);
 long inet_wait(struct task *t, struct inet_sock *sk, int flags, bool rcv, inet_try_fn try,
                void *arg);
 
+/* Linux's TCP states (include/net/tcp_states.h): TCP_INFO, /proc/net. */
+enum {
+	LINUX_TCP_ESTABLISHED = 1,
+	LINUX_TCP_SYN_SENT,
+	LINUX_TCP_SYN_RECV,
+	LINUX_TCP_FIN_WAIT1,
+	LINUX_TCP_FIN_WAIT2,
+	LINUX_TCP_TIME_WAIT,
+	LINUX_TCP_CLOSE,
+	LINUX_TCP_CLOSE_WAIT,
+	LINUX_TCP_LAST_ACK,
+	LINUX_TCP_LISTEN,
+	LINUX_TCP_CLOSING,
+};
+
+/* Bytes in a TCP socket's receive ring, not yet read. */
+static inline size_t ring_used(const struct inet_sock *sk)
+{
+	return atomic_load(&sk->ring_tail) - atomic_load(&sk->ring_head);
+}
+
+/* A new socket of family, type and protocol with ops, its pcb not made yet (NULL t: a kernel one).
+ */
+struct inet_sock *inet_alloc(struct task *t, const struct socket_ops *ops, int family, int type,
+                             int protocol, unsigned fflags);
+/* The readiness op of every inet socket: the published mask. */
+uint32_t inet_readiness(struct socket *s, uint32_t mask);
+/* Whether two local addresses overlap for a port's binding (any, or the same address). */
+bool inet_addrs_overlap(const ip_addr_t *a, const ip_addr_t *b);
+/* Linux's inet_port_requires_bind_service: EACCES for port < 1024 without the capability. */
+int inet_check_port_privilege(struct task *t, uint16_t port);
+/* An int option's value out (truncated to *len, as Linux) and in (EINVAL if short). */
+int inet_put_int(void *val, size_t *len, int v);
+int inet_get_int(const void *val, size_t len, int *v);
+
+/* TCP's half (inet_tcp.c). */
+extern const struct socket_ops g_inet_tcp_ops;
+int inet_tcp_open(struct inet_sock *sk);
+struct tcp_pcb;
+uint8_t inet_tcp_linux_state(const struct tcp_pcb *p);
+
 /* UDP's half (inet_udp.c). */
 extern const struct socket_ops g_inet_udp_ops;
 int inet_udp_open(struct inet_sock *sk);

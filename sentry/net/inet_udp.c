@@ -228,20 +228,12 @@ int inet_udp_open(struct inet_sock *sk)
 	return p ? 0 : -ENOBUFS;
 }
 
-static bool addrs_overlap(const ip_addr_t *a, const ip_addr_t *b)
-{
-	if (IP_IS_ANY_TYPE_VAL(*a) || IP_IS_ANY_TYPE_VAL(*b))
-		return true;
-	if (IP_GET_TYPE(a) != IP_GET_TYPE(b))
-		return false;
-	return ip_addr_isany(a) || ip_addr_isany(b) || ip_addr_cmp(a, b);
-}
-
 /* Linux's udp_lib_lport_inuse: both SO_REUSEADDR, or both SO_REUSEPORT by one user. */
 static bool udp_port_conflict(const struct inet_sock *sk, const ip_addr_t *ip, uint16_t port)
 {
 	for (struct udp_pcb *p = udp_pcbs; p; p = p->next) {
-		if (p == sk->pcb.udp || p->local_port != port || !addrs_overlap(&p->local_ip, ip))
+		if (p == sk->pcb.udp || p->local_port != port ||
+		    !inet_addrs_overlap(&p->local_ip, ip))
 			continue;
 		const struct inet_sock *o = p->recv_arg;
 		if (o && atomic_load(&o->sock.reuseaddr) && atomic_load(&sk->sock.reuseaddr))
@@ -284,7 +276,7 @@ static int inet_udp_bind(struct task *t, struct socket *s, const void *addr, siz
 		err = -EINVAL;
 	else if (!inet_addr_local(&ip))
 		err = -EADDRNOTAVAIL;
-	else if (port && port < 1024 && !creds_capable(&t->creds, LINUX_CAP_NET_BIND_SERVICE))
+	else if (inet_check_port_privilege(t, port) < 0)
 		err = -EACCES;
 	else if (port && udp_port_conflict(sk, &ip, port))
 		err = -EADDRINUSE;
@@ -537,11 +529,6 @@ static long inet_udp_ioctl(struct task *t, struct socket *s, unsigned cmd, uint6
 	return mm_copy_out(t->mm, arg, &v, sizeof(v));
 }
 
-static uint32_t inet_udp_readiness(struct socket *s, uint32_t mask)
-{
-	return atomic_load(&inet_of(s)->ready) & (mask | LINUX_POLLERR | LINUX_POLLHUP);
-}
-
 static int inet_udp_getname(struct socket *s, bool peer, void *addr, size_t *len)
 {
 	struct inet_sock *sk = inet_of(s);
@@ -588,7 +575,7 @@ const struct socket_ops g_inet_udp_ops = {
 	.getsockopt = inet_udp_getsockopt,
 	.setsockopt = inet_udp_setsockopt,
 	.getname = inet_udp_getname,
-	.readiness = inet_udp_readiness,
+	.readiness = inet_readiness,
 	.ioctl = inet_udp_ioctl,
 	.release = inet_udp_release,
 };
@@ -851,7 +838,7 @@ const struct socket_ops g_inet_ping_ops = {
 	.getsockopt = inet_udp_getsockopt,
 	.setsockopt = inet_udp_setsockopt,
 	.getname = inet_ping_getname,
-	.readiness = inet_udp_readiness,
+	.readiness = inet_readiness,
 	.ioctl = inet_udp_ioctl,
 	.release = inet_udp_release,
 };
