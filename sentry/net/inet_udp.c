@@ -72,25 +72,26 @@ static void udp_update(struct inet_sock *sk)
 	inet_publish(sk, udp_mask(sk), 0);
 }
 
-static void udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
-                        u16_t port)
+/*
+ * Queues the datagram in p from offset (its payload: UDP's, or ICMP's
+ * after the IP header) with its source, and frees p. Beyond SO_RCVBUF it
+ * is dropped, as Linux does. Core lock held.
+ */
+static void dgram_queue(struct inet_sock *sk, struct pbuf *p, u16_t offset, const ip_addr_t *src,
+                        uint16_t port)
 {
-	(void)pcb;
-	struct inet_sock *sk = arg;
-	size_t len = p->tot_len;
-	if (sk->dq_bytes + len + DGRAM_OVERHEAD > (size_t)atomic_load(&sk->sock.rcvbuf)) {
-		pbuf_free(p);
-		return;
-	}
-	struct dgram *d = malloc(sizeof(*d) + len);
+	size_t len = p->tot_len - offset;
+	struct dgram *d = NULL;
+	if (sk->dq_bytes + len + DGRAM_OVERHEAD <= (size_t)atomic_load(&sk->sock.rcvbuf))
+		d = malloc(sizeof(*d) + len);
 	if (!d) {
 		pbuf_free(p);
 		return;
 	}
 	d->next = NULL;
-	ip_addr_copy(d->src, *addr);
+	ip_addr_copy(d->src, *src);
 	d->port = port;
-	d->len = pbuf_copy_partial(p, d->data, (u16_t)len, 0);
+	d->len = pbuf_copy_partial(p, d->data, (u16_t)len, offset);
 	pbuf_free(p);
 	if (sk->dq_tail)
 		sk->dq_tail->next = d;
@@ -99,6 +100,13 @@ static void udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
 	sk->dq_tail = d;
 	sk->dq_bytes += d->len + DGRAM_OVERHEAD;
 	inet_publish(sk, udp_mask(sk), LINUX_POLLIN | LINUX_POLLRDNORM);
+}
+
+static void udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t *addr,
+                        u16_t port)
+{
+	(void)pcb;
+	dgram_queue(arg, p, 0, addr, port);
 }
 
 /* ---- ICMP errors ---- */
@@ -529,18 +537,22 @@ static long inet_udp_ioctl(struct task *t, struct socket *s, unsigned cmd, uint6
 	return mm_copy_out(t->mm, arg, &v, sizeof(v));
 }
 
+/* getsockname and getpeername of UDP and ping sockets (a ping socket's port is its identifier). */
 static int inet_udp_getname(struct socket *s, bool peer, void *addr, size_t *len)
 {
 	struct inet_sock *sk = inet_of(s);
+	bool ping = s->ops == &g_inet_ping_ops;
 	int err = 0;
 	net_stack_lock();
-	struct udp_pcb *p = sk->pcb.udp;
+	/* udp_pcb and raw_pcb both start with IP_PCB. */
+	const struct ip_pcb *ip = sk->pcb.any;
 	if (peer && sk->state != INET_CONNECTED)
 		err = -ENOTCONN;
 	else if (peer)
-		*len = inet_addr_out(sk, &p->remote_ip, p->remote_port, addr);
+		*len = inet_addr_out(sk, &ip->remote_ip, ping ? 0 : sk->pcb.udp->remote_port, addr);
 	else
-		*len = inet_addr_out(sk, &p->local_ip, p->local_port, addr);
+		*len = inet_addr_out(sk, &ip->local_ip,
+		                     ping ? sk->ping_id : sk->pcb.udp->local_port, addr);
 	net_stack_unlock();
 	return err;
 }
@@ -652,28 +664,7 @@ static u8_t ping_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const i
 		return 0;
 	if ((pcb->flags & RAW_FLAGS_CONNECTED) && !ip_addr_cmp(&pcb->remote_ip, addr))
 		return 0;
-	size_t len = p->tot_len - hl;
-	if (sk->dq_bytes + len + DGRAM_OVERHEAD > (size_t)atomic_load(&sk->sock.rcvbuf)) {
-		pbuf_free(p);
-		return 1;
-	}
-	struct dgram *d = malloc(sizeof(*d) + len);
-	if (!d) {
-		pbuf_free(p);
-		return 1;
-	}
-	d->next = NULL;
-	ip_addr_copy(d->src, *addr);
-	d->port = 0; /* Linux's ping_recvmsg: no port */
-	d->len = pbuf_copy_partial(p, d->data, (u16_t)len, (u16_t)hl);
-	pbuf_free(p);
-	if (sk->dq_tail)
-		sk->dq_tail->next = d;
-	else
-		sk->dq_head = d;
-	sk->dq_tail = d;
-	sk->dq_bytes += d->len + DGRAM_OVERHEAD;
-	inet_publish(sk, udp_mask(sk), LINUX_POLLIN | LINUX_POLLRDNORM);
+	dgram_queue(sk, p, (u16_t)hl, addr, 0); /* Linux's ping_recvmsg: no port */
 	return 1;
 }
 
@@ -813,22 +804,6 @@ static ssize_t inet_ping_sendmsg(struct task *t, struct socket *s, struct sock_m
 	return err < 0 ? err : (ssize_t)len;
 }
 
-static int inet_ping_getname(struct socket *s, bool peer, void *addr, size_t *len)
-{
-	struct inet_sock *sk = inet_of(s);
-	int err = 0;
-	net_stack_lock();
-	struct raw_pcb *r = sk->pcb.raw;
-	if (peer && sk->state != INET_CONNECTED)
-		err = -ENOTCONN;
-	else if (peer)
-		*len = inet_addr_out(sk, &r->remote_ip, 0, addr);
-	else
-		*len = inet_addr_out(sk, &r->local_ip, sk->ping_id, addr);
-	net_stack_unlock();
-	return err;
-}
-
 const struct socket_ops g_inet_ping_ops = {
 	.bind = inet_ping_bind,
 	.connect = inet_ping_connect,
@@ -837,7 +812,7 @@ const struct socket_ops g_inet_ping_ops = {
 	.shutdown = inet_udp_shutdown,
 	.getsockopt = inet_udp_getsockopt,
 	.setsockopt = inet_udp_setsockopt,
-	.getname = inet_ping_getname,
+	.getname = inet_udp_getname,
 	.readiness = inet_readiness,
 	.ioctl = inet_udp_ioctl,
 	.release = inet_udp_release,
