@@ -167,6 +167,14 @@ static err_t lo_output6(struct netif *n, struct pbuf *p, const ip6_addr_t *dst)
 	return netif_loop_output(n, p);
 }
 
+/* Each packet lo delivers was sent on lo too: counted both ways, as Linux's lo does. */
+static err_t lo_input(struct pbuf *p, struct netif *n)
+{
+	net_iface_count_tx(1, p->tot_len);
+	net_iface_count_rx(1, p->tot_len);
+	return ip_input(p, n);
+}
+
 static err_t lo_init(struct netif *n)
 {
 	n->name[0] = 'l';
@@ -399,7 +407,7 @@ static void start_once(void)
 	IP4_ADDR(&a, 127, 0, 0, 1);
 	IP4_ADDR(&mask, 255, 0, 0, 0);
 	ip4_addr_set_zero(&gw);
-	if (!netif_add(&g_stack.lo, &a, &mask, &gw, NULL, lo_init, ip_input)) {
+	if (!netif_add(&g_stack.lo, &a, &mask, &gw, NULL, lo_init, lo_input)) {
 		pthread_mutex_unlock(&g_stack.mu);
 		g_stack.start_err = -ENOMEM;
 		return;
