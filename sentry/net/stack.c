@@ -92,6 +92,19 @@ void net_stack_lock(void)
 	pthread_mutex_lock(&g_stack.mu);
 }
 
+/*
+ * The packets a link looped back (traffic to a local address), about to
+ * be delivered: Linux counts them on lo, both ways. lwIP queues one pbuf
+ * per packet. Core lock held.
+ */
+static void count_looped(void *netif)
+{
+	for (struct pbuf *p = ((struct netif *)netif)->loop_first; p; p = p->next) {
+		net_iface_count_tx(1, p->tot_len);
+		net_iface_count_rx(1, p->tot_len);
+	}
+}
+
 void net_stack_unlock(void)
 {
 	/*
@@ -108,6 +121,8 @@ void net_stack_unlock(void)
 			g_stack.ndeferred--;
 			for (int i = 0; i < g_stack.ndeferred; i++)
 				g_stack.deferred[i] = g_stack.deferred[i + 1];
+			if (fn == (tcpip_callback_fn)netif_poll)
+				count_looped(ctx);
 			fn(ctx);
 		}
 		g_stack.draining = false;
@@ -165,14 +180,6 @@ static err_t lo_output6(struct netif *n, struct pbuf *p, const ip6_addr_t *dst)
 {
 	(void)dst;
 	return netif_loop_output(n, p);
-}
-
-/* Each packet lo delivers was sent on lo too: counted both ways, as Linux's lo does. */
-static err_t lo_input(struct pbuf *p, struct netif *n)
-{
-	net_iface_count_tx(1, p->tot_len);
-	net_iface_count_rx(1, p->tot_len);
-	return ip_input(p, n);
 }
 
 static err_t lo_init(struct netif *n)
@@ -407,7 +414,7 @@ static void start_once(void)
 	IP4_ADDR(&a, 127, 0, 0, 1);
 	IP4_ADDR(&mask, 255, 0, 0, 0);
 	ip4_addr_set_zero(&gw);
-	if (!netif_add(&g_stack.lo, &a, &mask, &gw, NULL, lo_init, lo_input)) {
+	if (!netif_add(&g_stack.lo, &a, &mask, &gw, NULL, lo_init, ip_input)) {
 		pthread_mutex_unlock(&g_stack.mu);
 		g_stack.start_err = -ENOMEM;
 		return;
