@@ -641,14 +641,17 @@ long sys_setsockopt(struct task *t, const struct sys_args *a)
 	if (ulen < 0) {
 		err = -EINVAL;
 	} else {
-		/* Options are at most a struct timeval: read no more than that. */
-		char val[sizeof(struct linux_timeval)] = { 0 };
+		/*
+		 * The option's value, up to OPT_MAX bytes (ICMP6_FILTER's 32, TCP_INFO-sized
+		 * structs): the family gets exactly the bytes read, and a longer optlen as
+		 * OPT_MAX (every option reads its own size from the start, as Linux's).
+		 */
+		char val[OPT_MAX] = { 0 };
 		size_t len = MIN((size_t)ulen, sizeof(val));
 		if (len)
 			err = mm_copy_in(t->mm, val, a->a[3], len);
 		if (err == 0)
-			err = socket_setsockopt(t, s, arg_int(a->a[1]), arg_int(a->a[2]), val,
-			                        (size_t)ulen);
+			err = socket_setsockopt(t, s, arg_int(a->a[1]), arg_int(a->a[2]), val, len);
 	}
 	put_socket(s);
 	return err;

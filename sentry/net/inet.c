@@ -430,6 +430,30 @@ void inet_free(struct inet_sock *sk)
 
 /* ---- Creation ---- */
 
+/* Linux's inet_create for SOCK_RAW: a protocol, and CAP_NET_RAW. */
+static int inet_raw_create(struct task *t, int family, int protocol, unsigned fflags,
+                           struct socket **out)
+{
+	if (protocol == 0)
+		return -EPROTONOSUPPORT;
+	if (t && !creds_capable(&t->creds, LINUX_CAP_NET_RAW))
+		return -EPERM;
+	int err = net_stack_start();
+	if (err < 0)
+		return err;
+	struct inet_sock *sk =
+	        inet_alloc(t, &g_inet_raw_ops, family, LINUX_SOCK_RAW, protocol, fflags);
+	if (!sk)
+		return -ENOMEM;
+	err = inet_raw_open(sk);
+	if (err < 0) {
+		file_put(&sk->sock.file);
+		return err;
+	}
+	*out = &sk->sock;
+	return 0;
+}
+
 int inet_socket_create(struct task *t, int family, int type, int protocol, unsigned fflags,
                        struct socket **out)
 {
@@ -437,8 +461,10 @@ int inet_socket_create(struct task *t, int family, int type, int protocol, unsig
 	/* Linux's inet_create: IPPROTO_MAX is 263. */
 	if (protocol < 0 || protocol >= 263)
 		return -EINVAL;
+	if (type == LINUX_SOCK_RAW)
+		return inet_raw_create(t, family, protocol, fflags, out);
 	if (!stream && type != LINUX_SOCK_DGRAM)
-		return type == LINUX_SOCK_RAW ? -EPERM : -ESOCKTNOSUPPORT;
+		return -ESOCKTNOSUPPORT;
 	if (stream && protocol != 0 && protocol != LINUX_IPPROTO_TCP)
 		return -EPROTONOSUPPORT;
 	/* ICMP echo ("ping") sockets: SOCK_DGRAM of IPPROTO_ICMP or IPPROTO_ICMPV6. */

@@ -102,6 +102,10 @@ struct inet_sock {
 
 	/* Ping: the echo identifier (the "port"), 0 until bound or first sent. */
 	uint16_t ping_id;
+	/* Raw: IP_HDRINCL, and the ICMP types ICMP_FILTER and ICMP6_FILTER drop (a bit each). */
+	bool hdrincl;
+	uint32_t icmp_filter;
+	uint32_t icmp6_filter[8];
 
 	/* UDP and ping: the datagrams received, dq_bytes counted against SO_RCVBUF. */
 	struct dgram *dq_head, *dq_tail;
@@ -190,6 +194,9 @@ int inet_udp_open(struct inet_sock *sk);
 /* Ping sockets: UDP's receive side, ICMP echo for sending (inet_udp.c). */
 extern const struct socket_ops g_inet_ping_ops;
 int inet_ping_open(struct inet_sock *sk);
+/* Raw sockets (SOCK_RAW of an IP protocol): the same, with a copy of each packet. */
+extern const struct socket_ops g_inet_raw_ops;
+int inet_raw_open(struct inet_sock *sk);
 
 /* Options every inet socket has (IP_*, IPV6_*, SO_* the family answers). -ENOPROTOOPT if not one.
  */

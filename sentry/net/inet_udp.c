@@ -73,9 +73,9 @@ static void udp_update(struct inet_sock *sk)
 }
 
 /*
- * Queues the datagram in p from offset (its payload: UDP's, or ICMP's
- * after the IP header) with its source, and frees p. Beyond SO_RCVBUF it
- * is dropped, as Linux does. Core lock held.
+ * Queues a copy of the datagram in p from offset (its payload: UDP's, or
+ * ICMP's after the IP header) with its source; p stays the caller's.
+ * Beyond SO_RCVBUF it is dropped, as Linux does. Core lock held.
  */
 static void dgram_queue(struct inet_sock *sk, struct pbuf *p, u16_t offset, const ip_addr_t *src,
                         uint16_t port)
@@ -84,15 +84,12 @@ static void dgram_queue(struct inet_sock *sk, struct pbuf *p, u16_t offset, cons
 	struct dgram *d = NULL;
 	if (sk->dq_bytes + len + DGRAM_OVERHEAD <= (size_t)atomic_load(&sk->sock.rcvbuf))
 		d = malloc(sizeof(*d) + len);
-	if (!d) {
-		pbuf_free(p);
+	if (!d)
 		return;
-	}
 	d->next = NULL;
 	ip_addr_copy(d->src, *src);
 	d->port = port;
 	d->len = pbuf_copy_partial(p, d->data, (u16_t)len, offset);
-	pbuf_free(p);
 	if (sk->dq_tail)
 		sk->dq_tail->next = d;
 	else
@@ -107,6 +104,7 @@ static void udp_recv_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip
 {
 	(void)pcb;
 	dgram_queue(arg, p, 0, addr, port);
+	pbuf_free(p);
 }
 
 /* ---- ICMP errors ---- */
@@ -537,11 +535,14 @@ static long inet_udp_ioctl(struct task *t, struct socket *s, unsigned cmd, uint6
 	return mm_copy_out(t->mm, arg, &v, sizeof(v));
 }
 
-/* getsockname and getpeername of UDP and ping sockets (a ping socket's port is its identifier). */
+/*
+ * getsockname and getpeername of UDP, ping and raw sockets (a ping
+ * socket's port is its identifier, a raw one's its protocol).
+ */
 static int inet_udp_getname(struct socket *s, bool peer, void *addr, size_t *len)
 {
 	struct inet_sock *sk = inet_of(s);
-	bool ping = s->ops == &g_inet_ping_ops;
+	bool ping = s->ops == &g_inet_ping_ops, raw = s->ops == &g_inet_raw_ops;
 	int err = 0;
 	net_stack_lock();
 	/* udp_pcb and raw_pcb both start with IP_PCB. */
@@ -549,7 +550,10 @@ static int inet_udp_getname(struct socket *s, bool peer, void *addr, size_t *len
 	if (peer && sk->state != INET_CONNECTED)
 		err = -ENOTCONN;
 	else if (peer)
-		*len = inet_addr_out(sk, &ip->remote_ip, ping ? 0 : sk->pcb.udp->remote_port, addr);
+		*len = inet_addr_out(sk, &ip->remote_ip, ping || raw ? 0 : sk->pcb.udp->remote_port,
+		                     addr);
+	else if (raw) /* Linux's inet_sport of a raw socket is its protocol */
+		*len = inet_addr_out(sk, &ip->local_ip, (uint16_t)s->protocol, addr);
 	else
 		*len = inet_addr_out(sk, &ip->local_ip,
 		                     ping ? sk->ping_id : sk->pcb.udp->local_port, addr);
@@ -564,6 +568,8 @@ static void inet_udp_release(struct socket *s)
 	if (sk->pcb.any && s->ops == &g_inet_ping_ops) {
 		raw_remove(sk->pcb.raw);
 		ping_put_id(sk->v6, sk->ping_id);
+	} else if (sk->pcb.any && s->ops == &g_inet_raw_ops) {
+		raw_remove(sk->pcb.raw);
 	} else if (sk->pcb.udp)
 		udp_remove(sk->pcb.udp);
 	sk->pcb.any = NULL;
@@ -665,6 +671,7 @@ static u8_t ping_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const i
 	if ((pcb->flags & RAW_FLAGS_CONNECTED) && !ip_addr_cmp(&pcb->remote_ip, addr))
 		return 0;
 	dgram_queue(sk, p, (u16_t)hl, addr, 0); /* Linux's ping_recvmsg: no port */
+	pbuf_free(p);
 	return 1;
 }
 
@@ -812,6 +819,217 @@ const struct socket_ops g_inet_ping_ops = {
 	.shutdown = inet_udp_shutdown,
 	.getsockopt = inet_udp_getsockopt,
 	.setsockopt = inet_udp_setsockopt,
+	.getname = inet_udp_getname,
+	.readiness = inet_readiness,
+	.ioctl = inet_udp_ioctl,
+	.release = inet_udp_release,
+};
+
+/* ---- Raw sockets (Linux's net/ipv4/raw.c, net/ipv6/raw.c) ---- */
+
+/*
+ * SOCK_RAW of an IP protocol, for CAP_NET_RAW only: each receives a copy of
+ * every packet of its protocol (IPv4: with its IP header; IPv6: its
+ * payload), which lwIP goes on to handle as usual (it answers echo
+ * requests itself). Sending: the protocol's header and payload, to which
+ * lwIP adds the IP header, unless IP_HDRINCL (or IPPROTO_RAW) says the
+ * application wrote it. ICMPv6's checksum is the sandbox's to compute, as
+ * Linux's. ICMP_FILTER and ICMP6_FILTER drop the types they name.
+ */
+
+#define LINUX_IPPROTO_RAW  255
+#define LINUX_IP_HDRINCL   3
+#define LINUX_SOL_RAW      255
+#define LINUX_ICMP_FILTER  1
+#define LINUX_ICMP6_FILTER 1
+
+/* Whether the raw socket's ICMP filter drops a message of type. */
+static bool raw_filtered(const struct inet_sock *sk, uint8_t type)
+{
+	if (!sk->v6)
+		return sk->sock.protocol == LINUX_IPPROTO_ICMP && type < 32 &&
+		       (sk->icmp_filter & (1u << type));
+	return sk->sock.protocol == LINUX_IPPROTO_ICMPV6 &&
+	       (sk->icmp6_filter[type >> 5] & (1u << (type & 31)));
+}
+
+static u8_t raw_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip_addr_t *addr)
+{
+	(void)pcb;
+	struct inet_sock *sk = arg;
+	uint8_t first;
+	if (pbuf_copy_partial(p, &first, 1, 0) != 1 || (first >> 4) != (sk->v6 ? 6 : 4))
+		return 0;
+	/* IPv4 raw sockets get the IP header, IPv6 ones the payload (no extension headers). */
+	u16_t payload = sk->v6 ? 40 : (u16_t)((first & 0xf) * 4);
+	uint8_t type;
+	if (pbuf_copy_partial(p, &type, 1, payload) == 1 && raw_filtered(sk, type))
+		return 0;
+	if (p->tot_len >= payload)
+		dgram_queue(sk, p, sk->v6 ? payload : 0, addr, 0);
+	return 0; /* a copy: lwIP goes on with the packet */
+}
+
+int inet_raw_open(struct inet_sock *sk)
+{
+	net_stack_lock();
+	struct raw_pcb *r =
+	        raw_new_ip_type(sk->v6 ? IPADDR_TYPE_V6 : IPADDR_TYPE_V4, (u8_t)sk->sock.protocol);
+	if (r) {
+		sk->pcb.raw = r;
+		if (sk->v6 && sk->sock.protocol == LINUX_IPPROTO_ICMPV6) {
+			r->chksum_reqd = 1;
+			r->chksum_offset = 2;
+		}
+		if (sk->sock.protocol == LINUX_IPPROTO_RAW) {
+			sk->hdrincl = true;
+			r->flags |= RAW_FLAGS_HDRINCL;
+		}
+		raw_recv(r, raw_recv_cb, sk);
+		udp_update(sk);
+	}
+	net_stack_unlock();
+	return r ? 0 : -ENOBUFS;
+}
+
+static int inet_raw_bind(struct task *t, struct socket *s, const void *addr, size_t len)
+{
+	(void)t;
+	struct inet_sock *sk = inet_of(s);
+	ip_addr_t ip;
+	uint16_t unused;
+	int err = inet_addr_in(sk, addr, len, &ip, &unused);
+	if (err < 0)
+		return err;
+	if (IP_IS_V4(&ip) != !sk->v6)
+		return -EINVAL;
+	if (!inet_addr_local(&ip) || inet_addr_needs_scope(&ip))
+		return -EADDRNOTAVAIL;
+	net_stack_lock();
+	err = raw_bind(sk->pcb.raw, &ip) == ERR_OK ? 0 : -EADDRNOTAVAIL;
+	net_stack_unlock();
+	return err;
+}
+
+static ssize_t inet_raw_sendmsg(struct task *t, struct socket *s, struct sock_msg *m, int flags)
+{
+	(void)t;
+	(void)flags;
+	struct inet_sock *sk = inet_of(s);
+	ip_addr_t ip;
+	uint16_t unused;
+	bool to = m->name != NULL && m->namelen > 0;
+	if (to) {
+		int err = inet_addr_in(sk, m->name, m->namelen, &ip, &unused);
+		if (err < 0)
+			return err;
+		if (IP_IS_V4(&ip) != !sk->v6)
+			return -EAFNOSUPPORT;
+		inet_any_to_loopback(sk, &ip);
+	}
+	size_t len = net_iter_left(&m->data);
+	if (len > 0xffff - (sk->hdrincl ? 0 : 40))
+		return -EMSGSIZE;
+	if (sk->hdrincl && len < 20)
+		return -EINVAL;
+	struct pbuf *p = pbuf_alloc(sk->hdrincl ? PBUF_LINK : PBUF_IP, (u16_t)len, PBUF_RAM);
+	if (!p)
+		return -ENOBUFS;
+	int err = net_iter_copy_from(&m->data, p->payload, len);
+	if (err < 0) {
+		pbuf_free(p);
+		return err;
+	}
+	net_stack_lock();
+	if (!to && sk->state != INET_CONNECTED) {
+		err = -EDESTADDRREQ;
+	} else {
+		if (sk->ttl > 0)
+			sk->pcb.raw->ttl = (u8_t)sk->ttl;
+		err_t e = to ? raw_sendto(sk->pcb.raw, p, &ip) : raw_send(sk->pcb.raw, p);
+		err = e == ERR_OK    ? 0
+		      : e == ERR_RTE ? -ENETUNREACH
+		      : e == ERR_VAL ? -EINVAL
+		                     : -ENOBUFS;
+	}
+	net_stack_unlock();
+	pbuf_free(p);
+	return err < 0 ? err : (ssize_t)len;
+}
+
+static int inet_raw_getsockopt(struct task *t, struct socket *s, int level, int name, void *val,
+                               size_t *len)
+{
+	(void)t;
+	struct inet_sock *sk = inet_of(s);
+	int err;
+	net_stack_lock();
+	if (level == LINUX_IPPROTO_IP && name == LINUX_IP_HDRINCL && !sk->v6) {
+		err = inet_put_int(val, len, sk->hdrincl);
+	} else if (level == LINUX_SOL_RAW && name == LINUX_ICMP_FILTER && !sk->v6) {
+		if (sk->sock.protocol != LINUX_IPPROTO_ICMP) {
+			err = -EOPNOTSUPP;
+		} else {
+			if (*len > sizeof(sk->icmp_filter))
+				*len = sizeof(sk->icmp_filter);
+			memcpy(val, &sk->icmp_filter, *len);
+			err = 0;
+		}
+	} else if (level == LINUX_IPPROTO_ICMPV6 && name == LINUX_ICMP6_FILTER && sk->v6) {
+		if (*len > sizeof(sk->icmp6_filter))
+			*len = sizeof(sk->icmp6_filter);
+		memcpy(val, sk->icmp6_filter, *len);
+		err = 0;
+	} else {
+		err = inet_common_getsockopt(sk, level, name, val, len);
+	}
+	net_stack_unlock();
+	return err;
+}
+
+static int inet_raw_setsockopt(struct task *t, struct socket *s, int level, int name,
+                               const void *val, size_t len)
+{
+	(void)t;
+	struct inet_sock *sk = inet_of(s);
+	int err = 0, v;
+	net_stack_lock();
+	if (level == LINUX_IPPROTO_IP && name == LINUX_IP_HDRINCL && !sk->v6) {
+		if ((err = inet_get_int(val, len, &v)) == 0 &&
+		    sk->sock.protocol != LINUX_IPPROTO_RAW) {
+			sk->hdrincl = v != 0;
+			if (sk->hdrincl)
+				sk->pcb.raw->flags |= RAW_FLAGS_HDRINCL;
+			else
+				sk->pcb.raw->flags &= (u8_t)~RAW_FLAGS_HDRINCL;
+		}
+	} else if (level == LINUX_SOL_RAW && name == LINUX_ICMP_FILTER && !sk->v6) {
+		if (sk->sock.protocol != LINUX_IPPROTO_ICMP)
+			err = -EOPNOTSUPP;
+		else if (len < sizeof(sk->icmp_filter))
+			err = -EINVAL;
+		else
+			memcpy(&sk->icmp_filter, val, sizeof(sk->icmp_filter));
+	} else if (level == LINUX_IPPROTO_ICMPV6 && name == LINUX_ICMP6_FILTER && sk->v6) {
+		/* Linux takes a shorter filter (the rest passes) and at most its size. */
+		memset(sk->icmp6_filter, 0, sizeof(sk->icmp6_filter));
+		memcpy(sk->icmp6_filter, val,
+		       len < sizeof(sk->icmp6_filter) ? len : sizeof(sk->icmp6_filter));
+	} else {
+		err = inet_common_setsockopt(sk, level, name, val, len);
+	}
+	net_stack_unlock();
+	return err;
+}
+
+const struct socket_ops g_inet_raw_ops = {
+	.bind = inet_raw_bind,
+	.connect = inet_ping_connect,
+	.sendmsg = inet_raw_sendmsg,
+	.recvmsg = inet_udp_recvmsg,
+	.shutdown = inet_udp_shutdown,
+	.getsockopt = inet_raw_getsockopt,
+	.setsockopt = inet_raw_setsockopt,
 	.getname = inet_udp_getname,
 	.readiness = inet_readiness,
 	.ioctl = inet_udp_ioctl,

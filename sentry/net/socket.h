@@ -218,7 +218,10 @@ struct socket_ops {
 	ssize_t (*recvmsg)(struct task *t, struct socket *s, struct sock_msg *m, int flags);
 	/* how: SHUT_RD, SHUT_WR or SHUT_RDWR (checked). */
 	int (*shutdown)(struct socket *s, int how);
-	/* Options the generic layer does not know; *len in: room, out: used. */
+	/*
+	 * Options the generic layer does not know; *len in: room, out: used.
+	 * setsockopt's val holds exactly len bytes (an optlen over 256 is 256).
+	 */
 	int (*getsockopt)(struct task *t, struct socket *s, int level, int name, void *val,
 	                  size_t *len);
 	int (*setsockopt)(struct task *t, struct socket *s, int level, int name, const void *val,
