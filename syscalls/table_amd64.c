@@ -51,7 +51,7 @@
 #define N_POLL     "poll, select and epoll: with the VFS's wait queues (issue 3)"
 #define N_INOTIFY  "changes made inside the sandbox only; not the host's changes to volumes"
 #define N_SOCK                                                                           \
-	"AF_UNIX, AF_INET and AF_INET6 (TCP, UDP; on the sandbox's stack, or host sockets with " \
+	"AF_UNIX, AF_INET and AF_INET6 (TCP, UDP, ping, raw; on the sandbox's stack, or host sockets with " \
 	"--network=host), AF_NETLINK (NETLINK_ROUTE); other families EAFNOSUPPORT"
 #define N_SOCKPAIR "AF_UNIX only (Linux has no socketpair for inet or netlink)"
 #define N_PIPE     "the sentry's pipes; per-user pipe page limits are not kept"

@@ -91,7 +91,9 @@ static void test_v6(void)
 	CHECK_SYS(setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filt, sizeof(filt)));
 
 	/* The checksum is the kernel's to fill in. */
-	unsigned char req[16] = { ICMP6_ECHO_REQUEST, 0, 0, 0, 0x56, 0x78, 0, 9, 'r', 'a', 'w', '6' };
+	unsigned char req[16] = {
+		ICMP6_ECHO_REQUEST, 0, 0, 0, 0x56, 0x78, 0, 9, 'r', 'a', 'w', '6'
+	};
 	struct net_addr to = net_loopback(AF_INET6, 0);
 	CHECK_EQ(sendto(fd, req, sizeof(req), 0, &to.sa, to.len), (ssize_t)sizeof(req));
 
