@@ -755,43 +755,71 @@ static int inet_ping_connect(struct task *t, struct socket *s, const void *addr,
 	return err;
 }
 
+/*
+ * A ping or raw send's destination (*to false: the connected peer's), and
+ * its data in a new pbuf of layer with room for the headers below it.
+ */
+static int raw_send_prepare(struct inet_sock *sk, struct sock_msg *m, pbuf_layer layer, bool *to,
+                            ip_addr_t *ip, struct pbuf **out)
+{
+	uint16_t unused;
+	*to = m->name != NULL && m->namelen > 0;
+	if (*to) {
+		int err = inet_addr_in(sk, m->name, m->namelen, ip, &unused);
+		if (err < 0)
+			return err;
+		if (IP_IS_V4(ip) != !sk->v6)
+			return -EAFNOSUPPORT;
+		inet_any_to_loopback(sk, ip);
+	}
+	size_t len = net_iter_left(&m->data);
+	struct pbuf *p = pbuf_alloc(layer, (u16_t)len, PBUF_RAM);
+	if (!p)
+		return -ENOBUFS;
+	int err = net_iter_copy_from(&m->data, p->payload, len);
+	if (err < 0) {
+		pbuf_free(p);
+		return err;
+	}
+	*out = p;
+	return 0;
+}
+
+/* Sends p on the socket's raw pcb, to ip or the connected peer. Core lock held. */
+static int raw_pcb_send(struct inet_sock *sk, struct pbuf *p, bool to, const ip_addr_t *ip)
+{
+	if (!to && sk->state != INET_CONNECTED)
+		return -EDESTADDRREQ;
+	if (sk->ttl > 0)
+		sk->pcb.raw->ttl = (u8_t)sk->ttl;
+	err_t e = to ? raw_sendto(sk->pcb.raw, p, ip) : raw_send(sk->pcb.raw, p);
+	return e == ERR_OK ? 0 : e == ERR_RTE ? -ENETUNREACH : e == ERR_VAL ? -EINVAL : -ENOBUFS;
+}
+
 static ssize_t inet_ping_sendmsg(struct task *t, struct socket *s, struct sock_msg *m, int flags)
 {
 	(void)t;
 	(void)flags;
 	struct inet_sock *sk = inet_of(s);
-	ip_addr_t ip;
-	uint16_t unused;
-	bool to = m->name != NULL && m->namelen > 0;
-	if (to) {
-		int err = inet_addr_in(sk, m->name, m->namelen, &ip, &unused);
-		if (err < 0)
-			return err;
-		if (IP_IS_V4(&ip) != !sk->v6)
-			return -EAFNOSUPPORT;
-		inet_any_to_loopback(sk, &ip);
-	}
 	size_t len = net_iter_left(&m->data);
 	/* Linux's ping_common_sendmsg: an ICMP header at least, 64 KiB at most. */
 	if (len < 8)
 		return -EINVAL;
 	if (len > 0xffff - 40 - 8)
 		return -EMSGSIZE;
-	struct pbuf *p = pbuf_alloc(PBUF_IP, (u16_t)len, PBUF_RAM);
-	if (!p)
-		return -ENOBUFS;
-	int err = net_iter_copy_from(&m->data, p->payload, len);
-	uint8_t *icmp = p->payload;
-	if (err == 0 && (icmp[0] != (sk->v6 ? ICMP6_ECHO : ICMP_ECHO) || icmp[1] != 0))
-		err = -EINVAL; /* only echo requests */
-	if (err < 0) {
-		pbuf_free(p);
+	bool to;
+	ip_addr_t ip;
+	struct pbuf *p;
+	int err = raw_send_prepare(sk, m, PBUF_IP, &to, &ip, &p);
+	if (err < 0)
 		return err;
+	uint8_t *icmp = p->payload;
+	if (icmp[0] != (sk->v6 ? ICMP6_ECHO : ICMP_ECHO) || icmp[1] != 0) {
+		pbuf_free(p);
+		return -EINVAL; /* only echo requests */
 	}
 	net_stack_lock();
-	if (!to && sk->state != INET_CONNECTED) {
-		err = -EDESTADDRREQ;
-	} else {
+	if (to || sk->state == INET_CONNECTED) {
 		if (!sk->ping_id)
 			sk->ping_id = ping_new_id(sk->v6);
 		icmp[4] = (uint8_t)(sk->ping_id >> 8);
@@ -801,11 +829,8 @@ static ssize_t inet_ping_sendmsg(struct task *t, struct socket *s, struct sock_m
 			u16_t sum = inet_chksum(icmp, (u16_t)len);
 			memcpy(icmp + 2, &sum, 2);
 		}
-		if (sk->ttl > 0)
-			sk->pcb.raw->ttl = (u8_t)sk->ttl;
-		err_t e = to ? raw_sendto(sk->pcb.raw, p, &ip) : raw_send(sk->pcb.raw, p);
-		err = e == ERR_OK ? 0 : e == ERR_RTE ? -ENETUNREACH : -ENOBUFS;
 	}
+	err = raw_pcb_send(sk, p, to, &ip);
 	net_stack_unlock();
 	pbuf_free(p);
 	return err < 0 ? err : (ssize_t)len;
@@ -916,42 +941,19 @@ static ssize_t inet_raw_sendmsg(struct task *t, struct socket *s, struct sock_ms
 	(void)t;
 	(void)flags;
 	struct inet_sock *sk = inet_of(s);
-	ip_addr_t ip;
-	uint16_t unused;
-	bool to = m->name != NULL && m->namelen > 0;
-	if (to) {
-		int err = inet_addr_in(sk, m->name, m->namelen, &ip, &unused);
-		if (err < 0)
-			return err;
-		if (IP_IS_V4(&ip) != !sk->v6)
-			return -EAFNOSUPPORT;
-		inet_any_to_loopback(sk, &ip);
-	}
 	size_t len = net_iter_left(&m->data);
 	if (len > 0xffff - (sk->hdrincl ? 0 : 40))
 		return -EMSGSIZE;
 	if (sk->hdrincl && len < 20)
 		return -EINVAL;
-	struct pbuf *p = pbuf_alloc(sk->hdrincl ? PBUF_LINK : PBUF_IP, (u16_t)len, PBUF_RAM);
-	if (!p)
-		return -ENOBUFS;
-	int err = net_iter_copy_from(&m->data, p->payload, len);
-	if (err < 0) {
-		pbuf_free(p);
+	bool to;
+	ip_addr_t ip;
+	struct pbuf *p;
+	int err = raw_send_prepare(sk, m, sk->hdrincl ? PBUF_LINK : PBUF_IP, &to, &ip, &p);
+	if (err < 0)
 		return err;
-	}
 	net_stack_lock();
-	if (!to && sk->state != INET_CONNECTED) {
-		err = -EDESTADDRREQ;
-	} else {
-		if (sk->ttl > 0)
-			sk->pcb.raw->ttl = (u8_t)sk->ttl;
-		err_t e = to ? raw_sendto(sk->pcb.raw, p, &ip) : raw_send(sk->pcb.raw, p);
-		err = e == ERR_OK    ? 0
-		      : e == ERR_RTE ? -ENETUNREACH
-		      : e == ERR_VAL ? -EINVAL
-		                     : -ENOBUFS;
-	}
+	err = raw_pcb_send(sk, p, to, &ip);
 	net_stack_unlock();
 	pbuf_free(p);
 	return err < 0 ? err : (ssize_t)len;
