@@ -146,8 +146,12 @@ void systrap_place(struct systrap_ctx *c)
 		c->handoff_cycles = 0;
 	}
 	if (want != HANDOFF_SPIN) {
+		/*
+		 * Leaving SPIN, both go to the sentry thread's CPU: the stub's was
+		 * the busy one (a round-robin placement could pick it again).
+		 */
 		if (c->mode == HANDOFF_SPIN)
-			c->placed = false, c->cpu = -1; /* placed anew, together */
+			c->placed = true, c->cpu = -1;
 		c->mode = want;
 		stub_util_bind_cpu(&c->cpu, &c->placed, &c->switches, c->tid, &g_systrap.cpus);
 		return;
