@@ -19,7 +19,8 @@
  * datagram longer than that fails with EMSGSIZE, as a UDP one of that
  * size would), a receive receives into one and copies it out. Socket
  * options pass on an allow-list (opt_allowed); anything else is
- * ENOPROTOOPT. ioctls: SIOCINQ (FIONREAD) and SIOCOUTQ.
+ * ENOPROTOOPT, or EOPNOTSUPP as Linux's ip_getsockopt gives it for a level
+ * an AF_INET socket does not know (getsockopt_refused). ioctls: SIOCINQ (FIONREAD) and SIOCOUTQ.
  *
  * Control messages are plain values or nothing: a send passes IP_TOS,
  * IP_TTL, IPV6_TCLASS and IPV6_HOPLIMIT on and drops the others (as Linux
@@ -34,7 +35,12 @@
  * SO_RCVTIMEO and SO_SNDTIMEO stay in the sentry (socket.c) and give that
  * wait its deadline (EAGAIN at it, EINPROGRESS for connect, as Linux); a
  * signal ends it with ERESTARTSYS, or EINTR with a timeout, unless data
- * already moved (socket.h's socket_wait_error, as unix.c).
+ * already moved (socket.h's socket_wait_error, as unix.c). No wait spins:
+ * once the host fd was ready and the call still found nothing (POLLERR
+ * of a non-empty error queue, POLLHUP, another thread first), the call's
+ * next waits are edge-triggered (wait_host). A blocking connect's result
+ * is the host's answer to connecting again, never SO_ERROR (see
+ * hostinet_connect).
  *
  * Readiness. The socket's file has no wait queue: its readiness is the
  * host fd's (socket_ops.host_fd, file.h's poll_host_fd), so poll and
@@ -71,6 +77,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/sockios.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -160,6 +167,9 @@ static struct hostinet_sock *hostinet_of(struct socket *s)
 /* Linux's inet_create lookup: the protocol a type and protocol name, or -errno. */
 static int resolve_protocol(int family, int type, int protocol)
 {
+	/* Checked first, before the type (IPPROTO_MAX is 263). */
+	if (protocol < 0 || protocol >= 263)
+		return -EINVAL;
 	switch (type) {
 	case LINUX_SOCK_STREAM:
 		if (protocol == 0 || protocol == LINUX_IPPROTO_TCP)
@@ -226,12 +236,17 @@ static int hostinet_host_fd(struct socket *s)
 
 /* ---- Waiting ---- */
 
-/* How a blocking call waits (Linux's sock_rcvtimeo / sock_sndtimeo), as unix.c's. */
+/*
+ * How a blocking call waits (Linux's sock_rcvtimeo / sock_sndtimeo), as
+ * unix.c's. Every wait_init is paired with a wait_done.
+ */
 struct hostinet_wait {
 	bool nonblock;
 	bool has_timeout;
 	struct timespec ts;
 	const struct timespec *deadline;
+	bool host_was_ready; /* the last wait ended because the host fd was ready */
+	int epfd;            /* the edge-triggered wait (-1: not needed yet) */
 };
 
 static void wait_init(struct hostinet_wait *w, struct socket *s, int flags, bool rcv)
@@ -240,19 +255,54 @@ static void wait_init(struct hostinet_wait *w, struct socket *s, int flags, bool
 	w->nonblock = socket_nonblock(s, flags) || ns < 0;
 	w->has_timeout = ns > 0;
 	w->deadline = socket_deadline(ns, &w->ts);
+	w->host_was_ready = false;
+	w->epfd = -1;
+}
+
+static void wait_done(struct hostinet_wait *w)
+{
+	if (w->epfd >= 0)
+		close(w->epfd);
 }
 
 /*
- * Waits until the host fd has one of events (or an error or hang-up, which
- * poll always reports). Returns 0 (the caller tries again: a wake-up may be
- * spurious), or what socket_wait_error makes of a signal or the deadline.
+ * Waits for the host fd to change towards one of events, after the call
+ * found it not ready (EAGAIN). Returns 0 (the caller tries again: a
+ * wake-up may be spurious), or what socket_wait_error makes of a signal
+ * or the deadline: every wait ends at a signal, as Linux's socket waits.
+ *
+ * It never spins. The first wait polls the host fd (level-triggered: one
+ * ppoll). But poll also reports what the call does not wait for: POLLERR
+ * while an error queue is not empty (IP_RECVERR), POLLHUP; and another
+ * thread may take what woke us. When a wait ended with the host fd ready
+ * and the call still found nothing, the next waits are edge-triggered: a
+ * host epoll of this call's own with the fd in EPOLLET, so that only a
+ * new wake-up of the host socket ends them. Registering it before the
+ * call tries again loses no wake-up; its first report (the state as it
+ * is) may be one more spurious wake-up, not a loop.
  */
-static int wait_host(struct task *t, struct hostinet_sock *h, short events,
-                     const struct hostinet_wait *w)
+static int wait_host(struct task *t, struct hostinet_sock *h, short events, struct hostinet_wait *w)
 {
-	struct pollfd p = { .fd = h->fd, .events = events };
+	if (w->host_was_ready && w->epfd < 0) {
+		w->epfd = epoll_create1(EPOLL_CLOEXEC);
+		if (w->epfd < 0)
+			return -errno;
+		struct epoll_event ev = { .events = (uint32_t)events | EPOLLET };
+		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, h->fd, &ev) != 0)
+			return -errno;
+	}
+	struct pollfd p = w->epfd >= 0 ? (struct pollfd){ .fd = w->epfd, .events = POLLIN }
+	                               : (struct pollfd){ .fd = h->fd, .events = events };
 	int err = task_block(t, w->deadline, &p, 1);
-	return err < 0 ? socket_wait_error(err, w->has_timeout) : 0;
+	if (err < 0)
+		return socket_wait_error(err, w->has_timeout);
+	w->host_was_ready = p.revents != 0;
+	if (w->epfd >= 0 && p.revents) {
+		/* Consume the edge, so that the next wait needs a new one. */
+		struct epoll_event ev;
+		(void)epoll_wait(w->epfd, &ev, 1, 0);
+	}
+	return 0;
 }
 
 /* ---- bind, listen, connect, accept, shutdown, names ---- */
@@ -276,8 +326,16 @@ static int hostinet_listen(struct task *t, struct socket *s, int backlog)
 /*
  * Linux's __inet_stream_connect: a blocking connect waits for the
  * handshake (SO_SNDTIMEO: EINPROGRESS at the deadline) and returns its
- * result, taken from SO_ERROR; a restarted one finds EALREADY on the host
- * and waits again.
+ * result; a restarted one finds EALREADY on the host and waits again.
+ *
+ * The result is the host's answer to connecting again once the handshake
+ * is over, not SO_ERROR: the host socket's connect state (Linux's
+ * sock->state) stays SS_CONNECTING after a non-blocking connect until a
+ * connect call sees the end. That call gives 0 when connected and the
+ * error when not (sock_error), and makes a refused socket SS_UNCONNECTED
+ * again, so that the application's next connect really connects again
+ * (reading SO_ERROR instead would clear the error and leave the socket
+ * SS_CONNECTING: the next connect would be ECONNABORTED).
  */
 static int hostinet_connect(struct task *t, struct socket *s, const void *addr, size_t len)
 {
@@ -290,22 +348,41 @@ static int hostinet_connect(struct task *t, struct socket *s, const void *addr, 
 	struct hostinet_wait w;
 	wait_init(&w, s, 0, /*rcv=*/false);
 	if (w.nonblock)
-		return err;
+		goto out_wait_done;
 	for (;;) {
-		struct pollfd p = { .fd = h->fd, .events = POLLOUT };
-		if (poll(&p, 1, 0) > 0)
+		err = wait_host(t, h, POLLOUT, &w);
+		if (err == -EAGAIN)
+			err = -EINPROGRESS;
+		if (err < 0)
 			break;
-		int werr = wait_host(t, h, POLLOUT, &w);
-		if (werr == -EAGAIN)
-			return -EINPROGRESS;
-		if (werr < 0)
-			return werr;
+		if (connect(h->fd, addr, (socklen_t)len) == 0) {
+			err = 0;
+			break;
+		}
+		err = -errno;
+		/* Another thread's connect saw the end first: connected, as Linux's waiters. */
+		if (err == -EISCONN) {
+			err = 0;
+			break;
+		}
+		if (err != -EALREADY && err != -EINPROGRESS)
+			break;
+		/*
+		 * Still in progress although the host fd was ready: an error came
+		 * during the handshake (sk_err with the socket still in SYN_SENT).
+		 * Report it, as the handshake's result; none: wait again.
+		 */
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+		if (w.host_was_ready && getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
+		    soerr != 0) {
+			err = -soerr;
+			break;
+		}
 	}
-	int soerr = 0;
-	socklen_t sl = sizeof(soerr);
-	if (getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
-		return -errno;
-	return -soerr;
+out_wait_done:
+	wait_done(&w);
+	return err;
 }
 
 static int hostinet_accept(struct task *t, struct socket *s, unsigned fflags, struct socket **out)
@@ -313,23 +390,27 @@ static int hostinet_accept(struct task *t, struct socket *s, unsigned fflags, st
 	struct hostinet_sock *h = hostinet_of(s);
 	struct hostinet_wait w;
 	wait_init(&w, s, 0, /*rcv=*/true);
-	int fd;
+	int fd, err;
 	for (;;) {
 		fd = accept4(h->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd >= 0)
 			break;
-		int err = -errno;
+		err = -errno;
 		if (err != -EAGAIN || w.nonblock)
-			return err;
+			goto out_wait_done;
 		err = wait_host(t, h, POLLIN, &w);
 		if (err < 0)
-			return err;
+			goto out_wait_done;
 	}
+	err = -ENOMEM;
 	struct hostinet_sock *n = hostinet_new(t, s->family, s->type, s->protocol, fd, fflags);
-	if (!n)
-		return -ENOMEM;
-	*out = &n->sock;
-	return 0;
+	if (n) {
+		*out = &n->sock;
+		err = 0;
+	}
+out_wait_done:
+	wait_done(&w);
+	return err;
 }
 
 static int hostinet_shutdown(struct socket *s, int how)
@@ -470,6 +551,7 @@ static ssize_t hostinet_sendmsg(struct task *t, struct socket *s, struct sock_ms
 		if (err < 0)
 			break;
 	}
+	wait_done(&w);
 	free(buf);
 	if (sent > 0 && stream)
 		return (ssize_t)sent;
@@ -546,6 +628,7 @@ static ssize_t hostinet_recvmsg(struct task *t, struct socket *s, struct sock_ms
 		if (err < 0)
 			break;
 	}
+	wait_done(&w);
 	free(buf);
 	if (stream && got > 0)
 		return (ssize_t)got;
@@ -608,12 +691,31 @@ static bool opt_allowed(int level, int name)
 	}
 }
 
+/*
+ * The errno of a getsockopt that is not on the list, as the host would
+ * give it (Linux's call chain): SOL_SOCKET and the socket's own protocol
+ * level (TCP's, UDP's) answer ENOPROTOOPT for a name they do not know;
+ * every other level falls to the IP layer, whose ip_getsockopt says
+ * EOPNOTSUPP for a level other than SOL_IP and ipv6_getsockopt
+ * ENOPROTOOPT for any level. (setsockopt is ENOPROTOOPT on every path.)
+ */
+static int getsockopt_refused(const struct socket *s, int level)
+{
+	if (s->family == LINUX_AF_INET6 || level == LINUX_SOL_SOCKET || level == LINUX_IPPROTO_IP)
+		return -ENOPROTOOPT;
+	/* Ping sockets have no level of their own: ping_prot's getsockopt is ip_getsockopt. */
+	if ((s->protocol == LINUX_IPPROTO_TCP || s->protocol == LINUX_IPPROTO_UDP) &&
+	    level == s->protocol)
+		return -ENOPROTOOPT;
+	return -EOPNOTSUPP;
+}
+
 static int hostinet_getsockopt(struct task *t, struct socket *s, int level, int name, void *val,
                                size_t *len)
 {
 	(void)t;
 	if (!opt_allowed(level, name))
-		return -ENOPROTOOPT;
+		return getsockopt_refused(s, level);
 	socklen_t hl = (socklen_t)*len;
 	if (getsockopt(hostinet_of(s)->fd, level, name, val, &hl) != 0)
 		return -errno;

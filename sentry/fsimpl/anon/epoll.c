@@ -249,16 +249,23 @@ static int host_ctl(struct eventpoll *ep, int op, struct epitem *epi)
  * is no longer visible on the host fd they block on; but not the outer
  * epolls when one of them is polling this one right now (outer_scan), or
  * it would see the same edge twice.
+ *
+ * Bounded: the host reports a level-triggered item again on every
+ * epoll_wait while it is ready (at the back of its list, after those it
+ * has not reported yet), so "until fewer than a full batch" never ends
+ * with a full batch of ready items. One round over the interest list
+ * (nitems reports) reaches every ready item once.
  */
 static void ep_drain_host(struct eventpoll *ep, bool outer_scan)
 {
 	struct epoll_event hev[64];
 	bool queued = false;
-	int n;
+	int n, seen = 0;
 	do {
 		n = epoll_wait(ep->host_epfd, hev, (int)ARRAY_SIZE(hev), 0);
 		if (n <= 0)
 			break;
+		seen += n;
 		pthread_mutex_lock(&ep->lock);
 		for (int i = 0; i < n; i++) {
 			struct epitem *epi = hev[i].data.ptr;
@@ -266,7 +273,7 @@ static void ep_drain_host(struct eventpoll *ep, bool outer_scan)
 				queued = true;
 		}
 		pthread_mutex_unlock(&ep->lock);
-	} while (n == (int)ARRAY_SIZE(hev));
+	} while (n == (int)ARRAY_SIZE(hev) && seen < ep->nitems);
 	if (queued && outer_scan)
 		waitqueue_notify(&ep->wq, LINUX_POLLIN);
 	else if (queued)
