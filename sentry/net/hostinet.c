@@ -82,48 +82,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/abi/linux/inet.h"
 #include "common/abi/linux/signal.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 
-/* The guest's protocol and option numbers (x86-64 Linux; the host's are the same). */
-#define LINUX_IPPROTO_IP     0
-#define LINUX_IPPROTO_ICMP   1
-#define LINUX_IPPROTO_TCP    6
-#define LINUX_IPPROTO_UDP    17
-#define LINUX_IPPROTO_IPV6   41
-#define LINUX_IPPROTO_ICMPV6 58
-
-#define LINUX_SO_BROADCAST 6
-#define LINUX_SO_OOBINLINE 10
-#define LINUX_SO_REUSEPORT 15
-
-#define LINUX_TCP_NODELAY      1
-#define LINUX_TCP_MAXSEG       2
-#define LINUX_TCP_CORK         3
-#define LINUX_TCP_KEEPIDLE     4
-#define LINUX_TCP_KEEPINTVL    5
-#define LINUX_TCP_KEEPCNT      6
-#define LINUX_TCP_INFO         11
-#define LINUX_TCP_QUICKACK     12
-#define LINUX_TCP_USER_TIMEOUT 18
-
-#define LINUX_IP_TOS          1
-#define LINUX_IP_TTL          2
-#define LINUX_IP_MTU_DISCOVER 10
-#define LINUX_IP_RECVERR      11
-
-#define LINUX_IPV6_UNICAST_HOPS 16
-#define LINUX_IPV6_RECVERR      25
-#define LINUX_IPV6_V6ONLY       26
-#define LINUX_IPV6_HOPLIMIT     52
-#define LINUX_IPV6_TCLASS       67
-
+/* The guest's MSG_* flags beyond socket.h's (x86-64 Linux; the host's are the same). */
 #define LINUX_MSG_DONTROUTE 0x4
 #define LINUX_MSG_ERRQUEUE  0x2000
-#define LINUX_MSG_MORE      0x8000
 #define LINUX_MSG_CONFIRM   0x800
 
 /* The host is x86-64 Linux too: its numbers are the guest's, so they pass as they are. */

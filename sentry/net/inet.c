@@ -15,23 +15,12 @@
 #include <lwip/tcp.h>
 #include <lwip/udp.h>
 
+#include "common/abi/linux/inet.h"
 #include "common/abi/linux/capability.h"
 #include "sentry/kernel/task.h"
 #include "sentry/net/iface.h"
 #include "sentry/net/inet_impl.h"
 #include "sentry/net/stack.h"
-
-#define LINUX_SO_BROADCAST 6
-#define LINUX_SO_REUSEPORT 15
-
-#define LINUX_IP_TOS     1
-#define LINUX_IP_TTL     2
-#define LINUX_IP_RECVERR 11
-
-#define LINUX_IPV6_UNICAST_HOPS 16
-#define LINUX_IPV6_RECVERR      25
-#define LINUX_IPV6_V6ONLY       26
-#define LINUX_IPV6_TCLASS       67
 
 /* ---- Addresses ---- */
 

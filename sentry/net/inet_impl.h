@@ -14,32 +14,8 @@
 
 #include <lwip/ip_addr.h>
 
+#include "common/abi/linux/inet.h"
 #include "sentry/net/socket.h"
-
-#define LINUX_IPPROTO_IP     0
-#define LINUX_IPPROTO_ICMP   1
-#define LINUX_IPPROTO_TCP    6
-#define LINUX_IPPROTO_UDP    17
-#define LINUX_IPPROTO_IPV6   41
-#define LINUX_IPPROTO_ICMPV6 58
-
-struct linux_sockaddr_in {
-	uint16_t family;
-	uint16_t port; /* network order */
-	uint8_t addr[4];
-	uint8_t zero[8];
-};
-
-struct linux_sockaddr_in6 {
-	uint16_t family;
-	uint16_t port;
-	uint32_t flowinfo;
-	uint8_t addr[16];
-	uint32_t scope_id;
-};
-
-/* Linux's SIN6_LEN_RFC2133: the shortest sockaddr_in6 bind and connect take. */
-#define LINUX_SIN6_LEN_RFC2133 24
 
 /* What a socket is doing, as far as the socket layer cares (lwIP knows the TCP states). */
 enum inet_state {

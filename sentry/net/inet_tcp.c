@@ -36,23 +36,13 @@
 #include <lwip/priv/tcp_priv.h>
 #include <lwip/tcp.h>
 
+#include "common/abi/linux/inet.h"
 #include "common/abi/linux/signal.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/net/inet_impl.h"
 #include "sentry/net/stack.h"
 
-#define LINUX_SOL_TCP 6
-
-#define LINUX_TCP_NODELAY    1
-#define LINUX_TCP_MAXSEG     2
-#define LINUX_TCP_CORK       3
-#define LINUX_TCP_KEEPIDLE   4
-#define LINUX_TCP_KEEPINTVL  5
-#define LINUX_TCP_KEEPCNT    6
-#define LINUX_TCP_INFO       11
-#define LINUX_TCP_QUICKACK   12
-#define LINUX_TCP_CONGESTION 13
 /* Linux's TCP_CA_NAME_MAX. */
 #define TCP_CA_NAME_MAX 16
 

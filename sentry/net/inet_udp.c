@@ -25,6 +25,7 @@
 #include <lwip/pbuf.h>
 #include <lwip/udp.h>
 
+#include "common/abi/linux/inet.h"
 #include "common/abi/linux/signal.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
@@ -861,12 +862,6 @@ const struct socket_ops g_inet_ping_ops = {
  * application wrote it. ICMPv6's checksum is the sandbox's to compute, as
  * Linux's. ICMP_FILTER and ICMP6_FILTER drop the types they name.
  */
-
-#define LINUX_IPPROTO_RAW  255
-#define LINUX_IP_HDRINCL   3
-#define LINUX_SOL_RAW      255
-#define LINUX_ICMP_FILTER  1
-#define LINUX_ICMP6_FILTER 1
 
 /* Whether the raw socket's ICMP filter drops a message of type. */
 static bool raw_filtered(const struct inet_sock *sk, uint8_t type)
