@@ -676,24 +676,48 @@ static u8_t ping_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const i
 	return 1;
 }
 
-int inet_ping_open(struct inet_sock *sk)
+/*
+ * A ping or raw socket's pcb, for IP protocol proto, receiving through
+ * recv. ICMPv6's checksum is lwIP's to compute (with its pseudo-header),
+ * as Linux's is.
+ */
+static int raw_pcb_open(struct inet_sock *sk, u8_t proto, raw_recv_fn recv)
 {
-	pthread_once(&g_icmp_once, icmp_snoop_init);
 	net_stack_lock();
-	struct raw_pcb *r = raw_new_ip_type(sk->v6 ? IPADDR_TYPE_V6 : IPADDR_TYPE_V4,
-	                                    sk->v6 ? IP6_NEXTH_ICMP6 : IP_PROTO_ICMP);
+	struct raw_pcb *r = raw_new_ip_type(sk->v6 ? IPADDR_TYPE_V6 : IPADDR_TYPE_V4, proto);
 	if (r) {
 		sk->pcb.raw = r;
-		if (sk->v6) {
-			/* lwIP computes ICMPv6's checksum, with its pseudo-header. */
+		if (sk->v6 && proto == IP6_NEXTH_ICMP6) {
 			r->chksum_reqd = 1;
 			r->chksum_offset = 2;
 		}
-		raw_recv(r, ping_recv_cb, sk);
+		if (sk->hdrincl)
+			r->flags |= RAW_FLAGS_HDRINCL;
+		raw_recv(r, recv, sk);
 		udp_update(sk);
 	}
 	net_stack_unlock();
 	return r ? 0 : -ENOBUFS;
+}
+
+/* A ping or raw socket's bind address, and its port (a ping identifier). */
+static int raw_bind_addr(struct inet_sock *sk, const void *addr, size_t len, ip_addr_t *ip,
+                         uint16_t *port)
+{
+	int err = inet_addr_in(sk, addr, len, ip, port);
+	if (err < 0)
+		return err;
+	if (IP_IS_V4(ip) != !sk->v6)
+		return -EINVAL; /* no v4-mapped addresses for ICMPv6 */
+	if (!inet_addr_local(ip) || inet_addr_needs_scope(ip))
+		return -EADDRNOTAVAIL;
+	return 0;
+}
+
+int inet_ping_open(struct inet_sock *sk)
+{
+	pthread_once(&g_icmp_once, icmp_snoop_init);
+	return raw_pcb_open(sk, sk->v6 ? IP6_NEXTH_ICMP6 : IP_PROTO_ICMP, ping_recv_cb);
 }
 
 static int inet_ping_bind(struct task *t, struct socket *s, const void *addr, size_t len)
@@ -702,16 +726,12 @@ static int inet_ping_bind(struct task *t, struct socket *s, const void *addr, si
 	struct inet_sock *sk = inet_of(s);
 	ip_addr_t ip;
 	uint16_t id;
-	int err = inet_addr_in(sk, addr, len, &ip, &id);
+	int err = raw_bind_addr(sk, addr, len, &ip, &id);
 	if (err < 0)
 		return err;
-	if (IP_IS_V4(&ip) != !sk->v6)
-		return -EINVAL; /* no v4-mapped addresses on ICMPv6 */
 	net_stack_lock();
 	if (sk->ping_id)
 		err = -EINVAL;
-	else if (!inet_addr_local(&ip) || inet_addr_needs_scope(&ip))
-		err = -EADDRNOTAVAIL;
 	else if (id && !ping_take_id(sk->v6, id))
 		err = -EADDRINUSE;
 	else if (raw_bind(sk->pcb.raw, &ip) != ERR_OK)
@@ -892,24 +912,9 @@ static u8_t raw_recv_cb(void *arg, struct raw_pcb *pcb, struct pbuf *p, const ip
 
 int inet_raw_open(struct inet_sock *sk)
 {
-	net_stack_lock();
-	struct raw_pcb *r =
-	        raw_new_ip_type(sk->v6 ? IPADDR_TYPE_V6 : IPADDR_TYPE_V4, (u8_t)sk->sock.protocol);
-	if (r) {
-		sk->pcb.raw = r;
-		if (sk->v6 && sk->sock.protocol == LINUX_IPPROTO_ICMPV6) {
-			r->chksum_reqd = 1;
-			r->chksum_offset = 2;
-		}
-		if (sk->sock.protocol == LINUX_IPPROTO_RAW) {
-			sk->hdrincl = true;
-			r->flags |= RAW_FLAGS_HDRINCL;
-		}
-		raw_recv(r, raw_recv_cb, sk);
-		udp_update(sk);
-	}
-	net_stack_unlock();
-	return r ? 0 : -ENOBUFS;
+	sk->hdrincl = sk->sock.protocol ==
+	              LINUX_IPPROTO_RAW; /* IPPROTO_RAW: send-only, headers included */
+	return raw_pcb_open(sk, (u8_t)sk->sock.protocol, raw_recv_cb);
 }
 
 static int inet_raw_bind(struct task *t, struct socket *s, const void *addr, size_t len)
@@ -918,13 +923,9 @@ static int inet_raw_bind(struct task *t, struct socket *s, const void *addr, siz
 	struct inet_sock *sk = inet_of(s);
 	ip_addr_t ip;
 	uint16_t unused;
-	int err = inet_addr_in(sk, addr, len, &ip, &unused);
+	int err = raw_bind_addr(sk, addr, len, &ip, &unused);
 	if (err < 0)
 		return err;
-	if (IP_IS_V4(&ip) != !sk->v6)
-		return -EINVAL;
-	if (!inet_addr_local(&ip) || inet_addr_needs_scope(&ip))
-		return -EADDRNOTAVAIL;
 	net_stack_lock();
 	err = raw_bind(sk->pcb.raw, &ip) == ERR_OK ? 0 : -EADDRNOTAVAIL;
 	net_stack_unlock();
