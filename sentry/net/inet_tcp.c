@@ -711,7 +711,7 @@ static ssize_t inet_tcp_sendmsg(struct task *t, struct socket *s, struct sock_ms
 struct tcp_recv_args {
 	struct sock_msg *m;
 	int flags;
-	size_t want;
+	size_t got; /* bytes this call already returned (MSG_WAITALL) */
 };
 
 /* Whether a receive can return now: data, or a reason why none will come. */
@@ -720,13 +720,11 @@ static long tcp_recv_try(struct inet_sock *sk, void *arg)
 	struct tcp_recv_args *a = arg;
 	if (sk->state == INET_LISTEN)
 		return -ENOTCONN;
-	size_t used = ring_used(sk);
-	if (used >= a->want || (used && !(a->flags & LINUX_MSG_WAITALL)))
+	if (ring_used(sk))
 		return 1;
-	if (used && (sk->fin || sk->err || sk->rd_shut || sk->state == INET_DONE))
-		return 1; /* WAITALL ends early at EOF or an error */
-	if (used)
-		return -EAGAIN;
+	/* MSG_WAITALL with some data already: EOF or an error ends it, the error kept for later. */
+	if (a->got && (sk->fin || sk->err || sk->rd_shut || sk->state == INET_DONE))
+		return 0;
 	if (sk->fin)
 		return 0;
 	if (sk->err) {
@@ -778,16 +776,15 @@ static ssize_t inet_tcp_recvmsg(struct task *t, struct socket *s, struct sock_ms
 	size_t total = net_iter_left(&m->data);
 	if (total == 0 && !(flags & LINUX_MSG_TRUNC))
 		return 0;
-	struct tcp_recv_args a = { .m = m, .flags = flags, .want = total ? total : 1 };
+	struct tcp_recv_args a = { .m = m, .flags = flags };
 	if (flags & LINUX_MSG_PEEK)
 		a.flags &= ~LINUX_MSG_WAITALL;
 	pthread_mutex_lock(&sk->rmu);
 	size_t got = 0;
 	long ret;
 	for (;;) {
-		a.want = total - got ? total - got : 1;
-		ret = inet_wait(t, sk, got ? flags | LINUX_MSG_DONTWAIT : flags, true, tcp_recv_try,
-		                &a);
+		a.got = got;
+		ret = inet_wait(t, sk, flags, true, tcp_recv_try, &a);
 		if (ret <= 0)
 			break;
 		size_t n = ring_used(sk);
@@ -807,9 +804,9 @@ static ssize_t inet_tcp_recvmsg(struct task *t, struct socket *s, struct sock_ms
 			break;
 	}
 	pthread_mutex_unlock(&sk->rmu);
-	if (got)
+	/* Data, even if MSG_WAITALL was interrupted or cut short, is what the call returns. */
+	if (got || ret >= 0)
 		return (ssize_t)got;
-	/* MSG_WAITALL interrupted after some data returns that data (above). */
 	return ret;
 }
 

@@ -192,6 +192,23 @@ static void test_waitall(void)
 	CHECK_EQ(recv(c, buf, sizeof(buf), MSG_WAITALL), 0);
 	CHECK_SYS(close(c));
 	CHECK_SYS(close(s));
+
+	/* More than any receive buffer holds: the wait goes on as the buffer drains. */
+	enum { big = 4 << 20 };
+	static char in[big];
+	net_tcp_pair(g_family, &c, &s);
+	pid = CHECK_SYS(fork());
+	if (pid == 0) {
+		static char out[big];
+		memset(out, 'w', sizeof(out));
+		net_send_all(s, out, sizeof(out));
+		_exit(0);
+	}
+	CHECK_SYS(close(s));
+	CHECK_EQ(recv(c, in, sizeof(in), MSG_WAITALL), (ssize_t)sizeof(in));
+	CHECK(in[0] == 'w' && in[big - 1] == 'w');
+	wait_child(pid, 0);
+	CHECK_SYS(close(c));
 }
 
 static void test_shutdown(void)
