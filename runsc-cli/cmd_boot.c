@@ -61,6 +61,12 @@ static int take_over_network(const struct runsc_globals *g, const struct oci_spe
 	bool own_netns = false;
 	for (size_t i = 0; spec->has_linux && i < spec->linux_.namespaces_count; i++)
 		own_netns |= spec->linux_.namespaces[i].type == OCI_NS_NETWORK;
+	if (strcmp(g->network, "host") == 0) {
+		/* Host sockets: the sandbox's table shows the host's interfaces, takes none. */
+		if (runsc_net_read(net, err, errlen) < 0)
+			log_warn("%s: the sandbox shows lo alone", err);
+		return 0;
+	}
 	if (strcmp(g->network, "sandbox") != 0 || !own_netns)
 		return 0;
 	int e = runsc_net_scan(net, err, errlen);

@@ -31,6 +31,7 @@
 #include "common/host_confine.h"
 #include "common/log.h"
 #include "runsc-cli/lifecycle.h"
+#include "runsc-cli/network.h"
 #include "runsc-cli/runsc.h"
 #include "sentry/boot/boot.h"
 
@@ -351,5 +352,18 @@ int cmd_do(struct runsc_globals *g, int argc, char **argv)
 	args.strace = g->strace;
 	args.confine = true;
 	args.network = g->network;
+	/* --network=host: the sandbox's view of the interfaces is the host's (network.h). */
+	static struct runsc_net host_net;
+	if (g->network && strcmp(g->network, "host") == 0) {
+		char why[256];
+		if (runsc_net_read(&host_net, why, sizeof(why)) == 0) {
+			args.links = host_net.links;
+			args.nlinks = host_net.nlinks;
+			args.routes = host_net.routes;
+			args.nroutes = host_net.nroutes;
+		} else {
+			fprintf(stderr, "runsc: %s: the sandbox shows lo alone\n", why);
+		}
+	}
 	return run_sandbox(&args);
 }

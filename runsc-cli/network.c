@@ -230,6 +230,12 @@ int runsc_net_scan(struct runsc_net *out, char *err, size_t errlen)
 		         "its interfaces are not taken over");
 		return -EPERM;
 	}
+	return runsc_net_read(out, err, errlen);
+}
+
+int runsc_net_read(struct runsc_net *out, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	if (fd < 0) {
 		snprintf(err, errlen, "network: netlink socket: %s", strerror(errno));

@@ -64,6 +64,14 @@ struct runsc_net {
 int runsc_net_scan(struct runsc_net *out, char *err, size_t errlen);
 
 /*
+ * The same reading of the calling thread's namespace, wherever it is:
+ * --network=host shows the host's interfaces in the sandbox's table
+ * (netlink, the SIOCGIF* ioctls, /proc/net), under the host's indexes,
+ * without taking them over.
+ */
+int runsc_net_read(struct runsc_net *out, char *err, size_t errlen);
+
+/*
  * Opens each link's packet socket, then removes its addresses from the
  * host side, as above. Returns 0, or -errno with a message in err (the
  * sockets opened so far are closed again).

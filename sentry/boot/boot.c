@@ -574,13 +574,16 @@ static int setup_network(const struct sandbox_config *cfg)
 	}
 	for (; done < cfg->nlinks; done++) {
 		const struct sandbox_link *l = &cfg->links[done];
-		int index = net_iface_add(&l->info);
+		/* No fd: one of the host's interfaces, shown under its index, not served (boot.h).
+		 */
+		int index = l->fd < 0 ? net_iface_add_at(&l->info) : net_iface_add(&l->info);
 		for (int a = 0; index > 0 && a < l->info.naddr; a++) {
 			err = net_iface_add_addr(index, &l->info.addr[a]);
 			if (err < 0)
 				break;
 		}
-		if (index < 0 || err < 0 || (err = packet_link_register(index, l->fd)) < 0) {
+		if (index < 0 || err < 0 ||
+		    (l->fd >= 0 && (err = packet_link_register(index, l->fd)) < 0)) {
 			err = index < 0 ? index : err;
 			log_error("network: interface %s: %s", l->info.name, strerror(-err));
 			goto out_close;
@@ -609,7 +612,10 @@ static int setup_network(const struct sandbox_config *cfg)
 	 * The stack starts now, not at the first socket: the interfaces must
 	 * answer ARP, neighbour discovery and pings from the start, as Linux's.
 	 */
-	if (cfg->nlinks && (err = net_stack_start()) < 0) {
+	bool served = false;
+	for (int i = 0; i < cfg->nlinks; i++)
+		served |= cfg->links[i].fd >= 0;
+	if (served && (err = net_stack_start()) < 0) {
 		log_error("network: the stack: %s", strerror(-err));
 		return err;
 	}
@@ -938,6 +944,10 @@ int sentry_do(const struct sentry_do_args *args)
 		.root_overlay = true,
 		.mounts = mounts,
 		.nmounts = n,
+		.links = args->links,
+		.nlinks = args->nlinks,
+		.routes = args->routes,
+		.nroutes = args->nroutes,
 	};
 	struct sandbox *sb;
 	int err = sandbox_new(&cfg, &sb);

@@ -63,12 +63,14 @@ struct sandbox_mount {
 
 /*
  * An interface of the container's network namespace that runsc took over
- * for the sandbox (--network=sandbox: runsc-cli/network.h, docs/network.md).
+ * for the sandbox (--network=sandbox: runsc-cli/network.h, docs/network.md),
+ * or, with --network=host, one of the host's, only shown in the sandbox's
+ * table (netlink, the SIOCGIF* ioctls, /proc/net) under its host index.
  */
 struct sandbox_link {
 	/* Name, flags, MTU, MAC and addresses; index: its index in the namespace. */
 	struct net_iface_info info;
-	/* Its AF_PACKET socket (PACKET_VNET_HDR), consumed by sandbox_new. */
+	/* Its AF_PACKET socket (PACKET_VNET_HDR), consumed by sandbox_new; -1: shown only. */
 	int fd;
 };
 
@@ -215,6 +217,11 @@ struct sentry_do_args {
 	bool strace;
 	bool confine;        /* confine the sentry (confine.h) before the program starts */
 	const char *network; /* --network: "sandbox" (or NULL), "host" or "none" (netmode.h) */
+	/* --network=host: the host's interfaces and routes, shown (fd -1), not served. */
+	const struct sandbox_link *links;
+	int nlinks;
+	const struct net_route *routes;
+	int nroutes;
 };
 
 /*

@@ -20,11 +20,22 @@ static struct {
 	pthread_rwlock_t lock;
 	pthread_once_t once;
 	int niface;
-	struct net_iface_info iface[NET_IFACE_MAX]; /* index i + 1 at [i] */
+	/* In the order added; lo first. Indexes are 1, 2, ... unless given (net_iface_add_at). */
+	struct net_iface_info iface[NET_IFACE_MAX];
 	struct iface_counters count[NET_IFACE_MAX];
 	int nroute;
 	struct net_route route[NET_ROUTE_MAX];
 } g_ifaces = { .lock = PTHREAD_RWLOCK_INITIALIZER, .once = PTHREAD_ONCE_INIT };
+
+/* The slot of interface index, or -1. Caller holds the lock (or counts: see counters). */
+static int slot_of(int index)
+{
+	for (int i = 0; i < g_ifaces.niface; i++) {
+		if (g_ifaces.iface[i].index == index)
+			return i;
+	}
+	return -1;
+}
 
 static void add_route_locked(const struct net_route *r)
 {
@@ -52,7 +63,7 @@ static void add_address_routes_locked(int index, const struct net_addr *a)
 		memset(p.dst, 0, sizeof(p.dst));
 		for (int bit = 0; bit < a->prefixlen; bit++)
 			p.dst[bit / 8] |= (uint8_t)(a->addr[bit / 8] & (0x80 >> (bit % 8)));
-		if (g_ifaces.iface[index - 1].flags & NET_IFF_LOOPBACK) {
+		if (g_ifaces.iface[slot_of(index)].flags & NET_IFF_LOOPBACK) {
 			add_route_locked(&p);
 		} else {
 			p.table = 254;
@@ -71,8 +82,8 @@ static void add_address_routes_locked(int index, const struct net_addr *a)
 			b.dst[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
 		add_route_locked(&b);
 	}
-	if (a->family == LINUX_AF_INET6 && !(g_ifaces.iface[index - 1].flags & NET_IFF_LOOPBACK) &&
-	    a->prefixlen < 128) {
+	bool loopback = g_ifaces.iface[slot_of(index)].flags & NET_IFF_LOOPBACK;
+	if (a->family == LINUX_AF_INET6 && !loopback && a->prefixlen < 128) {
 		struct net_route p = { .family = LINUX_AF_INET6, .oif = index, .protocol = 2 };
 		p.table = 254;
 		p.type = 1;
@@ -83,7 +94,7 @@ static void add_address_routes_locked(int index, const struct net_addr *a)
 			p.dst[bit / 8] |= (uint8_t)(a->addr[bit / 8] & (0x80 >> (bit % 8)));
 		add_route_locked(&p);
 	}
-	if (a->family == LINUX_AF_INET6 && (g_ifaces.iface[index - 1].flags & NET_IFF_LOOPBACK)) {
+	if (a->family == LINUX_AF_INET6 && loopback) {
 		/* Linux's "::1 dev lo proto kernel metric 256" in the main table. */
 		struct net_route p = r;
 		p.table = 254;
@@ -97,13 +108,14 @@ static void add_address_routes_locked(int index, const struct net_addr *a)
 
 static int add_addr_locked(int index, const struct net_addr *a)
 {
-	if (index < 1 || index > g_ifaces.niface)
+	int slot = slot_of(index);
+	if (slot < 0)
 		return -ENODEV;
 	if (a->family != LINUX_AF_INET && a->family != LINUX_AF_INET6)
 		return -EAFNOSUPPORT;
 	if (a->prefixlen > (a->family == LINUX_AF_INET ? 32 : 128))
 		return -EINVAL;
-	struct net_iface_info *i = &g_ifaces.iface[index - 1];
+	struct net_iface_info *i = &g_ifaces.iface[slot];
 	if (i->naddr == NET_IFACE_MAX_ADDR)
 		return -ENOSPC;
 	i->addr[i->naddr++] = *a;
@@ -140,7 +152,8 @@ void net_iface_init(void)
 	pthread_once(&g_ifaces.once, init_once);
 }
 
-int net_iface_add(const struct net_iface_info *info)
+/* Adds info as index (0: the next after the largest). Returns the index or -errno. */
+static int add_iface(const struct net_iface_info *info, int index)
 {
 	net_iface_init();
 	pthread_rwlock_wrlock(&g_ifaces.lock);
@@ -149,22 +162,38 @@ int net_iface_add(const struct net_iface_info *info)
 		ret = -ENOSPC;
 		goto out;
 	}
+	int largest = 0;
 	for (int i = 0; i < g_ifaces.niface; i++) {
-		if (strncmp(g_ifaces.iface[i].name, info->name, NET_IFNAMSIZ) == 0) {
+		if (strncmp(g_ifaces.iface[i].name, info->name, NET_IFNAMSIZ) == 0 ||
+		    g_ifaces.iface[i].index == index) {
 			ret = -EEXIST;
 			goto out;
 		}
+		if (g_ifaces.iface[i].index > largest)
+			largest = g_ifaces.iface[i].index;
 	}
-	struct net_iface_info *n = &g_ifaces.iface[g_ifaces.niface];
+	struct net_iface_info *n = &g_ifaces.iface[g_ifaces.niface++];
 	*n = *info;
 	n->name[NET_IFNAMSIZ - 1] = '\0';
 	n->naddr = 0;
 	memset(&n->stats, 0, sizeof(n->stats));
-	n->index = ++g_ifaces.niface;
+	n->index = index ? index : largest + 1;
 	ret = n->index;
 out:
 	pthread_rwlock_unlock(&g_ifaces.lock);
 	return ret;
+}
+
+int net_iface_add(const struct net_iface_info *info)
+{
+	return add_iface(info, 0);
+}
+
+int net_iface_add_at(const struct net_iface_info *info)
+{
+	if (info->index <= 1)
+		return -EINVAL; /* 1 is lo's */
+	return add_iface(info, info->index);
 }
 
 int net_iface_add_addr(int index, const struct net_addr *a)
@@ -227,8 +256,9 @@ int net_iface_get(int index, struct net_iface_info *out)
 	net_iface_init();
 	pthread_rwlock_rdlock(&g_ifaces.lock);
 	int ret = -ENODEV;
-	if (index >= 1 && index <= g_ifaces.niface) {
-		snapshot_locked(index - 1, out);
+	int slot = slot_of(index);
+	if (slot >= 0) {
+		snapshot_locked(slot, out);
 		ret = 0;
 	}
 	pthread_rwlock_unlock(&g_ifaces.lock);
@@ -253,10 +283,9 @@ int net_iface_find(const char *name, struct net_iface_info *out)
 
 static struct iface_counters *counters(int index)
 {
-	/* Interfaces are only added at boot, before any link counts. */
-	if (index < 1 || index > NET_IFACE_MAX)
-		return NULL;
-	return &g_ifaces.count[index - 1];
+	/* Interfaces are only added at boot, before any link counts: no lock needed. */
+	int slot = slot_of(index);
+	return slot < 0 ? NULL : &g_ifaces.count[slot];
 }
 
 void net_iface_count_rx(int index, uint64_t len)

@@ -6,7 +6,8 @@
  * small as the sandbox needs).
  *
  * Every sandbox has "lo" (index 1, 127.0.0.1/8 and ::1/128, with the
- * local routes Linux adds for them). With --network=sandbox, runsc adds
+ * local routes Linux adds for them). Other interfaces get the next indexes,
+ * or given ones (net_iface_add_at). With --network=sandbox, runsc adds
  * the container namespace's interfaces at boot (net_iface_add,
  * net_route_add) before any task runs; the table is not changed
  * afterwards except for counters and flags, so readers get consistent
@@ -94,6 +95,12 @@ void net_iface_init(void);
  * (-ENOSPC when the table is full, -EEXIST for a taken name).
  */
 int net_iface_add(const struct net_iface_info *info);
+/*
+ * The same, as index info->index (> 1, not taken: -EEXIST): --network=host
+ * shows the host's interfaces under the host's indexes, which a
+ * sin6_scope_id passes to host sockets unchanged.
+ */
+int net_iface_add_at(const struct net_iface_info *info);
 /* Adds an address to interface index (boot only); -ENODEV, -ENOSPC. */
 int net_iface_add_addr(int index, const struct net_addr *a);
 /* Adds a route (boot only); -ENOSPC. */

@@ -161,6 +161,15 @@ for platform in ptrace systrap; do
 		fail "$platform ping in a namespace: native '$ns_ping', sandbox '$sandbox_ping'"
 done
 
+# The view: the sandbox's netlink shows the host's up Ethernet interfaces under their host
+# indexes (an IPv6 scope id passes to host sockets unchanged). The first one's IPv4 address:
+want=$(ip -o -4 addr show up | awk '$2 != "lo" { print $1, $2, $4; exit }')
+if [ -n "$want" ] && [ -x /bin/busybox ]; then
+	got=$(run "$runsc" --network=host do -- /bin/busybox ip -o -4 addr 2>&1 |
+		awk -v w="$want" '{ if ($1 " " $2 " " $4 == w) print "found" }')
+	[ "$got" = found ] || fail "the view: '$want' is not in the sandbox's ip addr"
+fi
+
 # The OCI path: runsc run passes --network=host on to runsc boot.
 bundle_sh=$(dirname -- "$(realpath -- "$0")")/oci/make_bundle.sh
 if ! file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' || ! command -v python3 >/dev/null; then

@@ -120,8 +120,10 @@ static int net_route_show(struct kernfs_inode *ki, struct kernfs_buf *b)
 			mask[i] = bits >= 8 ? 0xff : bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
 		}
 		const char *name = "*";
-		if (r->oif >= 1 && r->oif <= ni)
-			name = ifs[r->oif - 1].name;
+		for (int i = 0; i < ni; i++) {
+			if (ifs[i].index == r->oif)
+				name = ifs[i].name;
+		}
 		char line[160];
 		snprintf(line, sizeof(line), "%s\t%08X\t%08X\t%04X\t0\t0\t%u\t%08X\t0\t0\t0", name,
 		         be32_hex(r->dst), r->has_gw ? be32_hex(r->gw) : 0u, route_flags(r),
