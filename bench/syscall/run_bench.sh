@@ -8,6 +8,8 @@
 #   trap     getpid_loop --trap: a seccomp trap answered by a SIGSYS handler in
 #            the program itself, the least a systrap platform can do per syscall
 #   systrap  getpid_loop under `runsc do --platform=systrap`
+#   sud      getpid_loop --sud: the trap floor with syscall user dispatch in place of
+#            seccomp (measured once per round, unpinned: the issue asks which is faster)
 #
 # Usage: run_bench.sh RUNSC GETPID_LOOP BARE_TRACER [-r ROUNDS] [-n ITERS] [-N NATIVE_ITERS]
 #                     [-m both|free|onecpu] [-c CPU] [-b yes|no]
@@ -143,6 +145,9 @@ declare -A results
 for ((i = 1; i <= rounds; i++)); do
 	line="round $i: native $(measure "$loop" "$native_iters")"
 	results[native]+="${line##* } "
+	v=$(measure "$loop" --sud "$iters")
+	results[sud]+="$v "
+	line+="  sud $v"
 	for m in "${modes[@]}"; do
 		pre=()
 		if [ "$m" = onecpu ]; then
@@ -192,7 +197,12 @@ for m in "${modes[@]}"; do
 	printf '%-44s %11s %11s %11s\n' "systrap, $m (runsc do --platform=systrap)" \
 		"$y_med" "$y_min" "$y_max"
 done
+# shellcheck disable=SC2086
+read -r u_med u_min u_max < <(stats ${results[sud]})
+printf '%-44s %11s %11s %11s\n' "sud (getpid_loop --sud: syscall user dispatch)" \
+	"$u_med" "$u_min" "$u_max"
 echo
+echo "sud/trap (free): $(ratio "$u_med" "${med[trap_free]:-${med[trap_onecpu]}}")x"
 for m in "${modes[@]}"; do
 	f=${med[floor_$m]} s=${med[sandbox_$m]}
 	target=$(awk -v s="$s" -v f="$f" 'BEGIN { print (s / f <= 1.2) ? "met" : "NOT met" }')
