@@ -31,7 +31,7 @@ static void same_as_lwip(void **state)
 	void *lib = dlopen("liblwip.so.0", RTLD_NOW | RTLD_LOCAL);
 	assert_non_null(lib);
 	uint16_t (*lwip)(const void *, int) =
-	        (uint16_t (*)(const void *, int))dlsym(lib, "lwip_standard_chksum");
+	        (uint16_t(*)(const void *, int))dlsym(lib, "lwip_standard_chksum");
 	assert_non_null(lwip);
 	assert_ptr_not_equal(lwip, lwip_standard_chksum);
 	static uint8_t buf[3100];
