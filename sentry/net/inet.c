@@ -1,8 +1,8 @@
 /*
  * AF_INET and AF_INET6 sockets (inet.h): creation, addresses, waiting,
  * readiness, the options every inet socket shares, and the listing of
- * endpoints for /proc/net. The protocols are inet_tcp.c and inet_udp.c
- * (UDP and ping).
+ * endpoints for /proc/net. The protocols are inet_tcp.c (TCP), inet_udp.c
+ * (UDP) and inet_raw.c (ping and raw sockets).
  */
 #include "sentry/net/inet.h"
 

@@ -13,7 +13,8 @@
  * time, under the socket's rmu) drains the ring; a writer (one at a time,
  * under wmu) copies into a bounce buffer and hands it to tcp_write under
  * the lock. inet.c has what the protocols share; inet_tcp.c is TCP,
- * inet_udp.c UDP and ping sockets.
+ * inet_udp.c UDP (and the datagram queue ping and raw sockets share),
+ * inet_raw.c ping and raw sockets.
  *
  * An AF_INET6 socket is dual-stack unless IPV6_V6ONLY: lwIP pcbs of
  * IPADDR_TYPE_ANY, with IPv4 peers shown as ::ffff:a.b.c.d.

@@ -1,5 +1,6 @@
 /*
- * What inet.c (addresses, options, TCP) and inet_udp.c (UDP) share.
+ * What inet.c (addresses, options), inet_tcp.c, inet_udp.c and
+ * inet_raw.c share.
  * Everything not atomic in struct inet_sock is under the core lock
  * (net_stack_lock), unless noted.
  */
@@ -167,12 +168,36 @@ uint8_t inet_tcp_linux_state(const struct tcp_pcb *p);
 /* UDP's half (inet_udp.c). */
 extern const struct socket_ops g_inet_udp_ops;
 int inet_udp_open(struct inet_sock *sk);
-/* Ping sockets: UDP's receive side, ICMP echo for sending (inet_udp.c). */
+/*
+ * The datagram side UDP, ping and raw sockets share (inet_udp.c): the
+ * queue of received datagrams and the operations over it.
+ */
+struct pbuf;
+/* Queues a copy of p from offset with its source; p stays the caller's. Core lock held. */
+void inet_dgram_queue(struct inet_sock *sk, struct pbuf *p, uint16_t offset, const ip_addr_t *src,
+                      uint16_t port);
+/* Publishes a datagram socket's readiness. Core lock held. */
+void inet_dgram_update(struct inet_sock *sk);
+ssize_t inet_dgram_recvmsg(struct task *t, struct socket *s, struct sock_msg *m, int flags);
+int inet_dgram_shutdown(struct socket *s, int how);
+int inet_dgram_getsockopt(struct task *t, struct socket *s, int level, int name, void *val,
+                          size_t *len);
+int inet_dgram_setsockopt(struct task *t, struct socket *s, int level, int name, const void *val,
+                          size_t len);
+int inet_dgram_getname(struct socket *s, bool peer, void *addr, size_t *len);
+long inet_dgram_ioctl(struct task *t, struct socket *s, unsigned cmd, uint64_t arg);
+void inet_dgram_release(struct socket *s);
+/* Starts the two raw pcbs that hand ICMP errors to connected UDP sockets (once). */
+void inet_icmp_errors_start(void);
+
+/* Ping sockets (inet_raw.c): the datagram side, ICMP echo for sending. */
 extern const struct socket_ops g_inet_ping_ops;
 int inet_ping_open(struct inet_sock *sk);
 /* Raw sockets (SOCK_RAW of an IP protocol): the same, with a copy of each packet. */
 extern const struct socket_ops g_inet_raw_ops;
 int inet_raw_open(struct inet_sock *sk);
+/* Lets a ping or raw socket's pcb go (and a ping socket's identifier). Core lock held. */
+void inet_raw_pcb_remove(struct inet_sock *sk);
 
 /* Options every inet socket has (IP_*, IPV6_*, SO_* the family answers). -ENOPROTOOPT if not one.
  */

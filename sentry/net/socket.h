@@ -16,7 +16,8 @@
  * (SO_ERROR, SO_ACCEPTCONN, SO_PEERCRED, its own levels).
  *
  * Families today: AF_UNIX (unix.c); AF_INET and AF_INET6 on the sandbox's
- * own stack (inet.c, inet_udp.c), or as host sockets with --network=host
+ * own stack (inet.c, inet_tcp.c, inet_udp.c, inet_raw.c), or as host
+ * sockets with --network=host
  * (hostinet.c, netmode.h); AF_NETLINK (netlink.c, NETLINK_ROUTE only).
  * The interface ioctls (SIOCGIFCONF, SIOCGIFFLAGS, ...) are answered for
  * every family before the family's own ioctl (iface_ioctl.h), as Linux's
