@@ -159,11 +159,17 @@ int inet_check_port_privilege(struct task *t, uint16_t port);
 int inet_put_int(void *val, size_t *len, int v);
 int inet_get_int(const void *val, size_t len, int *v);
 
-/* TCP's half (inet_tcp.c). */
+/* TCP (inet_tcp.c), its options and ioctls (inet_tcp_opt.c). */
 extern const struct socket_ops g_inet_tcp_ops;
 int inet_tcp_open(struct inet_sock *sk);
 struct tcp_pcb;
 uint8_t inet_tcp_linux_state(const struct tcp_pcb *p);
+int inet_tcp_getsockopt(struct task *t, struct socket *s, int level, int name, void *val,
+                        size_t *len);
+int inet_tcp_setsockopt(struct task *t, struct socket *s, int level, int name, const void *val,
+                        size_t len);
+void inet_tcp_sockopt_changed(struct socket *s, int name);
+long inet_tcp_ioctl(struct task *t, struct socket *s, unsigned cmd, uint64_t arg);
 
 /* UDP's half (inet_udp.c). */
 extern const struct socket_ops g_inet_udp_ops;
