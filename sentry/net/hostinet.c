@@ -91,7 +91,6 @@
 
 /* The guest's MSG_* flags beyond socket.h's (x86-64 Linux; the host's are the same). */
 #define LINUX_MSG_DONTROUTE 0x4
-#define LINUX_MSG_ERRQUEUE  0x2000
 #define LINUX_MSG_CONFIRM   0x800
 
 /* The host is x86-64 Linux too: its numbers are the guest's, so they pass as they are. */

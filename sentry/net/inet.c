@@ -287,7 +287,7 @@ int inet_common_getsockopt(struct inet_sock *sk, int level, int name, void *val,
 		case LINUX_IP_TTL:
 			return inet_put_int(val, len, sk->ttl < 0 ? 64 : sk->ttl);
 		case LINUX_IP_RECVERR:
-			return inet_put_int(val, len, 0);
+			return inet_put_int(val, len, sk->recverr);
 		default:
 			return -ENOPROTOOPT;
 		}
@@ -298,6 +298,8 @@ int inet_common_getsockopt(struct inet_sock *sk, int level, int name, void *val,
 		switch (name) {
 		case LINUX_IPV6_V6ONLY:
 			return inet_put_int(val, len, sk->v6only);
+		case LINUX_IPV6_RECVERR:
+			return inet_put_int(val, len, sk->recverr);
 		case LINUX_IPV6_UNICAST_HOPS:
 			return inet_put_int(val, len, sk->ttl < 0 ? 64 : sk->ttl);
 		case LINUX_IPV6_TCLASS:
@@ -356,9 +358,12 @@ int inet_common_setsockopt(struct inet_sock *sk, int level, int name, const void
 			}
 			return 0;
 		case LINUX_IP_RECVERR:
+			/* Kept; the error queue stays empty (MSG_ERRQUEUE: EAGAIN),
+			 * docs/network.md. */
 			if ((err = inet_get_int(val, len, &v)) < 0)
 				return err;
-			return 0; /* accepted: no error queue is kept */
+			sk->recverr = v != 0;
+			return 0;
 		default:
 			return -ENOPROTOOPT;
 		}
@@ -393,6 +398,7 @@ int inet_common_setsockopt(struct inet_sock *sk, int level, int name, const void
 			sk->tos = v < 0 ? -1 : sk->sock.type == LINUX_SOCK_STREAM ? v & 0xfc : v;
 			return 0;
 		case LINUX_IPV6_RECVERR:
+			sk->recverr = v != 0;
 			return 0;
 		default:
 			return -ENOPROTOOPT;

@@ -47,6 +47,8 @@ struct inet_sock {
 	bool fin;           /* TCP: the peer sent FIN */
 	bool rd_shut, wr_shut;
 	bool v6only, reuseport, broadcast, nodelay, cork, quickack;
+	bool recverr;    /* IP_RECVERR or IPV6_RECVERR: kept; the error queue stays empty */
+	uint16_t maxseg; /* TCP_MAXSEG: 0, or the most a segment carries */
 	/* TCP: a non-blocking connect whose outcome the next connect(2) reports (Linux's
 	 * SS_CONNECTING). */
 	bool connect_pending;
@@ -170,6 +172,8 @@ int inet_tcp_setsockopt(struct task *t, struct socket *s, int level, int name, c
                         size_t len);
 void inet_tcp_sockopt_changed(struct socket *s, int name);
 long inet_tcp_ioctl(struct task *t, struct socket *s, unsigned cmd, uint64_t arg);
+/* Lowers a connection's MSS to TCP_MAXSEG's value, if set. Core lock held. */
+void inet_tcp_apply_maxseg(struct inet_sock *sk);
 
 /* UDP's half (inet_udp.c). */
 extern const struct socket_ops g_inet_udp_ops;

@@ -195,11 +195,19 @@ static void tcp_local_mss(struct tcp_pcb *pcb)
 	}
 }
 
+void inet_tcp_apply_maxseg(struct inet_sock *sk)
+{
+	struct tcp_pcb *p = sk->pcb.tcp;
+	if (p && sk->maxseg && sk->state != INET_LISTEN && p->mss > sk->maxseg)
+		p->mss = sk->maxseg;
+}
+
 static err_t tcp_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	(void)err;
 	struct inet_sock *sk = arg;
 	tcp_local_mss(pcb);
+	inet_tcp_apply_maxseg(sk);
 	sk->state = INET_CONNECTED;
 	sk->was_connected = true;
 	tcp_update(sk);
@@ -272,6 +280,8 @@ static err_t tcp_accept_cb(void *arg, struct tcp_pcb *newpcb, err_t err)
 	atomic_store(&sk->sock.reuseaddr, atomic_load(&l->sock.reuseaddr));
 	tcp_attach(sk, newpcb);
 	tcp_local_mss(newpcb);
+	sk->maxseg = l->maxseg; /* accepted sockets inherit it, as on Linux */
+	inet_tcp_apply_maxseg(sk);
 	if (sk->nodelay)
 		tcp_nagle_disable(newpcb);
 	if (atomic_load(&sk->sock.keepalive))
@@ -760,6 +770,8 @@ static ssize_t inet_tcp_recvmsg(struct task *t, struct socket *s, struct sock_ms
 	struct inet_sock *sk = inet_of(s);
 	if (flags & LINUX_MSG_OOB)
 		return -EINVAL; /* no urgent data, ever */
+	if (flags & LINUX_MSG_ERRQUEUE)
+		return -EAGAIN; /* the error queue is always empty */
 	size_t total = net_iter_left(&m->data);
 	if (total == 0 && !(flags & LINUX_MSG_TRUNC))
 		return 0;

@@ -210,9 +210,14 @@ int inet_tcp_setsockopt(struct task *t, struct socket *s, int level, int name, c
 			tcp_output(sk->pcb.tcp);
 		break;
 	case LINUX_TCP_MAXSEG:
-		/* Linux: 0 or 88..65535 (TCP_MIN_MSS..MAX_TCP_WINDOW); lwIP's MSS is fixed. */
-		if (v != 0 && (v < 88 || v > 65535))
+		/* Linux: 0 or 88..65535 (TCP_MIN_MSS..MAX_TCP_WINDOW); it can only lower the MSS.
+		 */
+		if (v != 0 && (v < 88 || v > 65535)) {
 			err = -EINVAL;
+			break;
+		}
+		sk->maxseg = (uint16_t)v;
+		inet_tcp_apply_maxseg(sk);
 		break;
 	case LINUX_TCP_KEEPIDLE:
 	case LINUX_TCP_KEEPINTVL:

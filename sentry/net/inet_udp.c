@@ -455,6 +455,9 @@ ssize_t inet_dgram_recvmsg(struct task *t, struct socket *s, struct sock_msg *m,
 	struct inet_sock *sk = inet_of(s);
 	if (flags & LINUX_MSG_OOB)
 		return -EOPNOTSUPP;
+	if (flags & LINUX_MSG_ERRQUEUE)
+		return -EAGAIN; /* the error queue is always empty (IP_RECVERR is kept, not served)
+		                 */
 	pthread_mutex_lock(&sk->rmu);
 	long ret = inet_wait(t, sk, flags, true, udp_recv_try, NULL);
 	if (ret <= 0)

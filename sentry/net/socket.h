@@ -98,6 +98,7 @@ struct task;
 #define LINUX_MSG_DONTWAIT     0x40
 #define LINUX_MSG_EOR          0x80
 #define LINUX_MSG_WAITALL      0x100
+#define LINUX_MSG_ERRQUEUE     0x2000
 #define LINUX_MSG_NOSIGNAL     0x4000
 #define LINUX_MSG_MORE         0x8000
 #define LINUX_MSG_CMSG_CLOEXEC 0x40000000
