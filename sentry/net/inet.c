@@ -259,6 +259,21 @@ int inet_get_int(const void *val, size_t len, int *v)
 	return 0;
 }
 
+/*
+ * The local port the socket is bound to (0: none): a ping socket's
+ * identifier; a raw socket has none. Core lock held.
+ */
+static uint16_t bound_port(const struct inet_sock *sk)
+{
+	if (!sk->pcb.any)
+		return 0;
+	if (sk->sock.ops == &g_inet_tcp_ops)
+		return sk->pcb.tcp->local_port;
+	if (sk->sock.ops == &g_inet_udp_ops)
+		return sk->pcb.udp->local_port;
+	return sk->ping_id;
+}
+
 /* The IP-level and socket-level options both protocols answer the same way. Core lock held. */
 int inet_common_getsockopt(struct inet_sock *sk, int level, int name, void *val, size_t *len)
 {
@@ -376,7 +391,7 @@ int inet_common_setsockopt(struct inet_sock *sk, int level, int name, const void
 		switch (name) {
 		case LINUX_IPV6_V6ONLY:
 			/* Linux: only before the socket is bound. */
-			if (sk->pcb.any && inet_bound_port(sk))
+			if (bound_port(sk))
 				return -EINVAL;
 			sk->v6only = v != 0;
 			if (sk->pcb.any) {
@@ -405,14 +420,6 @@ int inet_common_setsockopt(struct inet_sock *sk, int level, int name, const void
 		}
 	}
 	return -ENOPROTOOPT;
-}
-
-uint16_t inet_bound_port(const struct inet_sock *sk)
-{
-	if (!sk->pcb.any)
-		return 0;
-	return sk->sock.type == LINUX_SOCK_STREAM ? sk->pcb.tcp->local_port
-	                                          : sk->pcb.udp->local_port;
 }
 
 void inet_free(struct inet_sock *sk)

@@ -102,8 +102,6 @@ int inet_addr_in(struct inet_sock *sk, const void *addr, size_t len, ip_addr_t *
 size_t inet_addr_out(const struct inet_sock *sk, const ip_addr_t *ip, uint16_t port, void *out);
 /* Whether ip may be bound: any, a local address, or (UDP) multicast. */
 bool inet_addr_local(const ip_addr_t *ip);
-/* The local port the socket is bound to (0: none). Core lock held. */
-uint16_t inet_bound_port(const struct inet_sock *sk);
 /* Whether ip is a link-local IPv6 address given without its interface (Linux: EINVAL). */
 bool inet_addr_needs_scope(const ip_addr_t *ip);
 /* Linux's "connect or send to any address means this host": 127.0.0.1 or ::1. */
