@@ -1,9 +1,10 @@
-/* Host randomness and CPU facts: see host_info.h. */
+/* Host randomness, CPU and memory facts: see host_info.h. */
 #include "common/host_info.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/random.h>
@@ -37,6 +38,7 @@ uint64_t host_random_u64(void)
  */
 static uint64_t g_auxv[128][2];
 static int g_ncpus_online = 1, g_ncpus_conf = 1;
+static long g_max_map_count = 65530; /* Linux's DEFAULT_MAX_MAP_COUNT */
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
 static void load(void)
@@ -47,7 +49,20 @@ static void load(void)
 	cpus = sysconf(_SC_NPROCESSORS_CONF);
 	g_ncpus_conf = cpus > g_ncpus_online ? (int)cpus : g_ncpus_online;
 
-	int fd = open("/proc/self/auxv", O_RDONLY | O_CLOEXEC);
+	int fd = open("/proc/sys/vm/max_map_count", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		char buf[32];
+		ssize_t len = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (len > 0) {
+			buf[len] = 0;
+			long v = strtol(buf, NULL, 10);
+			if (v > 0)
+				g_max_map_count = v;
+		}
+	}
+
+	fd = open("/proc/self/auxv", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	ssize_t n = read(fd, g_auxv, sizeof(g_auxv) - sizeof(g_auxv[0]));
@@ -76,6 +91,12 @@ int host_ncpus_conf(void)
 {
 	host_info_load();
 	return g_ncpus_conf;
+}
+
+long host_max_map_count(void)
+{
+	host_info_load();
+	return g_max_map_count;
 }
 
 void host_info_load(void)

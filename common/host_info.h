@@ -1,4 +1,4 @@
-/* What the sentry asks of the host about itself: randomness and the CPU. */
+/* What the sentry asks of the host about itself: randomness, the CPU, the mapping limit. */
 #ifndef COMMON_HOST_INFO_H
 #define COMMON_HOST_INFO_H
 
@@ -14,6 +14,8 @@ uint64_t host_auxval(unsigned long tag);
 /* The host's CPUs: online (sysconf(_SC_NPROCESSORS_ONLN)) and configured (_CONF); at least 1. */
 int host_ncpus_online(void);
 int host_ncpus_conf(void);
+/* The host's vm.max_map_count: the most mappings a process may have (65530 by default). */
+long host_max_map_count(void);
 
 /*
  * Reads now every host fact above that comes from a host file (/proc,

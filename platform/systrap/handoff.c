@@ -187,7 +187,7 @@ void systrap_average(uint64_t *avg, uint64_t sample)
 	*avg = *avg - (*avg >> AVG_SHIFT) + (sample >> AVG_SHIFT);
 }
 
-/* Runs a host call in c's stub, which must be stopped (EVENT). */
+/* Runs a host call in c's stub, which must be stopped (EVENT), after the queued ops. */
 long systrap_stub_call(struct systrap_ctx *c, long nr, const uint64_t args[6])
 {
 	struct systrap_msg *m = msg_of(c->as, c->slot);
@@ -196,7 +196,61 @@ long systrap_stub_call(struct systrap_ctx *c, long nr, const uint64_t args[6])
 	systrap_post(m, SYSTRAP_CALL);
 	if (systrap_wait_event(c) < 0)
 		return -ESRCH;
+	systrap_ops_ran(c);
 	return (long)m->ret;
+}
+
+/* ---- Queued memory operations (stub.h) ---- */
+
+/*
+ * Queues a memory operation in c's slot: the stub runs it before it
+ * resumes the application or runs its next call, so that an mmap costs
+ * the application's trap and nothing more. Only in an address space of
+ * one context: there no other thread can see the sentry's tree ahead of
+ * the host (a fork by another thread would copy a host address space the
+ * tree does not describe), and the sentry's own accesses to the memory
+ * run the queue first (systrap_as_read and _write). Returns false when
+ * the op must run now (systrap_stub_call, which runs the queue first).
+ */
+bool systrap_queue_op(struct systrap_ctx *c, long nr, const uint64_t args[6])
+{
+	struct systrap_as *as = c->as;
+	if (c->nops >= SYSTRAP_MAX_OPS || c->doomed)
+		return false;
+	pthread_mutex_lock(&as->mu);
+	bool alone = as->ctxs == c && !c->next;
+	pthread_mutex_unlock(&as->mu);
+	if (!alone)
+		return false;
+	struct systrap_msg *m = msg_of(as, c->slot);
+	m->ops[c->nops].nr = (uint64_t)nr;
+	memcpy(m->ops[c->nops].args, args, sizeof(m->ops[0].args));
+	if (c->nops++ == 0)
+		atomic_fetch_add(&as->queued, 1);
+	m->nops = c->nops;
+	m->op_failed = 0;
+	return true;
+}
+
+/*
+ * After the stub ran its queue (any hand-off back from it): a failed op
+ * means the sentry's tree and the host disagree, and the application
+ * already saw its call succeed; the process dies at the next switch.
+ */
+void systrap_ops_ran(struct systrap_ctx *c)
+{
+	if (c->nops == 0)
+		return;
+	struct systrap_msg *m = msg_of(c->as, c->slot);
+	c->nops = 0;
+	atomic_fetch_sub(&c->as->queued, 1);
+	uint32_t failed = __atomic_load_n(&m->op_failed, __ATOMIC_RELAXED);
+	if (failed && !c->doomed) {
+		log_warn("systrap: the host refused a queued memory operation of stub %d "
+		         "(op %u: %ld); the process is killed",
+		         c->tid, failed, (long)m->op_err);
+		c->doomed = true;
+	}
 }
 
 /* ---- Lending fds through the listener ---- */
@@ -261,7 +315,7 @@ int systrap_answer_dup(pid_t pid, int host_fd, bool *reaped)
 	}
 }
 
-/* Lends host_fd to c's stub: returns the fd there, or -errno. */
+/* Lends host_fd to c's stub: returns the fd there, or -errno. The queued ops stay queued. */
 long systrap_lend_fd(struct systrap_ctx *c, int host_fd)
 {
 	struct systrap_msg *m = msg_of(c->as, c->slot);

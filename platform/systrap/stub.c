@@ -30,6 +30,7 @@
 _Static_assert(offsetof(struct systrap_msg, region_base) == SYSTRAP_MSG_REGION_BASE_OFF,
                "stub.c's assembly");
 _Static_assert(SYSTRAP_REGION_SIZE == 0x2000000, "SYSTRAP_REGION_SIZE_HEX");
+_Static_assert(sizeof(struct systrap_msg) <= SYSTRAP_MSG_SIZE, "the message's page");
 
 /* Host syscall numbers and constants (x86-64), without libc's headers. */
 #define NR_read         0
@@ -110,6 +111,32 @@ static STUB uint32_t wait_sentry(struct systrap_msg *m)
 	return st;
 }
 
+/*
+ * Runs the queued memory operations in order. Returns 1, or 0 at the
+ * first that fails, with op_failed and op_err set. The count is read once
+ * and bounded: the application can write its slot.
+ */
+static STUB int run_ops(struct systrap_msg *m)
+{
+	uint32_t n = m->nops;
+	if (n > SYSTRAP_MAX_OPS)
+		n = SYSTRAP_MAX_OPS;
+	for (uint32_t i = 0; i < n; i++) {
+		struct systrap_op *op = &m->ops[i];
+		long ret =
+		        sc6((long)op->nr, (long)op->args[0], (long)op->args[1], (long)op->args[2],
+		            (long)op->args[3], (long)op->args[4], (long)op->args[5]);
+		if (op->nr == NR_mmap ? ret != (long)op->args[0] : ret != 0) {
+			m->op_err = ret;
+			m->op_failed = i + 1;
+			m->nops = 0;
+			return 0;
+		}
+	}
+	m->nops = 0;
+	return 1;
+}
+
 long systrap_stub_clone(long flags, long stack, struct systrap_msg *child, long mode);
 uint64_t systrap_stub_child(struct systrap_msg *m);
 void systrap_stub_first(uint64_t base);
@@ -125,7 +152,13 @@ static STUB void serve(struct systrap_msg *m)
 		uint32_t st = wait_sentry(m);
 		if (st == SYSTRAP_CALL) {
 			long nr = (long)m->nr, ret;
-			if (nr == SYSTRAP_CALL_CLONE_FORK)
+			/* A lent fd (dup) needs no memory: the queue waits for the mmap that uses
+			 * it. */
+			if (nr != NR_dup && !run_ops(m))
+				ret = m->op_err;
+			else if (nr == SYSTRAP_CALL_FLUSH)
+				ret = 0;
+			else if (nr == SYSTRAP_CALL_CLONE_FORK)
 				ret = systrap_stub_clone((long)m->args[0], 0, m,
 				                         SYSTRAP_CLONE_FORK);
 			else if (nr == SYSTRAP_CALL_CLONE_THREAD)
@@ -141,6 +174,11 @@ static STUB void serve(struct systrap_msg *m)
 		}
 		if (st != SYSTRAP_RESUME)
 			continue; /* APP or garbage: the application wrote its own slot */
+		if (!run_ops(m)) {
+			m->signo = SYSTRAP_SIGNO_OPFAILED;
+			post(m, SYSTRAP_EVENT);
+			continue;
+		}
 		if (m->set_fs) {
 			sc3(NR_arch_prctl, 0x1002 /* ARCH_SET_FS */, (long)m->fs_base, 0);
 			m->set_fs = 0;

@@ -20,6 +20,13 @@
  *   RESUME sentry -> stub: return to the application (rt_sigreturn)
  *   CALL   sentry -> stub: run the host call in nr/args, put the result in
  *          ret, and post EVENT again
+ * Memory operations the application's own system calls need (mmap,
+ * munmap, mprotect) need no hand-off of their own: the sentry queues them
+ * in ops[] and the stub runs them, in order, before it returns to the
+ * application on RESUME, or before the next CALL. When one fails (the
+ * host ran out of memory or of mappings), the stub stops there and posts
+ * EVENT with signo SYSTRAP_SIGNO_OPFAILED instead of resuming, or
+ * answers the CALL with the op's error; op_failed says which op.
  * Each side spins for a while before it sleeps on the futex, and says that
  * it sleeps (stub_sleeping, sentry_sleeping), so that the other side wakes
  * it only then: a store of state, then a load of the other's flag, on both
@@ -44,6 +51,15 @@ enum systrap_state {
 
 /* msg.signo of a new stub thread that is ready (a clone's child, before it ever trapped). */
 #define SYSTRAP_SIGNO_READY 0
+/* msg.signo when a queued operation failed on RESUME (see op_failed). */
+#define SYSTRAP_SIGNO_OPFAILED (-1)
+
+/* The most memory operations queued at once (msg.ops). */
+#define SYSTRAP_MAX_OPS 32
+struct systrap_op {
+	uint64_t nr; /* mmap (which must return args[0]), munmap or mprotect (0) */
+	uint64_t args[6];
+};
 
 struct systrap_msg {
 	uint32_t state;           /* enum systrap_state: the futex word */
@@ -69,6 +85,11 @@ struct systrap_msg {
 	uint32_t pad;
 	/* The TSC when the stub last returned to the application, and when it trapped. */
 	uint64_t resume_tsc, trap_tsc;
+	/* Queued memory operations (see above): nops of ops, run before RESUME or CALL. */
+	uint32_t nops;
+	uint32_t op_failed; /* set by the stub: 1 + the index of the op that failed */
+	int64_t op_err;     /* that op's result */
+	struct systrap_op ops[SYSTRAP_MAX_OPS];
 };
 
 /* For stub.c's assembly: where region_base is in the message, and the region's size. */
@@ -99,6 +120,7 @@ struct systrap_factory_data {
 /* Host calls the stub makes for the sentry that are not plain system calls (msg.nr). */
 #define SYSTRAP_CALL_CLONE_FORK   1000 /* args[0]: flags; the child remaps the region (dup) */
 #define SYSTRAP_CALL_CLONE_THREAD 1001 /* args[0]: flags, [1]: stack, [2]: the child's msg */
+#define SYSTRAP_CALL_FLUSH        1002 /* nothing: runs the queued ops */
 
 /* systrap_stub_clone's modes. */
 #define SYSTRAP_CLONE_THREAD 0

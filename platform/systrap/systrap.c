@@ -274,6 +274,8 @@ static int systrap_as_new(struct platform_as **out_as, struct platform_ctx **out
 static void systrap_ctx_destroy(struct platform_ctx *pctx)
 {
 	struct systrap_ctx *c = to_ctx(pctx);
+	if (c->nops)
+		atomic_fetch_sub(&c->as->queued, 1); /* the process dies: so does its queue */
 	systrap_kill_stub(c);
 	pthread_mutex_lock(&c->as->mu);
 	systrap_ctx_unlink_unlock(c);
@@ -313,6 +315,49 @@ static const int g_memop_nr[PLATFORM_MEMOP_COUNT] = {
 	[PLATFORM_MEMOP_MSYNC] = SYS_msync,
 };
 
+/*
+ * Above this, a private writable mapping may be refused by the host's
+ * overcommit check: its ENOMEM must be the application's mmap's, so it
+ * is not queued.
+ */
+#define QUEUE_MAX_COMMIT (64ULL << 20)
+
+/*
+ * Whether a memory operation may be queued (systrap_queue_op): those whose
+ * only host failure is running out of memory or of mappings, where Linux
+ * itself would fail the process. A file mapping or mprotect that asks for
+ * PROT_EXEC (a host noexec mount refuses it) or an mprotect that adds
+ * PROT_WRITE (the host refuses it on a read-only shared file mapping) runs
+ * at once, so that its error is the call's.
+ */
+static bool may_queue(long nr, const uint64_t a[6], bool file)
+{
+	uint64_t prot = a[2], flags = a[3];
+	switch (nr) {
+	case SYS_munmap:
+		return true;
+	case SYS_mprotect:
+		return !(prot & (PROT_WRITE | PROT_EXEC));
+	case SYS_mmap:
+		if (flags & (MAP_POPULATE | MAP_LOCKED | MAP_HUGETLB))
+			return false;
+		if (file && (prot & PROT_EXEC))
+			return false;
+		return !((prot & PROT_WRITE) && (flags & MAP_TYPE) == MAP_PRIVATE &&
+		         !(flags & MAP_NORESERVE) && a[1] > QUEUE_MAX_COMMIT);
+	default:
+		return false;
+	}
+}
+
+/* Queues the operation when it may be, or runs it now (after the queue). */
+static long memop_call(struct systrap_ctx *c, long nr, const uint64_t a[6], bool file)
+{
+	if (may_queue(nr, a, file) && systrap_queue_op(c, nr, a))
+		return nr == SYS_mmap ? (long)a[0] : 0;
+	return systrap_stub_call(c, nr, a);
+}
+
 static long systrap_as_memop(struct platform_as *pas, enum platform_memop op,
                              const uint64_t args[6])
 {
@@ -321,7 +366,7 @@ static long systrap_as_memop(struct platform_as *pas, enum platform_memop op,
 	memcpy(a, args, sizeof(a));
 	if (op == PLATFORM_MEMOP_MMAP)
 		a[3] |= MAP_FIXED;
-	return systrap_stub_call(ctx_of(to_as(pas)), g_memop_nr[op], a);
+	return memop_call(ctx_of(to_as(pas)), g_memop_nr[op], a, false);
 }
 
 /* c's stub fd for host_fd's open file description, lending it when it has none. */
@@ -352,7 +397,7 @@ static long systrap_as_mmap_fd(struct platform_as *pas, uaddr_t addr, uint64_t l
 	const uint64_t margs[6] = { addr,           len,
 		                    (uint64_t)prot, (uint64_t)(flags | MAP_FIXED),
 		                    (uint64_t)fd,   off };
-	return systrap_stub_call(c, SYS_mmap, margs);
+	return memop_call(c, SYS_mmap, margs, true);
 }
 
 /*
@@ -469,6 +514,7 @@ static int systrap_clone_prepare(struct platform_ctx *pparent, bool share_as,
 		cm->stub_sleeping = cm->sentry_sleeping = 0;
 		cm->altstack_size = 0; /* a fork keeps its parent's */
 		cm->set_fs = cm->set_gs = 0;
+		cm->nops = 0; /* the parent's stub runs its queue before the clone */
 		pthread_mutex_lock(&g_systrap.listener_mu);
 		const uint64_t args[6] = { CLONE_PARENT };
 		pid = systrap_stub_call(c, SYSTRAP_CALL_CLONE_FORK, args);
@@ -548,13 +594,44 @@ static int systrap_clone_attach(struct platform_clone *pc, struct platform_as **
 	return 0;
 }
 
+/*
+ * Before the sentry touches the memory of as: the calling thread's own
+ * queued operations run first (its mmap, then its write to the new
+ * pages). Another thread's queue belongs to a call still in progress
+ * (queued ops exist only with one context: see systrap_queue_op).
+ * Returns 0 or -ENOMEM when an op failed.
+ */
+static int flush_own_ops(struct systrap_as *as)
+{
+	if (atomic_load(&as->queued) == 0)
+		return 0;
+	struct systrap_ctx *c = tls_ctx;
+	if (!c || c->as != as) {
+		pthread_mutex_lock(&as->mu);
+		for (c = as->ctxs; c && c->owner != current_tid(); c = c->next)
+			;
+		pthread_mutex_unlock(&as->mu);
+	}
+	if (!c || c->nops == 0)
+		return 0;
+	static const uint64_t none[6];
+	systrap_stub_call(c, SYSTRAP_CALL_FLUSH, none);
+	return c->doomed ? -ENOMEM : 0;
+}
+
 static ssize_t systrap_as_read(struct platform_as *pas, void *dst, uaddr_t src, size_t len)
 {
+	int err = flush_own_ops(to_as(pas));
+	if (err < 0)
+		return err;
 	return stub_util_vm_copy(&to_as(pas)->pid, false, dst, src, len);
 }
 
 static ssize_t systrap_as_write(struct platform_as *pas, uaddr_t dst, const void *src, size_t len)
 {
+	int err = flush_own_ops(to_as(pas));
+	if (err < 0)
+		return err;
 	return stub_util_vm_copy(&to_as(pas)->pid, true, (void *)src, dst, len);
 }
 
@@ -563,6 +640,10 @@ static enum platform_event systrap_ctx_switch(struct platform_ctx *pctx, struct 
 	struct systrap_ctx *c = to_ctx(pctx);
 	tls_ctx = c;
 	c->owner = current_tid();
+	if (c->doomed) {
+		systrap_kill_stub(c);
+		return PLATFORM_EV_DEAD;
+	}
 	if (atomic_exchange(&c->interrupted, false))
 		return PLATFORM_EV_INTERRUPT;
 	uint64_t now = systrap_rdtsc();
@@ -596,6 +677,11 @@ static enum platform_event systrap_ctx_switch(struct platform_ctx *pctx, struct 
 	if (systrap_wait_event(c) < 0)
 		return PLATFORM_EV_DEAD;
 	c->event_tsc = systrap_rdtsc();
+	systrap_ops_ran(c);
+	if (c->doomed) {
+		systrap_kill_stub(c);
+		return PLATFORM_EV_DEAD;
+	}
 	/*
 	 * The application's own run, from the stub's clock readings (whatever
 	 * the hand-off cost): untrusted, but only a hint for systrap_place().

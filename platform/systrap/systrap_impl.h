@@ -140,6 +140,7 @@ struct systrap_as {
 	struct systrap_ctx *ctxs;
 	uint8_t used[SYSTRAP_MAX_SLOTS]; /* slots taken */
 	_Atomic pid_t pid;               /* a live stub of the as, for process_vm_* */
+	atomic_int queued;               /* contexts with memory operations queued */
 	int refs;                        /* the contexts', and the mm's until as_destroy */
 };
 
@@ -169,6 +170,8 @@ struct systrap_ctx {
 	uint64_t fs_applied, gs_applied; /* the host's fs_base and gs_base in the stub */
 	struct stub_lent_fds lent;       /* host fds lent to this stub process */
 	atomic_bool interrupted;
+	unsigned nops; /* memory operations queued in the slot (systrap_queue_op) */
+	bool doomed;   /* a queued operation failed: the process dies at the next switch */
 };
 
 struct platform_clone {
@@ -236,6 +239,8 @@ int systrap_wait_event(struct systrap_ctx *c);
 void systrap_place(struct systrap_ctx *c);
 void systrap_average(uint64_t *avg, uint64_t sample);
 long systrap_stub_call(struct systrap_ctx *c, long nr, const uint64_t args[6]);
+bool systrap_queue_op(struct systrap_ctx *c, long nr, const uint64_t args[6]);
+void systrap_ops_ran(struct systrap_ctx *c);
 int systrap_answer_dup(pid_t pid, int host_fd, bool *reaped);
 long systrap_lend_fd(struct systrap_ctx *c, int host_fd);
 

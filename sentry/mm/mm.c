@@ -40,6 +40,21 @@ static long memop(struct mm *mm, enum platform_memop op, uint64_t a0, uint64_t a
 	return mm->platform->as_memop(mm->as, op, args);
 }
 
+/*
+ * The most mappings an application may have: the host's limit, less room
+ * for the stub's own mappings and for host mappings the tree counts as
+ * one. So the sentry, not the host, refuses the mapping too many, with
+ * Linux's ENOMEM (the host's refusal could come too late: the platform
+ * may run a memory operation after the call returned).
+ */
+#define MAP_COUNT_MARGIN 256
+
+static size_t map_count_limit(void)
+{
+	long host = host_max_map_count();
+	return host > 2 * MAP_COUNT_MARGIN ? (size_t)(host - MAP_COUNT_MARGIN) : (size_t)host;
+}
+
 int mm_new(const struct platform_ops *platform, struct mm **out_mm, struct platform_ctx **out_ctx)
 {
 	struct mm *mm = calloc(1, sizeof(*mm));
@@ -56,6 +71,7 @@ int mm_new(const struct platform_ops *platform, struct mm **out_mm, struct platf
 	pthread_mutex_init(&mm->mu, NULL);
 	mm->users = 1;
 	vma_tree_init(&mm->vmas);
+	mm->vmas.max_count = map_count_limit();
 	mm->min_addr = layout.min_addr;
 	mm->max_addr = layout.max_addr;
 	mm->vdso_base = layout.vdso_base;
@@ -92,6 +108,7 @@ int mm_fork(struct mm *parent, struct platform_ctx *parent_ctx, struct mm **out,
 	mm->users = 1;
 	pthread_mutex_init(&mm->mu, NULL);
 	vma_tree_init(&mm->vmas);
+	mm->vmas.max_count = parent->vmas.max_count;
 	mm->min_addr = parent->min_addr;
 	mm->max_addr = parent->max_addr;
 	mm->mmap_base = parent->mmap_base;
@@ -228,6 +245,8 @@ static int do_mmap(struct mm *mm, uaddr_t addr, uint64_t len, int prot, int flag
 		return -ENOMEM;
 	if ((flags & LINUX_MAP_FIXED) && (addr < mm->min_addr || !in_guest_range(mm, addr, len)))
 		return addr < mm->min_addr ? -EPERM : -ENOMEM;
+	if (mm->vmas.max_count && mm->vmas.count > mm->vmas.max_count)
+		return -ENOMEM; /* too many mappings: do_mmap()'s check */
 
 	int type = flags & LINUX_MAP_TYPE;
 	unsigned vflags = file ? 0 : VMA_ANON;

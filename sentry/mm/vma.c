@@ -58,7 +58,9 @@ void vma_tree_clear(struct vma_tree *tree)
 		vma_free(vma_of(node));
 		node = next;
 	}
+	size_t max = tree->max_count;
 	vma_tree_init(tree);
+	tree->max_count = max;
 }
 
 struct vma *vma_find_first(const struct vma_tree *tree, uaddr_t addr)
@@ -254,6 +256,8 @@ int vma_split_at(struct vma_tree *tree, uaddr_t addr)
 	vma = vma_find(tree, addr);
 	if (!vma || vma->start == addr)
 		return 0;
+	if (tree->max_count && tree->count >= tree->max_count)
+		return -ENOMEM; /* __split_vma()'s map_count check */
 	upper = malloc(sizeof(*upper));
 	if (!upper)
 		return -ENOMEM;

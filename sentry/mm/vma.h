@@ -97,6 +97,7 @@ extern const struct vma_file_hooks *g_vma_file_hooks;
 struct vma_tree {
 	struct rb_root root;
 	size_t count;
+	size_t max_count; /* vma_split_at fails beyond it (Linux's max_map_count); 0: none */
 };
 
 void vma_tree_init(struct vma_tree *tree);
