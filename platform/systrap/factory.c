@@ -210,6 +210,7 @@ static int build_filter(struct systrap_factory_data *d)
 		SYS_munmap,       SYS_mprotect,    SYS_mremap,     SYS_madvise, SYS_mincore,
 		SYS_msync,        SYS_pread64,     SYS_close,      SYS_read,    SYS_futex,
 		SYS_rt_sigreturn, SYS_sigaltstack, SYS_exit_group, SYS_seccomp, SYS_sched_yield,
+		SYS_recvmsg, /* a lent fd, from the address space's own lend socket */
 	};
 	const uint32_t k = ARRAY_SIZE(allowed);
 	const uint32_t ip = offsetof(struct seccomp_data, instruction_pointer);
@@ -320,6 +321,9 @@ static struct systrap_ctx *new_stub(void)
 	}
 	if (err == 0 && (!frame_of(c) || msg_of(as, slot)->signo != SIGTRAP))
 		err = -EIO;
+	/* The exec that takes it lends the program and ld.so at once: its socket is ready. */
+	if (err == 0)
+		err = systrap_lend_socket(c);
 	if (err == 0) {
 		/* The mm's reference is the caller's: as_new hands it over with the as. */
 		return c;

@@ -315,8 +315,13 @@ int systrap_answer_dup(pid_t pid, int host_fd, bool *reaped)
 	}
 }
 
-/* Lends host_fd to c's stub: returns the fd there, or -errno. The queued ops stay queued. */
-long systrap_lend_fd(struct systrap_ctx *c, int host_fd)
+/*
+ * Lends host_fd to c's stub through the listener: the stub's `dup`,
+ * answered with SECCOMP_IOCTL_NOTIF_ADDFD. Four thread switches and the
+ * listener's lock, shared by the whole sandbox: only for the stub's end of
+ * its lend socket, once per stub. Returns the fd there, or -errno.
+ */
+static long lend_by_listener(struct systrap_ctx *c, int host_fd)
 {
 	struct systrap_msg *m = msg_of(c->as, c->slot);
 	pthread_mutex_lock(&g_systrap.listener_mu);
@@ -329,5 +334,126 @@ long systrap_lend_fd(struct systrap_ctx *c, int host_fd)
 	else if (ret == 0)
 		ret = (long)m->ret;
 	pthread_mutex_unlock(&g_systrap.listener_mu);
+	return ret;
+}
+
+/*
+ * The stub's end of its address space's lend socket, made on the first
+ * lend and lent through the listener once per stub process (threads
+ * inherit it; a fork's child drops its parent's). Pool stubs get it before
+ * an exec takes them (factory.c). Returns 0 or -errno.
+ * Preconditions: as->lend_mu held.
+ */
+static int lend_socket_locked(struct systrap_ctx *c)
+{
+	struct systrap_as *as = c->as;
+	if (c->stub_sock >= 0)
+		return 0;
+	if (as->lend_sock[0] < 0 &&
+	    socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, as->lend_sock) != 0) {
+		as->lend_sock[0] = as->lend_sock[1] = -1;
+		return -errno;
+	}
+	long fd = lend_by_listener(c, as->lend_sock[1]);
+	if (fd < 0)
+		return (int)fd;
+	c->stub_sock = (int)fd;
+	return 0;
+}
+
+int systrap_lend_socket(struct systrap_ctx *c)
+{
+	pthread_mutex_lock(&c->as->lend_mu);
+	int err = lend_socket_locked(c);
+	pthread_mutex_unlock(&c->as->lend_mu);
+	return err;
+}
+
+/* The recvmsg of one lent fd, laid out in the slot's lend_buf (stub addresses). */
+struct lend_layout {
+	struct msghdr hdr;
+	struct iovec iov;
+	uint64_t seq;
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+};
+_Static_assert(sizeof(struct lend_layout) <= sizeof(((struct systrap_msg *)0)->lend_buf),
+               "lend_buf");
+
+/*
+ * Lends host_fd to c's stub: the sentry sends it on the lend socket with
+ * a sequence number, and the stub receives it (one CALL, two thread
+ * switches). A datagram that is not the one sent (left by a receive that
+ * failed: the application can call the stub's recvmsg itself) is closed
+ * and the next one read. Returns the fd in the stub, or -errno.
+ */
+long systrap_lend_fd(struct systrap_ctx *c, int host_fd)
+{
+	struct systrap_as *as = c->as;
+	pthread_mutex_lock(&as->lend_mu);
+	long ret = lend_socket_locked(c);
+	if (ret < 0)
+		goto out;
+	uint64_t seq = ++as->lend_seq;
+	union {
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	memset(&ctl, 0, sizeof(ctl));
+	struct iovec iov = { &seq, sizeof(seq) };
+	struct msghdr mh = { .msg_iov = &iov,
+		             .msg_iovlen = 1,
+		             .msg_control = ctl.buf,
+		             .msg_controllen = sizeof(ctl.buf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &host_fd, sizeof(int));
+	if (sendmsg(as->lend_sock[0], &mh, MSG_DONTWAIT | MSG_NOSIGNAL) != sizeof(seq)) {
+		ret = -errno;
+		goto out;
+	}
+	struct systrap_msg *m = msg_of(as, c->slot);
+	struct lend_layout *l = (struct lend_layout *)m->lend_buf;
+	uaddr_t base = slot_stub_addr(c->slot) + offsetof(struct systrap_msg, lend_buf);
+	ret = -EAGAIN;
+	for (int tries = 0; tries < 4; tries++) {
+		memset(l, 0, sizeof(*l));
+		l->iov.iov_base = (void *)(base + offsetof(struct lend_layout, seq));
+		l->iov.iov_len = sizeof(l->seq);
+		l->hdr.msg_iov = (struct iovec *)(base + offsetof(struct lend_layout, iov));
+		l->hdr.msg_iovlen = 1;
+		l->hdr.msg_control = (void *)(base + offsetof(struct lend_layout, ctl));
+		l->hdr.msg_controllen = sizeof(l->ctl.buf);
+		const uint64_t args[6] = { (uint64_t)c->stub_sock,
+			                   base + offsetof(struct lend_layout, hdr),
+			                   MSG_DONTWAIT | MSG_CMSG_CLOEXEC };
+		long n = systrap_stub_call(c, SYS_recvmsg, args);
+		if (n < 0) {
+			ret = n;
+			break;
+		}
+		/* Written by the stub's kernel, but readable and writable by the application. */
+		struct lend_layout got;
+		memcpy(&got, l, sizeof(got));
+		int fd = -1;
+		if (got.ctl.align.cmsg_level == SOL_SOCKET &&
+		    got.ctl.align.cmsg_type == SCM_RIGHTS &&
+		    got.ctl.align.cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&fd, CMSG_DATA(&got.ctl.align), sizeof(int));
+		if (n == sizeof(seq) && got.seq == seq && fd >= 0) {
+			ret = fd;
+			break;
+		}
+		if (fd >= 0) {
+			const uint64_t cargs[6] = { (uint64_t)fd };
+			systrap_stub_call(c, SYS_close, cargs);
+		}
+	}
+out:
+	pthread_mutex_unlock(&as->lend_mu);
 	return ret;
 }

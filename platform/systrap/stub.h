@@ -90,6 +90,8 @@ struct systrap_msg {
 	uint32_t op_failed; /* set by the stub: 1 + the index of the op that failed */
 	int64_t op_err;     /* that op's result */
 	struct systrap_op ops[SYSTRAP_MAX_OPS];
+	/* A lent fd's recvmsg: its header, data and control buffer, laid out by the sentry. */
+	uint64_t lend_buf[16];
 };
 
 /* For stub.c's assembly: where region_base is in the message, and the region's size. */

@@ -26,9 +26,11 @@
  * pages may be one of the host calls the stubs make (memory operations,
  * mmap only with MAP_FIXED, futex, rt_sigreturn, sigaltstack, arch_prctl
  * to set fs or gs, prctl(PR_SET_PDEATHSIG), close, read, sched_yield,
- * clone with the stubs' flags, exit_group, seccomp for the factory) or
- * `dup`, which traps to the listener: that is how the sentry
- * lends a host fd to a stub (SECCOMP_IOCTL_NOTIF_ADDFD), as on ptrace.
+ * clone with the stubs' flags, exit_group, seccomp for the factory,
+ * recvmsg of a lent fd) or `dup`, which traps to the listener: that is
+ * how a new stub gets its region and its end of the lend socket
+ * (SECCOMP_IOCTL_NOTIF_ADDFD); other host fds come over that socket
+ * (handoff.c's systrap_lend_fd).
  * Anything else from the stub code kills the stub; any call from
  * elsewhere (the application) is SECCOMP_RET_TRAP.
  *
@@ -136,6 +138,8 @@ struct systrap_as *systrap_as_alloc(void)
 	if (as->region == MAP_FAILED)
 		goto fail;
 	pthread_mutex_init(&as->mu, NULL);
+	pthread_mutex_init(&as->lend_mu, NULL);
+	as->lend_sock[0] = as->lend_sock[1] = -1;
 	as->refs = 1;
 	return as;
 fail:
@@ -152,6 +156,11 @@ void systrap_as_unref_unlock(struct systrap_as *as)
 	if (last) {
 		munmap(as->region, SYSTRAP_REGION_SIZE);
 		close(as->memfd);
+		for (int i = 0; i < 2; i++) {
+			if (as->lend_sock[i] >= 0)
+				close(as->lend_sock[i]);
+		}
+		pthread_mutex_destroy(&as->lend_mu);
 		pthread_mutex_destroy(&as->mu);
 		free(as);
 	}
@@ -200,6 +209,7 @@ struct systrap_ctx *systrap_ctx_new(struct systrap_as *as, pid_t tid, int slot)
 	c->tid = tid;
 	c->slot = slot;
 	c->cpu = -1;
+	c->stub_sock = -1;
 	stub_lent_init(&c->lent);
 	pthread_mutex_lock(&as->mu);
 	c->next = as->ctxs;
@@ -558,6 +568,17 @@ static int systrap_clone_prepare(struct platform_ctx *pparent, bool share_as,
 	child->regs_state = REGS_DIRTY;
 	/* Its fd table is a copy of the parent's (no CLONE_FILES): so are its lent fds. */
 	child->lent = c->lent;
+	if (share_as) {
+		child->stub_sock = c->stub_sock;
+	} else if (c->stub_sock >= 0) {
+		/*
+		 * A fork's copy of the parent's lend socket goes before the child
+		 * ever runs: it would receive what is lent to the parent.
+		 */
+		const uint64_t args[6] = { (uint64_t)c->stub_sock };
+		if (!systrap_queue_op(child, SYS_close, args))
+			systrap_stub_call(child, SYS_close, args);
+	}
 	child->fs_applied = c->fs_applied;
 	child->gs_applied = c->gs_applied;
 	pc->child = child;

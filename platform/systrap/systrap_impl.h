@@ -141,7 +141,15 @@ struct systrap_as {
 	uint8_t used[SYSTRAP_MAX_SLOTS]; /* slots taken */
 	_Atomic pid_t pid;               /* a live stub of the as, for process_vm_* */
 	atomic_int queued;               /* contexts with memory operations queued */
-	int refs;                        /* the contexts', and the mm's until as_destroy */
+	/*
+	 * Lending fds (systrap_lend_fd): a datagram socket pair, the sentry's
+	 * end and the one each stub holds; -1 until the first lend. lend_mu
+	 * keeps each datagram for the stub that receives next.
+	 */
+	int lend_sock[2];
+	pthread_mutex_t lend_mu;
+	uint64_t lend_seq;
+	int refs; /* the contexts', and the mm's until as_destroy */
 };
 
 struct systrap_ctx {
@@ -171,6 +179,7 @@ struct systrap_ctx {
 	struct stub_lent_fds lent;       /* host fds lent to this stub process */
 	atomic_bool interrupted;
 	unsigned nops; /* memory operations queued in the slot (systrap_queue_op) */
+	int stub_sock; /* the stub's fd of its as's lend_sock[1], or -1 */
 	bool doomed;   /* a queued operation failed: the process dies at the next switch */
 };
 
@@ -243,6 +252,7 @@ bool systrap_queue_op(struct systrap_ctx *c, long nr, const uint64_t args[6]);
 void systrap_ops_ran(struct systrap_ctx *c);
 int systrap_answer_dup(pid_t pid, int host_fd, bool *reaped);
 long systrap_lend_fd(struct systrap_ctx *c, int host_fd);
+int systrap_lend_socket(struct systrap_ctx *c);
 
 /* factory.c: init, the factory, and ready stubs. */
 int systrap_init(void);

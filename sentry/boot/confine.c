@@ -202,6 +202,8 @@ const struct confine_rule g_sentry_rules[] = {
 	ALLOW(recvmmsg, "a --network=sandbox link's receiving thread: batches of frames from its "
 	                "AF_PACKET socket (sentry/net/packet_link.c)"),
 	ALLOW(shutdown, "host sockets; the gofer channels at the end"),
+	ALLOW_IF(socketpair, CONFINE_EQ(0, AF_UNIX),
+	         "systrap's lend socket of an address space: host fds lent to its stubs"),
 
 	/* The ptrace platform. */
 	ALLOW_IF(ptrace, CONFINE_EQ(0, PTRACE_TRACEME), "a new stub asks to be traced"),

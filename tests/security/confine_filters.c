@@ -153,9 +153,13 @@ int main(void)
 		  { AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP },
 		  .killed = true },
 		{ "connect (host mode only)", SYS_connect, { -1, 0, 0 }, .killed = true },
-		{ "socketpair (the sentry makes none once confined)",
+		{ "socketpair(AF_UNIX) is allowed (systrap's lend sockets)",
 		  SYS_socketpair,
-		  { AF_UNIX, SOCK_STREAM, 0, 0 },
+		  { AF_UNIX, SOCK_DGRAM, 0, 0 },
+		  .err = EFAULT },
+		{ "socketpair(AF_INET)",
+		  SYS_socketpair,
+		  { AF_INET, SOCK_STREAM, 0, 0 },
 		  .killed = true },
 		{ "openat(AT_FDCWD) fails with ENOENT",
 		  SYS_openat,
@@ -260,7 +264,10 @@ int main(void)
 		{ "getsockname is allowed", SYS_getsockname, { -1, 0, 0 }, .err = EBADF },
 		{ "getpeername is allowed", SYS_getpeername, { -1, 0, 0 }, .err = EBADF },
 		{ "execve", SYS_execve, { (long)"/bin/true", 0, 0 }, .killed = true },
-		{ "socketpair", SYS_socketpair, { AF_UNIX, SOCK_STREAM, 0, 0 }, .killed = true },
+		{ "socketpair(AF_INET)",
+		  SYS_socketpair,
+		  { AF_INET, SOCK_STREAM, 0, 0 },
+		  .killed = true },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(host_calls); i++)
 		check(&g_sentry_host, &host_calls[i]);
