@@ -43,15 +43,79 @@
  */
 #include "platform/systrap/systrap_impl.h"
 
+/*
+ * Killed stubs are reaped by a thread of their own: the host tears a
+ * stub's address space down (50-100 us for a compiler's) while the exit
+ * or exec that killed it goes on, and the parent's wait4 returns that much
+ * sooner. The pid stays a zombie, so never another process's, until then.
+ */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pid_t *pids;
+	size_t n, cap;
+	bool started;
+} g_reaper = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+static void *reaper_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&g_reaper.mu);
+	for (;;) {
+		while (g_reaper.n == 0)
+			pthread_cond_wait(&g_reaper.cv, &g_reaper.mu);
+		pid_t pid = g_reaper.pids[--g_reaper.n];
+		pthread_mutex_unlock(&g_reaper.mu);
+		while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+			;
+		pthread_mutex_lock(&g_reaper.mu);
+	}
+	return NULL;
+}
+
+/* Hands a killed stub to the reaper; false when it cannot take it (the caller waits). */
+static bool reap_later(pid_t pid)
+{
+	pthread_mutex_lock(&g_reaper.mu);
+	bool ok = true;
+	if (!g_reaper.started) {
+		pthread_t t;
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		g_reaper.started = pthread_create(&t, &attr, reaper_main, NULL) == 0;
+		pthread_attr_destroy(&attr);
+		ok = g_reaper.started;
+	}
+	if (ok && g_reaper.n == g_reaper.cap) {
+		size_t cap = g_reaper.cap ? 2 * g_reaper.cap : 64;
+		pid_t *p = realloc(g_reaper.pids, cap * sizeof(*p));
+		if (p) {
+			g_reaper.pids = p;
+			g_reaper.cap = cap;
+		} else {
+			ok = false;
+		}
+	}
+	if (ok) {
+		g_reaper.pids[g_reaper.n++] = pid;
+		pthread_cond_signal(&g_reaper.cv);
+	}
+	pthread_mutex_unlock(&g_reaper.mu);
+	return ok;
+}
+
 void systrap_kill_stub(struct systrap_ctx *c)
 {
 	/* A reaped stub's pid may be another process's by now. */
 	if (c->reaped)
 		return;
 	kill(c->tid, SIGKILL);
-	while (waitpid(c->tid, NULL, __WALL) < 0 && errno == EINTR)
-		;
-	c->reaped = true;
+	c->reaped = true; /* the sentry signals it no more */
+	if (!reap_later(c->tid)) {
+		while (waitpid(c->tid, NULL, __WALL) < 0 && errno == EINTR)
+			;
+	}
 }
 
 /* ---- Registers and the frame ---- */
@@ -276,6 +340,13 @@ static int systrap_as_new(struct platform_as **out_as, struct platform_ctx **out
 	c->regs = clean;
 	c->regs_state = REGS_DIRTY;
 	own(c);
+	/*
+	 * The exec's lends and its flush before the stack is written are
+	 * hand-offs before any switch places the pair: on one CPU, each is a
+	 * switch; across CPUs, a wake-up there (tens of us).
+	 */
+	c->placed = true;
+	stub_util_bind_cpu(&c->cpu, &c->placed, &c->switches, c->tid, &g_systrap.cpus);
 	*out_as = &c->as->base;
 	*out_ctx = &c->base;
 	return 0;

@@ -329,7 +329,7 @@ void task_exit(struct task *t)
 	pthread_mutex_lock(&k->mu);
 	if (last)
 		tg_exit_locked(k, tg);
-	/* Counted until here, so that the sandbox ends only when every stub is reaped. */
+	/* Counted until here, so that the sandbox ends only when every stub is killed. */
 	k->ntasks--;
 	pthread_cond_broadcast(&k->cond);
 	pthread_mutex_unlock(&k->mu);
