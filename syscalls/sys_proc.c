@@ -121,6 +121,60 @@ static void free_strv(char **v)
 }
 
 /*
+ * A window on guest memory for copy_strv: argv's and envp's pointers and
+ * strings mostly lie together (on the caller's stack, as its own exec left
+ * them), so a few reads of a few pages serve an exec's dozens of strings,
+ * instead of two reads of up to a page each per string.
+ */
+#define STRV_WINDOW (2 * PAGE_SIZE)
+struct strv_window {
+	uaddr_t start;
+	size_t len;
+	char buf[STRV_WINDOW];
+};
+
+/* Reads len bytes at addr through w (refilled from addr when they are not all in it). */
+static int window_read(struct task *t, struct strv_window *w, uaddr_t addr, void *dst, size_t len)
+{
+	if (addr < w->start || addr - w->start + len > w->len) {
+		w->start = addr;
+		w->len = mm_copy_in_partial(t->mm, w->buf, addr, sizeof(w->buf));
+		if (len > w->len)
+			return -EFAULT;
+	}
+	memcpy(dst, w->buf + (addr - w->start), len);
+	return 0;
+}
+
+/*
+ * The string at addr, into buf (MAX_ARG_STRLEN): from the window when its
+ * end is there, else read as mm_copy_string_in does. Returns its length.
+ */
+static long window_string(struct task *t, struct strv_window *w, uaddr_t addr, char *buf)
+{
+	for (int refilled = 0; refilled < 2; refilled++) {
+		if (addr >= w->start && addr - w->start < w->len) {
+			size_t off = addr - w->start;
+			const char *nul = memchr(w->buf + off, '\0', w->len - off);
+			if (nul) {
+				size_t len = (size_t)(nul - (w->buf + off));
+				memcpy(buf, w->buf + off, len + 1);
+				return (long)len;
+			}
+			if (w->len < sizeof(w->buf) && off == 0)
+				return -EFAULT; /* it runs into memory that cannot be read */
+		}
+		if (refilled)
+			break;
+		w->start = addr;
+		w->len = mm_copy_in_partial(t->mm, w->buf, addr, sizeof(w->buf));
+		if (w->len == 0)
+			return -EFAULT;
+	}
+	return mm_copy_string_in(t->mm, buf, addr, MAX_ARG_STRLEN); /* a long string */
+}
+
+/*
  * Copies a NULL-terminated array of strings from the guest. The total
  * (strings and pointers) is bounded by a quarter of the stack limit, as
  * Linux's bprm_stack_limits. NULL addr is an empty array. Returns 0 or -errno.
@@ -133,13 +187,18 @@ static int copy_strv(struct task *t, uaddr_t addr, uint64_t *budget, char ***out
 		return -ENOMEM;
 	int err = 0;
 	char *buf = malloc(MAX_ARG_STRLEN);
-	if (!buf) {
+	struct strv_window *ptrs = malloc(sizeof(*ptrs)), *strs = malloc(sizeof(*strs));
+	if (!buf || !ptrs || !strs) {
+		free(buf);
+		free(ptrs);
+		free(strs);
 		free(v);
 		return -ENOMEM;
 	}
+	ptrs->len = strs->len = 0;
 	while (addr) {
 		uint64_t p;
-		if (mm_copy_in(t->mm, &p, addr + n * 8, sizeof(p)) < 0) {
+		if (window_read(t, ptrs, addr + n * 8, &p, sizeof(p)) < 0) {
 			err = -EFAULT;
 			break;
 		}
@@ -149,7 +208,7 @@ static int copy_strv(struct task *t, uaddr_t addr, uint64_t *budget, char ***out
 			err = -E2BIG;
 			break;
 		}
-		long len = mm_copy_string_in(t->mm, buf, p, MAX_ARG_STRLEN);
+		long len = window_string(t, strs, p, buf);
 		if (len < 0) {
 			err = len == -ENAMETOOLONG ? -E2BIG : (int)len;
 			break;
@@ -177,6 +236,8 @@ static int copy_strv(struct task *t, uaddr_t addr, uint64_t *budget, char ***out
 		v[++n] = NULL;
 	}
 	free(buf);
+	free(ptrs);
+	free(strs);
 	if (err < 0) {
 		free_strv(v);
 		return err;
