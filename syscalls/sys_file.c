@@ -15,6 +15,7 @@
 
 #include "common/abi/linux/mman.h"
 #include "common/log.h"
+#include "common/thread_buf.h"
 #include "sentry/fsimpl/pipe/pipe.h"
 #include "sentry/kernel/fdtable.h"
 #include "sentry/kernel/task.h"
@@ -29,18 +30,15 @@
 #define BOUNCE_SIZE  (1024 * 1024)
 
 /*
- * The bounce buffer of the calling sentry thread, allocated on first use
- * (not in TLS: glibc puts static TLS on each thread's stack, and the
- * gofer's threads have small ones). 1 MiB, so that a big read costs one
- * host read and one copy to the guest, not sixteen.
+ * The bounce buffer of the calling sentry thread (common/thread_buf.h).
+ * 1 MiB, so that a big read costs one host read and one copy to the
+ * guest, not sixteen.
  */
-static _Thread_local char *g_bounce;
+static _Thread_local void *g_bounce;
 
 static char *bounce(void)
 {
-	if (!g_bounce)
-		g_bounce = malloc(BOUNCE_SIZE);
-	return g_bounce;
+	return thread_buf(&g_bounce, BOUNCE_SIZE);
 }
 
 /* The file at fd, O_PATH ones included (Linux's fdget_raw: dup and friends). */
@@ -329,10 +327,11 @@ static long rw_vector(struct task *t, enum rw_kind kind, uint64_t fd, uaddr_t io
 	struct file *f = get_file(t, fd);
 	if (!f)
 		return -EBADF;
-	static _Thread_local struct iov_set s;
-	long ret = import_iov(t, iov, count, &s);
+	static _Thread_local void *slot;
+	struct iov_set *s = thread_buf(&slot, sizeof(*s));
+	long ret = s ? import_iov(t, iov, count, s) : -ENOMEM;
 	if (ret == 0)
-		ret = kind == RW_READ ? do_read(t, f, &s, -1) : do_write(t, f, &s, -1);
+		ret = kind == RW_READ ? do_read(t, f, s, -1) : do_write(t, f, s, -1);
 	file_put(f);
 	return ret;
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "common/log.h"
+#include "common/thread_buf.h"
 #include "common/util.h"
 #include "sentry/kernel/fdtable.h"
 #include "sentry/kernel/task.h"
@@ -355,7 +356,8 @@ long sys_recvfrom(struct task *t, const struct sys_args *a)
 static long send_msghdr(struct task *t, struct socket *s, uaddr_t uh, int flags)
 {
 	struct linux_msghdr h;
-	static _Thread_local struct iov_in iov;
+	static _Thread_local void *iov_slot;
+	struct iov_in *iov = thread_buf(&iov_slot, sizeof(*iov));
 	char addr[LINUX_SOCKADDR_MAX];
 	char *control = NULL;
 	struct sock_msg m = { 0 };
@@ -372,7 +374,7 @@ static long send_msghdr(struct task *t, struct socket *s, uaddr_t uh, int flags)
 			return ret;
 		m.name = addr;
 	}
-	ret = import_iov(t, h.iov, h.iovlen, &iov);
+	ret = iov ? import_iov(t, h.iov, h.iovlen, iov) : -ENOMEM;
 	if (ret < 0)
 		return ret;
 	if (h.controllen > INT_MAX || h.controllen > OPTMEM_MAX)
@@ -387,7 +389,7 @@ static long send_msghdr(struct task *t, struct socket *s, uaddr_t uh, int flags)
 		m.control = control;
 		m.controllen = h.controllen;
 	}
-	net_iter_init_iov(&m.data, t->mm, iov.iov, iov.count, iov.total);
+	net_iter_init_iov(&m.data, t->mm, iov->iov, iov->count, iov->total);
 	ret = do_send(t, s, &m, flags);
 out_free:
 	free(control);
@@ -398,17 +400,18 @@ out_free:
 static long recv_msghdr(struct task *t, struct socket *s, uaddr_t uh, int flags)
 {
 	struct linux_msghdr h;
-	static _Thread_local struct iov_in iov;
+	static _Thread_local void *iov_slot;
+	struct iov_in *iov = thread_buf(&iov_slot, sizeof(*iov));
 	char addr[LINUX_SOCKADDR_MAX];
 	char control[RECV_CONTROL_MAX];
 	struct sock_msg m = { 0 };
 	long ret = mm_copy_in(t->mm, &h, uh, sizeof(h));
 	if (ret < 0)
 		return ret;
-	ret = import_iov(t, h.iov, h.iovlen, &iov);
+	ret = iov ? import_iov(t, h.iov, h.iovlen, iov) : -ENOMEM;
 	if (ret < 0)
 		return ret;
-	net_iter_init_iov(&m.data, t->mm, iov.iov, iov.count, iov.total);
+	net_iter_init_iov(&m.data, t->mm, iov->iov, iov->count, iov->total);
 	m.name = h.name ? addr : NULL;
 	if (h.control && h.controllen) {
 		m.control = control;

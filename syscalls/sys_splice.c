@@ -24,6 +24,7 @@
 #include <stdlib.h>
 
 #include "common/log.h"
+#include "common/thread_buf.h"
 #include "sentry/fsimpl/host/host.h"
 #include "sentry/fsimpl/pipe/pipe.h"
 #include "sentry/kernel/task.h"
@@ -36,7 +37,13 @@
 #define SPLICE_F_ALL \
 	(LINUX_SPLICE_F_MOVE | LINUX_SPLICE_F_NONBLOCK | LINUX_SPLICE_F_MORE | LINUX_SPLICE_F_GIFT)
 
-static _Thread_local char g_splice_buf[SPLICE_BUF_SIZE];
+/* The calling thread's copy buffer (common/thread_buf.h). */
+static _Thread_local void *g_splice_slot;
+
+static char *splice_buf(void)
+{
+	return thread_buf(&g_splice_slot, SPLICE_BUF_SIZE);
+}
 
 /* The file type of f: its inode's, or what a file outside the VFS says of itself. */
 static uint32_t file_type(struct file *f)
@@ -92,16 +99,19 @@ static int verify_area(int64_t pos, uint64_t count)
 static ssize_t copy_through(struct file *in, int64_t *in_pos, struct file *out, int64_t *out_pos,
                             uint64_t count, bool one_chunk)
 {
+	char *buf = splice_buf();
+	if (!buf)
+		return -ENOMEM;
 	uint64_t done = 0;
 	while (done < count) {
 		size_t want = (size_t)MIN(count - done, SPLICE_BUF_SIZE);
-		ssize_t n = vfs_read(in, g_splice_buf, want, in_pos ? *in_pos : -1);
+		ssize_t n = vfs_read(in, buf, want, in_pos ? *in_pos : -1);
 		if (n <= 0) {
 			if (n < 0 && done == 0)
 				return n;
 			break;
 		}
-		ssize_t w = vfs_write(out, g_splice_buf, (size_t)n, out_pos ? *out_pos : -1);
+		ssize_t w = vfs_write(out, buf, (size_t)n, out_pos ? *out_pos : -1);
 		if (w < 0) {
 			/* What was read and not written goes back, where a position can. */
 			if (!in_pos && file_seekable(in))
@@ -299,8 +309,10 @@ static bool pipe_nonblock(struct file *f, unsigned flags)
 static ssize_t splice_from_pipe(struct file *in, struct file *out, int64_t *off_out, size_t len,
                                 unsigned flags)
 {
-	ssize_t n =
-	        pipe_peek(in, g_splice_buf, MIN(len, SPLICE_BUF_SIZE), pipe_nonblock(in, flags));
+	char *buf = splice_buf();
+	if (!buf)
+		return -ENOMEM;
+	ssize_t n = pipe_peek(in, buf, MIN(len, SPLICE_BUF_SIZE), pipe_nonblock(in, flags));
 	if (n <= 0)
 		return n;
 	ssize_t w;
@@ -308,9 +320,9 @@ static ssize_t splice_from_pipe(struct file *in, struct file *out, int64_t *off_
 		ssize_t room = pipe_wait_room(out, pipe_nonblock(out, flags));
 		if (room < 0)
 			return room;
-		w = pipe_write_flags(out, g_splice_buf, MIN((size_t)n, (size_t)room), true);
+		w = pipe_write_flags(out, buf, MIN((size_t)n, (size_t)room), true);
 	} else {
-		w = vfs_write(out, g_splice_buf, (size_t)n, off_out ? *off_out : -1);
+		w = vfs_write(out, buf, (size_t)n, off_out ? *off_out : -1);
 	}
 	if (w > 0) {
 		pipe_consume(in, (size_t)w);
@@ -327,14 +339,17 @@ static ssize_t splice_from_pipe(struct file *in, struct file *out, int64_t *off_
 static ssize_t splice_to_pipe(struct file *in, int64_t *off_in, struct file *out, size_t len,
                               unsigned flags)
 {
+	char *buf = splice_buf();
+	if (!buf)
+		return -ENOMEM;
 	ssize_t room = pipe_wait_room(out, pipe_nonblock(out, flags));
 	if (room < 0)
 		return room;
 	size_t want = MIN(MIN(len, (size_t)room), SPLICE_BUF_SIZE);
-	ssize_t n = vfs_read(in, g_splice_buf, want, off_in ? *off_in : -1);
+	ssize_t n = vfs_read(in, buf, want, off_in ? *off_in : -1);
 	if (n <= 0)
 		return n;
-	ssize_t w = pipe_write_flags(out, g_splice_buf, (size_t)n, true);
+	ssize_t w = pipe_write_flags(out, buf, (size_t)n, true);
 	ssize_t taken = w > 0 ? w : 0;
 	if (taken < n && !off_in && file_seekable(in))
 		vfs_llseek(in, -(n - taken), /*SEEK_CUR=*/1);
@@ -466,15 +481,16 @@ long sys_tee(struct task *t, const struct sys_args *a)
 		/* Linux's do_tee: either end's O_NONBLOCK makes the call non-blocking. */
 		if ((atomic_load(&in->flags) | atomic_load(&out->flags)) & LINUX_O_NONBLOCK)
 			flags |= LINUX_SPLICE_F_NONBLOCK;
-		ret = pipe_peek(in, g_splice_buf, MIN(len, SPLICE_BUF_SIZE),
-		                pipe_nonblock(in, flags));
+		char *buf = splice_buf();
+		ret = buf ? pipe_peek(in, buf, MIN(len, SPLICE_BUF_SIZE), pipe_nonblock(in, flags))
+		          : -ENOMEM;
 		if (ret > 0 && pipe_file_is(out)) {
 			ssize_t room = pipe_wait_room(out, pipe_nonblock(out, flags));
 			ret = room < 0 ? room
-			               : pipe_write_flags(out, g_splice_buf,
-			                                  MIN((size_t)ret, (size_t)room), true);
+			               : pipe_write_flags(out, buf, MIN((size_t)ret, (size_t)room),
+			                                  true);
 		} else if (ret > 0) {
-			ret = vfs_write(out, g_splice_buf, (size_t)ret, -1);
+			ret = vfs_write(out, buf, (size_t)ret, -1);
 		}
 		if (ret == -EPIPE)
 			task_send_thread_signal(t, LINUX_SIGPIPE, NULL);

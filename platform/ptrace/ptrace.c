@@ -40,6 +40,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/thread_buf.h"
 #include "platform/stub_util.h"
 
 /* The host signal that interrupts a running stub, as in gVisor. */
@@ -197,12 +198,18 @@ static void kill_stub(pid_t pid)
 		;
 }
 
+/* The largest XSAVE image reset_fpstate reads. */
+#define PTRACE_XSTATE_MAX 16384
+
 /* Resets the FP/vector state so that no sentry value leaks into the application. */
 static int reset_fpstate(pid_t tid)
 {
-	static _Thread_local uint8_t buf[16384] __attribute__((aligned(64)));
-	memset(buf, 0, sizeof(buf));
-	struct iovec iov = { buf, sizeof(buf) };
+	static _Thread_local void *slot;
+	uint8_t *buf = thread_buf(&slot, PTRACE_XSTATE_MAX);
+	if (!buf)
+		return -ENOMEM;
+	memset(buf, 0, PTRACE_XSTATE_MAX);
+	struct iovec iov = { buf, PTRACE_XSTATE_MAX };
 	if (ptrace(PTRACE_GETREGSET, tid, NT_X86_XSTATE, &iov) != 0)
 		return -errno;
 	size_t size = iov.iov_len;

@@ -40,6 +40,7 @@
 
 #include "common/abi/linux/mman.h"
 #include "common/log.h"
+#include "common/thread_buf.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 
@@ -126,17 +127,26 @@ _Static_assert(sizeof(struct fpx_sw_bytes) == 48, "fpx_sw_bytes layout");
 #define TRAP_TRACE 2
 #define FPE_INTDIV 1
 
-static _Thread_local uint8_t g_fpbuf[FPSTATE_MAX] __attribute__((aligned(64)));
+/* The calling thread's buffer for an FP state image (common/thread_buf.h). */
+static _Thread_local void *g_fpbuf_slot;
+
+static uint8_t *fpbuf(void)
+{
+	return thread_buf(&g_fpbuf_slot, FPSTATE_MAX);
+}
 
 static const struct platform_ops *plat(struct task *t)
 {
 	return t->k->cfg.platform;
 }
 
-/* Reads t's FP state into g_fpbuf. Returns its size (Linux's user_size) or -errno. */
+/* Reads t's FP state into fpbuf(). Returns its size (Linux's user_size) or -errno. */
 static long fpstate_get(struct task *t)
 {
-	long size = plat(t)->ctx_get_fpstate(t->ctx, g_fpbuf, sizeof(g_fpbuf));
+	uint8_t *fpb = fpbuf();
+	if (!fpb)
+		return -ENOMEM;
+	long size = plat(t)->ctx_get_fpstate(t->ctx, fpb, FPSTATE_MAX);
 	if (size < 0)
 		return size;
 	if (size < FXSAVE_SIZE + XSAVE_HDR_SIZE || size > FPSTATE_MAX - FP_XSTATE_MAGIC2_SIZE) {
@@ -165,14 +175,17 @@ static uint64_t fpstate_xfeatures(const uint8_t *buf)
  */
 static int fpstate_set_init(struct task *t, size_t size)
 {
-	memset(g_fpbuf, 0, size);
+	uint8_t *fpb = fpbuf();
+	if (!fpb)
+		return -ENOMEM;
+	memset(fpb, 0, size);
 	uint16_t fcw = 0x37f;
 	uint32_t mxcsr = 0x1f80;
 	uint64_t bv = XFEATURE_MASK_FPSSE;
-	memcpy(g_fpbuf, &fcw, sizeof(fcw));
-	memcpy(g_fpbuf + FXSAVE_MXCSR_OFFSET, &mxcsr, sizeof(mxcsr));
-	memcpy(g_fpbuf + XSAVE_HDR_OFFSET, &bv, sizeof(bv));
-	long err = plat(t)->ctx_set_fpstate(t->ctx, g_fpbuf, size);
+	memcpy(fpb, &fcw, sizeof(fcw));
+	memcpy(fpb + FXSAVE_MXCSR_OFFSET, &mxcsr, sizeof(mxcsr));
+	memcpy(fpb + XSAVE_HDR_OFFSET, &bv, sizeof(bv));
+	long err = plat(t)->ctx_set_fpstate(t->ctx, fpb, size);
 	return err < 0 ? (int)err : 0;
 }
 
@@ -224,6 +237,9 @@ static void fault_context(const struct task *t, struct linux_sigcontext *sc)
 int sigframe_setup(struct task *t, int sig, const struct linux_siginfo *info,
                    const struct linux_sigaction *act, linux_sigset_t saved_mask)
 {
+	uint8_t *fpb = fpbuf();
+	if (!fpb)
+		return -ENOMEM;
 	const struct platform_ops *p = plat(t);
 	struct linux_regs *regs = p->ctx_regs(t->ctx);
 
@@ -254,16 +270,16 @@ int sigframe_setup(struct task *t, int sig, const struct linux_siginfo *info,
 	struct fpx_sw_bytes sw = {
 		.magic1 = FP_XSTATE_MAGIC1,
 		.extended_size = (uint32_t)math_size,
-		.xfeatures = fpstate_xfeatures(g_fpbuf),
+		.xfeatures = fpstate_xfeatures(fpb),
 		.xstate_size = (uint32_t)size,
 	};
-	memcpy(g_fpbuf + FXSAVE_SW_OFFSET, &sw, sizeof(sw));
+	memcpy(fpb + FXSAVE_SW_OFFSET, &sw, sizeof(sw));
 	uint64_t bv;
-	memcpy(&bv, g_fpbuf + XSAVE_HDR_OFFSET, sizeof(bv));
+	memcpy(&bv, fpb + XSAVE_HDR_OFFSET, sizeof(bv));
 	bv |= XFEATURE_MASK_FPSSE; /* legacy programs change only the fxsave area */
-	memcpy(g_fpbuf + XSAVE_HDR_OFFSET, &bv, sizeof(bv));
+	memcpy(fpb + XSAVE_HDR_OFFSET, &bv, sizeof(bv));
 	uint32_t magic2 = FP_XSTATE_MAGIC2;
-	memcpy(g_fpbuf + size, &magic2, sizeof(magic2));
+	memcpy(fpb + size, &magic2, sizeof(magic2));
 
 	struct rt_sigframe frame = { 0 };
 	frame.pretcode = act->restorer;
@@ -305,7 +321,7 @@ int sigframe_setup(struct task *t, int sig, const struct linux_siginfo *info,
 		memcpy(&frame.info, info, LINUX_KERNEL_SIGINFO_SIZE);
 
 	if (frame_copy_out(t, frame_addr, &frame, sizeof(frame)) < 0 ||
-	    frame_copy_out(t, buf_fx, g_fpbuf, math_size) < 0)
+	    frame_copy_out(t, buf_fx, fpb, math_size) < 0)
 		return -EFAULT;
 
 	/* The handler's registers (Linux's x64_setup_rt_frame and handle_signal). */
@@ -330,12 +346,15 @@ int sigframe_setup(struct task *t, int sig, const struct linux_siginfo *info,
  */
 static int fpstate_restore(struct task *t, uaddr_t buf_fx)
 {
+	uint8_t *fpb = fpbuf();
+	if (!fpb)
+		return -ENOMEM;
 	long size = fpstate_get(t);
 	if (size < 0)
 		return -EFAULT;
 	if (!buf_fx)
 		return fpstate_set_init(t, (size_t)size) < 0 ? -EFAULT : 0;
-	uint64_t xcr0 = fpstate_xfeatures(g_fpbuf);
+	uint64_t xcr0 = fpstate_xfeatures(fpb);
 
 	/* Linux's check_xstate_in_sigframe(). */
 	struct fpx_sw_bytes sw;
@@ -351,28 +370,28 @@ static int fpstate_restore(struct task *t, uaddr_t buf_fx)
 		fx_only = magic2 != FP_XSTATE_MAGIC2;
 	}
 
-	memset(g_fpbuf, 0, (size_t)size);
+	memset(fpb, 0, (size_t)size);
 	uint64_t bv;
 	if (fx_only) {
 		/* Only the legacy area (FXRSTOR); every other component is reset. */
-		if (mm_copy_in(t->mm, g_fpbuf, buf_fx, FXSAVE_SIZE) < 0)
+		if (mm_copy_in(t->mm, fpb, buf_fx, FXSAVE_SIZE) < 0)
 			return -EFAULT;
 		bv = XFEATURE_MASK_FPSSE;
 	} else {
-		if (mm_copy_in(t->mm, g_fpbuf, buf_fx, sw.xstate_size) < 0)
+		if (mm_copy_in(t->mm, fpb, buf_fx, sw.xstate_size) < 0)
 			return -EFAULT;
 		/*
 		 * XRSTOR with sw.xfeatures as its mask: enabled components outside it
 		 * are reset; bits the host refuses stay, so that it fails as XRSTOR
 		 * would (#GP: SIGSEGV).
 		 */
-		memcpy(&bv, g_fpbuf + XSAVE_HDR_OFFSET, sizeof(bv));
+		memcpy(&bv, fpb + XSAVE_HDR_OFFSET, sizeof(bv));
 		bv &= ~(xcr0 & ~sw.xfeatures);
 	}
-	memcpy(g_fpbuf + XSAVE_HDR_OFFSET, &bv, sizeof(bv));
+	memcpy(fpb + XSAVE_HDR_OFFSET, &bv, sizeof(bv));
 	/* The software bytes are not state. */
-	memset(g_fpbuf + FXSAVE_SW_OFFSET, 0, sizeof(sw));
-	long err = plat(t)->ctx_set_fpstate(t->ctx, g_fpbuf, (size_t)size);
+	memset(fpb + FXSAVE_SW_OFFSET, 0, sizeof(sw));
+	long err = plat(t)->ctx_set_fpstate(t->ctx, fpb, (size_t)size);
 	if (err < 0) {
 		log_debug("task %d: rt_sigreturn: FP state refused (%ld)", t->tid, err);
 		return -EFAULT;
