@@ -72,7 +72,11 @@ int systrap_wait_event(struct systrap_ctx *c)
  *     average) gets SLEEP: its sentry thread sleeps at once, and nothing
  *     spins while it computes or waits;
  *   - one that traps fast gets SPIN, its stub and sentry thread on two
- *     CPUs, each spinning up to SPIN_US for the other; unless the
+ *     CPUs, each spinning up to SPIN_US for the other, if the CPUs have
+ *     room for it: with as many other applications of the sandbox
+ *     running (not blocked in a call) as would leave fewer than two CPUs
+ *     free, it gets YIELD for BUSY_SWITCHES switches instead (make -j2:
+ *     two compilers and their sentry threads on two CPUs); unless the
  *     hand-off then costs more than CONTENDED_NS on average, judged after
  *     SETTLE_SWITCHES (the first ones after a move are slow: cold caches),
  *     which means the other CPU is busy (spinning would only steal from
@@ -126,6 +130,14 @@ void systrap_place(struct systrap_ctx *c)
 		want = c->retry_mode;
 	} else if (CPU_COUNT(&g_systrap.cpus) < 2) {
 		want = HANDOFF_YIELD;
+	} else if ((atomic_load(&g_systrap.apps_running) + 1) * 2 > CPU_COUNT(&g_systrap.cpus)) {
+		/*
+		 * The sandbox's other applications keep the CPUs busy: a pair
+		 * spinning on two of them would only take time from those.
+		 */
+		want = HANDOFF_YIELD;
+		c->retry = BUSY_SWITCHES;
+		c->retry_mode = HANDOFF_YIELD;
 	} else if (c->mode == HANDOFF_SPIN && c->settle > 0 && --c->settle == 0) {
 		c->handoff_cycles = 0; /* judged from here on, not from the move's cold caches */
 	} else if (c->mode == HANDOFF_SPIN && c->settle == 0 &&

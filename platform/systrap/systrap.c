@@ -765,8 +765,11 @@ static enum platform_event systrap_ctx_switch(struct platform_ctx *pctx, struct 
 		c->gs_applied = c->regs.gs_base;
 	}
 	uint64_t resumed = systrap_rdtsc();
+	atomic_fetch_add(&g_systrap.apps_running, 1);
 	systrap_post(m, SYSTRAP_RESUME);
-	if (systrap_wait_event(c) < 0)
+	int err = systrap_wait_event(c);
+	atomic_fetch_sub(&g_systrap.apps_running, 1);
+	if (err < 0)
 		return PLATFORM_EV_DEAD;
 	c->event_tsc = systrap_rdtsc();
 	systrap_ops_ran(c);

@@ -50,6 +50,7 @@
 #define YIELD_CONTENDED_NS 40000 /* a yielding one slower than this: its CPU is shared */
 #define RETRY_SWITCHES     4096  /* switches on one CPU before spinning is tried again */
 #define SETTLE_SWITCHES    64    /* switches after a move to two CPUs before it is judged */
+#define BUSY_SWITCHES      256   /* switches on one CPU while the others are busy (apps_running) */
 #define AVG_SHIFT          3     /* moving averages over about 8 traps */
 /* How long a stub may take to ask for an fd the sentry expects it to ask for. */
 #define ANSWER_TIMEOUT_MS 5000
@@ -114,6 +115,7 @@ struct systrap_globals {
 	pid_t factory;
 	int factory_sock;
 	int listener;
+	atomic_int apps_running; /* contexts whose application runs (ctx_switch's wait) */
 	/* Serialises the listener: the one notification pending is the expected one. */
 	pthread_mutex_t listener_mu;
 };
