@@ -48,11 +48,21 @@
  * stub's address space down (50-100 us for a compiler's) while the exit
  * or exec that killed it goes on, and the parent's wait4 returns that much
  * sooner. The pid stays a zombie, so never another process's, until then.
+ * A killed stub may still run for a moment (SIGKILL takes effect when it
+ * next enters the kernel; a spinning stub needs the IPI, and its vCPU may
+ * be descheduled): it must not find its slot another thread's. So the
+ * slot stays taken, and the as referenced, until the stub is reaped.
  */
+struct reap {
+	pid_t pid;
+	struct systrap_as *as;
+	int slot;
+};
+
 static struct {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	pid_t *pids;
+	struct reap *q;
 	size_t n, cap;
 	bool started;
 } g_reaper = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
@@ -64,17 +74,23 @@ static void *reaper_main(void *arg)
 	for (;;) {
 		while (g_reaper.n == 0)
 			pthread_cond_wait(&g_reaper.cv, &g_reaper.mu);
-		pid_t pid = g_reaper.pids[--g_reaper.n];
+		struct reap r = g_reaper.q[--g_reaper.n];
 		pthread_mutex_unlock(&g_reaper.mu);
-		while (waitpid(pid, NULL, __WALL) < 0 && errno == EINTR)
+		while (waitpid(r.pid, NULL, __WALL) < 0 && errno == EINTR)
 			;
+		pthread_mutex_lock(&r.as->mu);
+		r.as->used[r.slot] = 0;
+		systrap_as_unref_unlock(r.as);
 		pthread_mutex_lock(&g_reaper.mu);
 	}
 	return NULL;
 }
 
-/* Hands a killed stub to the reaper; false when it cannot take it (the caller waits). */
-static bool reap_later(pid_t pid)
+/*
+ * Hands c's killed stub to the reaper, with its slot and a reference on
+ * its as; false when the reaper cannot take it (the caller waits).
+ */
+static bool reap_later(struct systrap_ctx *c)
 {
 	pthread_mutex_lock(&g_reaper.mu);
 	bool ok = true;
@@ -89,16 +105,20 @@ static bool reap_later(pid_t pid)
 	}
 	if (ok && g_reaper.n == g_reaper.cap) {
 		size_t cap = g_reaper.cap ? 2 * g_reaper.cap : 64;
-		pid_t *p = realloc(g_reaper.pids, cap * sizeof(*p));
-		if (p) {
-			g_reaper.pids = p;
+		struct reap *q = realloc(g_reaper.q, cap * sizeof(*q));
+		if (q) {
+			g_reaper.q = q;
 			g_reaper.cap = cap;
 		} else {
 			ok = false;
 		}
 	}
 	if (ok) {
-		g_reaper.pids[g_reaper.n++] = pid;
+		pthread_mutex_lock(&c->as->mu);
+		c->as->refs++;
+		pthread_mutex_unlock(&c->as->mu);
+		c->slot_reaped_later = true;
+		g_reaper.q[g_reaper.n++] = (struct reap){ c->tid, c->as, c->slot };
 		pthread_cond_signal(&g_reaper.cv);
 	}
 	pthread_mutex_unlock(&g_reaper.mu);
@@ -112,7 +132,7 @@ void systrap_kill_stub(struct systrap_ctx *c)
 		return;
 	kill(c->tid, SIGKILL);
 	c->reaped = true; /* the sentry signals it no more */
-	if (!reap_later(c->tid)) {
+	if (!reap_later(c)) {
 		while (waitpid(c->tid, NULL, __WALL) < 0 && errno == EINTR)
 			;
 	}
@@ -296,7 +316,8 @@ void systrap_ctx_unlink_unlock(struct systrap_ctx *c)
 	}
 	if (as->pid == c->tid)
 		as->pid = as->ctxs ? as->ctxs->tid : 0;
-	as->used[c->slot] = 0;
+	if (!c->slot_reaped_later)
+		as->used[c->slot] = 0; /* else the reaper frees it once the stub is gone */
 	if (tls_ctx == c)
 		tls_ctx = NULL;
 	systrap_as_unref_unlock(as);

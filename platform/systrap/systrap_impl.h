@@ -161,7 +161,8 @@ struct systrap_ctx {
 	pid_t tid;
 	pid_t owner; /* the sentry thread that drives it (gettid) */
 	int slot;
-	bool reaped;
+	bool reaped;            /* killed: the sentry signals it no more */
+	bool slot_reaped_later; /* its slot is freed by the reaper, once the stub is gone */
 	/* The hand-off (see "The hand-off, sentry side"). */
 	int cpu;
 	bool placed;
