@@ -30,6 +30,7 @@
 
 #include "common/host_confine.h"
 #include "common/log.h"
+#include "runsc-cli/container.h"
 #include "runsc-cli/lifecycle.h"
 #include "runsc-cli/network.h"
 #include "runsc-cli/runsc.h"
@@ -271,7 +272,8 @@ static int run_sandbox(const struct sentry_do_args *args)
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: runsc do [flags] CMD [ARG...]\n\n"
-	             "  --platform=NAME        ptrace (default)\n"
+	             "  --platform=NAME        systrap or ptrace (default " RUNSC_DEFAULT_PLATFORM
+	             ", or $RUNSC_PLATFORM)\n"
 	             "  --hostname=NAME        the sandbox's hostname (default: the host's)\n"
 	             "  --kernel-release=REL   what uname reports as the release (default 6.1.0)\n"
 	             "  --volume=HOST:GUEST[:ro]  bind-mount a host directory into the sandbox\n"
