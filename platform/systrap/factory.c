@@ -63,7 +63,8 @@ NORETURN static void factory_child(pid_t parent, int sock)
 #define IMAGE_CODE_PAGES  4
 #define IMAGE_DATA_PAGES  2
 #define IMAGE_STACK_PAGES 4
-#define IMAGE_PAGES       (IMAGE_CODE_PAGES + IMAGE_DATA_PAGES + IMAGE_STACK_PAGES)
+#define IMAGE_READY_PAGES 1 /* systrap_factory_data.ready_page */
+#define IMAGE_PAGES       (IMAGE_CODE_PAGES + IMAGE_DATA_PAGES + IMAGE_STACK_PAGES + IMAGE_READY_PAGES)
 
 static int make_image(void)
 {
@@ -78,15 +79,23 @@ static int make_image(void)
 		return -errno;
 	uaddr_t base = ((uaddr_t)p + SYSTRAP_SLOT_SIZE - 1) & ~(uaddr_t)(SYSTRAP_SLOT_SIZE - 1);
 	uint8_t *image = (uint8_t *)(base + SYSTRAP_REGION_SIZE);
-	if (mprotect(image, IMAGE_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE) != 0)
+	if (mprotect(image, (IMAGE_PAGES - IMAGE_READY_PAGES) * PAGE_SIZE,
+	             PROT_READ | PROT_WRITE) != 0)
+		return -errno;
+	uint8_t *ready = image + (IMAGE_PAGES - IMAGE_READY_PAGES) * PAGE_SIZE;
+	if (mmap(ready, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED,
+	         -1, 0) != ready)
 		return -errno;
 	memcpy(image, __start_systrap_stub, code_size);
 	g_systrap.region_base = base;
 	g_systrap.code = (uaddr_t)image;
 	g_systrap.code_end = g_systrap.code + code_size;
 	g_systrap.data = (struct systrap_factory_data *)(image + IMAGE_CODE_PAGES * PAGE_SIZE);
-	g_systrap.factory_stack_top = (uaddr_t)image + IMAGE_PAGES * PAGE_SIZE - 64;
+	g_systrap.factory_stack_top =
+	        (uaddr_t)image + (IMAGE_PAGES - IMAGE_READY_PAGES) * PAGE_SIZE - 64;
+	g_systrap.factory_ready = (uint32_t *)ready;
 	g_systrap.data->msg.region_base = base;
+	g_systrap.data->ready_page = (uint64_t)(uintptr_t)ready;
 	g_systrap.data->fprog.filter = (uint64_t)(uintptr_t)g_systrap.data->filter;
 	int err = build_filter(g_systrap.data);
 	if (err < 0)
@@ -130,25 +139,32 @@ static int start_factory(void)
 	close(sv[1]);
 	g_systrap.factory = (pid_t)pid;
 	g_systrap.factory_sock = sv[0];
-	/* Its listener is its fd 1 once it has installed the filter. */
-	for (int i = 0; i < 2000; i++) {
-		int fd = stub_util_take_fd(g_systrap.factory, 1);
-		/* Until its close_range, its fd 1 is the sentry's stdout: not a listener. */
-		uint64_t id = 0;
-		if (fd >= 0 &&
-		    (ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 || errno == ENOENT)) {
-			g_systrap.listener = fd;
-			return 0;
+	/*
+	 * Its listener is its fd 1 once it has installed the filter, which it
+	 * says on the ready page's futex. Waits of 10 ms check that it lives.
+	 */
+	for (int i = 0; i < 1000; i++) {
+		if (__atomic_load_n(g_systrap.factory_ready, __ATOMIC_SEQ_CST) == 1) {
+			int fd = stub_util_take_fd(g_systrap.factory, 1);
+			uint64_t id = 0;
+			if (fd >= 0 && (ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0 ||
+			                errno == ENOENT)) {
+				g_systrap.listener = fd;
+				return 0;
+			}
+			if (fd >= 0)
+				close(fd);
+			log_warn("systrap: the stub factory's fd 1 is not its listener");
+			return -EIO;
 		}
-		if (fd >= 0)
-			close(fd);
 		int status;
 		if (waitpid(g_systrap.factory, &status, WNOHANG) == g_systrap.factory) {
 			log_warn("systrap: the stub factory failed (status %#x)", status);
 			g_systrap.factory = -1;
 			return -ECHILD;
 		}
-		usleep(500);
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		syscall(SYS_futex, g_systrap.factory_ready, FUTEX_WAIT, 0, &ts, NULL, 0);
 	}
 	return -ETIMEDOUT;
 }

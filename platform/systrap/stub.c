@@ -266,6 +266,11 @@ STUB void systrap_stub_factory(struct systrap_factory_data *d)
 	/* seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &fprog) */
 	if (sc3(NR_seccomp, 1, 8, (long)&d->fprog) != 1)
 		sc3(NR_exit_group, 127, 0, 0);
+	/* Ready: the listener is fd 1. */
+	uint32_t *ready = (uint32_t *)d->ready_page;
+	store(ready, 1);
+	sc6(NR_futex, (long)ready, FUTEX_WAKE, 1, 0, 0, 0);
+	sc3(NR_munmap, (long)ready, 4096, 0);
 	for (;;) {
 		char c;
 		if (sc3(NR_read, 0, (long)&c, 1) != 1)

@@ -116,6 +116,12 @@ struct systrap_factory_data {
 		uint64_t filter; /* struct systrap_filter_insn * */
 	} fprog;
 	struct systrap_filter_insn filter[SYSTRAP_MAX_FILTER];
+	/*
+	 * A page shared with the sentry (MAP_SHARED): the factory sets its
+	 * first word to 1 and wakes the futex there once its filter and
+	 * listener are in place, then unmaps it (no stub inherits it).
+	 */
+	uint64_t ready_page;
 	struct systrap_msg msg; /* only region_base: a new stub maps its region there */
 };
 

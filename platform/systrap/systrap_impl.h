@@ -110,6 +110,7 @@ struct systrap_globals {
 	uaddr_t max_addr, vdso_base;
 	struct systrap_factory_data *data;
 	uaddr_t factory_stack_top;
+	uint32_t *factory_ready; /* the factory's ready page (systrap_factory_data.ready_page) */
 	cpu_set_t cpus;
 	uint64_t tsc_per_us; /* TSC cycles per microsecond */
 	pid_t factory;
