@@ -399,14 +399,8 @@ static void *pool_refill(void *arg)
 static struct systrap_ctx *pool_take(void)
 {
 	pthread_mutex_lock(&g_pool.mu);
-	if (!g_pool.started) {
-		pthread_t t;
-		pthread_attr_t attr;
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		g_pool.started = pthread_create(&t, &attr, pool_refill, NULL) == 0;
-		pthread_attr_destroy(&attr);
-	}
+	if (!g_pool.started)
+		g_pool.started = systrap_start_thread(pool_refill);
 	struct systrap_ctx *c = g_pool.count > 0 ? g_pool.ready[--g_pool.count] : NULL;
 	g_pool.failing = false;
 	pthread_cond_signal(&g_pool.want);

@@ -86,6 +86,17 @@ static void *reaper_main(void *arg)
 	return NULL;
 }
 
+bool systrap_start_thread(void *(*fn)(void *))
+{
+	pthread_t t;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	bool ok = pthread_create(&t, &attr, fn, NULL) == 0;
+	pthread_attr_destroy(&attr);
+	return ok;
+}
+
 /*
  * Hands c's killed stub to the reaper, with its slot and a reference on
  * its as; false when the reaper cannot take it (the caller waits).
@@ -93,16 +104,9 @@ static void *reaper_main(void *arg)
 static bool reap_later(struct systrap_ctx *c)
 {
 	pthread_mutex_lock(&g_reaper.mu);
-	bool ok = true;
-	if (!g_reaper.started) {
-		pthread_t t;
-		pthread_attr_t attr;
-		pthread_attr_init(&attr);
-		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		g_reaper.started = pthread_create(&t, &attr, reaper_main, NULL) == 0;
-		pthread_attr_destroy(&attr);
-		ok = g_reaper.started;
-	}
+	if (!g_reaper.started)
+		g_reaper.started = systrap_start_thread(reaper_main);
+	bool ok = g_reaper.started;
 	if (ok && g_reaper.n == g_reaper.cap) {
 		size_t cap = g_reaper.cap ? 2 * g_reaper.cap : 64;
 		struct reap *q = realloc(g_reaper.q, cap * sizeof(*q));

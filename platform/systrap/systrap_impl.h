@@ -244,6 +244,8 @@ int systrap_slot_take(struct systrap_as *as, int want);
 void systrap_slot_reset(struct systrap_as *as, int slot);
 struct systrap_ctx *systrap_ctx_new(struct systrap_as *as, pid_t tid, int slot);
 void systrap_ctx_unlink_unlock(struct systrap_ctx *c);
+/* Starts fn(NULL) on a detached thread of the sentry: false when it could not. */
+bool systrap_start_thread(void *(*fn)(void *));
 void systrap_kill_stub(struct systrap_ctx *c);
 
 /* handoff.c: the hand-off and fd lending. */
