@@ -50,8 +50,9 @@
  * sooner. The pid stays a zombie, so never another process's, until then.
  * A killed stub may still run for a moment (SIGKILL takes effect when it
  * next enters the kernel; a spinning stub needs the IPI, and its vCPU may
- * be descheduled): it must not find its slot another thread's. So the
- * slot stays taken, and the as referenced, until the stub is reaped.
+ * be descheduled): it must not find its slot another thread's, whose
+ * stub_sleeping it could clear or whose futex wake-up it could take. So
+ * the slot stays taken, and the as referenced, until the stub is reaped.
  */
 struct reap {
 	pid_t pid;
