@@ -468,6 +468,18 @@ long sys_recvmsg(struct task *t, const struct sys_args *a)
 #define MMSG_MAX             1024
 #define LINUX_MSG_WAITFORONE 0x10000
 
+/* One message of an mmsghdr array at uh, sent or received, then its msg_len: its length or -errno.
+ */
+static long mmsg_one(struct task *t, struct socket *s, uaddr_t uh, int flags, bool send)
+{
+	long ret = send ? send_msghdr(t, s, uh, flags) : recv_msghdr(t, s, uh, flags);
+	if (ret < 0)
+		return ret;
+	uint32_t len = (uint32_t)ret;
+	long err = mm_copy_out(t->mm, uh + MMSGHDR_LEN_AT, &len, sizeof(len));
+	return err < 0 ? err : ret;
+}
+
 /* sys_sendmmsg implements sendmmsg(2): each message as sendmsg, until one fails. */
 long sys_sendmmsg(struct task *t, const struct sys_args *a)
 {
@@ -481,11 +493,7 @@ long sys_sendmmsg(struct task *t, const struct sys_args *a)
 	unsigned done = 0;
 	for (; done < vlen; done++) {
 		uaddr_t uh = a->a[1] + (uint64_t)done * MMSGHDR_SIZE;
-		ret = send_msghdr(t, s, uh, flags);
-		if (ret < 0)
-			break;
-		uint32_t len = (uint32_t)ret;
-		ret = mm_copy_out(t->mm, uh + MMSGHDR_LEN_AT, &len, sizeof(len));
+		ret = mmsg_one(t, s, uh, flags, true);
 		if (ret < 0)
 			break;
 	}
@@ -524,11 +532,7 @@ long sys_recvmmsg(struct task *t, const struct sys_args *a)
 	unsigned done = 0;
 	for (; done < vlen; done++) {
 		uaddr_t uh = a->a[1] + (uint64_t)done * MMSGHDR_SIZE;
-		ret = recv_msghdr(t, s, uh, flags & ~LINUX_MSG_WAITFORONE);
-		if (ret < 0)
-			break;
-		uint32_t len = (uint32_t)ret;
-		ret = mm_copy_out(t->mm, uh + MMSGHDR_LEN_AT, &len, sizeof(len));
+		ret = mmsg_one(t, s, uh, flags & ~LINUX_MSG_WAITFORONE, false);
 		if (ret < 0)
 			break;
 		/* After the first message, MSG_WAITFORONE makes the rest non-blocking. */

@@ -99,6 +99,15 @@ size_t inet_addr_out(const struct inet_sock *sk, const ip_addr_t *ip, uint16_t p
 	return sizeof(in6);
 }
 
+bool inet_addr_unspec(const void *addr, size_t len)
+{
+	uint16_t family;
+	if (len < sizeof(family))
+		return false;
+	memcpy(&family, addr, sizeof(family));
+	return family == LINUX_AF_UNSPEC;
+}
+
 bool inet_addr_local(const ip_addr_t *ip)
 {
 	if (ip_addr_isany(ip))

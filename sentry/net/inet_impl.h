@@ -100,6 +100,8 @@ static inline struct inet_sock *inet_of(struct socket *s)
 int inet_addr_in(struct inet_sock *sk, const void *addr, size_t len, ip_addr_t *ip, uint16_t *port);
 /* Writes ip:port as the socket's family shows it; returns the length. */
 size_t inet_addr_out(const struct inet_sock *sk, const ip_addr_t *ip, uint16_t port, void *out);
+/* Whether a connect to addr is one to AF_UNSPEC: a datagram socket's disconnect. */
+bool inet_addr_unspec(const void *addr, size_t len);
 /* Whether ip may be bound: any, a local address, or (UDP) multicast. */
 bool inet_addr_local(const ip_addr_t *ip);
 /* Whether ip is a link-local IPv6 address given without its interface (Linux: EINVAL). */

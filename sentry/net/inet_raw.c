@@ -171,11 +171,8 @@ static int inet_ping_connect(struct task *t, struct socket *s, const void *addr,
 {
 	(void)t;
 	struct inet_sock *sk = inet_of(s);
-	uint16_t family = 0;
-	if (len >= sizeof(family))
-		memcpy(&family, addr, sizeof(family));
 	net_stack_lock();
-	if (family == LINUX_AF_UNSPEC && len >= sizeof(family)) {
+	if (inet_addr_unspec(addr, len)) {
 		raw_disconnect(sk->pcb.raw);
 		sk->state = INET_NEW;
 		net_stack_unlock();

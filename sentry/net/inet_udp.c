@@ -306,10 +306,7 @@ static int inet_udp_connect(struct task *t, struct socket *s, const void *addr, 
 {
 	(void)t;
 	struct inet_sock *sk = inet_of(s);
-	uint16_t family = 0;
-	if (len >= sizeof(family))
-		memcpy(&family, addr, sizeof(family));
-	if (family == LINUX_AF_UNSPEC && len >= sizeof(family)) {
+	if (inet_addr_unspec(addr, len)) {
 		/* Dissolves the association (Linux's udp_disconnect). */
 		net_stack_lock();
 		struct udp_pcb *p = sk->pcb.udp;
