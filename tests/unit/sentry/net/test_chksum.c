@@ -1,7 +1,8 @@
 /*
  * sentry/net/chksum.c against liblwip's own lwip_standard_chksum (the
  * library opened with dlopen, its symbol looked up in it alone): the same
- * result for random data, lengths 0 to 3000 and every start alignment.
+ * result for random data, lengths 0 to 3000 (and some up to a loopback
+ * segment's 65,535) and every start alignment.
  */
 #include <dlfcn.h>
 #include <setjmp.h>
@@ -34,10 +35,12 @@ static void same_as_lwip(void **state)
 	        (uint16_t(*)(const void *, int))dlsym(lib, "lwip_standard_chksum");
 	assert_non_null(lwip);
 	assert_ptr_not_equal(lwip, lwip_standard_chksum);
-	static uint8_t buf[3100];
+	static uint8_t buf[65536 + 16];
 	for (int round = 0; round < 20000; round++) {
 		size_t off = rng() % 16;
 		int len = (int)(rng() % 3001);
+		if (round % 64 == 0)
+			len = (int)(rng() % 65536);
 		/* All ones and all zeros test the carries; the rest is random. */
 		int fill = (int)(rng() % 8);
 		for (int i = 0; i < len; i++)
