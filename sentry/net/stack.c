@@ -31,6 +31,8 @@
 
 /* Work lwIP asked to run later (tcpip_try_callback): at most this many between two unlocks. */
 #define DEFERRED_MAX 64
+/* The most packets to local addresses waiting to come back in (LWIP_LOOPBACK_MAX_PBUFS). */
+#define LOOP_QUEUE_MAX 1024
 
 static struct {
 	pthread_once_t once;
@@ -44,6 +46,13 @@ static struct {
 		void *ctx;
 	} deferred[DEFERRED_MAX];
 	struct netif lo;
+	/* Packets to a local address on their way back in (netif_loop_output), for loop_poll. */
+	struct {
+		struct netif *netif;
+		struct pbuf *p;
+	} loop_queue[LOOP_QUEUE_MAX];
+	int loop_head, loop_len;
+	bool loop_scheduled; /* loop_poll is among the deferred work */
 	/* One lwIP interface per link of the table (--network=sandbox). */
 	struct eth_link {
 		struct netif netif;
@@ -92,26 +101,12 @@ void net_stack_lock(void)
 	pthread_mutex_lock(&g_stack.mu);
 }
 
-/*
- * The packets a link looped back (traffic to a local address), about to
- * be delivered: Linux counts them on lo, both ways. lwIP queues one pbuf
- * per packet. Core lock held.
- */
-static void count_looped(void *netif)
-{
-	for (struct pbuf *p = ((struct netif *)netif)->loop_first; p; p = p->next) {
-		net_iface_count_tx(1, p->tot_len);
-		net_iface_count_rx(1, p->tot_len);
-	}
-}
-
 void net_stack_unlock(void)
 {
 	/*
-	 * Run lwIP's deferred work: each netif_poll delivers the packets a
-	 * link looped back, which may send more (ACKs, replies): loop until
-	 * none is left. A link that was refused a deferral (the queue was
-	 * full) set reschedule_poll and asks again from its next poll.
+	 * Run lwIP's deferred work: loop_poll delivers the packets sent to a
+	 * local address, which may send more (ACKs, replies): loop until none
+	 * is left.
 	 */
 	if (!g_stack.draining) {
 		g_stack.draining = true;
@@ -121,8 +116,6 @@ void net_stack_unlock(void)
 			g_stack.ndeferred--;
 			for (int i = 0; i < g_stack.ndeferred; i++)
 				g_stack.deferred[i] = g_stack.deferred[i + 1];
-			if (fn == (tcpip_callback_fn)netif_poll)
-				count_looped(ctx);
 			fn(ctx);
 		}
 		g_stack.draining = false;
@@ -169,7 +162,133 @@ static void *timer_thread(void *arg)
 	return NULL;
 }
 
-/* lo sends everything back to itself: lwIP's loopback queue, drained by net_stack_unlock. */
+/*
+ * Packets to a local address (lo's, or a link's own): lwIP hands them to
+ * netif_loop_output, which it calls through its PLT, so this definition
+ * takes the place of the library's. They wait in a queue that loop_poll
+ * drains from net_stack_unlock (a deferred call, as lwIP's own asks for).
+ * lwIP's copies each packet whole; this one copies only a big packet's
+ * first bytes, the headers, which the receiving side rewrites in place
+ * (tcp_input turns the TCP header's fields to host order, icmp_input
+ * makes a request its reply), and shares the rest with the sender:
+ * custom pbufs that point into the sender's pbufs and hold a reference on
+ * them. The sender never changes a payload it has handed to output (TCP
+ * keeps it for retransmission and rewrites only its headers). Memory a
+ * pbuf does not own (PBUF_REF and PBUF_ROM, which the caller may change
+ * or free once output returns) is copied. A loopback stream's data is
+ * thus copied twice in the sentry (into the sender's segment, out into
+ * the receiver's ring), not three times. Core lock held throughout.
+ */
+#define LOOP_COPY_WHOLE 512 /* a packet up to this size is copied whole */
+#define LOOP_HEADERS    256 /* IP and TCP headers with their options fit in this */
+
+struct loop_share {
+	struct pbuf_custom pc;
+	struct pbuf *orig; /* the sender's pbuf it points into: one reference */
+};
+
+static void loop_share_free(struct pbuf *p)
+{
+	struct loop_share *s = (struct loop_share *)p;
+	pbuf_free(s->orig);
+	free(s);
+}
+
+/* Whether q's payload lives as long as q: its own memory, or a custom pbuf's. */
+static bool pbuf_owns_payload(const struct pbuf *q)
+{
+	return (q->flags & PBUF_FLAG_IS_CUSTOM) ||
+	       pbuf_get_allocsrc(q) != PBUF_TYPE_ALLOC_SRC_MASK_STD_MEMP_PBUF;
+}
+
+/* Appends len bytes of q at off to head: shared when q owns them, else copied. */
+static bool loop_append(struct pbuf *head, struct pbuf *q, u16_t off, u16_t len)
+{
+	struct pbuf *piece;
+	if (pbuf_owns_payload(q)) {
+		struct loop_share *s = malloc(sizeof(*s));
+		if (!s)
+			return false;
+		s->pc.custom_free_function = loop_share_free;
+		s->orig = q;
+		piece = pbuf_alloced_custom(PBUF_RAW, len, PBUF_REF, &s->pc,
+		                            (u8_t *)q->payload + off, len);
+		if (!piece) {
+			free(s);
+			return false;
+		}
+		pbuf_ref(q);
+	} else {
+		piece = pbuf_alloc(PBUF_RAW, len, PBUF_RAM);
+		if (!piece)
+			return false;
+		memcpy(piece->payload, (u8_t *)q->payload + off, len);
+	}
+	pbuf_cat(head, piece);
+	return true;
+}
+
+/* The packet to deliver for p: NULL when out of memory. */
+static struct pbuf *loop_packet(struct pbuf *p)
+{
+	u16_t head_len = p->tot_len <= LOOP_COPY_WHOLE ? p->tot_len : LOOP_HEADERS;
+	/* Room for a link header in front, as lwIP's copy has (icmp_input's reply uses it). */
+	struct pbuf *r = pbuf_alloc(PBUF_LINK, head_len, PBUF_RAM);
+	if (!r)
+		return NULL;
+	pbuf_copy_partial(p, r->payload, head_len, 0);
+	u16_t skip = head_len;
+	for (struct pbuf *q = p; q && r->tot_len < p->tot_len; q = q->next) {
+		if (skip >= q->len) {
+			skip = (u16_t)(skip - q->len);
+			continue;
+		}
+		if (!loop_append(r, q, skip, (u16_t)(q->len - skip))) {
+			pbuf_free(r);
+			return NULL;
+		}
+		skip = 0;
+	}
+	return r;
+}
+
+/* Delivers the queued packets, and those their delivery sends. Linux counts them on lo. */
+static void loop_poll(void *arg)
+{
+	(void)arg;
+	while (g_stack.loop_len) {
+		struct netif *n = g_stack.loop_queue[g_stack.loop_head].netif;
+		struct pbuf *p = g_stack.loop_queue[g_stack.loop_head].p;
+		g_stack.loop_head = (g_stack.loop_head + 1) % LOOP_QUEUE_MAX;
+		g_stack.loop_len--;
+		net_iface_count_tx(1, p->tot_len);
+		net_iface_count_rx(1, p->tot_len);
+		if (n->input(p, n) != ERR_OK)
+			pbuf_free(p);
+	}
+	g_stack.loop_scheduled = false;
+}
+
+err_t netif_loop_output(struct netif *netif, struct pbuf *p)
+{
+	if (g_stack.loop_len == LOOP_QUEUE_MAX)
+		return ERR_MEM;
+	if (!g_stack.loop_scheduled) {
+		if (tcpip_try_callback(loop_poll, NULL) != ERR_OK)
+			return ERR_MEM;
+		g_stack.loop_scheduled = true;
+	}
+	struct pbuf *r = loop_packet(p);
+	if (!r)
+		return ERR_MEM;
+	int tail = (g_stack.loop_head + g_stack.loop_len) % LOOP_QUEUE_MAX;
+	g_stack.loop_queue[tail].netif = netif;
+	g_stack.loop_queue[tail].p = r;
+	g_stack.loop_len++;
+	return ERR_OK;
+}
+
+/* lo sends everything back to itself (lwIP sends traffic to 127/8 and ::1 there directly). */
 static err_t lo_output4(struct netif *n, struct pbuf *p, const ip4_addr_t *dst)
 {
 	(void)dst;
