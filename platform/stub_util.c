@@ -137,32 +137,80 @@ static int first_cpu(const cpu_set_t *allowed)
 	return -1;
 }
 
-void stub_util_bind_cpu(int *cur, bool *placed, unsigned *switches, pid_t tid,
-                        const cpu_set_t *allowed)
+/*
+ * The sentry's pairs pinned per CPU (stub_util_bind_cpu). The scheduler
+ * sees a pinned pair as one CPU's load and never moves it, so two pairs
+ * that came to one CPU (their threads woke there) would stay there while
+ * the other CPU idles: a pinning compares the counts first.
+ */
+static atomic_int g_pinned[CPU_SETSIZE];
+
+/* Every so many switches a pinned pair checks that no CPU has fewer pairs than its own. */
+#define BALANCE_SWITCHES 64
+
+/* The allowed CPU with the fewest pinned pairs, want itself unless one has fewer than its own. */
+static int least_pinned(const struct stub_pin *pin, int want, const cpu_set_t *allowed)
 {
-	int cpu = *placed ? sched_getcpu() : first_cpu(allowed);
-	*placed = true;
-	if (cpu < 0)
-		return;
-	if (cpu == *cur) {
-		if (++*switches >= REBALANCE_SWITCHES)
-			stub_util_rebalance(cur, switches, allowed);
-		return;
+	/* pin's own pair is not counted against its CPU. */
+	int mine = pin->counted && pin->cpu == want;
+	int best = want, best_n = atomic_load(&g_pinned[want]) - mine;
+	int left = CPU_COUNT(allowed);
+	for (int cpu = 0; cpu < CPU_SETSIZE && left > 0; cpu++) {
+		if (!CPU_ISSET(cpu, allowed))
+			continue;
+		left--;
+		int n = atomic_load(&g_pinned[cpu]) - (pin->counted && pin->cpu == cpu);
+		if (n < best_n) {
+			best = cpu;
+			best_n = n;
+		}
 	}
+	return best;
+}
+
+void stub_util_unpin(struct stub_pin *pin)
+{
+	if (pin->counted)
+		atomic_fetch_sub(&g_pinned[pin->cpu], 1);
+	pin->counted = false;
+	pin->cpu = -1;
+}
+
+void stub_util_bind_cpu(struct stub_pin *pin, pid_t tid, const cpu_set_t *allowed)
+{
+	int cpu = pin->placed ? sched_getcpu() : first_cpu(allowed);
+	pin->placed = true;
+	if (cpu < 0 || cpu >= CPU_SETSIZE)
+		return;
+	if (cpu == pin->cpu && pin->counted) {
+		++pin->switches;
+		if (pin->switches >= REBALANCE_SWITCHES) {
+			stub_util_rebalance(pin, allowed);
+			return;
+		}
+		if (pin->switches % BALANCE_SWITCHES != 0)
+			return;
+	}
+	cpu = least_pinned(pin, cpu, allowed);
+	if (cpu == pin->cpu && pin->counted)
+		return;
 	cpu_set_t set;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
 	if (sched_setaffinity(tid, sizeof(set), &set) == 0 &&
 	    sched_setaffinity(0, sizeof(set), &set) == 0) {
-		*cur = cpu;
-		*switches = 0;
+		stub_util_unpin(pin);
+		atomic_fetch_add(&g_pinned[cpu], 1);
+		pin->counted = true;
+		pin->cpu = cpu;
+		pin->switches = 0;
 	}
 }
 
-void stub_util_rebalance(int *cur, unsigned *switches, const cpu_set_t *allowed)
+void stub_util_rebalance(struct stub_pin *pin, const cpu_set_t *allowed)
 {
-	*switches = 0;
-	*cur = -1;
+	stub_util_unpin(pin);
+	pin->switches = 0;
 	sched_setaffinity(0, sizeof(*allowed), allowed);
 }
 

@@ -36,20 +36,30 @@ void stub_util_unregister_rseq(void);
 /* Copies fd of process pid into the sentry (pidfd_getfd). Returns the new fd or -errno. */
 int stub_util_take_fd(pid_t pid, int fd);
 
+/* Where a context's sentry thread and stub are pinned together: initially { .cpu = -1 }. */
+struct stub_pin {
+	int cpu;           /* the pair's CPU, or -1 */
+	bool placed;       /* given its first CPU (first_cpu) */
+	bool counted;      /* cpu is counted among the pairs pinned per CPU */
+	unsigned switches; /* since the pair was last pinned */
+};
+
 /*
- * Keeps the calling thread and stub process tid on one CPU, moving the
- * pair to a CPU of allowed in turn for a new context, and letting the
- * scheduler rebalance every so many switches. cpu, placed and switches
- * are the context's (initially -1, false, 0).
+ * Keeps the calling thread and stub process tid on one CPU: a new
+ * context's pair on a CPU of allowed in turn, then where the scheduler
+ * put the thread, unless another allowed CPU has fewer of the sentry's
+ * pinned pairs (two pairs on one CPU while another idles halve both);
+ * the scheduler may rebalance the thread every so many switches.
  */
-void stub_util_bind_cpu(int *cpu, bool *placed, unsigned *switches, pid_t tid,
-                        const cpu_set_t *allowed);
+void stub_util_bind_cpu(struct stub_pin *pin, pid_t tid, const cpu_set_t *allowed);
 /*
  * Lets the calling thread go now, as the periodic rebalancing does: the
  * pair's CPU turned out busy (its hand-offs are slow); the next
  * stub_util_bind_cpu pins both where the scheduler put the thread.
  */
-void stub_util_rebalance(int *cpu, unsigned *switches, const cpu_set_t *allowed);
+void stub_util_rebalance(struct stub_pin *pin, const cpu_set_t *allowed);
+/* Forgets pin's CPU (cpu -1): its context goes, or pins its pair otherwise. */
+void stub_util_unpin(struct stub_pin *pin);
 
 /*
  * Guest memory through process_vm_readv/writev (write: into the stub) on

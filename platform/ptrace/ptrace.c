@@ -86,9 +86,7 @@ struct ptrace_ctx {
 	struct ptrace_ctx *next; /* in as->ctxs */
 	pid_t tid;               /* the stub process (its own thread group) */
 	pid_t tracer;
-	int cpu;           /* where tracer and stub are pinned, or -1 */
-	bool placed;       /* given its first CPU (first_cpu) */
-	unsigned switches; /* since the pair was last pinned */
+	struct stub_pin pin; /* where tracer and stub are pinned */
 	enum regs_state regs_state;
 	struct linux_regs regs;
 	atomic_bool interrupted;
@@ -187,7 +185,7 @@ static int flush_regs(struct ptrace_ctx *c)
 
 static void bind_cpu(struct ptrace_ctx *c)
 {
-	stub_util_bind_cpu(&c->cpu, &c->placed, &c->switches, c->tid, &g_allowed_cpus);
+	stub_util_bind_cpu(&c->pin, c->tid, &g_allowed_cpus);
 }
 
 static void kill_stub(pid_t pid)
@@ -273,7 +271,7 @@ static struct ptrace_ctx *ctx_new(struct ptrace_as *as, pid_t tid)
 	c->as = as;
 	c->tid = tid;
 	c->tracer = current_tid();
-	c->cpu = -1;
+	c->pin.cpu = -1;
 	stub_lent_init(&c->lent);
 	pthread_mutex_lock(&as->mu);
 	c->next = as->ctxs;
@@ -289,6 +287,7 @@ static struct ptrace_ctx *ctx_new(struct ptrace_as *as, pid_t tid)
 /* Unlinks c from its as and drops its reference. Preconditions: as->mu held; released. */
 static void ctx_unlink_unlock(struct ptrace_ctx *c)
 {
+	stub_util_unpin(&c->pin); /* its pair no longer counts on its CPU */
 	struct ptrace_as *as = c->as;
 	for (struct ptrace_ctx **pp = &as->ctxs; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {

@@ -154,7 +154,7 @@ void systrap_place(struct systrap_ctx *c)
 	} else if (want == HANDOFF_SLEEP && c->mode == HANDOFF_SLEEP &&
 	           c->handoff_cycles > YIELD_CONTENDED_NS * g_systrap.tsc_per_us / 1000) {
 		/* Sleeping hand-offs this slow: the pair's CPU is busy. Another may not be. */
-		stub_util_rebalance(&c->cpu, &c->switches, &g_systrap.cpus);
+		stub_util_rebalance(&c->pin, &g_systrap.cpus);
 		c->handoff_cycles = 0;
 	}
 	if (want != HANDOFF_SPIN) {
@@ -162,14 +162,16 @@ void systrap_place(struct systrap_ctx *c)
 		 * Leaving SPIN, both go to the sentry thread's CPU: the stub's was
 		 * the busy one (a round-robin placement could pick it again).
 		 */
-		if (c->mode == HANDOFF_SPIN)
-			c->placed = true, c->cpu = -1;
+		if (c->mode == HANDOFF_SPIN) {
+			stub_util_unpin(&c->pin);
+			c->pin.placed = true;
+		}
 		c->mode = want;
-		stub_util_bind_cpu(&c->cpu, &c->placed, &c->switches, c->tid, &g_systrap.cpus);
+		stub_util_bind_cpu(&c->pin, c->tid, &g_systrap.cpus);
 		return;
 	}
 	int here = sched_getcpu();
-	if (c->mode == HANDOFF_SPIN && here == c->cpu && ++c->switches < RETRY_SWITCHES)
+	if (c->mode == HANDOFF_SPIN && here == c->pin.cpu && ++c->pin.switches < RETRY_SWITCHES)
 		return;
 	/* The sentry thread stays where it is; the stub goes to another allowed CPU. */
 	int other = -1;
@@ -187,8 +189,9 @@ void systrap_place(struct systrap_ctx *c)
 		if (c->mode != HANDOFF_SPIN)
 			c->settle = SETTLE_SWITCHES;
 		c->mode = HANDOFF_SPIN;
-		c->cpu = here;
-		c->switches = 0;
+		stub_util_unpin(&c->pin); /* two CPUs: not a pinned pair's */
+		c->pin.cpu = here;
+		c->pin.switches = 0;
 	} else {
 		c->mode = HANDOFF_YIELD;
 	}

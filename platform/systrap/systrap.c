@@ -297,7 +297,7 @@ struct systrap_ctx *systrap_ctx_new(struct systrap_as *as, pid_t tid, int slot)
 	c->as = as;
 	c->tid = tid;
 	c->slot = slot;
-	c->cpu = -1;
+	c->pin.cpu = -1;
 	c->stub_sock = -1;
 	stub_lent_init(&c->lent);
 	pthread_mutex_lock(&as->mu);
@@ -312,6 +312,7 @@ struct systrap_ctx *systrap_ctx_new(struct systrap_as *as, pid_t tid, int slot)
 
 void systrap_ctx_unlink_unlock(struct systrap_ctx *c)
 {
+	stub_util_unpin(&c->pin); /* its pair no longer counts on its CPU */
 	struct systrap_as *as = c->as;
 	for (struct systrap_ctx **pp = &as->ctxs; *pp; pp = &(*pp)->next) {
 		if (*pp == c) {
@@ -371,8 +372,8 @@ static int systrap_as_new(struct platform_as **out_as, struct platform_ctx **out
 	 * hand-offs before any switch places the pair: on one CPU, each is a
 	 * switch; across CPUs, a wake-up there (tens of us).
 	 */
-	c->placed = true;
-	stub_util_bind_cpu(&c->cpu, &c->placed, &c->switches, c->tid, &g_systrap.cpus);
+	c->pin.placed = true;
+	stub_util_bind_cpu(&c->pin, c->tid, &g_systrap.cpus);
 	*out_as = &c->as->base;
 	*out_ctx = &c->base;
 	return 0;

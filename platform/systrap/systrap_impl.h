@@ -165,9 +165,7 @@ struct systrap_ctx {
 	bool reaped;            /* killed: the sentry signals it no more */
 	bool slot_reaped_later; /* its slot is freed by the reaper, once the stub is gone */
 	/* The hand-off (see "The hand-off, sentry side"). */
-	int cpu;
-	bool placed;
-	unsigned switches;
+	struct stub_pin pin; /* the pair's CPU: both on one, or in SPIN the sentry thread's */
 	enum handoff mode;
 	unsigned retry;          /* switches left before spinning is tried again, */
 	enum handoff retry_mode; /* in this mode meanwhile */
