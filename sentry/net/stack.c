@@ -78,7 +78,7 @@ err_t tcpip_try_callback(tcpip_callback_fn fn, void *ctx)
 {
 	if (g_stack.ndeferred == DEFERRED_MAX)
 		return ERR_MEM;
-	/* The same request twice (netif_poll of one link) needs running once. */
+	/* The same request twice (a delivery already queued) needs running once. */
 	for (int i = 0; i < g_stack.ndeferred; i++) {
 		if (g_stack.deferred[i].fn == fn && g_stack.deferred[i].ctx == ctx)
 			return ERR_OK;

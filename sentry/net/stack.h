@@ -5,14 +5,14 @@
  * One lock guards all of lwIP (its "core lock"): a task's sentry thread
  * takes it for each socket operation, a link's receiving thread for each
  * frame, and the stack's timer thread for lwIP's timeouts. Nothing in
- * lwIP runs on a thread of its own: there is no tcpip thread. lwIP's
- * loopback (netif_loop_output, which queues a copy of each packet sent to
- * a local address) asks for a later netif_poll through
- * tcpip_try_callback; stack.c provides that function, so the request is
+ * lwIP runs on a thread of its own: there is no tcpip thread. A packet
+ * sent to a local address goes to netif_loop_output, and lwIP asks for
+ * later work through tcpip_try_callback; stack.c provides both (the
+ * library calls them through its PLT), so the packet and its delivery are
  * queued here and run by net_stack_unlock before it releases the lock.
  * A packet sent on loopback is thus received on the sending thread, as
  * Linux's loopback does in its softirq, with no host hop and no thread
- * switch.
+ * switch, and a big one shares its payload with the sender (stack.c).
  *
  * Debian's lwIP was built with PBUF_POOL buffers sized by the wrong
  * TCP_MSS (glibc's <netinet/tcp.h> redefines it inside its memp.c): the
