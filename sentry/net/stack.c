@@ -263,7 +263,9 @@ static void loop_poll(void *arg)
 		g_stack.loop_len--;
 		net_iface_count_tx(1, p->tot_len);
 		net_iface_count_rx(1, p->tot_len);
-		if (n->input(p, n) != ERR_OK)
+		/* An IP packet whatever the link (a link's input would want a frame), as
+		 * netif_poll. */
+		if (ip_input(p, n) != ERR_OK)
 			pbuf_free(p);
 	}
 	g_stack.loop_scheduled = false;

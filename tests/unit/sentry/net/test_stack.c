@@ -3,7 +3,9 @@
  * socket layer drives it: packets that come back in share the sender's
  * payload (custom pbufs holding a reference on the sender's pbufs) after
  * a copy of their headers, and memory the sender does not own is copied.
- * Each case checks every byte that arrives; the suite also runs this
+ * The same queue takes a link's traffic to its own address (eth0 here,
+ * 10.0.0.2, whose link is one end of a socketpair): an IP packet, as on
+ * lo. Each case checks every byte that arrives; the suite also runs this
  * under valgrind (tests/unit/meson.build), which sees a payload used after
  * the sender freed it or a header rewritten in the sender's copy.
  */
@@ -13,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +28,9 @@
 #include <lwip/tcp.h>
 #include <lwip/udp.h>
 
+#include "sentry/net/iface.h"
+#include "sentry/net/packet_link.h"
+#include "sentry/net/socket.h"
 #include "sentry/net/stack.h"
 
 /* The byte at offset off of a stream or datagram seeded seed. */
@@ -202,17 +208,16 @@ static void dgram_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_
 	pbuf_free(p);
 }
 
-static void udp_sizes(void **state)
+static void udp_sizes_to(const ip_addr_t *to)
 {
-	(void)state;
 	static uint8_t lent[65507];
 	struct dgrams d = { 0 };
-	ip_addr_t lo = IPADDR4_INIT_BYTES(127, 0, 0, 1);
+	const ip_addr_t *lo = to;
 	net_stack_lock();
 	struct udp_pcb *rx = udp_new_ip_type(IPADDR_TYPE_V4), *tx = udp_new_ip_type(IPADDR_TYPE_V4);
 	assert_non_null(rx);
 	assert_non_null(tx);
-	assert_int_equal(udp_bind(rx, &lo, 7002), ERR_OK);
+	assert_int_equal(udp_bind(rx, lo, 7002), ERR_OK);
 	udp_recv(rx, dgram_recv, &d);
 	net_stack_unlock();
 	static const size_t sizes[] = { 0, 1, 200, 480, 513, 1472, 4000, 32768, 65000, 65507 };
@@ -238,7 +243,7 @@ static void udp_sizes(void **state)
 				for (size_t i = 0; i < len; i++)
 					((uint8_t *)p->payload)[i] = pattern(d.want_seed, i);
 			}
-			assert_int_equal(udp_sendto(tx, p, &lo, 7002), ERR_OK);
+			assert_int_equal(udp_sendto(tx, p, lo, 7002), ERR_OK);
 			pbuf_free(p);
 			memset(lent, 0x5a, len);
 			net_stack_unlock(); /* delivered here, after the sender's memory changed */
@@ -251,6 +256,30 @@ static void udp_sizes(void **state)
 	udp_remove(rx);
 	udp_remove(tx);
 	net_stack_unlock();
+}
+
+static void udp_sizes(void **state)
+{
+	(void)state;
+	ip_addr_t lo = IPADDR4_INIT_BYTES(127, 0, 0, 1);
+	udp_sizes_to(&lo);
+}
+
+/* ---- A link's traffic to its own address ---- */
+
+static void udp_to_own_link_address(void **state)
+{
+	(void)state;
+	/* Whole whatever their size, as on lo: lwIP loops a packet back before fragmenting. */
+	ip_addr_t own = IPADDR4_INIT_BYTES(10, 0, 0, 2);
+	udp_sizes_to(&own);
+}
+
+static void tcp_to_own_link_address(void **state)
+{
+	(void)state;
+	ip_addr_t own = IPADDR4_INIT_BYTES(10, 0, 0, 2);
+	tcp_stream_over(&own, IPADDR_TYPE_V4);
 }
 
 /* ---- ICMP: lwIP answers a big echo request in place, in the header lo copied ---- */
@@ -310,9 +339,31 @@ static void icmp_echo(void **state)
 	net_stack_unlock();
 }
 
+/* eth0, 10.0.0.2/24, its link one end of a socketpair whose other end nobody reads. */
+static int add_link(void)
+{
+	struct net_iface_info eth = {
+		.name = "eth0",
+		.flags = NET_IFF_UP | NET_IFF_BROADCAST | NET_IFF_RUNNING | NET_IFF_MULTICAST |
+		         NET_IFF_LOWER_UP,
+		.mtu = 1500,
+		.type = NET_ARPHRD_ETHER,
+		.mac = { 0x02, 0, 0, 0, 0, 0x02 },
+	};
+	int index = net_iface_add(&eth);
+	struct net_addr v4 = { .family = LINUX_AF_INET, .prefixlen = 24, .addr = { 10, 0, 0, 2 } };
+	int sv[2];
+	if (index < 0 || net_iface_add_addr(index, &v4) < 0 ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	return packet_link_register(index, sv[0]) < 0 ? -1 : 0;
+}
+
 static int setup(void **state)
 {
 	(void)state;
+	if (add_link() < 0)
+		return -1;
 	return net_stack_start();
 }
 
@@ -322,6 +373,8 @@ int main(void)
 		cmocka_unit_test(tcp_stream_v4),
 		cmocka_unit_test(tcp_stream_v6),
 		cmocka_unit_test(udp_sizes),
+		cmocka_unit_test(udp_to_own_link_address),
+		cmocka_unit_test(tcp_to_own_link_address),
 		cmocka_unit_test(icmp_echo),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
