@@ -259,23 +259,27 @@ void stub_lent_init(struct stub_lent_fds *l)
 long stub_lent_fd(struct stub_lent_fds *l, pid_t tid, int host_fd, const struct stub_lent_ops *ops,
                   void *ctx)
 {
-	int victim = 0;
+	int victim = -1, oldest = 0;
 	for (int i = 0; i < STUB_LENT_FDS; i++) {
-		if (l->e[i].stub_fd >= 0 &&
-		    syscall(SYS_kcmp, getpid(), tid, KCMP_FILE, host_fd, l->e[i].stub_fd) == 0) {
-			l->e[i].used = ++l->clock;
-			return l->e[i].stub_fd;
+		if (l->e[i].stub_fd >= 0 && l->e[i].host_fd == host_fd) {
+			if (syscall(SYS_kcmp, getpid(), tid, KCMP_FILE, host_fd, l->e[i].stub_fd) ==
+			    0) {
+				l->e[i].used = ++l->clock;
+				return l->e[i].stub_fd;
+			}
+			victim = i; /* the number now names another file: this entry goes first */
 		}
 		if (l->e[i].stub_fd < 0 ||
-		    (l->e[victim].stub_fd >= 0 && l->e[i].used < l->e[victim].used))
-			victim = i;
+		    (l->e[oldest].stub_fd >= 0 && l->e[i].used < l->e[oldest].used))
+			oldest = i;
 	}
-	if (l->e[victim].stub_fd >= 0) {
-		const uint64_t args[6] = { (uint64_t)l->e[victim].stub_fd };
-		ops->call(ctx, SYS_close, args);
-	}
+	if (victim < 0)
+		victim = oldest;
+	if (l->e[victim].stub_fd >= 0)
+		ops->close(ctx, l->e[victim].stub_fd);
 	long fd = ops->lend(ctx, host_fd);
 	l->e[victim].stub_fd = fd >= 0 ? (int)fd : -1;
+	l->e[victim].host_fd = host_fd;
 	l->e[victim].used = ++l->clock;
 	return fd;
 }

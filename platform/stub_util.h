@@ -79,15 +79,18 @@ bool stub_util_is_fault_signal(int sig);
 /*
  * The host fds lent to one stub process, kept across calls: ld.so maps
  * each library four or five times from one fd, and a big file is read in
- * chunks. An entry is found again with kcmp(KCMP_FILE), which compares open
- * file descriptions, so a host fd number the sentry reused for another file
- * never hits a stale entry (the stub's copy keeps the old description alive
- * until it is evicted). A clone's fd table is a copy: so is its cache.
+ * chunks. An entry is found again by the sentry's fd number it was lent
+ * from, checked with kcmp(KCMP_FILE), which compares open file
+ * descriptions: a host fd number the sentry reused for another file never
+ * hits a stale entry (the stub's copy keeps the old description alive
+ * until it is evicted), and is evicted first. A clone's fd table is a
+ * copy: so is its cache.
  */
 #define STUB_LENT_FDS 4
 struct stub_lent_fds {
 	struct {
 		int stub_fd; /* -1: free */
+		int host_fd; /* the sentry's fd it was lent from */
 		uint64_t used;
 	} e[STUB_LENT_FDS];
 	uint64_t clock;
@@ -98,7 +101,8 @@ void stub_lent_init(struct stub_lent_fds *l);
 /* What the cache needs of a platform, done in the stub of ctx. */
 struct stub_lent_ops {
 	long (*lend)(void *ctx, int host_fd); /* lends host_fd: the stub's fd, or -errno */
-	long (*call)(void *ctx, long nr, const uint64_t args[6]); /* a host call in the stub */
+	void (*close)(void *ctx,
+	              int stub_fd); /* closes an evicted one, now or before the next call */
 };
 
 /*

@@ -572,9 +572,10 @@ out:
 }
 
 /* c's stub fd for host_fd's open file description, lending it when it has none. */
-static long lent_call(void *ctx, long nr, const uint64_t args[6])
+static void lent_close(void *ctx, int stub_fd)
 {
-	return inject((struct ptrace_ctx *)ctx, nr, args);
+	const uint64_t args[6] = { (uint64_t)stub_fd };
+	inject((struct ptrace_ctx *)ctx, SYS_close, args);
 }
 
 static long lent_lend(void *ctx, int host_fd)
@@ -582,7 +583,7 @@ static long lent_lend(void *ctx, int host_fd)
 	return lend_fd((struct ptrace_ctx *)ctx, host_fd);
 }
 
-static const struct stub_lent_ops g_lent_ops = { .lend = lent_lend, .call = lent_call };
+static const struct stub_lent_ops g_lent_ops = { .lend = lent_lend, .close = lent_close };
 
 static long lent_fd_for(struct ptrace_ctx *c, int host_fd)
 {

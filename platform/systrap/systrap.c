@@ -478,9 +478,13 @@ static long systrap_as_memop(struct platform_as *pas, enum platform_memop op,
 }
 
 /* c's stub fd for host_fd's open file description, lending it when it has none. */
-static long lent_call(void *ctx, long nr, const uint64_t args[6])
+static void lent_close(void *ctx, int stub_fd)
 {
-	return systrap_stub_call((struct systrap_ctx *)ctx, nr, args);
+	struct systrap_ctx *c = ctx;
+	const uint64_t args[6] = { (uint64_t)stub_fd };
+	/* Queued: the lending that follows runs it first, one CALL for both. */
+	if (!systrap_queue_op(c, SYS_close, args))
+		systrap_stub_call(c, SYS_close, args);
 }
 
 static long lent_lend(void *ctx, int host_fd)
@@ -488,7 +492,7 @@ static long lent_lend(void *ctx, int host_fd)
 	return systrap_lend_fd((struct systrap_ctx *)ctx, host_fd);
 }
 
-static const struct stub_lent_ops g_lent_ops = { .lend = lent_lend, .call = lent_call };
+static const struct stub_lent_ops g_lent_ops = { .lend = lent_lend, .close = lent_close };
 
 static long lent_fd_for(struct systrap_ctx *c, int host_fd)
 {
