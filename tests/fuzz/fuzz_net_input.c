@@ -16,7 +16,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <lwip/tcp.h>
@@ -26,6 +25,7 @@
 #include "sentry/net/packet_link.h"
 #include "sentry/net/socket.h"
 #include "sentry/net/stack.h"
+#include "tests/unit/sentry/net/link_fixture.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int fuzz_net_setup(void);
@@ -80,18 +80,9 @@ int fuzz_net_setup(void)
 	if (done)
 		return 0;
 	done = 1;
-	struct net_iface_info eth = {
-		.name = "eth0",
-		.flags = NET_IFF_UP | NET_IFF_BROADCAST | NET_IFF_RUNNING | NET_IFF_MULTICAST |
-		         NET_IFF_LOWER_UP,
-		.mtu = 1500,
-		.type = NET_ARPHRD_ETHER,
-		.mac = { 0x02, 0, 0, 0, 0, 0x02 },
-	};
-	int index = net_iface_add(&eth);
+	int index = link_fixture_add_eth0(&g_peer);
 	if (index != FUZZ_IFINDEX)
 		return -1;
-	struct net_addr v4 = { .family = LINUX_AF_INET, .prefixlen = 24, .addr = { 10, 0, 0, 2 } };
 	struct net_addr v6 = { .family = LINUX_AF_INET6,
 		               .prefixlen = 64,
 		               .scope = NET_SCOPE_LINK,
@@ -104,17 +95,8 @@ int fuzz_net_setup(void)
 		                 .has_gw = true,
 		                 .gw = { 10, 0, 0, 1 },
 		                 .oif = index };
-	if (net_iface_add_addr(index, &v4) < 0 || net_iface_add_addr(index, &v6) < 0 ||
-	    net_route_add(&def) < 0)
+	if (net_iface_add_addr(index, &v6) < 0 || net_route_add(&def) < 0)
 		return -1;
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
-		return -1;
-	int big = 4 << 20;
-	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
-	if (packet_link_register(index, sv[0]) < 0)
-		return -1;
-	g_peer = sv[1];
 	if (net_stack_start() < 0)
 		return -1;
 	net_stack_lock();

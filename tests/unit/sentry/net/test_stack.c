@@ -15,7 +15,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,10 +27,9 @@
 #include <lwip/tcp.h>
 #include <lwip/udp.h>
 
-#include "sentry/net/iface.h"
-#include "sentry/net/packet_link.h"
 #include "sentry/net/socket.h"
 #include "sentry/net/stack.h"
+#include "tests/unit/sentry/net/link_fixture.h"
 
 /* The byte at offset off of a stream or datagram seeded seed. */
 static uint8_t pattern(uint32_t seed, size_t off)
@@ -339,30 +337,11 @@ static void icmp_echo(void **state)
 	net_stack_unlock();
 }
 
-/* eth0, 10.0.0.2/24, its link one end of a socketpair whose other end nobody reads. */
-static int add_link(void)
-{
-	struct net_iface_info eth = {
-		.name = "eth0",
-		.flags = NET_IFF_UP | NET_IFF_BROADCAST | NET_IFF_RUNNING | NET_IFF_MULTICAST |
-		         NET_IFF_LOWER_UP,
-		.mtu = 1500,
-		.type = NET_ARPHRD_ETHER,
-		.mac = { 0x02, 0, 0, 0, 0, 0x02 },
-	};
-	int index = net_iface_add(&eth);
-	struct net_addr v4 = { .family = LINUX_AF_INET, .prefixlen = 24, .addr = { 10, 0, 0, 2 } };
-	int sv[2];
-	if (index < 0 || net_iface_add_addr(index, &v4) < 0 ||
-	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0)
-		return -1;
-	return packet_link_register(index, sv[0]) < 0 ? -1 : 0;
-}
-
 static int setup(void **state)
 {
 	(void)state;
-	if (add_link() < 0)
+	int peer;
+	if (link_fixture_add_eth0(&peer) < 0)
 		return -1;
 	return net_stack_start();
 }
