@@ -213,6 +213,14 @@ struct platform_ops {
 
 	/* CPU time the context's host thread has used, in nanoseconds. */
 	uint64_t (*ctx_cpu_time_ns)(struct platform_ctx *ctx);
+
+	/*
+	 * A hint from the calling thread, which drives ctx: it was just woken
+	 * from a wait by a thread on CPU cpu, and mostly waits, so running
+	 * next to its waker beats a wake-up across CPUs (a ping-pong); -1: no
+	 * such preference (any more). Optional.
+	 */
+	void (*ctx_hint_cpu)(struct platform_ctx *ctx, int cpu);
 };
 
 /* Returns the platform named name ("ptrace"), or NULL. */

@@ -168,20 +168,65 @@ static int least_pinned(const struct stub_pin *pin, int want, const cpu_set_t *a
 	return best;
 }
 
+void stub_util_pin_init(struct stub_pin *pin)
+{
+	*pin = (struct stub_pin){ .cpu = -1, .hint = -1 };
+}
+
 void stub_util_unpin(struct stub_pin *pin)
 {
 	if (pin->counted)
 		atomic_fetch_sub(&g_pinned[pin->cpu], 1);
 	pin->counted = false;
+	pin->follows = false;
 	pin->cpu = -1;
+}
+
+void stub_util_hint_cpu(struct stub_pin *pin, int cpu)
+{
+	pin->hint = cpu;
+	if (cpu < 0 && pin->follows)
+		stub_util_unpin(pin); /* back to the counts at the next bind */
+}
+
+/* Pins the calling thread and tid to cpu; counted or following its waker. */
+static void pin_to(struct stub_pin *pin, pid_t tid, int cpu, bool follows)
+{
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(tid, sizeof(set), &set) == 0 &&
+	    sched_setaffinity(0, sizeof(set), &set) == 0) {
+		stub_util_unpin(pin);
+		if (!follows)
+			atomic_fetch_add(&g_pinned[cpu], 1);
+		pin->counted = !follows;
+		pin->follows = follows;
+		pin->cpu = cpu;
+		pin->switches = 0;
+	}
 }
 
 void stub_util_bind_cpu(struct stub_pin *pin, pid_t tid, const cpu_set_t *allowed)
 {
+	int hint = pin->hint;
+	pin->hint = -1;
+	if (hint >= 0 && hint < CPU_SETSIZE && CPU_ISSET(hint, allowed)) {
+		pin->placed = true;
+		if (!(pin->follows && pin->cpu == hint))
+			pin_to(pin, tid, hint, true);
+		return;
+	}
 	int cpu = pin->placed ? sched_getcpu() : first_cpu(allowed);
 	pin->placed = true;
 	if (cpu < 0 || cpu >= CPU_SETSIZE)
 		return;
+	if (pin->follows && cpu == pin->cpu) {
+		/* Next to its waker until a wake-up says otherwise, or the periodic release. */
+		if (++pin->switches >= REBALANCE_SWITCHES)
+			stub_util_rebalance(pin, allowed);
+		return;
+	}
 	if (cpu == pin->cpu && pin->counted) {
 		++pin->switches;
 		if (pin->switches >= REBALANCE_SWITCHES) {
@@ -194,17 +239,7 @@ void stub_util_bind_cpu(struct stub_pin *pin, pid_t tid, const cpu_set_t *allowe
 	cpu = least_pinned(pin, cpu, allowed);
 	if (cpu == pin->cpu && pin->counted)
 		return;
-	cpu_set_t set;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	if (sched_setaffinity(tid, sizeof(set), &set) == 0 &&
-	    sched_setaffinity(0, sizeof(set), &set) == 0) {
-		stub_util_unpin(pin);
-		atomic_fetch_add(&g_pinned[cpu], 1);
-		pin->counted = true;
-		pin->cpu = cpu;
-		pin->switches = 0;
-	}
+	pin_to(pin, tid, cpu, false);
 }
 
 void stub_util_rebalance(struct stub_pin *pin, const cpu_set_t *allowed)

@@ -36,20 +36,30 @@ void stub_util_unregister_rseq(void);
 /* Copies fd of process pid into the sentry (pidfd_getfd). Returns the new fd or -errno. */
 int stub_util_take_fd(pid_t pid, int fd);
 
-/* Where a context's sentry thread and stub are pinned together: initially { .cpu = -1 }. */
+/*
+ * Where a context's sentry thread and stub are pinned together: initially
+ * { .cpu = -1, .hint = -1 } (stub_util_pin_init).
+ */
 struct stub_pin {
 	int cpu;           /* the pair's CPU, or -1 */
 	bool placed;       /* given its first CPU (first_cpu) */
 	bool counted;      /* cpu is counted among the pairs pinned per CPU */
+	bool follows;      /* pinned next to its waker (a hint): neither counted nor balanced */
+	int hint;          /* the waker's CPU to move to at the next bind, or -1 */
 	unsigned switches; /* since the pair was last pinned */
 };
+
+void stub_util_pin_init(struct stub_pin *pin);
+/* platform_ops.ctx_hint_cpu's work: the next stub_util_bind_cpu follows it. */
+void stub_util_hint_cpu(struct stub_pin *pin, int cpu);
 
 /*
  * Keeps the calling thread and stub process tid on one CPU: a new
  * context's pair on a CPU of allowed in turn, then where the scheduler
  * put the thread, unless another allowed CPU has fewer of the sentry's
  * pinned pairs (two pairs on one CPU while another idles halve both);
- * the scheduler may rebalance the thread every so many switches.
+ * the scheduler may rebalance the thread every so many switches. A pair
+ * that mostly waits goes where its waker runs (stub_util_hint_cpu).
  */
 void stub_util_bind_cpu(struct stub_pin *pin, pid_t tid, const cpu_set_t *allowed);
 /*

@@ -271,7 +271,7 @@ static struct ptrace_ctx *ctx_new(struct ptrace_as *as, pid_t tid)
 	c->as = as;
 	c->tid = tid;
 	c->tracer = current_tid();
-	c->pin.cpu = -1;
+	stub_util_pin_init(&c->pin);
 	stub_lent_init(&c->lent);
 	pthread_mutex_lock(&as->mu);
 	c->next = as->ctxs;
@@ -866,6 +866,11 @@ static long ptrace_ctx_set_fpstate(struct platform_ctx *pctx, const void *buf, s
 	return 0;
 }
 
+static void ptrace_ctx_hint_cpu(struct platform_ctx *pctx, int cpu)
+{
+	stub_util_hint_cpu(&to_ctx(pctx)->pin, cpu);
+}
+
 static uint64_t ptrace_ctx_cpu_time_ns(struct platform_ctx *pctx)
 {
 	return stub_util_cpu_time_ns(to_ctx(pctx)->tid);
@@ -894,4 +899,5 @@ const struct platform_ops g_platform_ptrace = {
 	.ctx_get_fpstate = ptrace_ctx_get_fpstate,
 	.ctx_set_fpstate = ptrace_ctx_set_fpstate,
 	.ctx_cpu_time_ns = ptrace_ctx_cpu_time_ns,
+	.ctx_hint_cpu = ptrace_ctx_hint_cpu,
 };

@@ -297,7 +297,7 @@ struct systrap_ctx *systrap_ctx_new(struct systrap_as *as, pid_t tid, int slot)
 	c->as = as;
 	c->tid = tid;
 	c->slot = slot;
-	c->pin.cpu = -1;
+	stub_util_pin_init(&c->pin);
 	c->stub_sock = -1;
 	stub_lent_init(&c->lent);
 	pthread_mutex_lock(&as->mu);
@@ -899,6 +899,11 @@ static long systrap_ctx_set_fpstate(struct platform_ctx *pctx, const void *buf, 
 	return 0;
 }
 
+static void systrap_ctx_hint_cpu(struct platform_ctx *pctx, int cpu)
+{
+	stub_util_hint_cpu(&to_ctx(pctx)->pin, cpu);
+}
+
 static uint64_t systrap_ctx_cpu_time_ns(struct platform_ctx *pctx)
 {
 	return stub_util_cpu_time_ns(to_ctx(pctx)->tid);
@@ -928,4 +933,5 @@ const struct platform_ops g_platform_systrap = {
 	.ctx_get_fpstate = systrap_ctx_get_fpstate,
 	.ctx_set_fpstate = systrap_ctx_set_fpstate,
 	.ctx_cpu_time_ns = systrap_ctx_cpu_time_ns,
+	.ctx_hint_cpu = systrap_ctx_hint_cpu,
 };

@@ -185,7 +185,20 @@ struct task {
 	uaddr_t robust_list;
 	uint64_t robust_list_len;
 	bool exiting;
-	int wake_fd;   /* eventfd: task_wake() ends the task's task_block() */
+	int wake_fd; /* eventfd: task_wake() ends the task's task_block() */
+	/*
+	 * Whether the task is one end of a ping-pong: it mostly waits (moving
+	 * averages of its waits in task_block and of its runs between them),
+	 * and the same task, which mostly waits too, woke it the last
+	 * PARTNER_WAKES times. Then it runs next to that task (the platform's
+	 * ctx_hint_cpu). waker: task_wake's caller, as its tid << 32 | its
+	 * CPU + 1, 0 for none (or a caller that does not mostly wait).
+	 */
+	_Atomic uint64_t waker;
+	uint64_t wait_avg_ns, run_avg_ns, unblocked_ns;
+	bool waits_mostly;
+	int partner_tid;         /* the last task_wake caller's tid */
+	unsigned partner_in_row; /* wake-ups in a row by partner_tid */
 	int exit_code; /* exit(2)'s wait status, for the group when it is the last thread */
 	struct list_head tg_link; /* in tg->threads, protected by k->mu */
 	/*

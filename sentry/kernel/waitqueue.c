@@ -12,6 +12,8 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -20,6 +22,7 @@
 
 #include "common/log.h"
 #include "common/util.h"
+#include "sentry/fsimpl/kernfs/proc.h" /* task_current */
 #include "sentry/kernel/task.h"
 
 void waitqueue_init(struct waitqueue *q)
@@ -101,8 +104,67 @@ int task_wake_init(struct task *t)
 	return t->wake_fd < 0 ? -errno : 0;
 }
 
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* An average over about the last 8 samples. */
+static uint64_t average(uint64_t avg, uint64_t sample)
+{
+	return avg - avg / 8 + sample / 8;
+}
+
+/* Wake-ups in a row by one task that make it t's partner in a ping-pong. */
+#define PARTNER_WAKES 4
+
+/*
+ * After a wait of t's that began at start: whether t mostly waits (with
+ * some hysteresis, so that a pair moved next to its partner, whose waits
+ * get shorter for it, stays there), and the platform's hint. A wake-up by
+ * task_wake (woken) names the waker; any other end of a wait (a timeout,
+ * a host fd) leaves the hint as it was.
+ */
+static void note_wait(struct task *t, uint64_t start, bool woken)
+{
+	uint64_t now = monotonic_ns();
+	t->wait_avg_ns = average(t->wait_avg_ns, now - start);
+	t->unblocked_ns = now;
+	if (!t->waits_mostly && t->wait_avg_ns > t->run_avg_ns)
+		t->waits_mostly = true;
+	else if (t->waits_mostly && t->wait_avg_ns < t->run_avg_ns / 2)
+		t->waits_mostly = false;
+	uint64_t waker = atomic_exchange(&t->waker, 0);
+	const struct platform_ops *p = t->k->cfg.platform;
+	if (!woken || !p->ctx_hint_cpu || !t->ctx)
+		return;
+	int tid = waker ? (int)(waker >> 32) : 0;
+	if (tid && tid == t->partner_tid) {
+		if (t->partner_in_row < PARTNER_WAKES)
+			t->partner_in_row++;
+	} else {
+		t->partner_tid = tid;
+		t->partner_in_row = tid ? 1 : 0;
+	}
+	bool partner = t->waits_mostly && t->partner_in_row >= PARTNER_WAKES;
+	p->ctx_hint_cpu(t->ctx, partner ? (int)(waker & 0xffffffff) - 1 : -1);
+}
+
 void task_wake(struct task *t)
 {
+	/*
+	 * A waker that mostly waits too may be the other end of a ping-pong:
+	 * its CPU is about to idle. One that runs on (a stream's writer)
+	 * keeps its CPU busy, and names none.
+	 */
+	struct task *me = task_current();
+	int cpu = sched_getcpu();
+	uint64_t waker = me && me != t && me->waits_mostly && cpu >= 0
+	                         ? (uint64_t)(uint32_t)me->tid << 32 | (uint64_t)(cpu + 1)
+	                         : 0;
+	atomic_store(&t->waker, waker);
 	uint64_t one = 1;
 	/* EAGAIN: the counter is full, so the task is woken anyway. */
 	ssize_t n = write(t->wake_fd, &one, sizeof(one));
@@ -123,6 +185,10 @@ int task_block(struct task *t, const struct timespec *deadline, struct pollfd *h
 	fds[0] = (struct pollfd){ .fd = t->wake_fd, .events = POLLIN };
 	if (nhost)
 		memcpy(fds + 1, host, (size_t)nhost * sizeof(*fds));
+	uint64_t start = monotonic_ns();
+	if (t->unblocked_ns)
+		t->run_avg_ns = average(t->run_avg_ns, start - t->unblocked_ns);
+	bool woken = false;
 	int ret;
 	for (;;) {
 		struct timespec rel, *timeout = NULL;
@@ -154,10 +220,12 @@ int task_block(struct task *t, const struct timespec *deadline, struct pollfd *h
 			uint64_t count;
 			ssize_t r = read(t->wake_fd, &count, sizeof(count));
 			(void)r;
+			woken = true;
 		}
 		ret = 0;
 		break;
 	}
+	note_wait(t, start, woken);
 	if (nhost)
 		for (int i = 0; i < nhost; i++)
 			host[i].revents = fds[i + 1].revents;
