@@ -635,38 +635,47 @@ int sandbox_new(const struct sandbox_config *cfg, struct sandbox **out)
 		log_error("unknown platform \"%s\"", cfg->platform);
 		return -EINVAL;
 	}
-	int err = platform->init();
-	if (err < 0) {
-		log_error("platform %s: %s", platform->name, strerror(-err));
-		return err;
-	}
-	err = setup_network(cfg);
-	if (err < 0)
-		return err;
-	/* A write to a closed pipe is the application's EPIPE, not the sentry's death. */
-	signal(SIGPIPE, SIG_IGN);
-	pthread_once(&fs_types_once, register_fs_types_once);
-
 	struct sandbox *sb = calloc(1, sizeof(*sb));
 	if (!sb)
 		return -ENOMEM;
 	sb->gofer_pid = -1;
-	struct kernel_config kcfg = {
-		.platform = platform,
-		.hostname = cfg->hostname,
-		.release = cfg->release,
-		.version = "#1 SMP PREEMPT_DYNAMIC runsc",
-		.strace = cfg->strace,
-	};
-	err = kernel_new(&kcfg, &sb->k);
-	if (err < 0) {
-		free(sb);
-		return err;
-	}
+	/*
+	 * A write to a closed pipe is the application's EPIPE, not the
+	 * sentry's death (nor the gofer's: it inherits this).
+	 */
+	signal(SIGPIPE, SIG_IGN);
+	/*
+	 * The gofer first: its start (an exec of runsc, its own confinement:
+	 * some 3 ms) runs while the sentry sets up its platform, network and
+	 * kernel, until make_mounts first asks it for something.
+	 */
 	int sock = sandbox_spawn_gofer(cfg, &sb->gofer_pid);
 	if (sock < 0) {
-		sandbox_destroy(sb);
+		free(sb);
 		return sock;
+	}
+	int err = platform->init();
+	if (err < 0)
+		log_error("platform %s: %s", platform->name, strerror(-err));
+	if (err == 0)
+		err = setup_network(cfg);
+	if (err == 0) {
+		pthread_once(&fs_types_once, register_fs_types_once);
+		struct kernel_config kcfg = {
+			.platform = platform,
+			.hostname = cfg->hostname,
+			.release = cfg->release,
+			.version = "#1 SMP PREEMPT_DYNAMIC runsc",
+			.strace = cfg->strace,
+		};
+		err = kernel_new(&kcfg, &sb->k);
+	}
+	if (err < 0) {
+		close(sock);
+		kill(sb->gofer_pid, SIGKILL);
+		waitpid(sb->gofer_pid, NULL, 0);
+		free(sb);
+		return err;
 	}
 	err = make_mounts(sb->k, cfg, sock, &sb->ns);
 	if (err < 0) {
