@@ -157,7 +157,8 @@ void task_wake(struct task *t)
 	/*
 	 * A waker that mostly waits too may be the other end of a ping-pong:
 	 * its CPU is about to idle. One that runs on (a stream's writer)
-	 * keeps its CPU busy, and names none.
+	 * keeps its CPU busy, and names none. (me is the calling thread's own
+	 * task: its fields are this thread's to read.)
 	 */
 	struct task *me = task_current();
 	int cpu = sched_getcpu();

@@ -263,8 +263,7 @@ static void loop_poll(void *arg)
 		g_stack.loop_len--;
 		net_iface_count_tx(1, p->tot_len);
 		net_iface_count_rx(1, p->tot_len);
-		/* An IP packet whatever the link (a link's input would want a frame), as
-		 * netif_poll. */
+		/* An IP packet, whatever the link (its input wants frames), as in netif_poll. */
 		if (ip_input(p, n) != ERR_OK)
 			pbuf_free(p);
 	}
