@@ -33,9 +33,11 @@
  * snprintf and written with write(2), so stdio never fstats stdout. The
  * clock is CLOCK_MONOTONIC, read just before and just after the timed loop.
  */
+#define BENCH_PROG "file_ops"
+#include "bench/bench_ops.h"
+
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,59 +46,22 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MIB (1024 * 1024)
-
 /* The size of the file the *_tmp operations create, in bytes. */
 #define SMALL_FILE_SIZE 100
 /* What open_read_close reads at most, in bytes. */
 #define SMALL_READ_SIZE 4096
-/* The largest ITERS for the operations that count MiB (1 TiB). */
-#define MAX_MIB (1L << 20)
-
-struct op_result {
-	uint64_t elapsed_ns;
-	long ops;       /* what ns_per_op divides by, for the per-op operations */
-	uint64_t bytes; /* for the per-MiB operations; 0 otherwise */
-};
 
 struct file_op {
 	const char *name;
-	int (*run)(const char *path, long iters, struct op_result *out);
-	int iters_is_mib; /* ITERS is a size in MiB, limited to MAX_MIB */
+	int (*run)(const char *path, long iters, struct bench_result *out);
+	int iters_is_mib; /* ITERS is a size in MiB, limited to BENCH_MAX_MIB */
 };
 
-static char g_buf[MIB];
-
-static void write_all(int fd, const char *s, size_t size)
-{
-	while (size > 0) {
-		ssize_t n = write(fd, s, size);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		s += n;
-		size -= (size_t)n;
-	}
-}
-
-/* Prints "file_ops: MESSAGE" on stderr and returns -1. */
-__attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...)
-{
-	char msg[512];
-	int n = snprintf(msg, sizeof(msg), "file_ops: ");
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg + n, sizeof(msg) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	strcat(msg, "\n");
-	write_all(STDERR_FILENO, msg, strlen(msg));
-	return -1;
-}
+static char g_buf[BENCH_MIB];
 
 static int fail_errno(const char *what, const char *path)
 {
-	return fail("%s %s: %s", what, path, strerror(errno));
+	return bench_fail("%s %s: %s", what, path, strerror(errno));
 }
 
 static uint64_t now_ns(void)
@@ -186,7 +151,7 @@ out_close:
 
 /* Runs once(path) ITERS/10 times untimed, then iters times timed. */
 static int time_loop(int (*once)(const char *path), const char *path, long iters,
-                     struct op_result *out)
+                     struct bench_result *out)
 {
 	for (long i = warmup_iters(iters); i > 0; i--) {
 		if (once(path) < 0)
@@ -219,13 +184,13 @@ static int read_pass(int fd, const char *path, uint64_t *out_size)
 		size += (uint64_t)n;
 	}
 	if (size == 0)
-		return fail("read %s: the file is empty", path);
+		return bench_fail("read %s: the file is empty", path);
 	*out_size = size;
 	return 0;
 }
 
 /* Times passes sequential read passes of path. */
-static int time_seq_read(const char *path, long passes, struct op_result *out)
+static int time_seq_read(const char *path, long passes, struct bench_result *out)
 {
 	int fd = open(path, O_RDONLY);
 	if (fd < 0)
@@ -239,8 +204,8 @@ static int time_seq_read(const char *path, long passes, struct op_result *out)
 		if (i == 0) {
 			first = size;
 		} else if (size != first) {
-			fail("read %s: pass %ld read %llu bytes, the first %llu", path, i + 1,
-			     (unsigned long long)size, (unsigned long long)first);
+			bench_fail("read %s: pass %ld read %llu bytes, the first %llu", path, i + 1,
+			           (unsigned long long)size, (unsigned long long)first);
 			goto out_close;
 		}
 	}
@@ -255,34 +220,34 @@ out_close:
 	return -1;
 }
 
-static int op_stat(const char *path, long iters, struct op_result *out)
+static int op_stat(const char *path, long iters, struct bench_result *out)
 {
 	return time_loop(stat_once, path, iters, out);
 }
 
-static int op_open_read_close(const char *path, long iters, struct op_result *out)
+static int op_open_read_close(const char *path, long iters, struct bench_result *out)
 {
 	return time_loop(open_read_close_once, path, iters, out);
 }
 
-static int op_seq_read(const char *path, long iters, struct op_result *out)
+static int op_seq_read(const char *path, long iters, struct bench_result *out)
 {
 	return time_seq_read(path, iters, out);
 }
 
-static int op_create_file(const char *path, long iters, struct op_result *out)
+static int op_create_file(const char *path, long iters, struct bench_result *out)
 {
 	uint64_t start = now_ns();
-	if (write_file(path, (uint64_t)iters * MIB) < 0)
+	if (write_file(path, (uint64_t)iters * BENCH_MIB) < 0)
 		return -1;
 	out->elapsed_ns = now_ns() - start;
-	out->bytes = (uint64_t)iters * MIB;
+	out->bytes = (uint64_t)iters * BENCH_MIB;
 	return 0;
 }
 
 /* Creates path with SMALL_FILE_SIZE bytes, times iters x once(path), unlinks path. */
 static int time_loop_tmp(int (*once)(const char *path), const char *path, long iters,
-                         struct op_result *out)
+                         struct bench_result *out)
 {
 	if (write_file(path, SMALL_FILE_SIZE) < 0)
 		goto out_unlink;
@@ -295,19 +260,19 @@ out_unlink:
 	return -1;
 }
 
-static int op_stat_tmp(const char *path, long iters, struct op_result *out)
+static int op_stat_tmp(const char *path, long iters, struct bench_result *out)
 {
 	return time_loop_tmp(stat_once, path, iters, out);
 }
 
-static int op_open_read_close_tmp(const char *path, long iters, struct op_result *out)
+static int op_open_read_close_tmp(const char *path, long iters, struct bench_result *out)
 {
 	return time_loop_tmp(open_read_close_once, path, iters, out);
 }
 
-static int op_seq_read_tmp(const char *path, long iters, struct op_result *out)
+static int op_seq_read_tmp(const char *path, long iters, struct bench_result *out)
 {
-	if (write_file(path, (uint64_t)iters * MIB) < 0)
+	if (write_file(path, (uint64_t)iters * BENCH_MIB) < 0)
 		goto out_unlink;
 	if (time_seq_read(path, /*passes=*/1, out) < 0)
 		goto out_unlink;
@@ -328,50 +293,17 @@ static const struct file_op g_ops[] = {
 	{ .name = "seq_read_tmp", .run = op_seq_read_tmp, .iters_is_mib = 1 },
 };
 
-static int usage(void)
-{
-	char msg[512];
-	int n = snprintf(msg, sizeof(msg), "usage: file_ops OP PATH ITERS\n  OP:");
-	for (size_t i = 0; i < sizeof(g_ops) / sizeof(g_ops[0]); i++)
-		n += snprintf(msg + n, sizeof(msg) - (size_t)n, " %s", g_ops[i].name);
-	snprintf(msg + n, sizeof(msg) - (size_t)n, "\n");
-	write_all(STDERR_FILENO, msg, strlen(msg));
-	return 2;
-}
-
 int main(int argc, char **argv)
 {
-	if (argc != 4)
-		return usage();
-	const struct file_op *op = NULL;
-	for (size_t i = 0; i < sizeof(g_ops) / sizeof(g_ops[0]); i++) {
-		if (strcmp(argv[1], g_ops[i].name) == 0)
-			op = &g_ops[i];
-	}
-	const char *path = argv[2];
-	char *end;
-	errno = 0;
-	long iters = strtol(argv[3], &end, 10);
-	if (!op || *argv[3] == '\0' || *end != '\0' || errno || iters <= 0 ||
-	    (op->iters_is_mib && iters > MAX_MIB))
-		return usage();
-
+	const size_t nops = sizeof(g_ops) / sizeof(g_ops[0]);
+	int i = argc == 4 ? bench_find_op(g_ops, nops, sizeof(g_ops[0]), argv[1]) : -1;
+	long iters = i < 0 ? -1 : bench_count(argv[3], g_ops[i].iters_is_mib ? BENCH_MAX_MIB : 0);
+	if (iters < 0)
+		return bench_usage("OP PATH ITERS", g_ops, nops, sizeof(g_ops[0]));
 	fill_pattern();
-	struct op_result res = { 0 };
-	if (op->run(path, iters, &res) < 0)
+	struct bench_result res = { 0 };
+	if (g_ops[i].run(argv[2], iters, &res) < 0)
 		return 1;
-
-	if (res.elapsed_ns == 0)
-		res.elapsed_ns = 1; /* a clock too coarse for the run: no division by 0 */
-	char line[128];
-	if (res.bytes > 0) {
-		double mib = (double)res.bytes / MIB;
-		snprintf(line, sizeof(line), "%s ns_per_op=%.1f MiB_per_s=%.1f\n", op->name,
-		         (double)res.elapsed_ns / mib, mib * 1e9 / (double)res.elapsed_ns);
-	} else {
-		snprintf(line, sizeof(line), "%s ns_per_op=%.1f\n", op->name,
-		         (double)res.elapsed_ns / (double)res.ops);
-	}
-	write_all(STDOUT_FILENO, line, strlen(line));
+	bench_print_result(g_ops[i].name, &res);
 	return 0;
 }

@@ -32,11 +32,13 @@
  * The result is formatted with snprintf and written with write(2); the clock
  * is CLOCK_MONOTONIC (vDSO).
  */
+#define BENCH_PROG "net_ops"
+#include "bench/bench_ops.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,12 +49,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MIB (1024 * 1024)
-
 /* The size of each write() and read() of stream. */
 #define CHUNK (64 * 1024)
-/* The largest N for stream, in MiB (1 TiB). */
-#define MAX_MIB (1L << 20)
 /* The size of each request and response of rr and udp_rr. */
 #define MSG_SIZE 64
 /* How long a read or write may block before the transfer counts as stalled. */
@@ -61,44 +59,17 @@
 struct net_op {
 	const char *name;
 	int (*run)(long n);
-	int n_is_mib; /* N is a size in MiB, limited to MAX_MIB */
+	int n_is_mib; /* N is a size in MiB, limited to BENCH_MAX_MIB */
 };
 
 static char g_buf[CHUNK];
 
-static void write_all(int fd, const char *s, size_t size)
-{
-	while (size > 0) {
-		ssize_t n = write(fd, s, size);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		s += n;
-		size -= (size_t)n;
-	}
-}
-
-/* Prints "net_ops: MESSAGE" on stderr and returns -1. */
-__attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...)
-{
-	char msg[512];
-	int n = snprintf(msg, sizeof(msg), "net_ops: ");
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg + n, sizeof(msg) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	strcat(msg, "\n");
-	write_all(STDERR_FILENO, msg, strlen(msg));
-	return -1;
-}
-
-/* fail() for a call that set errno; EAGAIN is the stall timeout. */
+/* bench_fail() for a call that set errno; EAGAIN is the stall timeout. */
 static int fail_errno(const char *what)
 {
 	if (errno == EAGAIN || errno == EWOULDBLOCK)
-		return fail("%s: stalled: nothing moved for %d s", what, STALL_SEC);
-	return fail("%s: %s", what, strerror(errno));
+		return bench_fail("%s: stalled: nothing moved for %d s", what, STALL_SEC);
+	return bench_fail("%s: %s", what, strerror(errno));
 }
 
 static uint64_t now_ns(void)
@@ -106,25 +77,6 @@ static uint64_t now_ns(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/* Waits for pid, which must exit with status 0. */
-static int reap(pid_t pid, const char *what)
-{
-	int status;
-	pid_t r;
-	do {
-		r = waitpid(pid, &status, 0);
-	} while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return fail("waitpid (%s): %s", what, strerror(errno));
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	if (WIFEXITED(status))
-		return fail("%s: the child exited with status %d", what, WEXITSTATUS(status));
-	if (WIFSIGNALED(status))
-		return fail("%s: the child was killed by signal %d", what, WTERMSIG(status));
-	return fail("%s: the child ended with wait status 0x%x", what, status);
 }
 
 /* Reads exactly size bytes (EOF before them is an error). */
@@ -138,7 +90,7 @@ static int read_full(int fd, void *buf, size_t size, const char *what)
 		if (n < 0)
 			return fail_errno(what);
 		if (n == 0)
-			return fail("%s: unexpected end of file", what);
+			return bench_fail("%s: unexpected end of file", what);
 		p += n;
 		size -= (size_t)n;
 	}
@@ -155,7 +107,7 @@ static int write_full(int fd, const void *buf, size_t size, const char *what)
 		if (n < 0)
 			return fail_errno(what);
 		if (n == 0)
-			return fail("%s: wrote nothing", what);
+			return bench_fail("%s: wrote nothing", what);
 		p += n;
 		size -= (size_t)n;
 	}
@@ -254,7 +206,7 @@ static int tcp_pair(int (*child)(int fd, long n), long n, int nodelay, int *out_
 
 out_reap:
 	/* The child fails on its own (EOF or the stall timeout). */
-	reap(pid, "tcp_pair");
+	bench_reap(pid, "tcp_pair");
 out_close_listener:
 	close(lfd);
 	return -1;
@@ -264,7 +216,7 @@ out_close_listener:
 
 static int stream_send(int fd, long mib)
 {
-	uint64_t blocks = (uint64_t)mib * (MIB / CHUNK);
+	uint64_t blocks = (uint64_t)mib * (BENCH_MIB / CHUNK);
 	for (uint64_t i = 0; i < blocks; i++) {
 		memcpy(g_buf, &i, sizeof(i));
 		if (write_full(fd, g_buf, CHUNK, "write (stream, child)") < 0)
@@ -288,9 +240,10 @@ static int stream_check(const char *buf, uint64_t at, size_t size)
 		uint64_t stamp;
 		memcpy(&stamp, buf + (off - at), sizeof(stamp));
 		if (stamp != off / CHUNK)
-			return fail("stream: byte %llu starts block %llu, expected block %llu",
-			            (unsigned long long)off, (unsigned long long)stamp,
-			            (unsigned long long)(off / CHUNK));
+			return bench_fail(
+			        "stream: byte %llu starts block %llu, expected block %llu",
+			        (unsigned long long)off, (unsigned long long)stamp,
+			        (unsigned long long)(off / CHUNK));
 	}
 	return 0;
 }
@@ -301,7 +254,7 @@ static int op_stream(long mib)
 	pid_t pid;
 	if (tcp_pair(stream_send, mib, /*nodelay=*/0, &fd, &pid) < 0)
 		return -1;
-	uint64_t total = (uint64_t)mib * MIB;
+	uint64_t total = (uint64_t)mib * BENCH_MIB;
 	uint64_t got = 0, first = 0, start = 0;
 	int rc = 0;
 	for (;;) {
@@ -310,8 +263,8 @@ static int op_stream(long mib)
 			continue;
 		if (n < 0) {
 			rc = fail_errno("read (stream)");
-			fail("stream: %llu of %llu bytes read when it failed",
-			     (unsigned long long)got, (unsigned long long)total);
+			bench_fail("stream: %llu of %llu bytes read when it failed",
+			           (unsigned long long)got, (unsigned long long)total);
 			break;
 		}
 		if (n == 0)
@@ -328,21 +281,21 @@ static int op_stream(long mib)
 	}
 	uint64_t end = now_ns();
 	close(fd);
-	if (reap(pid, "stream") < 0 || rc < 0)
+	if (bench_reap(pid, "stream") < 0 || rc < 0)
 		return -1;
 	if (got != total)
-		return fail("stream: read %llu bytes, the child wrote %llu",
-		            (unsigned long long)got, (unsigned long long)total);
+		return bench_fail("stream: read %llu bytes, the child wrote %llu",
+		                  (unsigned long long)got, (unsigned long long)total);
 	if (got == first)
-		return fail("stream: everything came in the first read(); nothing was timed "
-		            "(use more MiB)");
+		return bench_fail("stream: everything came in the first read(); nothing was timed "
+		                  "(use more MiB)");
 	if (end == start)
 		end = start + 1;
-	double moved = (double)(got - first) / MIB;
+	double moved = (double)(got - first) / BENCH_MIB;
 	char line[96];
 	snprintf(line, sizeof(line), "stream MiB_per_s=%.1f\n",
 	         moved * 1e9 / (double)(end - start));
-	write_all(STDOUT_FILENO, line, strlen(line));
+	bench_write_all(STDOUT_FILENO, line, strlen(line));
 	return 0;
 }
 
@@ -370,7 +323,8 @@ static int echo_loop(int fd, long rounds, int is_udp)
 			if (n < 0)
 				return fail_errno("recv (udp_rr, child)");
 			if (n != MSG_SIZE)
-				return fail("udp_rr: the child got a datagram of %zd bytes", n);
+				return bench_fail("udp_rr: the child got a datagram of %zd bytes",
+				                  n);
 		} else {
 			/* One read() takes the whole request when it came in one
 			 * segment, as it does; EOF before it is the end. */
@@ -415,12 +369,13 @@ static int rr_once(int fd, uint64_t seq, int is_udp)
 		if (n < 0)
 			return fail_errno("recv (udp_rr)");
 		if (n != MSG_SIZE)
-			return fail("udp_rr: got a datagram of %zd bytes", n);
+			return bench_fail("udp_rr: got a datagram of %zd bytes", n);
 	} else if (read_full(fd, back, sizeof(back), "read (rr)") < 0) {
 		return -1;
 	}
 	if (memcmp(msg, back, sizeof(msg)) != 0)
-		return fail("%s: round trip %llu came back changed", op, (unsigned long long)seq);
+		return bench_fail("%s: round trip %llu came back changed", op,
+		                  (unsigned long long)seq);
 	return 0;
 }
 
@@ -441,7 +396,7 @@ static int rr_time(int fd, long iters, int is_udp)
 	char line[96];
 	snprintf(line, sizeof(line), "%s us_per_rt=%.2f\n", is_udp ? "udp_rr" : "rr",
 	         (double)elapsed / 1e3 / (double)iters);
-	write_all(STDOUT_FILENO, line, strlen(line));
+	bench_write_all(STDOUT_FILENO, line, strlen(line));
 	return 0;
 }
 
@@ -454,7 +409,7 @@ static int op_rr(long iters)
 	int rc = rr_time(fd, iters, /*is_udp=*/0);
 	/* EOF ends the child, whatever happened. */
 	close(fd);
-	if (reap(pid, "rr") < 0)
+	if (bench_reap(pid, "rr") < 0)
 		return -1;
 	return rc;
 }
@@ -488,7 +443,7 @@ static int op_udp_rr(long iters)
 	int rc = rr_time(a, iters, /*is_udp=*/1);
 	close(a);
 	/* On a failure the child stops at its stall timeout. */
-	if (reap(pid, "udp_rr") < 0)
+	if (bench_reap(pid, "udp_rr") < 0)
 		return -1;
 	return rc;
 
@@ -505,35 +460,13 @@ static const struct net_op g_ops[] = {
 	{ .name = "udp_rr", .run = op_udp_rr },
 };
 
-static int usage(void)
-{
-	char msg[256];
-	int n = snprintf(msg, sizeof(msg), "usage: net_ops OP N\n  OP:");
-	for (size_t i = 0; i < sizeof(g_ops) / sizeof(g_ops[0]); i++)
-		n += snprintf(msg + n, sizeof(msg) - (size_t)n, " %s", g_ops[i].name);
-	snprintf(msg + n, sizeof(msg) - (size_t)n, "\n");
-	write_all(STDERR_FILENO, msg, strlen(msg));
-	return 2;
-}
-
 int main(int argc, char **argv)
 {
-	if (argc != 3)
-		return usage();
-	const struct net_op *op = NULL;
-	for (size_t i = 0; i < sizeof(g_ops) / sizeof(g_ops[0]); i++) {
-		if (strcmp(argv[1], g_ops[i].name) == 0)
-			op = &g_ops[i];
-	}
-	char *end;
-	errno = 0;
-	long n = strtol(argv[2], &end, 10);
-	if (!op || *argv[2] == '\0' || *end != '\0' || errno || n <= 0 ||
-	    (op->n_is_mib && n > MAX_MIB))
-		return usage();
-
-	/* A pattern, not zeros, and every page of the buffer faulted in now. */
-	for (size_t i = 0; i < sizeof(g_buf); i++)
-		g_buf[i] = (char)(i * 131 + 7);
-	return op->run(n) < 0 ? 1 : 0;
+	const size_t nops = sizeof(g_ops) / sizeof(g_ops[0]);
+	int i = argc == 3 ? bench_find_op(g_ops, nops, sizeof(g_ops[0]), argv[1]) : -1;
+	long n = i < 0 ? -1 : bench_count(argv[2], g_ops[i].n_is_mib ? BENCH_MAX_MIB : 0);
+	if (n < 0)
+		return bench_usage("OP N", g_ops, nops, sizeof(g_ops[0]));
+	bench_fill(g_buf, sizeof(g_buf));
+	return g_ops[i].run(n) < 0 ? 1 : 0;
 }

@@ -34,10 +34,12 @@
  * glibc's clone3/clone, set_robust_list and TLS set-up are exercised as a
  * real threaded program does them; only the round trips are timed.
  */
+#define BENCH_PROG "proc_ops"
+#include "bench/bench_ops.h"
+
 #include <errno.h>
 #include <linux/futex.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -48,59 +50,22 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MIB (1024 * 1024)
-
 /* The size of each write() and read() of pipe_throughput. */
 #define CHUNK (64 * 1024)
-/* The largest ITERS for pipe_throughput, in MiB (1 TiB). */
-#define MAX_MIB (1L << 20)
 /* The program fork_exec runs. */
 #define EXEC_PATH "/bin/true"
 
-struct op_result {
-	uint64_t elapsed_ns;
-	long ops;       /* what ns_per_op divides by, for the per-op operations */
-	uint64_t bytes; /* for pipe_throughput; 0 otherwise */
-};
-
 struct proc_op {
 	const char *name;
-	int (*run)(long iters, struct op_result *out);
-	int iters_is_mib; /* ITERS is a size in MiB, limited to MAX_MIB */
+	int (*run)(long iters, struct bench_result *out);
+	int iters_is_mib; /* ITERS is a size in MiB, limited to BENCH_MAX_MIB */
 };
 
 static char g_buf[CHUNK];
 
-static void write_all(int fd, const char *s, size_t size)
-{
-	while (size > 0) {
-		ssize_t n = write(fd, s, size);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		s += n;
-		size -= (size_t)n;
-	}
-}
-
-/* Prints "proc_ops: MESSAGE" on stderr and returns -1. */
-__attribute__((format(printf, 1, 2))) static int fail(const char *fmt, ...)
-{
-	char msg[512];
-	int n = snprintf(msg, sizeof(msg), "proc_ops: ");
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg + n, sizeof(msg) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	strcat(msg, "\n");
-	write_all(STDERR_FILENO, msg, strlen(msg));
-	return -1;
-}
-
 static int fail_errno(const char *what)
 {
-	return fail("%s: %s", what, strerror(errno));
+	return bench_fail("%s: %s", what, strerror(errno));
 }
 
 static uint64_t now_ns(void)
@@ -115,27 +80,6 @@ static long warmup_iters(long iters)
 	return iters / 10 < 1 ? 1 : iters / 10;
 }
 
-/* Waits for pid, which must exit with status 0. */
-static int reap(pid_t pid, const char *what)
-{
-	int status;
-	pid_t r;
-	do {
-		r = waitpid(pid, &status, 0);
-	} while (r < 0 && errno == EINTR);
-	if (r < 0)
-		return fail("waitpid (%s): %s", what, strerror(errno));
-	if (r != pid)
-		return fail("waitpid (%s): returned %d, not %d", what, (int)r, (int)pid);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	if (WIFEXITED(status))
-		return fail("%s: the child exited with status %d", what, WEXITSTATUS(status));
-	if (WIFSIGNALED(status))
-		return fail("%s: the child was killed by signal %d", what, WTERMSIG(status));
-	return fail("%s: the child ended with wait status 0x%x", what, status);
-}
-
 /* Reads exactly size bytes (EOF before them is an error). */
 static int read_full(int fd, void *buf, size_t size, const char *what)
 {
@@ -145,9 +89,9 @@ static int read_full(int fd, void *buf, size_t size, const char *what)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return fail("read (%s): %s", what, strerror(errno));
+			return bench_fail("read (%s): %s", what, strerror(errno));
 		if (n == 0)
-			return fail("read (%s): unexpected end of file", what);
+			return bench_fail("read (%s): unexpected end of file", what);
 		p += n;
 		size -= (size_t)n;
 	}
@@ -162,9 +106,9 @@ static int write_full(int fd, const void *buf, size_t size, const char *what)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return fail("write (%s): %s", what, strerror(errno));
+			return bench_fail("write (%s): %s", what, strerror(errno));
 		if (n == 0)
-			return fail("write (%s): wrote nothing", what);
+			return bench_fail("write (%s): wrote nothing", what);
 		p += n;
 		size -= (size_t)n;
 	}
@@ -172,7 +116,7 @@ static int write_full(int fd, const void *buf, size_t size, const char *what)
 }
 
 /* Runs once() warmup_iters(iters) times untimed, then iters times timed. */
-static int time_loop(int (*once)(void *arg), void *arg, long iters, struct op_result *out)
+static int time_loop(int (*once)(void *arg), void *arg, long iters, struct bench_result *out)
 {
 	for (long i = warmup_iters(iters); i > 0; i--) {
 		if (once(arg) < 0)
@@ -198,10 +142,10 @@ static int fork_exit_once(void *arg)
 		return fail_errno("fork");
 	if (pid == 0)
 		_exit(0);
-	return reap(pid, "fork_exit");
+	return bench_reap(pid, "fork_exit");
 }
 
-static int op_fork_exit(long iters, struct op_result *out)
+static int op_fork_exit(long iters, struct bench_result *out)
 {
 	return time_loop(fork_exit_once, NULL, iters, out);
 }
@@ -218,25 +162,25 @@ static int fork_exec_once(void *arg)
 		return fail_errno("fork");
 	if (pid == 0) {
 		execve(EXEC_PATH, argv, envp);
-		fail("execve %s: %s", EXEC_PATH, strerror(errno));
+		bench_fail("execve %s: %s", EXEC_PATH, strerror(errno));
 		_exit(127);
 	}
-	return reap(pid, "fork_exec");
+	return bench_reap(pid, "fork_exec");
 }
 
-static int op_fork_exec(long iters, struct op_result *out)
+static int op_fork_exec(long iters, struct bench_result *out)
 {
 	return time_loop(fork_exec_once, NULL, iters, out);
 }
 
 /* pipe_throughput */
 
-static int op_pipe_throughput(long mib, struct op_result *out)
+static int op_pipe_throughput(long mib, struct bench_result *out)
 {
 	int fds[2];
 	if (pipe(fds) < 0)
 		return fail_errno("pipe");
-	uint64_t total = (uint64_t)mib * MIB;
+	uint64_t total = (uint64_t)mib * BENCH_MIB;
 	pid_t pid = fork();
 	if (pid < 0) {
 		fail_errno("fork");
@@ -274,14 +218,14 @@ static int op_pipe_throughput(long mib, struct op_result *out)
 	}
 	uint64_t end = now_ns();
 	close(fds[0]);
-	if (reap(pid, "pipe_throughput") < 0 || rc < 0)
+	if (bench_reap(pid, "pipe_throughput") < 0 || rc < 0)
 		return -1;
 	if (got != total)
-		return fail("pipe_throughput: read %llu bytes, the child wrote %llu",
-		            (unsigned long long)got, (unsigned long long)total);
+		return bench_fail("pipe_throughput: read %llu bytes, the child wrote %llu",
+		                  (unsigned long long)got, (unsigned long long)total);
 	if (got == first)
-		return fail("pipe_throughput: everything came in the first read(); "
-		            "nothing was timed (use more MiB)");
+		return bench_fail("pipe_throughput: everything came in the first read(); "
+		                  "nothing was timed (use more MiB)");
 	out->elapsed_ns = end - start;
 	out->bytes = got - first;
 	return 0;
@@ -303,7 +247,7 @@ static int pipe_pingpong_once(void *arg)
 	    read_full(p->from_child, &back, 1, "pipe_pingpong, parent") < 0)
 		return -1;
 	if (back != sent)
-		return fail("pipe_pingpong: sent byte %u, got %u back", sent, back);
+		return bench_fail("pipe_pingpong: sent byte %u, got %u back", sent, back);
 	return 0;
 }
 
@@ -326,7 +270,7 @@ static void pingpong_echo(int in, int out)
 	}
 }
 
-static int op_pipe_pingpong(long iters, struct op_result *out)
+static int op_pipe_pingpong(long iters, struct bench_result *out)
 {
 	int down[2], up[2];
 	if (pipe(down) < 0)
@@ -358,7 +302,7 @@ static int op_pipe_pingpong(long iters, struct op_result *out)
 	/* EOF ends the child, whatever happened. */
 	close(down[1]);
 	close(up[0]);
-	if (reap(pid, "pipe_pingpong") < 0)
+	if (bench_reap(pid, "pipe_pingpong") < 0)
 		return -1;
 	return rc;
 }
@@ -422,11 +366,12 @@ static int futex_pingpong_once(void *arg)
 	if (futex_wait_while(&f->turn, 1) < 0)
 		return fail_errno("futex wait (main thread)");
 	if (atomic_load_explicit(&f->turn, memory_order_acquire) != 0)
-		return fail("futex_pingpong: the other thread failed: %s", strerror(f->error));
+		return bench_fail("futex_pingpong: the other thread failed: %s",
+		                  strerror(f->error));
 	return 0;
 }
 
-static int op_futex_pingpong(long iters, struct op_result *out)
+static int op_futex_pingpong(long iters, struct bench_result *out)
 {
 	static struct futex_pingpong f;
 	f.rounds = warmup_iters(iters) + iters;
@@ -434,7 +379,7 @@ static int op_futex_pingpong(long iters, struct op_result *out)
 	pthread_t thread;
 	int err = pthread_create(&thread, NULL, futex_partner, &f);
 	if (err != 0)
-		return fail("pthread_create: %s", strerror(err));
+		return bench_fail("pthread_create: %s", strerror(err));
 	int rc = time_loop(futex_pingpong_once, &f, iters, out);
 	if (rc < 0) {
 		/* The thread may be waiting for its turn; the process exits anyway. */
@@ -442,7 +387,7 @@ static int op_futex_pingpong(long iters, struct op_result *out)
 	}
 	err = pthread_join(thread, NULL);
 	if (err != 0)
-		return fail("pthread_join: %s", strerror(err));
+		return bench_fail("pthread_join: %s", strerror(err));
 	return 0;
 }
 
@@ -454,51 +399,17 @@ static const struct proc_op g_ops[] = {
 	{ .name = "futex_pingpong", .run = op_futex_pingpong },
 };
 
-static int usage(void)
-{
-	char msg[512];
-	int n = snprintf(msg, sizeof(msg), "usage: proc_ops OP ITERS\n  OP:");
-	for (size_t i = 0; i < sizeof(g_ops) / sizeof(g_ops[0]); i++)
-		n += snprintf(msg + n, sizeof(msg) - (size_t)n, " %s", g_ops[i].name);
-	snprintf(msg + n, sizeof(msg) - (size_t)n, "\n");
-	write_all(STDERR_FILENO, msg, strlen(msg));
-	return 2;
-}
-
 int main(int argc, char **argv)
 {
-	if (argc != 3)
-		return usage();
-	const struct proc_op *op = NULL;
-	for (size_t i = 0; i < sizeof(g_ops) / sizeof(g_ops[0]); i++) {
-		if (strcmp(argv[1], g_ops[i].name) == 0)
-			op = &g_ops[i];
-	}
-	char *end;
-	errno = 0;
-	long iters = strtol(argv[2], &end, 10);
-	if (!op || *argv[2] == '\0' || *end != '\0' || errno || iters <= 0 ||
-	    (op->iters_is_mib && iters > MAX_MIB))
-		return usage();
-
-	/* A pattern, not zeros, and every page of the buffer faulted in now. */
-	for (size_t i = 0; i < sizeof(g_buf); i++)
-		g_buf[i] = (char)(i * 131 + 7);
-	struct op_result res = { 0 };
-	if (op->run(iters, &res) < 0)
+	const size_t nops = sizeof(g_ops) / sizeof(g_ops[0]);
+	int i = argc == 3 ? bench_find_op(g_ops, nops, sizeof(g_ops[0]), argv[1]) : -1;
+	long iters = i < 0 ? -1 : bench_count(argv[2], g_ops[i].iters_is_mib ? BENCH_MAX_MIB : 0);
+	if (iters < 0)
+		return bench_usage("OP ITERS", g_ops, nops, sizeof(g_ops[0]));
+	bench_fill(g_buf, sizeof(g_buf));
+	struct bench_result res = { 0 };
+	if (g_ops[i].run(iters, &res) < 0)
 		return 1;
-
-	if (res.elapsed_ns == 0)
-		res.elapsed_ns = 1; /* a clock too coarse for the run: no division by 0 */
-	char line[128];
-	if (res.bytes > 0) {
-		double mib = (double)res.bytes / MIB;
-		snprintf(line, sizeof(line), "%s ns_per_op=%.1f MiB_per_s=%.1f\n", op->name,
-		         (double)res.elapsed_ns / mib, mib * 1e9 / (double)res.elapsed_ns);
-	} else {
-		snprintf(line, sizeof(line), "%s ns_per_op=%.1f\n", op->name,
-		         (double)res.elapsed_ns / (double)res.ops);
-	}
-	write_all(STDOUT_FILENO, line, strlen(line));
+	bench_print_result(g_ops[i].name, &res);
 	return 0;
 }
