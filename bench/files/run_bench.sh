@@ -43,6 +43,8 @@
 # are printed as met / NOT met, for information. Its files are removed when
 # it exits, whatever the reason.
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 usage() {
 	echo "usage: $0 RUNSC FILE_OPS [-r ROUNDS] [-i ITERS] [-s MIB] [-p PLATFORMS] [-n]" >&2
@@ -75,17 +77,7 @@ done
 # The platforms, each once; none with -n.
 platforms=()
 if [ "$native_only" = no ]; then
-	IFS=', ' read -r -a platforms <<<"$platforms_arg"
-	[ ${#platforms[@]} -gt 0 ] || usage
-	for p in "${!platforms[@]}"; do
-		case ${platforms[p]} in
-		ptrace | systrap) ;;
-		*) usage ;;
-		esac
-		for ((q = 0; q < p; q++)); do
-			[ "${platforms[q]}" != "${platforms[p]}" ] || usage
-		done
-	done
+	parse_platforms "$platforms_arg" || usage
 fi
 [ -x "$file_ops" ] || { echo "$0: $file_ops: not an executable" >&2; exit 2; }
 if [ "$native_only" = no ]; then
@@ -139,17 +131,6 @@ run_op() {
 		[ -z "$out" ] || printf '%s\n' "$out" >&2
 		exit 1
 	fi
-}
-
-# median/min/max of the arguments, one decimal.
-stats() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-		END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		      printf "%.1f %.1f %.1f\n", m, v[1], v[NR] }'
-}
-
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
 }
 
 # The cases, as parallel arrays: name, unit, op, iters, path natively, path

@@ -48,6 +48,8 @@
 # installs it) or jq, that case is not run. Its files are removed when it
 # exits, whatever the reason.
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 usage() {
 	echo "usage: $0 RUNSC NET_OPS [-r ROUNDS] [-s MIB] [-i ITERS] [-t SECS] [-p PLATFORMS] [-n]" >&2
@@ -86,17 +88,7 @@ fi
 # The platforms, each once; none with -n.
 platforms=()
 if [ "$native_only" = no ]; then
-	IFS=', ' read -r -a platforms <<<"$platforms_arg"
-	[ ${#platforms[@]} -gt 0 ] || usage
-	for p in "${!platforms[@]}"; do
-		case ${platforms[p]} in
-		ptrace | systrap) ;;
-		*) usage ;;
-		esac
-		for ((q = 0; q < p; q++)); do
-			[ "${platforms[q]}" != "${platforms[p]}" ] || usage
-		done
-	done
+	parse_platforms "$platforms_arg" || usage
 fi
 [ -x "$net_ops" ] || { echo "$0: $net_ops: not an executable" >&2; exit 2; }
 if [ "$native_only" = no ]; then
@@ -234,13 +226,6 @@ run_iperf3() {
 	return 1
 }
 
-# median/min/max of the arguments, two decimals.
-stats() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-		END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		      printf "%.2f %.2f %.2f\n", m, v[1], v[NR] }'
-}
-
 # The cases, as parallel arrays: name, unit, kind (op: net_ops, whose
 # failure fails the script; iperf3), target (">= R" or "<= R" on the
 # sandbox/native ratio, or - for none), why the case is not run at all
@@ -323,7 +308,7 @@ for c in "${!names[@]}"; do
 			printf ' %10s %10s %10s' "failed" "-" "-"
 		else
 			# shellcheck disable=SC2086
-			read -r m lo hi < <(stats ${results[$c,$side]})
+			read -r m lo hi < <(stats -d 2 ${results[$c,$side]})
 			med[$c,$side]=$m
 			printf ' %10s %10s %10s' "$m" "$lo" "$hi"
 		fi

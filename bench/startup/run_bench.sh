@@ -24,6 +24,8 @@
 # the baseline (runc) fails, and never because of a ratio. Its files, containers, cgroups
 # and processes are removed when it exits, whatever the reason.
 set -uo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 usage() {
 	echo "usage: $0 RUNSC [-r ROUNDS]" >&2
@@ -181,13 +183,6 @@ for ((r = 1; r <= rounds; r++)); do
 	echo "$line"
 done
 echo
-
-# median/min/max of the arguments, one decimal.
-stats() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-		END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		      printf "%.1f %.1f %.1f\n", m, v[1], v[NR] }'
-}
 
 printf '%-22s %10s %10s %10s\n' "case" "median ms" "min" "max"
 declare -A med

@@ -33,6 +33,8 @@
 #                 it: see docs/performance.md for what that does to the free placement.
 # Each table gives, per configuration, the median of the rounds, and min and max.
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 usage() {
 	echo "usage: $0 RUNSC GETPID_LOOP BARE_TRACER [-r ROUNDS] [-n ITERS] [-N NATIVE_ITERS]" \
@@ -104,17 +106,6 @@ measure() {
 		exit 1
 	fi
 	echo "$v"
-}
-
-# median/min/max of the arguments, one decimal.
-stats() {
-	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
-		END { m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-		      printf "%.1f %.1f %.1f\n", m, v[1], v[NR] }'
-}
-
-ratio() {
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'
 }
 
 if [[ " ${modes[*]} " == *" onecpu "* ]] && ! taskset -c "$cpu" true 2>/dev/null; then
