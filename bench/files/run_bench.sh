@@ -192,63 +192,10 @@ for ((r = 1; r <= rounds; r++)); do
 done
 echo
 
-printf '%-26s %-7s' "case" "unit"
-for side in "${sides[@]}"; do
-	printf ' %12s %12s %12s' "$side" "min" "max"
-done
-echo
 declare -A med
-for c in "${!names[@]}"; do
-	printf '%-26s %-7s' "${names[c]}" "${units[c]}"
-	for side in "${sides[@]}"; do
-		# shellcheck disable=SC2086
-		read -r m lo hi < <(stats ${results[$c,$side]})
-		med[$c,$side]=$m
-		printf ' %12s %12s %12s' "$m" "$lo" "$hi"
-	done
-	echo
-done
-echo "(medians of the rounds, then their min and max)"
-echo
-
+print_medians
 if [ "$native_only" = yes ]; then
-	for c in "${!names[@]}"; do
-		if [ -n "${rates[$c,native]}" ]; then
-			# shellcheck disable=SC2086
-			read -r m _ _ < <(stats ${rates[$c,native]})
-			echo "${names[c]}: native $m MiB/s"
-		fi
-	done
-	echo "no ratios: the sandbox was not run (-n)"
+	print_native_rates
 	exit 0
 fi
-
-# One column per platform: its median over the native one, and whether that
-# meets the case's target. (Each line is built whole and printed without its
-# trailing blanks.)
-line=$(printf '%-26s %-8s' "case" "target")
-for p in "${platforms[@]}"; do
-	line+=$(printf '   %-16s' "$p/native")
-done
-echo "${line%"${line##*[! ]}"}"
-for c in "${!names[@]}"; do
-	n=${med[$c,native]} t=${targets[c]}
-	line=$(printf '%-26s %-8s' "${names[c]}" "<= ${t}x")
-	for p in "${platforms[@]}"; do
-		s=${med[$c,$p]}
-		met=$(awk -v s="$s" -v n="$n" -v t="$t" 'BEGIN { print (s / n <= t) ? "met" : "NOT met" }')
-		line+=$(printf '   %-16s' "$(ratio "$s" "$n")x $met")
-	done
-	if [ -n "${rates[$c,native]}" ]; then
-		# shellcheck disable=SC2086
-		read -r m _ _ < <(stats ${rates[$c,native]})
-		line+="   (MiB/s: native $m"
-		for p in "${platforms[@]}"; do
-			# shellcheck disable=SC2086
-			read -r m _ _ < <(stats ${rates[$c,$p]})
-			line+=", $p $m"
-		done
-		line+=")"
-	fi
-	echo "${line%"${line##*[! ]}"}"
-done
+print_ratios

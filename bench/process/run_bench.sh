@@ -38,7 +38,7 @@
 #           $BENCH_PLATFORMS)
 #   -n      native only: no sandbox runs, so no ratios (RUNSC is not run)
 #   -a      also run in the sandbox the cases marked as unable to work there
-#           yet (see sandbox_skip below), to check whether they do now
+#           yet (see skip below), to check whether they do now
 # Each table gives, per case and side, the median of the rounds, with min and
 # max; the ratios are each platform's median over the native one. The
 # script exits non-zero when a run fails, prints no figure, or hangs (it is
@@ -165,9 +165,9 @@ run_case() {
 # for none), why the case is not run in the sandbox on any platform (empty:
 # it is), and the arguments of run_case after SIDE, joined by the unit
 # separator \x1f.
-names=() units=() divs=() targets=() sandbox_skip=() args=()
+names=() units=() divs=() targets=() skip=() args=()
 add_case() {
-	names+=("$1") units+=("$2") divs+=("$3") targets+=("$4") sandbox_skip+=("$5")
+	names+=("$1") units+=("$2") divs+=("$3") targets+=("$4") skip+=("$5")
 	shift 5
 	local IFS=$'\x1f'
 	args+=("$*")
@@ -184,7 +184,7 @@ add_case "make -j2 (with start-up)" ms/run 1000000 3 "" \
 	cmd /bin/sh -c "$build -j2 -B CC=gcc"
 add_case "make -j1 (with start-up)" ms/run 1000000 3 "" \
 	cmd /bin/sh -c "$build -j1 -B CC=gcc"
-[ "$run_all" = no ] || for c in "${!names[@]}"; do sandbox_skip[c]=''; done
+[ "$run_all" = no ] || for c in "${!names[@]}"; do skip[c]=''; done
 sides=(native "${platforms[@]}")
 
 model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
@@ -203,8 +203,8 @@ else
 		echo "$p: $runsc do --platform=$p"
 	done
 	for c in "${!names[@]}"; do
-		[ -z "${sandbox_skip[c]}" ] ||
-			echo "${names[c]}: not run in the sandbox: ${sandbox_skip[c]} (-a runs it)"
+		[ -z "${skip[c]}" ] ||
+			echo "${names[c]}: not run in the sandbox: ${skip[c]} (-a runs it)"
 	done
 fi
 echo
@@ -215,7 +215,7 @@ for ((r = 1; r <= rounds; r++)); do
 		IFS=$'\x1f' read -r -a case_args <<<"${args[c]}"
 		line=$(printf 'round %d  %-26s' "$r" "${names[c]}")
 		for side in "${sides[@]}"; do
-			if [ "$side" != native ] && [ -n "${sandbox_skip[c]}" ]; then
+			if [ "$side" != native ] && [ -n "${skip[c]}" ]; then
 				line+=$(printf '  %s %12s' "$side" "not run")
 				continue
 			fi
@@ -230,80 +230,13 @@ for ((r = 1; r <= rounds; r++)); do
 done
 echo
 
-printf '%-26s %-7s' "case" "unit"
-for side in "${sides[@]}"; do
-	printf ' %12s %12s %12s' "$side" "min" "max"
-done
-echo
 declare -A med
-for c in "${!names[@]}"; do
-	printf '%-26s %-7s' "${names[c]}" "${units[c]}"
-	for side in "${sides[@]}"; do
-		if [ -z "${results[$c,$side]:-}" ]; then
-			printf ' %12s %12s %12s' "not run" "-" "-"
-			continue
-		fi
-		# shellcheck disable=SC2086
-		read -r m lo hi < <(stats ${results[$c,$side]})
-		med[$c,$side]=$m
-		printf ' %12s %12s %12s' "$m" "$lo" "$hi"
-	done
-	echo
-done
-echo "(medians of the rounds, then their min and max)"
-echo
-
+print_medians
 if [ "$native_only" = yes ]; then
-	for c in "${!names[@]}"; do
-		if [ -n "${rates[$c,native]:-}" ]; then
-			# shellcheck disable=SC2086
-			read -r m _ _ < <(stats ${rates[$c,native]})
-			echo "${names[c]}: native $m MiB/s"
-		fi
-	done
-	echo "no ratios: the sandbox was not run (-n)"
+	print_native_rates
 	exit 0
 fi
-
-# One column per platform: its median over the native one, and whether that
-# meets the case's target.
-# (Each line is built whole and printed without its trailing blanks.)
-line=$(printf '%-26s %-8s' "case" "target")
-for p in "${platforms[@]}"; do
-	line+=$(printf '   %-16s' "$p/native")
-done
-echo "${line%"${line##*[! ]}"}"
-for c in "${!names[@]}"; do
-	t=${targets[c]}
-	tt="(none)"
-	[ "$t" = - ] || tt="<= ${t}x"
-	line=$(printf '%-26s %-8s' "${names[c]}" "$tt")
-	if [ -n "${sandbox_skip[c]}" ]; then
-		echo "$line   not run in the sandbox: ${sandbox_skip[c]}"
-		continue
-	fi
-	n=${med[$c,native]}
-	for p in "${platforms[@]}"; do
-		s=${med[$c,$p]} verdict=
-		if [ "$t" != - ]; then
-			verdict=$(awk -v s="$s" -v n="$n" -v t="$t" \
-				'BEGIN { print (s / n <= t) ? "met" : "NOT met" }')
-		fi
-		line+=$(printf '   %-16s' "$(ratio "$s" "$n")x${verdict:+ $verdict}")
-	done
-	if [ -n "${rates[$c,native]:-}" ]; then
-		# shellcheck disable=SC2086
-		read -r m _ _ < <(stats ${rates[$c,native]})
-		line+="   (MiB/s: native $m"
-		for p in "${platforms[@]}"; do
-			# shellcheck disable=SC2086
-			read -r m _ _ < <(stats ${rates[$c,$p]})
-			line+=", $p $m"
-		done
-		line+=")"
-	fi
-	echo "${line%"${line##*[! ]}"}"
-done
+print_ratios
 
 # The builds without the start-up: what each platform costs the build itself.
 startup=''
@@ -311,8 +244,8 @@ for c in "${!names[@]}"; do
 	[ "${args[c]}" != "cmd"$'\x1f'"/bin/true" ] || startup=$c
 done
 for c in "${!names[@]}"; do
-	if [[ ${names[c]} != make* ]] || [ -n "${sandbox_skip[c]}" ] ||
-		[ -n "${sandbox_skip[startup]}" ]; then
+	if [[ ${names[c]} != make* ]] || [ -n "${skip[c]}" ] ||
+		[ -n "${skip[startup]}" ]; then
 		continue
 	fi
 	for p in "${platforms[@]}"; do
