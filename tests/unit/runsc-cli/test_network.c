@@ -42,6 +42,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/unit/netns_fixture.h"
+
 #include "runsc-cli/network.c"
 
 #include <linux/virtio_net.h>
@@ -50,26 +52,6 @@ static char g_ns_c[32], g_ns_h[32], g_if_c[16], g_if_h[16], g_if_dummy[16];
 static int g_net; /* the third byte of 10.79.N.0/24 */
 static int g_orig_ns = -1;
 static struct runsc_net g_scan;
-
-static int run(const char *const *argv)
-{
-	pid_t pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-		if (null >= 0) {
-			dup2(null, 1);
-			dup2(null, 2);
-		}
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	int status;
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-#define RUN(...) run((const char *const[]){ __VA_ARGS__, NULL })
 
 static void cleanup(void)
 {
@@ -84,21 +66,6 @@ static void on_term(int sig)
 {
 	cleanup();
 	_exit(128 + sig);
-}
-
-static void enter_ns(const char *name)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	assert_true(fd >= 0);
-	assert_int_equal(setns(fd, CLONE_NEWNET), 0);
-	close(fd);
-}
-
-static void leave_ns(void)
-{
-	assert_int_equal(setns(g_orig_ns, CLONE_NEWNET), 0);
 }
 
 static int group_setup(void **state)
@@ -138,10 +105,10 @@ static int group_setup(void **state)
 	RUN("ip", "-n", g_ns_c, "link", "add", g_if_dummy, "type", "dummy");
 	/* The kernel's fe80:: address comes a moment after the link is up. */
 	for (int t = 0; t < 100; t++) {
-		enter_ns(g_ns_c);
+		netns_enter(g_ns_c);
 		char err[256];
 		assert_int_equal(runsc_net_scan(&g_scan, err, sizeof(err)), 0);
-		leave_ns();
+		netns_leave(g_orig_ns);
 		if (g_scan.nlinks == 1 && g_scan.links[0].info.naddr == 3)
 			break;
 		poll(NULL, 0, 20);
@@ -265,14 +232,14 @@ static bool arp_reply_within(int fd, int ms)
 /* The host side's ARP socket on its veth end. */
 static int host_arp_socket(void)
 {
-	enter_ns(g_ns_h);
+	netns_enter(g_ns_h);
 	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
 	assert_true(fd >= 0);
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET,
 		                   .sll_protocol = htons(ETH_P_ARP),
 		                   .sll_ifindex = (int)if_nametoindex(g_if_h) };
 	assert_int_equal(bind(fd, (struct sockaddr *)&sll, sizeof(sll)), 0);
-	leave_ns();
+	netns_leave(g_orig_ns);
 	return fd;
 }
 
@@ -294,10 +261,10 @@ static void test_take_over(void **state)
 	send_arp_request(arp);
 	assert_true(arp_reply_within(arp, 2000)); /* the namespace's kernel answers, so far */
 
-	enter_ns(g_ns_c);
+	netns_enter(g_ns_c);
 	char err[256] = "";
 	int e = runsc_net_take_over(&g_scan, err, sizeof(err));
-	leave_ns();
+	netns_leave(g_orig_ns);
 	if (e < 0)
 		printf("%s\n", err);
 	assert_int_equal(e, 0);
@@ -317,9 +284,9 @@ static void test_take_over(void **state)
 	assert_null(strstr(shown, "inet "));
 	assert_null(strstr(shown, "inet6 "));
 	struct runsc_net again;
-	enter_ns(g_ns_c);
+	netns_enter(g_ns_c);
 	assert_int_equal(runsc_net_scan(&again, err, sizeof(err)), 0);
-	leave_ns();
+	netns_leave(g_orig_ns);
 	assert_int_equal(again.nlinks, 1);
 	assert_int_equal(again.links[0].info.naddr, 0);
 	assert_int_equal(again.nroutes, 0);

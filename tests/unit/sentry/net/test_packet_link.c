@@ -51,6 +51,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "tests/unit/netns_fixture.h"
+
 /* The code under test, with its static helpers. */
 #include "sentry/net/iface.c"
 #include "sentry/net/packet_link.c"
@@ -67,27 +69,6 @@ static int g_orig_ns = -1;
 static int g_link = -1; /* the veth link's sandbox index */
 
 /* ---- Set-up and clean-up ---- */
-
-/* Runs argv (NULL-terminated) with its output discarded; returns its exit status. */
-static int run(const char *const *argv)
-{
-	pid_t pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY);
-		if (null >= 0) {
-			dup2(null, 1);
-			dup2(null, 2);
-		}
-		execvp(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	int status;
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
-		return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-#define RUN(...) run((const char *const[]){ __VA_ARGS__, NULL })
 
 static void cleanup(void)
 {
@@ -107,21 +88,6 @@ static void on_term(int sig)
 {
 	cleanup();
 	_exit(128 + sig);
-}
-
-static void enter_ns(const char *name)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	assert_true(fd >= 0);
-	assert_int_equal(setns(fd, CLONE_NEWNET), 0);
-	close(fd);
-}
-
-static void leave_ns(void)
-{
-	assert_int_equal(setns(g_orig_ns, CLONE_NEWNET), 0);
 }
 
 /* An AF_PACKET socket bound to ifname in the current namespace for proto, with or without VNET. */
@@ -270,7 +236,7 @@ static int group_setup(void **state)
 	g_orig_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	assert_true(g_orig_ns >= 0);
 	assert_true(setup_namespaces());
-	enter_ns(g_ns_x);
+	netns_enter(g_ns_x);
 	int link_fd = packet_socket(g_if_x, true);
 	int size = 4 << 20; /* as runsc-cli/network.c sets it */
 	assert_int_equal(setsockopt(link_fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)), 0);
@@ -283,7 +249,7 @@ static int group_setup(void **state)
 	g_udp_sink = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	a.sin_port = htons(UDP_PORT);
 	assert_int_equal(bind(g_udp_sink, (struct sockaddr *)&a, sizeof(a)), 0);
-	leave_ns();
+	netns_leave(g_orig_ns);
 
 	struct net_iface_info info = { .flags = NET_IFF_UP | NET_IFF_RUNNING,
 		                       .mtu = 1500,
@@ -311,9 +277,9 @@ static int group_teardown(void **state)
 
 static void test_udp_checksums(void **state)
 {
-	enter_ns(g_ns_y);
+	netns_enter(g_ns_y);
 	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	leave_ns();
+	netns_leave(g_orig_ns);
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(UDP_PORT) };
 	inet_pton(AF_INET, "10.78.0.2", &to.sin_addr);
 	char buf[1400];
@@ -348,9 +314,9 @@ static void test_udp_checksums(void **state)
 
 static void test_tcp_gso(void **state)
 {
-	enter_ns(g_ns_y);
+	netns_enter(g_ns_y);
 	int c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	leave_ns();
+	netns_leave(g_orig_ns);
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(TCP_PORT) };
 	inet_pton(AF_INET, "10.78.0.2", &to.sin_addr);
 	assert_int_equal(connect(c, (struct sockaddr *)&to, sizeof(to)), 0);
@@ -399,9 +365,9 @@ static void test_tcp_gso(void **state)
 static void test_send(void **state)
 {
 	/* Only the test's ethertype (the TCP test's frames would fill a socket for all). */
-	enter_ns(g_ns_y);
+	netns_enter(g_ns_y);
 	int peer = packet_socket_proto(g_if_y, false, 0x88b5);
-	leave_ns();
+	netns_leave(g_orig_ns);
 	struct net_iface_info before;
 	assert_int_equal(net_iface_get(g_link, &before), 0);
 	uint8_t hdr[14] = {
