@@ -112,7 +112,8 @@ int stub_util_take_fd(pid_t pid, int fd)
  *
  * So that a busy CPU does not hold the pair forever, the sentry thread is
  * let go every REBALANCE_SWITCHES switches; the scheduler may then move
- * it, and the next switch pins both where it landed.
+ * it, and the next switch pins both where it landed, unless another CPU
+ * has fewer of the sentry's pairs (least_pinned).
  */
 #define REBALANCE_SWITCHES 1024
 
