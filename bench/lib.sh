@@ -25,7 +25,8 @@ ratio() {
 }
 
 # parse_platforms LIST: sets the array platforms to the platforms of LIST
-# (separated by spaces or commas), each of ptrace and systrap at most once.
+# (separated by spaces or commas), each of ptrace, systrap and
+# systrap-patched (systrap with --syscall-patching) at most once.
 # Returns 1, with platforms empty, when LIST is empty or names another.
 parse_platforms() {
 	# shellcheck disable=SC2034 # the caller's array
@@ -35,7 +36,7 @@ parse_platforms() {
 	[ ${#list[@]} -gt 0 ] || return 1
 	for p in "${!list[@]}"; do
 		case ${list[p]} in
-		ptrace | systrap) ;;
+		ptrace | systrap | systrap-patched) ;;
 		*) return 1 ;;
 		esac
 		for ((q = 0; q < p; q++)); do
@@ -44,6 +45,18 @@ parse_platforms() {
 	done
 	# shellcheck disable=SC2034
 	platforms=("${list[@]}")
+}
+
+# sandbox_cmd RUNSC SIDE [FLAG...]: sets the array sandbox to the command that
+# runs a program in a new sandbox on platform SIDE (as parse_platforms names
+# them), with runsc's global FLAGs.
+sandbox_cmd() {
+	local runsc=$1 side=$2
+	shift 2
+	case $side in
+	systrap-patched) sandbox=("$runsc" "$@" --syscall-patching do --platform=systrap) ;;
+	*) sandbox=("$runsc" "$@" do --platform="$side") ;;
+	esac
 }
 
 # The report of a benchmark whose cases are the caller's global arrays:

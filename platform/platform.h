@@ -91,6 +91,11 @@ struct platform_layout {
 	uaddr_t min_addr;
 	uaddr_t max_addr;
 	uaddr_t vdso_base; /* AT_SYSINFO_EHDR, or 0 */
+	/*
+	 * Where the platform's table of patched system calls goes (see
+	 * ctx_syscall_site), inside the guest range; 0 when it patches none.
+	 */
+	uaddr_t patch_table, patch_table_len;
 };
 
 struct platform_ops {
@@ -210,6 +215,21 @@ struct platform_ops {
 	 */
 	long (*ctx_get_fpstate)(struct platform_ctx *ctx, void *buf, size_t size);
 	long (*ctx_set_fpstate)(struct platform_ctx *ctx, const void *buf, size_t size);
+
+	/*
+	 * Optional: system-call patching. After a PLATFORM_EV_SYSCALL that
+	 * trapped, ctx_syscall_site says whether the platform would rather
+	 * have its site, a 7-byte `mov $nr, %eax; syscall` ending at rip,
+	 * jump to a trampoline that hands the call over without a trap: the
+	 * site's address, once it has trapped there a few times, or 0. The
+	 * sentry then checks that the site is the application's code (a
+	 * private, read-and-execute file mapping) and that the patch table
+	 * (layout's patch_table, mapped read-and-execute by the mm) is there,
+	 * and calls as_patch_syscall, with the mm locked, which rewrites it.
+	 * Returns 0 or -errno (no more patches in this address space).
+	 */
+	uaddr_t (*ctx_syscall_site)(struct platform_ctx *ctx);
+	int (*as_patch_syscall)(struct platform_as *as, uaddr_t site, uint64_t nr);
 
 	/* CPU time the context's host thread has used, in nanoseconds. */
 	uint64_t (*ctx_cpu_time_ns)(struct platform_ctx *ctx);

@@ -77,6 +77,8 @@ static void usage(FILE *out)
 	             "  --log-format=text|json\n"
 	             "  --root=DIR        the containers' state (default " RUNSC_DEFAULT_ROOT ")\n"
 	             "  --network=sandbox|host|none\n"
+	             "  --syscall-patching  systrap: rewrite hot system-call sites into jumps\n"
+	             "                    to a trampoline (no signal frame); experimental\n"
 	             "  --systemd-cgroup  accepted for runc compatibility (cgroupfs is used)\n");
 }
 
@@ -118,6 +120,13 @@ int runsc_parse_global(struct runsc_globals *g, int opt, const char *arg)
 			return -1;
 		}
 		g->network = arg;
+		return 1;
+	case 0x1009:
+		/*
+		 * Read by the systrap platform wherever the sandbox runs: this
+		 * process, or the `runsc boot` it starts, which inherits it.
+		 */
+		setenv("RUNSC_SYSCALL_PATCHING", "1", 1);
 		return 1;
 	default:
 		return 0;

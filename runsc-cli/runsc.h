@@ -41,8 +41,9 @@ int runsc_setup_logging(const struct runsc_globals *g);
 	        { "log-format", required_argument, NULL, 0x1005 },                               \
 	        { "root", required_argument, NULL, 0x1006 },                                     \
 	        { "systemd-cgroup", no_argument, NULL, 0x1007 },                                 \
+	        { "network", required_argument, NULL, 0x1008 },                                  \
 	{                                                                                        \
-		"network", required_argument, NULL, 0x1008                                       \
+		"syscall-patching", no_argument, NULL, 0x1009                                    \
 	}
 
 /*

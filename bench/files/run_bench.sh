@@ -115,7 +115,8 @@ run_op() {
 	local case=$1 side=$2 op=$3
 	local cmd=("$file_ops" "$3" "$4" "$5")
 	if [ "$side" != native ]; then
-		cmd=("$runsc" "do" --platform="$side" "${cmd[@]}")
+		sandbox_cmd "$runsc" "$side"
+		cmd=("${sandbox[@]}" "${cmd[@]}")
 	fi
 	local out status=0
 	out=$("${cmd[@]}" 2>&1 </dev/null) || status=$?
@@ -164,7 +165,8 @@ if [ "$native_only" = yes ]; then
 	echo "sandbox: not run (-n)"
 else
 	for p in "${platforms[@]}"; do
-		echo "$p: $runsc do --platform=$p"
+		sandbox_cmd "$runsc" "$p"
+		echo "$p: ${sandbox[*]}"
 	done
 fi
 

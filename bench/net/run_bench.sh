@@ -136,7 +136,8 @@ side_cmd() {
 	shift
 	cmd=("$@")
 	if [ "$side" != native ]; then
-		cmd=("$runsc" ${runsc_flags[@]+"${runsc_flags[@]}"} "do" --platform="$side" "$@")
+		sandbox_cmd "$runsc" "$side" ${runsc_flags[@]+"${runsc_flags[@]}"}
+		cmd=("${sandbox[@]}" "$@")
 	fi
 }
 
@@ -257,7 +258,8 @@ if [ "$native_only" = yes ]; then
 	echo "sandbox: not run (-n)"
 else
 	for p in "${platforms[@]}"; do
-		echo "$p: $runsc do --platform=$p"
+		sandbox_cmd "$runsc" "$p"
+		echo "$p: ${sandbox[*]}"
 	done
 fi
 for c in "${!names[@]}"; do

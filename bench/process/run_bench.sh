@@ -129,7 +129,8 @@ run_case() {
 	local cmd=("$@")
 	[ "$kind" = cmd ] || cmd=("$proc_ops" "$@")
 	if [ "$side" != native ]; then
-		cmd=("$runsc" "do" --platform="$side" "${cmd[@]}")
+		sandbox_cmd "$runsc" "$side"
+		cmd=("${sandbox[@]}" "${cmd[@]}")
 	fi
 	local out status=0 t0 t1
 	t0=${EPOCHREALTIME/[.,]/}
@@ -200,7 +201,8 @@ if [ "$native_only" = yes ]; then
 	echo "sandbox: not run (-n)"
 else
 	for p in "${platforms[@]}"; do
-		echo "$p: $runsc do --platform=$p"
+		sandbox_cmd "$runsc" "$p"
+		echo "$p: ${sandbox[*]}"
 	done
 	for c in "${!names[@]}"; do
 		[ -z "${skip[c]}" ] ||

@@ -17,8 +17,9 @@
  * against --trap.
  *
  * Built -static so that it runs unchanged natively, under bare_tracer and
- * under `runsc do`. The loop is one inline `syscall` instruction per call,
- * so nothing but the trap itself is measured; the clock is read through
+ * under `runsc do`. The loop is one inline `mov $39, %eax; syscall` per
+ * call (the sequence of glibc's wrappers), so nothing but the trap itself
+ * is measured; the clock is read through
  * the vDSO (glibc's clock_gettime), which never traps, before and after.
  * A warm-up of N/10 calls (at least 100) runs first: it faults in the
  * code and stack pages and lets a tracer settle its CPU binding.
@@ -38,10 +39,15 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+/* As glibc's wrapper makes it, `mov $39, %eax; syscall`: a site systrap may patch. */
 static inline long raw_getpid(void)
 {
 	long ret;
-	__asm__ volatile("syscall" : "=a"(ret) : "0"((long)SYS_getpid) : "rcx", "r11", "memory");
+	__asm__ volatile("mov %1, %%eax\n\t"
+	                 "syscall"
+	                 : "=a"(ret)
+	                 : "i"(SYS_getpid)
+	                 : "rcx", "r11", "memory");
 	return ret;
 }
 

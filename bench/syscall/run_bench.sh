@@ -8,6 +8,8 @@
 #   trap     getpid_loop --trap: a seccomp trap answered by a SIGSYS handler in
 #            the program itself, the least a systrap platform can do per syscall
 #   systrap  getpid_loop under `runsc do --platform=systrap`
+#   patched  the same with --syscall-patching: the loop's getpid site, once it has trapped
+#            a few times, jumps to systrap's trampoline instead (no signal frame)
 #   sud      getpid_loop --sud: the trap floor with syscall user dispatch in place of
 #            seccomp (measured once per round, unpinned: the issue asks which is faster)
 #
@@ -156,6 +158,9 @@ for ((i = 1; i <= rounds; i++)); do
 		v=$(measure "${pre[@]}" "$runsc" "do" --platform=systrap "$loop" "$iters")
 		results[systrap_$m]+="$v "
 		line+="  systrap/$m $v"
+		v=$(measure "${pre[@]}" "$runsc" --syscall-patching do --platform=systrap "$loop" "$iters")
+		results[patched_$m]+="$v "
+		line+="  patched/$m $v"
 	done
 	echo "$line ns/call"
 done
@@ -187,6 +192,11 @@ for m in "${modes[@]}"; do
 		"$t_med" "$t_min" "$t_max"
 	printf '%-44s %11s %11s %11s\n' "systrap, $m (runsc do --platform=systrap)" \
 		"$y_med" "$y_min" "$y_max"
+	# shellcheck disable=SC2086
+	read -r p_med p_min p_max < <(stats ${results[patched_$m]})
+	med[patched_$m]=$p_med
+	printf '%-44s %11s %11s %11s\n' "patched, $m (systrap --syscall-patching)" \
+		"$p_med" "$p_min" "$p_max"
 done
 # shellcheck disable=SC2086
 read -r u_med u_min u_max < <(stats ${results[sud]})
@@ -204,4 +214,8 @@ for m in "${modes[@]}"; do
 	echo "$m: trap/native $(ratio "$t" "$n_med")x  systrap/native $(ratio "$y" "$n_med")x" \
 		" systrap/trap $(ratio "$y" "$t")x  ptrace/systrap $(ratio "$s" "$y")x" \
 		"(target >= 3x: $target)"
+	p=${med[patched_$m]}
+	target=$(awk -v p="$p" -v n="$n_med" 'BEGIN { print (p / n <= 5) ? "met" : "NOT met" }')
+	echo "$m: patched/native $(ratio "$p" "$n_med")x  systrap/patched $(ratio "$y" "$p")x" \
+		" ptrace/patched $(ratio "$s" "$p")x (target patched/native <= 5x: $target)"
 done

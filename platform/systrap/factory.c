@@ -169,10 +169,51 @@ static int start_factory(void)
 	return -ETIMEDOUT;
 }
 
+static void take_fp_sw(int sig, siginfo_t *si, void *ucv)
+{
+	(void)sig;
+	(void)si;
+	const ucontext_t *uc = ucv;
+	if (uc->uc_mcontext.fpregs)
+		memcpy(g_systrap.fp_sw, (const uint8_t *)uc->uc_mcontext.fpregs + FXSAVE_SW_OFFSET,
+		       sizeof(g_systrap.fp_sw));
+}
+
+/*
+ * System-call patching (patch.c), when $RUNSC_SYSCALL_PATCHING is 1 (the
+ * flag --syscall-patching) and the CPU has what the trap table's code
+ * uses: rdgsbase in user mode (FSGSBASE) and BMI2's flag-less shifts.
+ * The trampoline lays out its FP state as the kernel's signal frames do:
+ * their software bytes come from a signal the sentry sends itself.
+ */
+static void init_patching(void)
+{
+	const char *env = getenv("RUNSC_SYSCALL_PATCHING");
+	if (!env || strcmp(env, "1") != 0)
+		return;
+	if (!(getauxval(AT_HWCAP2) & 2 /* HWCAP2_FSGSBASE */) || !__builtin_cpu_supports("bmi2")) {
+		log_warn("systrap: syscall patching needs FSGSBASE and BMI2; it stays off");
+		return;
+	}
+	struct sigaction sa = { .sa_sigaction = take_fp_sw, .sa_flags = SA_SIGINFO }, old;
+	if (sigaction(SIGURG, &sa, &old) != 0)
+		return;
+	raise(SIGURG);
+	sigaction(SIGURG, &old, NULL);
+	struct fpx_sw sw;
+	memcpy(&sw, g_systrap.fp_sw, sizeof(sw));
+	if (sw.magic1 != FP_XSTATE_MAGIC1 || sw.xstate_size > SYSTRAP_TFRAME_FP_MAX) {
+		log_warn("systrap: this kernel's FP frames do not fit the trampoline; no patching");
+		return;
+	}
+	g_systrap.patching = true;
+}
+
 int systrap_init(void)
 {
 	if (g_systrap.ready)
 		return 0;
+	init_patching();
 	if (sched_getaffinity(0, sizeof(g_systrap.cpus), &g_systrap.cpus) != 0)
 		return -errno;
 	/* The TSC's rate, for the spin budgets: over 200 us of the monotonic clock. */
@@ -211,6 +252,7 @@ void systrap_layout(struct platform_layout *out)
 	out->min_addr = 0x10000;
 	out->max_addr = g_systrap.max_addr;
 	out->vdso_base = g_systrap.vdso_base;
+	systrap_patch_layout(out);
 }
 
 /* ---- The filter ---- */

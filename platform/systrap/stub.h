@@ -53,6 +53,8 @@ enum systrap_state {
 #define SYSTRAP_SIGNO_READY 0
 /* msg.signo when a queued operation failed on RESUME (see op_failed). */
 #define SYSTRAP_SIGNO_OPFAILED (-1)
+/* msg.signo of a patched system call: uc is the trampoline frame, its number in rax. */
+#define SYSTRAP_SIGNO_PATCHED (-2)
 
 /* The most memory operations queued at once (msg.ops). */
 #define SYSTRAP_MAX_OPS 32
@@ -92,6 +94,106 @@ struct systrap_msg {
 	struct systrap_op ops[SYSTRAP_MAX_OPS];
 	/* A lent fd's recvmsg: its header, data and control buffer, laid out by the sentry. */
 	uint64_t lend_buf[16];
+	/*
+	 * Patched system calls (the trampoline, stub.c's systrap_stub_syscall,
+	 * which finds the message at %gs: the offsets below are its).
+	 * Set by the sentry when it sets the slot up:
+	 */
+	uint64_t tramp_entry; /* systrap_stub_syscall in the stub: the table jumps there */
+	uint64_t tframe;      /* the trampoline frame's ucontext (SYSTRAP_TFRAME_OFF + 8) */
+	uint8_t fp_sw[48];    /* the kernel's software bytes of a frame's XSAVE area */
+	/* Set by the sentry on each RESUME of a patched call: return by rt_sigreturn. */
+	uint32_t resume_full;
+	/* Set by the handler: an interrupt came while the trampoline ran. */
+	uint32_t pending;
+	/* The trampoline's own: the application's rsp on entry, and where it returns. */
+	uint64_t app_rsp, ret_rip, ret_rsp;
+};
+
+/*
+ * An entry of the trap table (patch.c), for the site whose `syscall` it
+ * replaces: the trampoline reads the number and the return address there.
+ */
+#define SYSTRAP_PATCH_ENTRY_NR  21 /* the imm32 of its fallback's `mov $nr, %eax` */
+#define SYSTRAP_PATCH_ENTRY_RET 33 /* the return address */
+
+/* The trampoline's %gs offsets (checked against offsetof in stub.c). */
+#define SYSTRAP_MSG_TRAMP_ENTRY_OFF 2112
+#define SYSTRAP_MSG_TFRAME_OFF      2120
+#define SYSTRAP_MSG_PENDING_OFF     2180
+#define SYSTRAP_MSG_APP_RSP_OFF     2184
+#define SYSTRAP_MSG_RET_RIP_OFF     2192
+#define SYSTRAP_MSG_RET_RSP_OFF     2200
+
+/*
+ * The trampoline frame: where a patched call's registers go, laid out as
+ * the kernel's rt_sigframe (pretcode, ucontext, siginfo, then the XSAVE
+ * area), so that the sentry reads and edits it as a signal frame and the
+ * stub can return through it with rt_sigreturn. It lies in the middle of
+ * the alternate stack: the trampoline's own stack grows down below it,
+ * and the kernel's frame of a signal that arrives meanwhile goes below
+ * that stack or, before the trampoline switched to it, at the top, above
+ * this frame (16 KiB is room for any XSAVE area short of AMX's).
+ */
+#define SYSTRAP_TFRAME_OFF    (32 * 1024)
+#define SYSTRAP_TFRAME_INFO   320 /* offset of the siginfo */
+#define SYSTRAP_TFRAME_FP     448 /* offset of the XSAVE area (64-aligned) */
+#define SYSTRAP_TFRAME_FP_MAX (16 * 1024 - SYSTRAP_TFRAME_FP - 64)
+/* Offsets of the registers in a ucontext (struct sigcontext at 40). */
+#define SYSTRAP_UC_R8     40
+#define SYSTRAP_UC_R9     48
+#define SYSTRAP_UC_R10    56
+#define SYSTRAP_UC_R11    64
+#define SYSTRAP_UC_R12    72
+#define SYSTRAP_UC_R13    80
+#define SYSTRAP_UC_R14    88
+#define SYSTRAP_UC_R15    96
+#define SYSTRAP_UC_RDI    104
+#define SYSTRAP_UC_RSI    112
+#define SYSTRAP_UC_RBP    120
+#define SYSTRAP_UC_RBX    128
+#define SYSTRAP_UC_RDX    136
+#define SYSTRAP_UC_RAX    144
+#define SYSTRAP_UC_RCX    152
+#define SYSTRAP_UC_RSP    160
+#define SYSTRAP_UC_RIP    168
+#define SYSTRAP_UC_EFLAGS 176
+
+/*
+ * The kernel's signal frame (arch/x86/include/uapi/asm/sigcontext.h,
+ * ucontext.h), which both sides read.
+ */
+struct k_sigcontext {
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
+	uint16_t cs, gs, fs, ss;
+	uint64_t err, trapno, oldmask, cr2;
+	uint64_t fpstate; /* struct _fpstate * in the stub */
+	uint64_t reserved1[8];
+};
+struct k_ucontext {
+	uint64_t uc_flags;
+	uint64_t uc_link;
+	struct {
+		uint64_t ss_sp;
+		int32_t ss_flags;
+		int32_t pad;
+		uint64_t ss_size;
+	} uc_stack;
+	struct k_sigcontext uc_mcontext;
+	uint64_t uc_sigmask;
+};
+/* The fields of a siginfo the platform reads. */
+struct k_siginfo {
+	int32_t signo, errno_, code, pad;
+	union {
+		uint64_t addr; /* faults */
+		struct {
+			uint64_t call_addr;
+			int32_t syscall;
+			uint32_t arch;
+		} sys; /* SIGSYS */
+	};
 };
 
 /* For stub.c's assembly: where region_base is in the message, and the region's size. */
@@ -129,6 +231,8 @@ struct systrap_factory_data {
 #define SYSTRAP_CALL_CLONE_FORK   1000 /* args[0]: flags; the child remaps the region (dup) */
 #define SYSTRAP_CALL_CLONE_THREAD 1001 /* args[0]: flags, [1]: stack, [2]: the child's msg */
 #define SYSTRAP_CALL_FLUSH        1002 /* nothing: runs the queued ops */
+/* A queued op (not a call): args[0] a `mov $nr, %eax; syscall` to patch into a jump to args[1]. */
+#define SYSTRAP_OP_PATCH 1003
 
 /* systrap_stub_clone's modes. */
 #define SYSTRAP_CLONE_THREAD 0
@@ -138,6 +242,12 @@ struct systrap_factory_data {
 /* The stub code's entry points (in the section systrap_stub). */
 void systrap_stub_handler(int sig, void *info, void *uc);
 void systrap_stub_restorer(void);
+void systrap_stub_syscall(void);
+int systrap_stub_tramp(struct systrap_msg *m);
+int systrap_stub_tramp_pending(struct systrap_msg *m);
+
+/* The host signal that interrupts a running stub (SIGCHLD). */
+#define SYSTRAP_INTERRUPT_SIGNO 17
 void systrap_stub_factory(struct systrap_factory_data *d);
 
 #endif /* PLATFORM_SYSTRAP_STUB_H */

@@ -20,7 +20,8 @@
  *
  * The code: this file has the platform operations (contexts, registers,
  * clones, the switch), handoff.c the hand-off and fd lending, factory.c
- * the stub image, its filter, the factory and the pool (systrap_impl.h).
+ * the stub image, its filter, the factory and the pool, patch.c the
+ * patched system calls (systrap_impl.h).
  *
  * The stub filter (factory.c's build_filter): a system call from the stub code's
  * pages may be one of the host calls the stubs make (memory operations,
@@ -230,6 +231,10 @@ struct systrap_as *systrap_as_alloc(void)
 	pthread_mutex_init(&as->lend_mu, NULL);
 	as->lend_sock[0] = as->lend_sock[1] = -1;
 	as->refs = 1;
+	if (g_systrap.patching && !(as->patch = systrap_patch_new())) {
+		munmap(as->region, SYSTRAP_REGION_SIZE);
+		goto fail;
+	}
 	return as;
 fail:
 	if (as->memfd >= 0)
@@ -251,6 +256,7 @@ void systrap_as_unref_unlock(struct systrap_as *as)
 		}
 		pthread_mutex_destroy(&as->lend_mu);
 		pthread_mutex_destroy(&as->mu);
+		free(as->patch);
 		free(as);
 	}
 }
@@ -279,6 +285,10 @@ void systrap_slot_reset(struct systrap_as *as, int slot)
 	struct systrap_msg *m = msg_of(as, slot);
 	memset(m, 0, sizeof(*m));
 	m->region_base = g_systrap.region_base;
+	m->tramp_entry = g_systrap.code +
+	                 (uaddr_t)((const char *)systrap_stub_syscall - __start_systrap_stub);
+	m->tframe = slot_stub_addr(slot) + SYSTRAP_TFRAME_OFF + 8;
+	memcpy(m->fp_sw, g_systrap.fp_sw, sizeof(m->fp_sw));
 }
 
 static void slot_release(struct systrap_as *as, int slot)
@@ -402,8 +412,7 @@ static void systrap_as_destroy(struct platform_as *pas)
 	systrap_as_unref_unlock(as);
 }
 
-/* The calling thread's context in as: memory operations run in the caller's own context. */
-static struct systrap_ctx *ctx_of(struct systrap_as *as)
+struct systrap_ctx *systrap_ctx_of(struct systrap_as *as)
 {
 	struct systrap_ctx *c = tls_ctx;
 	if (c && c->as == as)
@@ -474,7 +483,7 @@ static long systrap_as_memop(struct platform_as *pas, enum platform_memop op,
 	memcpy(a, args, sizeof(a));
 	if (op == PLATFORM_MEMOP_MMAP)
 		a[3] |= MAP_FIXED;
-	return memop_call(ctx_of(to_as(pas)), g_memop_nr[op], a, false);
+	return memop_call(systrap_ctx_of(to_as(pas)), g_memop_nr[op], a, false);
 }
 
 /* c's stub fd for host_fd's open file description, lending it when it has none. */
@@ -502,7 +511,7 @@ static long lent_fd_for(struct systrap_ctx *c, int host_fd)
 static long systrap_as_mmap_fd(struct platform_as *pas, uaddr_t addr, uint64_t len, int prot,
                                int flags, int host_fd, uint64_t off)
 {
-	struct systrap_ctx *c = ctx_of(to_as(pas));
+	struct systrap_ctx *c = systrap_ctx_of(to_as(pas));
 	long fd = lent_fd_for(c, host_fd);
 	if (fd < 0)
 		return fd;
@@ -520,7 +529,7 @@ static long systrap_as_mmap_fd(struct platform_as *pas, uaddr_t addr, uint64_t l
 static long systrap_as_pread_fd(struct platform_as *pas, int host_fd, uaddr_t dst, uint64_t len,
                                 uint64_t off)
 {
-	struct systrap_ctx *c = ctx_of(to_as(pas));
+	struct systrap_ctx *c = systrap_ctx_of(to_as(pas));
 	long fd = lent_fd_for(c, host_fd);
 	if (fd < 0)
 		return fd;
@@ -643,6 +652,8 @@ static int systrap_clone_prepare(struct platform_ctx *pparent, bool share_as,
 			free(pc);
 			return err;
 		}
+		if (as->patch && nas->patch)
+			systrap_patch_copy(nas->patch, as->patch);
 		as = nas;
 		pc->new_as = nas;
 	}
@@ -683,6 +694,8 @@ static int systrap_clone_prepare(struct platform_ctx *pparent, bool share_as,
 	}
 	child->fs_applied = c->fs_applied;
 	child->gs_applied = c->gs_applied;
+	/* A thread starts with its parent's gs_base: its own slot's is set at its first resume. */
+	child->gs_host = share_as ? UINT64_MAX : c->gs_host;
 	pc->child = child;
 	*out = pc;
 	return 0;
@@ -781,6 +794,9 @@ static enum platform_event systrap_ctx_switch(struct platform_ctx *pctx, struct 
 	struct k_ucontext *uc = frame_of(c);
 	if (!uc)
 		return PLATFORM_EV_DEAD;
+	/* A patched call returns by rt_sigreturn when the sentry changed more than rax. */
+	m->resume_full = c->regs_state == REGS_DIRTY || c->fp_dirty;
+	c->fp_dirty = false;
 	if (c->regs_state != REGS_CLEAN) {
 		regs_to_frame(c, uc);
 		c->regs_state = REGS_CLEAN;
@@ -790,11 +806,18 @@ static enum platform_event systrap_ctx_switch(struct platform_ctx *pctx, struct 
 		m->set_fs = 1;
 		c->fs_applied = c->regs.fs_base;
 	}
-	if (c->regs.gs_base != c->gs_applied) {
-		m->gs_base = c->regs.gs_base;
+	/*
+	 * With patching, the stub's gs_base is its slot while the
+	 * application's is 0 (the trap table's code checks which it is).
+	 */
+	uint64_t gs_host =
+	        c->regs.gs_base || !c->as->patch ? c->regs.gs_base : slot_stub_addr(c->slot);
+	if (gs_host != c->gs_host) {
+		m->gs_base = gs_host;
 		m->set_gs = 1;
-		c->gs_applied = c->regs.gs_base;
+		c->gs_host = gs_host;
 	}
+	c->gs_applied = c->regs.gs_base;
 	uint64_t resumed = systrap_rdtsc();
 	atomic_fetch_add(&g_systrap.apps_running, 1);
 	systrap_post(m, SYSTRAP_RESUME);
@@ -826,15 +849,29 @@ static enum platform_event systrap_ctx_switch(struct platform_ctx *pctx, struct 
 		systrap_kill_stub(c);
 		return PLATFORM_EV_DEAD;
 	}
+	c->trapped = false;
+	if (sig == SYSTRAP_SIGNO_PATCHED) {
+		/* The trampoline's frame: the number in rax, as `syscall` has it. */
+		regs_from_frame(c, uc, true);
+		c->regs.rax = (uint64_t)-ENOSYS;
+		return PLATFORM_EV_SYSCALL;
+	}
 	if (sig == SIGSYS && si->code == 1 /* SYS_SECCOMP */) {
 		bool i386 = si->sys.arch != AUDIT_ARCH_X86_64;
 		regs_from_frame(c, uc, true);
 		if (i386)
 			return PLATFORM_EV_SYSCALL32;
 		c->regs.orig_rax = (uint64_t)(int64_t)si->sys.syscall;
+		c->trapped = true;
 		return PLATFORM_EV_SYSCALL;
 	}
 	regs_from_frame(c, uc, false);
+	if (sig == SIGILL) {
+		/* A patched site's 0x06: the call its thread meant, or the jump again. */
+		int fix = systrap_patch_fixup(c);
+		if (fix)
+			return fix == 1 ? PLATFORM_EV_SYSCALL : PLATFORM_EV_INTERRUPT;
+	}
 	if (stub_util_is_fault_signal(sig) && si->code > 0) {
 		out->signo = sig;
 		out->code = si->code;
@@ -896,6 +933,7 @@ static long systrap_ctx_set_fpstate(struct platform_ctx *pctx, const void *buf, 
 	memcpy(fx, buf, size < FXSAVE_SW_OFFSET ? size : FXSAVE_SW_OFFSET);
 	if (size > 512)
 		memcpy(fx + 512, (const uint8_t *)buf + 512, size - 512);
+	to_ctx(pctx)->fp_dirty = true;
 	return 0;
 }
 
@@ -934,4 +972,6 @@ const struct platform_ops g_platform_systrap = {
 	.ctx_set_fpstate = systrap_ctx_set_fpstate,
 	.ctx_cpu_time_ns = systrap_ctx_cpu_time_ns,
 	.ctx_hint_cpu = systrap_ctx_hint_cpu,
+	.ctx_syscall_site = systrap_ctx_syscall_site,
+	.as_patch_syscall = systrap_as_patch_syscall,
 };

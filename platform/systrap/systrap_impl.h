@@ -2,7 +2,8 @@
  * The systrap platform's internals, shared by its files:
  *   systrap.c  the platform operations: contexts, registers, clones, the switch;
  *   handoff.c  the hand-off between a stub and its sentry thread, and fd lending;
- *   factory.c  the stub image, its filter, the factory, and the pool of ready stubs.
+ *   factory.c  the stub image, its filter, the factory, and the pool of ready stubs;
+ *   patch.c    patched system calls (--syscall-patching): the trap table, the sites.
  * The design is in systrap.c's header comment and docs/architecture.md 3b.
  */
 #ifndef PLATFORM_SYSTRAP_SYSTRAP_IMPL_H
@@ -41,8 +42,9 @@
 #include "platform/systrap/stub.h"
 
 /* The host signal that interrupts a running stub. */
-#define INTERRUPT_SIGNAL SIGCHLD
-#define SA_RESTORER      0x04000000
+#define INTERRUPT_SIGNAL SYSTRAP_INTERRUPT_SIGNO
+_Static_assert(SYSTRAP_INTERRUPT_SIGNO == SIGCHLD, "the interrupt signal");
+#define SA_RESTORER 0x04000000
 /* The hand-off's tuning: see "The hand-off, sentry side". */
 #define SPIN_US            50    /* the longest a side spins before it sleeps on the futex */
 #define FAST_US            20    /* an application or a sentry faster than this is spun for */
@@ -58,40 +60,6 @@
 #define LIVENESS_NS (20 * 1000 * 1000)
 
 extern const char __start_systrap_stub[], __stop_systrap_stub[];
-
-/* The kernel's signal frame (arch/x86/include/uapi/asm/sigcontext.h, ucontext.h). */
-struct k_sigcontext {
-	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
-	uint64_t rdi, rsi, rbp, rbx, rdx, rax, rcx, rsp, rip, eflags;
-	uint16_t cs, gs, fs, ss;
-	uint64_t err, trapno, oldmask, cr2;
-	uint64_t fpstate; /* struct _fpstate * in the stub */
-	uint64_t reserved1[8];
-};
-struct k_ucontext {
-	uint64_t uc_flags;
-	uint64_t uc_link;
-	struct {
-		uint64_t ss_sp;
-		int32_t ss_flags;
-		int32_t pad;
-		uint64_t ss_size;
-	} uc_stack;
-	struct k_sigcontext uc_mcontext;
-	uint64_t uc_sigmask;
-};
-/* The fields of a siginfo the platform reads. */
-struct k_siginfo {
-	int32_t signo, errno_, code, pad;
-	union {
-		uint64_t addr; /* faults */
-		struct {
-			uint64_t call_addr;
-			int32_t syscall;
-			uint32_t arch;
-		} sys; /* SIGSYS */
-	};
-};
 
 #define FXSAVE_SW_OFFSET 464
 #define FP_XSTATE_MAGIC1 0x46505853U
@@ -117,6 +85,9 @@ struct systrap_globals {
 	int factory_sock;
 	int listener;
 	atomic_int apps_running; /* contexts whose application runs (ctx_switch's wait) */
+	/* System-call patching (patch.c): on, and the kernel's software bytes of an XSAVE frame. */
+	bool patching;
+	uint8_t fp_sw[48];
 	/* Serialises the listener: the one notification pending is the expected one. */
 	pthread_mutex_t listener_mu;
 };
@@ -152,7 +123,8 @@ struct systrap_as {
 	int lend_sock[2];
 	pthread_mutex_t lend_mu;
 	uint64_t lend_seq;
-	int refs; /* the contexts', and the mm's until as_destroy */
+	int refs;                    /* the contexts', and the mm's until as_destroy */
+	struct systrap_patch *patch; /* patched system calls (patch.c); NULL when off */
 };
 
 struct systrap_ctx {
@@ -177,7 +149,10 @@ struct systrap_ctx {
 	uint64_t event_tsc;      /* when the last event was seen */
 	enum regs_state regs_state;
 	struct linux_regs regs;
-	uint64_t fs_applied, gs_applied; /* the host's fs_base and gs_base in the stub */
+	uint64_t fs_applied, gs_applied; /* the application's fs_base and gs_base, applied */
+	uint64_t gs_host;                /* the stub's own gs_base (its slot, for patched calls) */
+	bool trapped;                    /* the last event was a SIGSYS (not a patched call) */
+	bool fp_dirty;                   /* the sentry changed the FP state since the event */
 	struct stub_lent_fds lent;       /* host fds lent to this stub process */
 	atomic_bool interrupted;
 	unsigned nops; /* memory operations queued in the slot (systrap_queue_op) */
@@ -245,6 +220,18 @@ void systrap_ctx_unlink_unlock(struct systrap_ctx *c);
 /* Starts fn(NULL) on a detached thread of the sentry: false when it could not. */
 bool systrap_start_thread(void *(*fn)(void *));
 void systrap_kill_stub(struct systrap_ctx *c);
+
+/* The calling sentry thread's context in as (memory operations run there). */
+struct systrap_ctx *systrap_ctx_of(struct systrap_as *as);
+
+/* patch.c: patched system calls. */
+struct systrap_patch;
+struct systrap_patch *systrap_patch_new(void);
+void systrap_patch_copy(struct systrap_patch *to, const struct systrap_patch *from);
+void systrap_patch_layout(struct platform_layout *out);
+uaddr_t systrap_ctx_syscall_site(struct platform_ctx *pctx);
+int systrap_as_patch_syscall(struct platform_as *pas, uaddr_t site, uint64_t nr);
+int systrap_patch_fixup(struct systrap_ctx *c);
 
 /* handoff.c: the hand-off and fd lending. */
 void systrap_post(struct systrap_msg *m, uint32_t state);

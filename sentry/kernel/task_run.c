@@ -9,6 +9,7 @@
 #include "common/abi/linux/syscall_nr.h"
 #include "common/log.h"
 #include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
 #include "syscalls/syscalls.h"
 
 void task_syscall_result(struct task *t, const struct linux_sigaction *act)
@@ -52,6 +53,11 @@ static void task_syscall(struct task *t)
 {
 	const struct platform_ops *p = t->k->cfg.platform;
 	const struct linux_regs *regs = p->ctx_regs(t->ctx);
+	if (p->ctx_syscall_site) {
+		uaddr_t site = p->ctx_syscall_site(t->ctx);
+		if (site)
+			mm_patch_syscall(t->mm, site, regs->orig_rax);
+	}
 	struct sys_args a = {
 		.nr = (uint32_t)regs->orig_rax, /* Linux reads the number as an int */
 		.a = { regs->rdi, regs->rsi, regs->rdx, regs->r10, regs->r8, regs->r9 },

@@ -122,6 +122,8 @@ int mm_fork(struct mm *parent, struct platform_ctx *parent_ctx, struct mm **out,
 	mm->arg_end = parent->arg_end;
 	mm->env_start = parent->env_start;
 	mm->env_end = parent->env_end;
+	mm->patch_table = parent->patch_table;
+	mm->patch_off = parent->patch_off;
 	int err = 0;
 	for (struct vma *v = vma_first(&parent->vmas); v; v = vma_next(v)) {
 		if (!vma_insert(&mm->vmas, v)) {
@@ -349,6 +351,48 @@ int mm_mmap_file(struct mm *mm, uaddr_t addr, uint64_t len, int prot, int flags,
 	if (prot & ~maxprot & (LINUX_PROT_WRITE | LINUX_PROT_EXEC))
 		return -EACCES;
 	return do_mmap(mm, addr, len, prot, flags, host_fd, off, file, maxprot, out_addr);
+}
+
+void mm_patch_syscall(struct mm *mm, uaddr_t site, uint64_t nr)
+{
+	if (!mm->platform->as_patch_syscall)
+		return;
+	struct platform_layout lay = { 0 };
+	mm->platform->layout(&lay);
+	if (!lay.patch_table_len)
+		return;
+	const int rx = LINUX_PROT_READ | LINUX_PROT_EXEC;
+	pthread_mutex_lock(&mm->mu);
+	if (!mm->patch_table && !mm->patch_off) {
+		/* The table, mapped as any anonymous memory, where nothing is yet. */
+		bool is_free = vma_range_is_free(&mm->vmas, lay.patch_table,
+		                                 lay.patch_table + lay.patch_table_len);
+		pthread_mutex_unlock(&mm->mu);
+		uaddr_t got = 0;
+		int err = is_free ? mm_mmap(mm, lay.patch_table, lay.patch_table_len, rx,
+		                            LINUX_MAP_PRIVATE | LINUX_MAP_ANONYMOUS |
+		                                    LINUX_MAP_FIXED_NOREPLACE,
+		                            &got)
+		                  : -EEXIST;
+		pthread_mutex_lock(&mm->mu);
+		/* Another thread of the mm may have mapped it meanwhile (and this one got EEXIST).
+		 */
+		if (err == 0)
+			mm->patch_table = got;
+		else if (!mm->patch_table)
+			mm->patch_off = true;
+	}
+	const struct vma *t = mm->patch_table ? vma_find(&mm->vmas, mm->patch_table) : NULL;
+	const struct vma *v = vma_find(&mm->vmas, site);
+	/* The table as the mm made it (the application may have replaced it); the site's mapping.
+	 */
+	bool ok = !mm->patch_off && t && t->start <= mm->patch_table &&
+	          t->end >= mm->patch_table + lay.patch_table_len && (t->flags & VMA_ANON) &&
+	          !(t->flags & VMA_SHARED) && t->prot == rx && v && site + 7 <= v->end && v->file &&
+	          !(v->flags & VMA_SHARED) && v->prot == rx;
+	if (ok && mm->platform->as_patch_syscall(mm->as, site, nr) < 0)
+		mm->patch_off = true;
+	pthread_mutex_unlock(&mm->mu);
 }
 
 long mm_pread_fd(struct mm *mm, int host_fd, uaddr_t addr, uint64_t len, uint64_t off)

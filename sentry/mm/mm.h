@@ -46,6 +46,9 @@ struct mm {
 	uint64_t stack_limit;       /* RLIMIT_STACK cur when the stack was set up */
 	uint64_t data_limit;        /* RLIMIT_DATA cur, for brk */
 	uaddr_t arg_start, arg_end, env_start, env_end; /* for /proc/PID/cmdline */
+	/* System-call patching (mm_patch_syscall): the table once mapped; off once it failed. */
+	uaddr_t patch_table;
+	bool patch_off;
 };
 
 /*
@@ -74,6 +77,16 @@ void mm_set_as(struct mm *mm, struct platform_as *as);
 
 /* Picks randomised mmap_base and stack top, as Linux's ASLR does. */
 void mm_randomize_layout(struct mm *mm);
+
+/*
+ * Lets the platform patch the system call whose site (a 7-byte `mov $nr,
+ * %eax; syscall`) it asked for after a trap (platform ctx_syscall_site):
+ * only in the application's code, a private read-and-execute mapping of a
+ * file, and once the patch table is mapped (read and execute, at the
+ * platform's address; when the application has something there, the mm
+ * patches nothing). Any failure just leaves the site trapping.
+ */
+void mm_patch_syscall(struct mm *mm, uaddr_t site, uint64_t nr);
 
 /*
  * mmap(2) for anonymous memory with Linux's checks. addr is a hint unless

@@ -2,7 +2,7 @@
 # run_test.sh RUNSC EXPECTED_STATUS PROG [ARGS...]
 #
 # Runs one syscall test natively, then under `RUNSC do --platform=P` for each platform P
-# (ptrace and systrap, or those in RUNSC_TEST_PLATFORMS; skipped when RUNSC
+# (ptrace, systrap and systrap with patching, or those in RUNSC_TEST_PLATFORMS; skipped when RUNSC
 # is `none`). Both runs get the same conditions: stdin is PROG itself (a readable regular file
 # that starts with "\x7fELF"), stdout and stderr go to a temporary regular file, the
 # environment is exactly RUNSC_TEST_ENV=hello and PATH, and a 60 s timeout applies. Each run
@@ -89,8 +89,12 @@ run_stage native unshare --pid --fork --kill-child "$@" || exit 1
 if [ "$runsc" = none ]; then
 	exit 0
 fi
-# Every platform, or those RUNSC_TEST_PLATFORMS names.
-for platform in ${RUNSC_TEST_PLATFORMS:-ptrace systrap}; do
-	run_stage "$platform" "$runsc" do --platform="$platform" "$@" || exit 1
+# Every platform, or those RUNSC_TEST_PLATFORMS names; systrap-patched is systrap with
+# --syscall-patching (a site that traps a few times becomes a jump to the trampoline).
+for platform in ${RUNSC_TEST_PLATFORMS:-ptrace systrap systrap-patched}; do
+	case $platform in
+	systrap-patched) run_stage "$platform" "$runsc" --syscall-patching do --platform=systrap "$@" ;;
+	*) run_stage "$platform" "$runsc" do --platform="$platform" "$@" ;;
+	esac || exit 1
 done
 exit 0
