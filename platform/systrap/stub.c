@@ -280,8 +280,9 @@ static STUB void trap(struct systrap_msg *m, int sig, uint64_t info, uint64_t uc
  * The handler sorts out one that arrives in it by where it arrived:
  *   - before the trampoline's exit (systrap_stub_tramp_exit): the call
  *     is on its way to the sentry, or there. An interrupt is only noted
- *     (pending), and the exit posts it as an interrupt first; anything
- *     else there is a fault of the stub's own, with a corrupted slot.
+ *     (pending), and the exit posts it as an interrupt first; a
+ *     single-step trap (the application set TF) is dropped with TF, and
+ *     anything else is a fault of the stub's own, with a corrupted slot.
  *   - in the exit: the application's registers are the frame's (the
  *     sentry's answer is in it), so the handler posts its signal with
  *     that frame, and returns through it.
@@ -493,6 +494,11 @@ STUB void systrap_stub_handler(int sig, void *info, void *uc)
 		    ip <= (uint64_t)systrap_stub_tramp_exit_end) {
 			trap(m, sig, (uint64_t)info, m->tframe);
 			tramp_sigreturn(m);
+		}
+		struct k_sigcontext *mc = &((struct k_ucontext *)uc)->uc_mcontext;
+		if (sig == 5 /* SIGTRAP */ && (mc->eflags & 0x100)) {
+			mc->eflags &= ~0x100ULL; /* the application's single-step: not in here */
+			return;
 		}
 		if (sig != SYSTRAP_INTERRUPT_SIGNO)
 			sc3(NR_exit_group, 127, 0, 0);

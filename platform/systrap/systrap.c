@@ -652,8 +652,11 @@ static int systrap_clone_prepare(struct platform_ctx *pparent, bool share_as,
 			free(pc);
 			return err;
 		}
-		if (as->patch && nas->patch)
+		if (as->patch && nas->patch) {
+			pthread_mutex_lock(&as->mu); /* the parent's other threads count traps */
 			systrap_patch_copy(nas->patch, as->patch);
+			pthread_mutex_unlock(&as->mu);
+		}
 		as = nas;
 		pc->new_as = nas;
 	}
