@@ -110,7 +110,8 @@ static unsigned backoff(struct systrap_ctx *c)
 
 void systrap_place(struct systrap_ctx *c)
 {
-	uint64_t fast = FAST_US * g_systrap.tsc_per_us;
+	/* Hysteresis: an application that runs about FAST_US between traps would flip-flop. */
+	uint64_t fast = (c->mode == HANDOFF_SLEEP ? FAST_US : 2 * FAST_US) * g_systrap.tsc_per_us;
 	enum handoff want = HANDOFF_SPIN;
 	if (c->app_cycles >= fast) {
 		want = HANDOFF_SLEEP;
