@@ -53,9 +53,10 @@ parse_platforms() {
 sandbox_cmd() {
 	local runsc=$1 side=$2
 	shift 2
+	# shellcheck disable=SC2034 # the caller's array
 	case $side in
-	systrap-patched) sandbox=("$runsc" "$@" --syscall-patching do --platform=systrap) ;;
-	*) sandbox=("$runsc" "$@" do --platform="$side") ;;
+	systrap-patched) sandbox=("$runsc" "$@" --syscall-patching "do" --platform=systrap) ;;
+	*) sandbox=("$runsc" "$@" "do" --platform="$side") ;;
 	esac
 }
 

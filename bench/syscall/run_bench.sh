@@ -158,7 +158,7 @@ for ((i = 1; i <= rounds; i++)); do
 		v=$(measure "${pre[@]}" "$runsc" "do" --platform=systrap "$loop" "$iters")
 		results[systrap_$m]+="$v "
 		line+="  systrap/$m $v"
-		v=$(measure "${pre[@]}" "$runsc" --syscall-patching do --platform=systrap "$loop" "$iters")
+		v=$(measure "${pre[@]}" "$runsc" --syscall-patching "do" --platform=systrap "$loop" "$iters")
 		results[patched_$m]+="$v "
 		line+="  patched/$m $v"
 	done

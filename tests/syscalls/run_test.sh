@@ -93,8 +93,8 @@ fi
 # --syscall-patching (a site that traps a few times becomes a jump to the trampoline).
 for platform in ${RUNSC_TEST_PLATFORMS:-ptrace systrap systrap-patched}; do
 	case $platform in
-	systrap-patched) run_stage "$platform" "$runsc" --syscall-patching do --platform=systrap "$@" ;;
-	*) run_stage "$platform" "$runsc" do --platform="$platform" "$@" ;;
+	systrap-patched) run_stage "$platform" "$runsc" --syscall-patching "do" --platform=systrap "$@" ;;
+	*) run_stage "$platform" "$runsc" "do" --platform="$platform" "$@" ;;
 	esac || exit 1
 done
 exit 0
