@@ -821,6 +821,8 @@ static enum platform_event systrap_ctx_switch(struct platform_ctx *pctx, struct 
 		c->gs_host = gs_host;
 	}
 	c->gs_applied = c->regs.gs_base;
+	/* Queued operations run before the application resumes: not a hand-off's cost. */
+	bool ran_ops = c->nops > 0;
 	uint64_t resumed = systrap_rdtsc();
 	atomic_fetch_add(&g_systrap.apps_running, 1);
 	systrap_post(m, SYSTRAP_RESUME);
@@ -843,7 +845,9 @@ static enum platform_event systrap_ctx_switch(struct platform_ctx *pctx, struct 
 		app = full;
 	systrap_average(&c->app_cycles, app);
 	/* Over about 64 traps: a timer tick on either CPU is no contention. */
-	c->handoff_cycles = c->handoff_cycles - (c->handoff_cycles >> 6) + ((full - app) >> 6);
+	if (!ran_ops)
+		c->handoff_cycles =
+		        c->handoff_cycles - (c->handoff_cycles >> 6) + ((full - app) >> 6);
 	int sig = m->signo;
 	uc = frame_of(c);
 	const struct k_siginfo *si = slot_ptr(c->as, c->slot, m->info, sizeof(*si));
