@@ -230,6 +230,13 @@ struct platform_ops {
 	 */
 	uaddr_t (*ctx_syscall_site)(struct platform_ctx *ctx);
 	int (*as_patch_syscall)(struct platform_as *as, uaddr_t site, uint64_t nr);
+	/*
+	 * Gives every patched site its original bytes back and forgets the
+	 * table (the mm unmaps it): the application wants those addresses.
+	 * Returns 0, or -EBUSY when another thread of the address space
+	 * could be running the patched code (the patches then stay).
+	 */
+	int (*as_unpatch_syscalls)(struct platform_as *as);
 
 	/* CPU time the context's host thread has used, in nanoseconds. */
 	uint64_t (*ctx_cpu_time_ns)(struct platform_ctx *ctx);

@@ -80,7 +80,22 @@ struct systrap_patch {
 		uaddr_t rip; /* the address after the `syscall` */
 		uint32_t traps;
 	} sites[1024]; /* open addressing, SITE_PROBES probes */
+	struct {
+		uaddr_t site;
+		uint32_t nr;
+	} patched[PATCH_ENTRIES]; /* entry i's site, to undo it */
 };
+
+/* The 7 bytes (little-endian) of `jmp *entry`, and of `mov $nr, %eax; syscall`. */
+static uint64_t jmp_code(uaddr_t entry)
+{
+	return 0xff | 0x24 << 8 | 0x25 << 16 | (uint64_t)(uint32_t)entry << 24;
+}
+
+static uint64_t syscall_code(uint32_t nr)
+{
+	return 0xb8 | (uint64_t)nr << 8 | 0x0fULL << 40 | 0x05ULL << 48;
+}
 
 struct systrap_patch *systrap_patch_new(void)
 {
@@ -183,7 +198,8 @@ int systrap_as_patch_syscall(struct platform_as *pas, uaddr_t site, uint64_t nr)
 			return err;
 		p->table_ready = true;
 	}
-	uaddr_t entry = PATCH_TABLE + PATCH_HEADER + (uaddr_t)p->next++ * PATCH_ENTRY;
+	unsigned i = p->next++;
+	uaddr_t entry = PATCH_TABLE + PATCH_HEADER + (uaddr_t)i * PATCH_ENTRY;
 	uint8_t code[PATCH_ENTRY];
 	memset(code, 0xcc, sizeof(code));
 	uint64_t target = entry + 8, ret = site + 7;
@@ -205,9 +221,53 @@ int systrap_as_patch_syscall(struct platform_as *pas, uaddr_t site, uint64_t nr)
 		return -EIO;
 	log_debug("systrap: patching the call %lu at %#lx (entry %#lx)", (unsigned long)nr,
 	          (unsigned long)site, (unsigned long)entry);
-	const uint64_t args[6] = { site, entry };
+	const uint64_t args[6] = { site, jmp_code(entry) };
 	if (!systrap_queue_op(c, SYSTRAP_OP_PATCH, args))
 		systrap_stub_call(c, SYSTRAP_OP_PATCH, args);
+	p->patched[i].site = site;
+	p->patched[i].nr = nr32;
+	return 0;
+}
+
+/*
+ * The mm wants the table's addresses for the application: every site
+ * still holding its jump gets its `mov $nr, %eax; syscall` back, which is
+ * safe only when no other thread can be running patched code (the
+ * caller's own is in the sentry, and its trampoline reads nothing more
+ * from the table). The stub writes each site; the mm unmaps the table.
+ */
+int systrap_as_unpatch_syscalls(struct platform_as *pas)
+{
+	struct systrap_as *as = to_as(pas);
+	struct systrap_patch *p = as->patch;
+	if (!p)
+		return 0;
+	struct systrap_ctx *c = systrap_ctx_of(as);
+	pthread_mutex_lock(&as->mu);
+	bool alone = as->ctxs == c && !c->next;
+	pthread_mutex_unlock(&as->mu);
+	if (!alone)
+		return -EBUSY;
+	for (unsigned i = 0; i < p->next; i++) {
+		uaddr_t site = p->patched[i].site,
+		        entry = PATCH_TABLE + PATCH_HEADER + i * PATCH_ENTRY;
+		uint8_t code[8] = { 0 };
+		uint64_t now;
+		if (!site || g_platform_systrap.as_read(pas, code, site, 7) != 7)
+			continue;
+		memcpy(&now, code, sizeof(now));
+		if (now != jmp_code(entry))
+			continue; /* the application rewrote its code since */
+		const uint64_t args[6] = { site, syscall_code(p->patched[i].nr) };
+		if (!systrap_queue_op(c, SYSTRAP_OP_PATCH, args))
+			systrap_stub_call(c, SYSTRAP_OP_PATCH, args);
+	}
+	log_debug("systrap: %u patched calls undone: the application maps the trap table's "
+	          "addresses",
+	          p->next);
+	memset(p->patched, 0, sizeof(p->patched));
+	p->next = 0;
+	p->table_ready = false;
 	return 0;
 }
 

@@ -129,31 +129,33 @@ static STUB uint32_t wait_sentry(struct systrap_msg *m)
 }
 
 /*
- * Rewrites the `mov $nr, %eax; syscall` at site (7 bytes, in a private
- * read-and-execute mapping: the sentry checked) into `jmp *entry`, an
- * absolute indirect jump through the trap table below 2 GiB, whose third
- * address byte is 0x06, an invalid instruction in 64-bit mode, right where
- * the `syscall` was. Other threads may run the site meanwhile, so the
- * bytes are stored one by one in an order where each state they can see
- * (x86 makes stores visible in order) is safe: first the 0x06 at
- * `syscall` (a thread past the `mov` faults there, and the sentry runs
- * the call it meant: systrap.c's fixup), then the address bytes from the
- * last, each step leaving the `mov`'s number either whole or at least
- * 0x1000 (the fixup restarts those at the jump), then the opcode.
+ * Writes the 7 bytes of code (little-endian) over the system-call site at
+ * site, in a private read-and-execute mapping (the sentry checked). A
+ * patch turns `mov $nr, %eax; syscall` into `jmp *entry`, an absolute
+ * indirect jump through the trap table below 2 GiB, whose third address
+ * byte is 0x06, an invalid instruction in 64-bit mode, right where the
+ * `syscall` was. Other threads may run the site meanwhile, so the bytes
+ * are stored one by one in an order where each state they can see (x86
+ * makes stores visible in order) is safe: first the 0x06 at `syscall` (a
+ * thread past the `mov` faults there, and the sentry runs the call it
+ * meant: patch.c's fixup), then the address bytes from the last, each
+ * step leaving the `mov`'s number either whole or at least 0x1000 (the
+ * fixup restarts those at the jump), then the opcode. (Undoing a patch,
+ * the sentry's only thread of the process is the caller.)
  */
-static STUB void patch_site(uint64_t site, uint64_t entry)
+static STUB void patch_site(uint64_t site, uint64_t code)
 {
 	uint64_t lo = site & ~4095ULL, hi = (site + 7 + 4095) & ~4095ULL;
 	if (sc3(NR_mprotect, (long)lo, (long)(hi - lo), 7 /* RWX */) != 0)
 		return;
 	volatile uint8_t *p = (volatile uint8_t *)site;
-	p[5] = (uint8_t)(entry >> 16); /* 0x06 */
-	p[6] = (uint8_t)(entry >> 24);
-	p[4] = (uint8_t)(entry >> 8);
-	p[3] = (uint8_t)entry;
-	p[2] = 0x25;
-	p[1] = 0x24;
-	p[0] = 0xff;
+	p[5] = (uint8_t)(code >> 40);
+	p[6] = (uint8_t)(code >> 48);
+	p[4] = (uint8_t)(code >> 32);
+	p[3] = (uint8_t)(code >> 24);
+	p[2] = (uint8_t)(code >> 16);
+	p[1] = (uint8_t)(code >> 8);
+	p[0] = (uint8_t)code;
 	sc3(NR_mprotect, (long)lo, (long)(hi - lo), 5 /* READ | EXEC */);
 }
 

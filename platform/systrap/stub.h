@@ -231,7 +231,10 @@ struct systrap_factory_data {
 #define SYSTRAP_CALL_CLONE_FORK   1000 /* args[0]: flags; the child remaps the region (dup) */
 #define SYSTRAP_CALL_CLONE_THREAD 1001 /* args[0]: flags, [1]: stack, [2]: the child's msg */
 #define SYSTRAP_CALL_FLUSH        1002 /* nothing: runs the queued ops */
-/* A queued op (not a call): args[0] a `mov $nr, %eax; syscall` to patch into a jump to args[1]. */
+/*
+ * A queued op or a call: writes the 7 bytes of args[1] (little-endian) over
+ * the system-call site at args[0] (stub.c's patch_site).
+ */
 #define SYSTRAP_OP_PATCH 1003
 
 /* systrap_stub_clone's modes. */

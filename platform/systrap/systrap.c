@@ -981,4 +981,5 @@ const struct platform_ops g_platform_systrap = {
 	.ctx_hint_cpu = systrap_ctx_hint_cpu,
 	.ctx_syscall_site = systrap_ctx_syscall_site,
 	.as_patch_syscall = systrap_as_patch_syscall,
+	.as_unpatch_syscalls = systrap_as_unpatch_syscalls,
 };

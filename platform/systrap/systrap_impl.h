@@ -231,6 +231,7 @@ void systrap_patch_copy(struct systrap_patch *to, const struct systrap_patch *fr
 void systrap_patch_layout(struct platform_layout *out);
 uaddr_t systrap_ctx_syscall_site(struct platform_ctx *pctx);
 int systrap_as_patch_syscall(struct platform_as *pas, uaddr_t site, uint64_t nr);
+int systrap_as_unpatch_syscalls(struct platform_as *pas);
 int systrap_patch_fixup(struct systrap_ctx *c);
 
 /* handoff.c: the hand-off and fd lending. */

@@ -123,6 +123,7 @@ int mm_fork(struct mm *parent, struct platform_ctx *parent_ctx, struct mm **out,
 	mm->env_start = parent->env_start;
 	mm->env_end = parent->env_end;
 	mm->patch_table = parent->patch_table;
+	mm->patch_table_len = parent->patch_table_len;
 	mm->patch_off = parent->patch_off;
 	int err = 0;
 	for (struct vma *v = vma_first(&parent->vmas); v; v = vma_next(v)) {
@@ -223,6 +224,26 @@ static bool in_guest_range(const struct mm *mm, uaddr_t addr, uint64_t len)
 }
 
 /* mmap of memory (file NULL) or of host_fd at off, which backs file. */
+static int unmap_locked(struct mm *mm, uaddr_t addr, uint64_t len);
+
+/*
+ * The application's mapping call touches [start, end): if the patch table
+ * (mm_patch_syscall) is there, the application must not see it. The
+ * platform undoes the patches, and the table goes; patching stays off.
+ * Preconditions: mm->mu held.
+ */
+static void patch_table_yield(struct mm *mm, uaddr_t start, uaddr_t end)
+{
+	uaddr_t t = mm->patch_table;
+	if (!t || end <= t || start >= t + mm->patch_table_len)
+		return;
+	if (mm->platform->as_unpatch_syscalls(mm->as) < 0)
+		return; /* another thread may be in the patched code: docs/architecture.md 3b */
+	mm->patch_table = 0;
+	mm->patch_off = true;
+	unmap_locked(mm, t, mm->patch_table_len);
+}
+
 static int do_mmap(struct mm *mm, uaddr_t addr, uint64_t len, int prot, int flags, int host_fd,
                    uint64_t off, void *file, int maxprot, uaddr_t *out_addr)
 {
@@ -275,6 +296,7 @@ static int do_mmap(struct mm *mm, uaddr_t addr, uint64_t len, int prot, int flag
 	pthread_mutex_lock(&mm->mu);
 	int err = 0;
 	if (flags & LINUX_MAP_FIXED) {
+		patch_table_yield(mm, addr, addr + len);
 		if ((flags & LINUX_MAP_FIXED_NOREPLACE) &&
 		    !vma_range_is_free(&mm->vmas, addr, addr + len)) {
 			err = -EEXIST;
@@ -377,10 +399,12 @@ void mm_patch_syscall(struct mm *mm, uaddr_t site, uint64_t nr)
 		pthread_mutex_lock(&mm->mu);
 		/* Another thread of the mm may have mapped it meanwhile (and this one got EEXIST).
 		 */
-		if (err == 0)
+		if (err == 0) {
 			mm->patch_table = got;
-		else if (!mm->patch_table)
+			mm->patch_table_len = lay.patch_table_len;
+		} else if (!mm->patch_table) {
 			mm->patch_off = true;
+		}
 	}
 	const struct vma *t = mm->patch_table ? vma_find(&mm->vmas, mm->patch_table) : NULL;
 	const struct vma *v = vma_find(&mm->vmas, site);
@@ -437,6 +461,7 @@ int mm_munmap(struct mm *mm, uaddr_t addr, uint64_t len)
 	if (len == 0)
 		return -EINVAL;
 	pthread_mutex_lock(&mm->mu);
+	patch_table_yield(mm, addr, addr + MIN(len, mm->max_addr - addr));
 	int err = unmap_locked(mm, addr, MIN(len, mm->max_addr - addr));
 	pthread_mutex_unlock(&mm->mu);
 	return err;
@@ -463,6 +488,7 @@ int mm_mprotect(struct mm *mm, uaddr_t addr, uint64_t len, int prot)
 	prot &= ~0x8;
 
 	pthread_mutex_lock(&mm->mu);
+	patch_table_yield(mm, addr, end);
 	int err = 0;
 	struct vma *vma = vma_find_first(&mm->vmas, addr);
 	if (!vma || vma->start >= end) {
@@ -552,6 +578,9 @@ long mm_mremap(struct mm *mm, uaddr_t old, uint64_t old_len, uint64_t new_len, i
 	}
 
 	pthread_mutex_lock(&mm->mu);
+	patch_table_yield(mm, old, old + old_len);
+	if (flags & LINUX_MREMAP_FIXED)
+		patch_table_yield(mm, new_addr, new_addr + new_len);
 	long ret;
 	struct vma *vma = vma_find(&mm->vmas, old);
 	if (!vma) {

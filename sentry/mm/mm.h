@@ -47,7 +47,7 @@ struct mm {
 	uint64_t data_limit;        /* RLIMIT_DATA cur, for brk */
 	uaddr_t arg_start, arg_end, env_start, env_end; /* for /proc/PID/cmdline */
 	/* System-call patching (mm_patch_syscall): the table once mapped; off once it failed. */
-	uaddr_t patch_table;
+	uaddr_t patch_table, patch_table_len;
 	bool patch_off;
 };
 
@@ -84,7 +84,10 @@ void mm_randomize_layout(struct mm *mm);
  * only in the application's code, a private read-and-execute mapping of a
  * file, and once the patch table is mapped (read and execute, at the
  * platform's address; when the application has something there, the mm
- * patches nothing). Any failure just leaves the site trapping.
+ * patches nothing). Any failure just leaves the site trapping. The table
+ * is the sentry's, not the application's: a mapping call of the
+ * application's that touches it first has the platform undo the patches
+ * and unmaps it (when the process has one thread; else the table stays).
  */
 void mm_patch_syscall(struct mm *mm, uaddr_t site, uint64_t nr);
 
