@@ -844,10 +844,17 @@ static enum platform_event systrap_ctx_switch(struct platform_ctx *pctx, struct 
 	if (app > full)
 		app = full;
 	systrap_average(&c->app_cycles, app);
-	/* Over about 64 traps: a timer tick on either CPU is no contention. */
+	/*
+	 * Over about 64 traps: a timer tick on either CPU is no contention.
+	 * Nor is one slow spinning hand-off (a page fault on a first touch of
+	 * the trampoline's frame, a tick): each counts for at most 8 times
+	 * the contention threshold, so that it takes many to tip the average.
+	 */
+	uint64_t handoff = full - app;
+	if (c->mode == HANDOFF_SPIN && handoff > 8 * CONTENDED_NS * g_systrap.tsc_per_us / 1000)
+		handoff = 8 * CONTENDED_NS * g_systrap.tsc_per_us / 1000;
 	if (!ran_ops)
-		c->handoff_cycles =
-		        c->handoff_cycles - (c->handoff_cycles >> 6) + ((full - app) >> 6);
+		c->handoff_cycles = c->handoff_cycles - (c->handoff_cycles >> 6) + (handoff >> 6);
 	int sig = m->signo;
 	uc = frame_of(c);
 	const struct k_siginfo *si = slot_ptr(c->as, c->slot, m->info, sizeof(*si));
