@@ -86,7 +86,7 @@ static int client_roundtrip(struct gofer_client *c, size_t len, int *fds)
 	unsigned nfds;
 	if (gofer_send(c->sock, c->buf, len, NULL, 0) < 0)
 		return client_kill(c);
-	ssize_t n = gofer_recv(c->sock, c->buf, GOFER_MSG_MAX, fds, 2, &nfds);
+	ssize_t n = gofer_recv(c->sock, c->buf, GOFER_MSG_MAX, fds, 2, &nfds, GOFER_REPLY_SPIN_US);
 	if (n <= 0)
 		return client_kill(c);
 	if (gofer_decode(c->buf, (size_t)n, &c->r) < 0 || c->r.nfds != nfds) {

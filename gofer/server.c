@@ -379,7 +379,7 @@ static void *chan_main(void *arg)
 	for (;;) {
 		int fds[1];
 		unsigned nfds;
-		ssize_t n = gofer_recv(ch->sock, ch->in, GOFER_MSG_MAX, fds, 1, &nfds);
+		ssize_t n = gofer_recv(ch->sock, ch->in, GOFER_MSG_MAX, fds, 1, &nfds, 0);
 		if (n == 0 && !chan_eof(ch->sock))
 			n = -EINVAL; /* an empty message: malformed, not the end */
 		if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EINVAL))

@@ -3,7 +3,10 @@
  * SCM_RIGHTS (gofer/protocol.h). Shared by the server and the client.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -42,7 +45,15 @@ int gofer_send(int sock, const void *buf, size_t len, const int *fds, unsigned n
 /* Room for more fds than any message carries, to see (and close) extras. */
 #define RECV_FDS_MAX 16
 
-ssize_t gofer_recv(int sock, void *buf, size_t size, int *fds, unsigned max_fds, unsigned *out_nfds)
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+ssize_t gofer_recv(int sock, void *buf, size_t size, int *fds, unsigned max_fds, unsigned *out_nfds,
+                   unsigned spin_us)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * RECV_FDS_MAX)];
@@ -56,11 +67,21 @@ ssize_t gofer_recv(int sock, void *buf, size_t size, int *fds, unsigned max_fds,
 	ssize_t n;
 
 	*out_nfds = 0;
-	do {
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
+	/* Polls first (see GOFER_REPLY_SPIN_US), then sleeps. */
+	uint64_t until = spin_us ? now_ns() + spin_us * 1000ULL : 0;
+	for (;;) {
+		bool poll = until != 0;
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC | (poll ? MSG_DONTWAIT : 0));
+		if (n >= 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		if (!poll || (errno != EAGAIN && errno != EWOULDBLOCK))
+			return -errno;
+		if (now_ns() >= until)
+			until = 0;
+		__builtin_ia32_pause();
+	}
 
 	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
 		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)

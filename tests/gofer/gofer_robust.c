@@ -197,7 +197,7 @@ static void expect_error(int sock, const void *msg, size_t len, int fd, uint32_t
 	int fds[2];
 	unsigned nfds;
 	assert_int_equal(gofer_send(sock, msg, len, &fd, fd >= 0 ? 1 : 0), 0);
-	ssize_t n = gofer_recv(sock, buf, sizeof(buf), fds, 2, &nfds);
+	ssize_t n = gofer_recv(sock, buf, sizeof(buf), fds, 2, &nfds, 0);
 	assert_true(n > 0);
 	assert_int_equal(nfds, 0);
 	struct gofer_msg r;

@@ -573,7 +573,7 @@ static void test_transport(void **state)
 	int donated = dup(STDERR_FILENO);
 	assert_int_equal(gofer_send(sv[0], g_buf, len, &donated, 1), 0);
 	close(donated);
-	ssize_t n = gofer_recv(sv[1], g_buf2, sizeof(g_buf2), fds, 2, &nfds);
+	ssize_t n = gofer_recv(sv[1], g_buf2, sizeof(g_buf2), fds, 2, &nfds, 100);
 	assert_int_equal(n, (ssize_t)len);
 	assert_int_equal(nfds, 1);
 	assert_int_equal(gofer_decode(g_buf2, (size_t)n, &d), 0);
@@ -587,12 +587,12 @@ static void test_transport(void **state)
 	donated = dup(STDERR_FILENO);
 	assert_int_equal(gofer_send(sv[0], g_buf, len, &donated, 1), 0);
 	close(donated);
-	assert_int_equal(gofer_recv(sv[1], g_buf2, 8, fds, 2, &nfds), -EMSGSIZE);
+	assert_int_equal(gofer_recv(sv[1], g_buf2, 8, fds, 2, &nfds, 0), -EMSGSIZE);
 	assert_int_equal(nfds, 0);
 
 	/* End of file, and a send to a closed peer. */
 	close(sv[0]);
-	assert_int_equal(gofer_recv(sv[1], g_buf2, sizeof(g_buf2), fds, 2, &nfds), 0);
+	assert_int_equal(gofer_recv(sv[1], g_buf2, sizeof(g_buf2), fds, 2, &nfds, 100), 0);
 	assert_int_equal(gofer_send(sv[1], g_buf, len, NULL, 0), -EPIPE);
 	close(sv[1]);
 }
