@@ -112,17 +112,37 @@ void goferfs_chan_put(struct goferfs_sb *gs, struct gofer_client *c)
 
 /* ---- Inodes ---- */
 
-void goferfs_close_node(struct goferfs_sb *gs, uint64_t id)
+/* One T_CLOSE of ids (count of them). */
+static void close_nodes(struct goferfs_sb *gs, const uint64_t *ids, unsigned count)
 {
 	struct gofer_client *c;
 	int err = goferfs_chan_get(gs, &c);
 	if (err == 0) {
-		err = gofer_client_close(c, &id, 1);
+		err = gofer_client_close(c, ids, count);
 		chan_release(gs, c, false);
 	}
 	/* A dead gofer released everything already. */
 	if (err < 0)
-		log_debug("goferfs %s: T_CLOSE %llu: %d", gs->source, (unsigned long long)id, err);
+		log_debug("goferfs %s: T_CLOSE of %u nodes: %d", gs->source, count, err);
+}
+
+/*
+ * Closes a node in a batch: a build released some 70 per run, each a round
+ * trip of its own before.
+ */
+void goferfs_close_node(struct goferfs_sb *gs, uint64_t id)
+{
+	uint64_t ids[GOFERFS_CLOSE_BATCH];
+	pthread_mutex_lock(&gs->close_mu);
+	gs->closing[gs->nclosing++] = id;
+	unsigned n = gs->nclosing == GOFERFS_CLOSE_BATCH ? gs->nclosing : 0;
+	if (n) {
+		memcpy(ids, gs->closing, n * sizeof(ids[0]));
+		gs->nclosing = 0;
+	}
+	pthread_mutex_unlock(&gs->close_mu);
+	if (n)
+		close_nodes(gs, ids, n);
 }
 
 void goferfs_apply_statx_locked(struct inode *inode, const struct linux_statx *stx)
@@ -208,12 +228,15 @@ static void goferfs_sb_release(struct superblock *sb)
 	struct goferfs_sb *gs = goferfs_sb_of(sb);
 
 	superblock_shutdown(sb); /* copes with no root, after a failed goferfs_new */
+	if (gs->nclosing)
+		close_nodes(gs, gs->closing, gs->nclosing);
 	BUG_ON(gs->nidle != gs->nchans || gs->making != 0);
 	for (unsigned i = 0; i < gs->nchans; i++)
 		gofer_client_free(gs->chans[i]);
 	gofer_client_free(gs->ctl);
 	pthread_cond_destroy(&gs->pool_cond);
 	pthread_mutex_destroy(&gs->pool_mu);
+	pthread_mutex_destroy(&gs->close_mu);
 	free(gs->source);
 	free(gs);
 }
@@ -246,6 +269,7 @@ int goferfs_new(struct gofer_client *client, uint32_t mount_index, const char *s
 	gs->root_node = root.id;
 	gs->source = src;
 	pthread_mutex_init(&gs->pool_mu, NULL);
+	pthread_mutex_init(&gs->close_mu, NULL);
 	pthread_cond_init(&gs->pool_cond, NULL);
 	superblock_init(&gs->base, &g_goferfs_super_ops, "gofer", GOFERFS_MAGIC,
 	                (mount_flags & GOFER_MOUNT_RDONLY) ? SB_RDONLY : 0);

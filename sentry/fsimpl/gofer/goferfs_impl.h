@@ -31,6 +31,8 @@
 #include "sentry/vfs/file.h"
 #include "sentry/vfs/vfs.h"
 
+#define GOFERFS_CLOSE_BATCH 32
+
 struct goferfs_sb {
 	struct superblock base;
 	struct gofer_client *ctl; /* T_MOUNT and T_CHANNEL only, so making a channel never waits
@@ -47,6 +49,15 @@ struct goferfs_sb {
 	unsigned making;  /* channels being made (T_CHANNEL in flight) */
 	bool full;        /* the gofer refused a channel: use the ones there are */
 	bool gone_logged; /* a channel died (the gofer is gone) and the log says so */
+
+	/*
+	 * Nodes released but not yet closed (goferfs_close_node): one T_CLOSE
+	 * carries GOFERFS_CLOSE_BATCH of them. The gofer never reuses an id,
+	 * so a late close is only a host fd held a little longer.
+	 */
+	pthread_mutex_t close_mu;
+	uint64_t closing[GOFERFS_CLOSE_BATCH]; /* protected by close_mu */
+	unsigned nclosing;
 };
 
 struct goferfs_inode {
