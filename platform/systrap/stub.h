@@ -16,7 +16,9 @@
  *
  * The hand-off (msg.state, a futex word shared between processes):
  *   APP    the stub runs the application (or is on its way to the handler)
- *   EVENT  stub -> sentry: a trap (signo, info, uc) or a host call's result
+ *   EVENT  stub -> sentry: a trap (signo, info, uc) or a host call's result;
+ *          a patched call (stub.c's trampoline) posts one too, with
+ *          signo SYSTRAP_SIGNO_PATCHED and uc its trampoline frame
  *   RESUME sentry -> stub: return to the application (rt_sigreturn)
  *   CALL   sentry -> stub: run the host call in nr/args, put the result in
  *          ret, and post EVENT again
