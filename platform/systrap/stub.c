@@ -452,8 +452,7 @@ STUB void systrap_stub_handler(int sig, void *info, void *uc)
 	/* The stub's own code traps only there, but for a new stub's int3 (SI_KERNEL). */
 	if (ip >= (uint64_t)__start_systrap_stub && ip < (uint64_t)__stop_systrap_stub &&
 	    !(sig == 5 /* SIGTRAP */ && ((struct k_siginfo *)info)->code == 0x80)) {
-		/* In the trampoline (see above): the handler's own code runs with signals blocked.
-		 */
+		/* The trampoline (see above): the handler's own code runs with signals blocked. */
 		if (ip >= (uint64_t)systrap_stub_tramp_exit &&
 		    ip <= (uint64_t)systrap_stub_tramp_exit_end) {
 			trap(m, sig, (uint64_t)info, m->tframe);

@@ -397,8 +397,7 @@ void mm_patch_syscall(struct mm *mm, uaddr_t site, uint64_t nr)
 		                            &got)
 		                  : -EEXIST;
 		pthread_mutex_lock(&mm->mu);
-		/* Another thread of the mm may have mapped it meanwhile (and this one got EEXIST).
-		 */
+		/* Another thread may have mapped it meanwhile (this one got EEXIST). */
 		if (err == 0) {
 			mm->patch_table = got;
 			mm->patch_table_len = lay.patch_table_len;
@@ -408,8 +407,7 @@ void mm_patch_syscall(struct mm *mm, uaddr_t site, uint64_t nr)
 	}
 	const struct vma *t = mm->patch_table ? vma_find(&mm->vmas, mm->patch_table) : NULL;
 	const struct vma *v = vma_find(&mm->vmas, site);
-	/* The table as the mm made it (the application may have replaced it); the site's mapping.
-	 */
+	/* The table as the mm made it (the program may have replaced it); the site's mapping. */
 	bool ok = !mm->patch_off && t && t->start <= mm->patch_table &&
 	          t->end >= mm->patch_table + lay.patch_table_len && (t->flags & VMA_ANON) &&
 	          !(t->flags & VMA_SHARED) && t->prot == rx && v && site + 7 <= v->end && v->file &&
