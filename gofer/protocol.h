@@ -359,7 +359,7 @@ ssize_t gofer_recv(int sock, void *buf, size_t size, int *fds, unsigned max_fds,
  * recvmsg (gofer_recv's spin_us). A sleeping client is woken by the
  * gofer's send on whichever CPU it slept: across CPUs that costs 30-60 us
  * here, against a few for most requests. A first lookup in a fresh
- * sandbox went from 69 to 42 us. The server does not poll for its next
+ * sandbox went from 69 to 41 us. The server does not poll for its next
  * request: its spinning took the CPUs from the application (a parallel
  * build ran slower), and an idle sandbox must use no CPU.
  */
