@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/syscall: what one emulated getpid costs, in five configurations run
+# bench/syscall: what one emulated getpid costs, in seven configurations run
 # interleaved in one go, printed as ratios (absolute times are noisy here):
 #   native   getpid_loop alone: the host kernel's getpid
 #   floor    getpid_loop under bare_tracer: PTRACE_SYSEMU + PEEKUSER + POKEUSER,
