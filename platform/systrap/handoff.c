@@ -248,6 +248,12 @@ bool systrap_queue_op(struct systrap_ctx *c, long nr, const uint64_t args[6])
 	return true;
 }
 
+void systrap_queue_or_call(struct systrap_ctx *c, long nr, const uint64_t args[6])
+{
+	if (!systrap_queue_op(c, nr, args))
+		systrap_stub_call(c, nr, args);
+}
+
 /*
  * After the stub ran its queue (any hand-off back from it): a failed op
  * means the sentry's tree and the host disagree, and the application

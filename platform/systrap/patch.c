@@ -222,8 +222,7 @@ int systrap_as_patch_syscall(struct platform_as *pas, uaddr_t site, uint64_t nr)
 	log_debug("systrap: patching the call %lu at %#lx (entry %#lx)", (unsigned long)nr,
 	          (unsigned long)site, (unsigned long)entry);
 	const uint64_t args[6] = { site, jmp_code(entry) };
-	if (!systrap_queue_op(c, SYSTRAP_OP_PATCH, args))
-		systrap_stub_call(c, SYSTRAP_OP_PATCH, args);
+	systrap_queue_or_call(c, SYSTRAP_OP_PATCH, args);
 	p->patched[i].site = site;
 	p->patched[i].nr = nr32;
 	return 0;
@@ -259,8 +258,7 @@ int systrap_as_unpatch_syscalls(struct platform_as *pas)
 		if (now != jmp_code(entry))
 			continue; /* the application rewrote its code since */
 		const uint64_t args[6] = { site, syscall_code(p->patched[i].nr) };
-		if (!systrap_queue_op(c, SYSTRAP_OP_PATCH, args))
-			systrap_stub_call(c, SYSTRAP_OP_PATCH, args);
+		systrap_queue_or_call(c, SYSTRAP_OP_PATCH, args);
 	}
 	log_debug("systrap: %u patched calls undone: the application maps the trap table's "
 	          "addresses",

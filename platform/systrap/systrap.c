@@ -492,8 +492,7 @@ static void lent_close(void *ctx, int stub_fd)
 	struct systrap_ctx *c = ctx;
 	const uint64_t args[6] = { (uint64_t)stub_fd };
 	/* Queued: the lending that follows runs it first, one CALL for both. */
-	if (!systrap_queue_op(c, SYS_close, args))
-		systrap_stub_call(c, SYS_close, args);
+	systrap_queue_or_call(c, SYS_close, args);
 }
 
 static long lent_lend(void *ctx, int host_fd)
@@ -692,8 +691,7 @@ static int systrap_clone_prepare(struct platform_ctx *pparent, bool share_as,
 		 * ever runs: it would receive what is lent to the parent.
 		 */
 		const uint64_t args[6] = { (uint64_t)c->stub_sock };
-		if (!systrap_queue_op(child, SYS_close, args))
-			systrap_stub_call(child, SYS_close, args);
+		systrap_queue_or_call(child, SYS_close, args);
 	}
 	child->fs_applied = c->fs_applied;
 	child->gs_applied = c->gs_applied;

@@ -241,6 +241,8 @@ void systrap_place(struct systrap_ctx *c);
 void systrap_average(uint64_t *avg, uint64_t sample);
 long systrap_stub_call(struct systrap_ctx *c, long nr, const uint64_t args[6]);
 bool systrap_queue_op(struct systrap_ctx *c, long nr, const uint64_t args[6]);
+/* An op whose result nobody waits for: queued, or run now when it cannot be. */
+void systrap_queue_or_call(struct systrap_ctx *c, long nr, const uint64_t args[6]);
 void systrap_ops_ran(struct systrap_ctx *c);
 int systrap_answer_dup(pid_t pid, int host_fd, bool *reaped);
 long systrap_lend_fd(struct systrap_ctx *c, int host_fd);
