@@ -93,18 +93,29 @@ static int bound_socket(int type)
 	struct sockaddr_storage ss;
 	socklen_t len = loopback(&ss, 0);
 	CHECK(bind(fd, (struct sockaddr *)&ss, len) == 0);
-	len = sizeof(ss);
+	return fd;
+}
+
+/*
+ * Prints fd's port for the script, which starts the client then: only once
+ * the socket can take it (a TCP client that came between bind and listen
+ * was refused, once in a CI run).
+ */
+static void announce(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
 	CHECK(getsockname(fd, (struct sockaddr *)&ss, &len) == 0);
 	CHECK(port_of(&ss) != 0);
 	printf("%d\n", port_of(&ss));
 	fflush(stdout);
-	return fd;
 }
 
 static int tcp_server(void)
 {
 	int fd = bound_socket(SOCK_STREAM);
 	CHECK(listen(fd, 4) == 0);
+	announce(fd);
 	int v = 0;
 	socklen_t vl = sizeof(v);
 	CHECK(getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &vl) == 0 && v == 1);
@@ -270,6 +281,7 @@ static int tcp_client(int port)
 static int udp_server(void)
 {
 	int fd = bound_socket(SOCK_DGRAM);
+	announce(fd);
 	struct timeval tv = { 20, 0 };
 	CHECK(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0);
 	for (int i = 0; i < 2; i++) {
