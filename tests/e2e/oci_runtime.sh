@@ -168,7 +168,7 @@ echo "ok: failing prestart: create fails with its message, nothing left"
 id=$tag-cg
 mkdir -p "$dir/shared"
 oci_make_bundle "$dir/cg" sh -c \
-	"i=0; while :; do i=\$((i+1)); echo \$i >/shared/count; usleep 10000; done; sleep $marker" ||
+	"i=0; while :; do i=\$((i+1)); echo \$i >/shared/count.new; mv /shared/count.new /shared/count; usleep 10000; done; sleep $marker" ||
 	oci_fail "cannot build the bundle"
 jq --arg cg "/$cgparent/$id" --arg s "$dir/shared" '.linux.cgroupsPath = $cg |
 	.mounts += [{destination: "/shared", type: "bind", source: $s, options: ["rbind", "rw"]}]' \
@@ -187,6 +187,8 @@ grep -qx "$pid" <<<"$(cg_file pids cgroup.procs)" ||
 	oci_fail "cgroup: the sandbox $pid is not in the cgroup: $(cg_file pids cgroup.procs)"
 echo "ok: cgroup: the sandbox process is in the container's cgroup"
 oci_check "cgroup: start" 0 '' "${rt[@]}" start "$id"
+# The counter is renamed into place, so a pause never leaves it empty (between the shell's
+# truncation and its write, it once did: the resume check then compared with nothing).
 count() { cat "$dir/shared/count" 2>/dev/null || echo 0; }
 oci_wait_for "cgroup: the counter runs" 30 bash -c '[ "$(cat "$0" 2>/dev/null || echo 0)" -gt 2 ]' "$dir/shared/count"
 oci_check "pause" 0 '' "${rt[@]}" pause "$id"
