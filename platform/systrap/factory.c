@@ -36,12 +36,17 @@ NORETURN static void factory_child(pid_t parent, int sock)
 	syscall(SYS_capset, &hdr, caps);
 	if (syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		syscall(SYS_exit_group, 127);
-	/* The traps' handler, on the alternate stack, with every signal blocked. */
+	/*
+	 * The traps' handler, on the alternate stack, with every signal
+	 * blocked but the faults of its own reads of the application's memory
+	 * (stub.c's copy_in), which it recovers from.
+	 */
 	struct {
 		uint64_t handler, flags, restorer, mask;
 	} sa = { stub_addr((const void *)systrap_stub_handler),
 		 SA_SIGINFO | SA_ONSTACK | SA_RESTORER,
-		 stub_addr((const void *)systrap_stub_restorer), ~0ULL };
+		 stub_addr((const void *)systrap_stub_restorer),
+		 ~(1ULL << (SIGSEGV - 1) | 1ULL << (SIGBUS - 1)) };
 	static const int sigs[] = { SIGSYS, SIGSEGV, SIGBUS,          SIGFPE,
 		                    SIGILL, SIGTRAP, INTERRUPT_SIGNAL };
 	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++) {

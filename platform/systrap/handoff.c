@@ -207,6 +207,7 @@ void systrap_average(uint64_t *avg, uint64_t sample)
 long systrap_stub_call(struct systrap_ctx *c, long nr, const uint64_t args[6])
 {
 	struct systrap_msg *m = msg_of(c->as, c->slot);
+	systrap_copyin_drop(c);
 	m->nr = (uint64_t)nr;
 	memcpy(m->args, args, sizeof(m->args));
 	systrap_post(m, SYSTRAP_CALL);
@@ -238,6 +239,7 @@ bool systrap_queue_op(struct systrap_ctx *c, long nr, const uint64_t args[6])
 	pthread_mutex_unlock(&as->mu);
 	if (!alone)
 		return false;
+	systrap_copyin_drop(c);
 	struct systrap_msg *m = msg_of(as, c->slot);
 	m->ops[c->nops].nr = (uint64_t)nr;
 	memcpy(m->ops[c->nops].args, args, sizeof(m->ops[0].args));

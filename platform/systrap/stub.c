@@ -30,7 +30,7 @@
 _Static_assert(offsetof(struct systrap_msg, region_base) == SYSTRAP_MSG_REGION_BASE_OFF,
                "stub.c's assembly");
 _Static_assert(SYSTRAP_REGION_SIZE == 0x2000000, "SYSTRAP_REGION_SIZE_HEX");
-_Static_assert(sizeof(struct systrap_msg) <= SYSTRAP_MSG_SIZE, "the message's page");
+_Static_assert(sizeof(struct systrap_msg) <= SYSTRAP_COPYIN_OFF, "the message's page");
 _Static_assert(offsetof(struct systrap_msg, tramp_entry) == SYSTRAP_MSG_TRAMP_ENTRY_OFF &&
                        offsetof(struct systrap_msg, tframe) == SYSTRAP_MSG_TFRAME_OFF &&
                        offsetof(struct systrap_msg, pending) == SYSTRAP_MSG_PENDING_OFF &&
@@ -253,10 +253,161 @@ static inline STUB struct systrap_msg *msg_of_sp(void)
 	return (struct systrap_msg *)(sp & ~((uintptr_t)SYSTRAP_SLOT_SIZE - 1));
 }
 
+/*
+ * Copies len bytes from the application's memory at src to dst; returns
+ * how many it could not (a fault there: the handler resumes the copy at
+ * systrap_stub_copy_done, with rcx what was left).
+ */
+uint64_t systrap_stub_copy(void *dst, const void *src, uint64_t len);
+extern const char systrap_stub_copy_done[] __attribute__((visibility("hidden")));
+/* clang-format off */
+NAKED uint64_t systrap_stub_copy(void *dst, const void *src, uint64_t len)
+{
+	__asm__ volatile(
+	        "mov %rdx, %rcx\n\t"
+	        "rep movsb\n"
+	        "systrap_stub_copy_done:\n\t"
+	        "mov %rcx, %rax\n\t"
+	        "ret\n\t");
+}
+/* clang-format on */
+
+#define COPYIN_STRING (-1) /* copyin_arg's size of a path: the rest of its page */
+
+/*
+ * The argument of system call nr that the sentry reads first from the
+ * application's memory, a path or a struct the call takes in: its index
+ * in args, and its size (or COPYIN_STRING; or -2 - k: the size is
+ * argument k). Returns 0 when there is none worth reading ahead.
+ */
+static inline STUB int copyin_arg(long nr, int *arg, long *size)
+{
+	*size = COPYIN_STRING;
+	switch (nr) {
+	case 2:   /* open */
+	case 4:   /* stat */
+	case 6:   /* lstat */
+	case 21:  /* access */
+	case 59:  /* execve */
+	case 76:  /* truncate */
+	case 80:  /* chdir */
+	case 82:  /* rename */
+	case 83:  /* mkdir */
+	case 84:  /* rmdir */
+	case 85:  /* creat */
+	case 86:  /* link */
+	case 87:  /* unlink */
+	case 88:  /* symlink */
+	case 89:  /* readlink */
+	case 90:  /* chmod */
+	case 92:  /* chown */
+	case 94:  /* lchown */
+	case 137: /* statfs */
+	case 266: /* symlinkat */
+		*arg = 0;
+		return 1;
+	case 257: /* openat */
+	case 258: /* mkdirat */
+	case 259: /* mknodat */
+	case 260: /* fchownat */
+	case 262: /* newfstatat */
+	case 263: /* unlinkat */
+	case 264: /* renameat */
+	case 265: /* linkat */
+	case 267: /* readlinkat */
+	case 268: /* fchmodat */
+	case 269: /* faccessat */
+	case 280: /* utimensat */
+	case 316: /* renameat2 */
+	case 322: /* execveat */
+	case 332: /* statx */
+	case 437: /* openat2 */
+	case 439: /* faccessat2 */
+		*arg = 1;
+		return 1;
+	case 13: /* rt_sigaction: the new action */
+		*arg = 1;
+		*size = 32;
+		return 1;
+	case 14: /* rt_sigprocmask: the set */
+		*arg = 1;
+		*size = 8;
+		return 1;
+	case 35: /* nanosleep */
+		*arg = 0;
+		*size = 16;
+		return 1;
+	case 230: /* clock_nanosleep */
+		*arg = 2;
+		*size = 16;
+		return 1;
+	case 302: /* prlimit64: the new limit */
+		*arg = 2;
+		*size = 16;
+		return 1;
+	case 1:  /* write */
+	case 18: /* pwrite64 */
+	case 44: /* sendto */
+		*arg = 1;
+		*size = -2 - 2;
+		return 1;
+	case 42: /* connect */
+	case 49: /* bind */
+		*arg = 1;
+		*size = -2 - 2;
+		return 1;
+	case 54: /* setsockopt */
+		*arg = 3;
+		*size = -2 - 4;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * Reads ahead the argument a system call will read (copyin_arg) into the
+ * copy-in area: one copy here, in the application's own address space,
+ * instead of the sentry's process_vm_readv. A fault leaves what was read
+ * before it; the sentry reads whatever is missing itself, and fails with
+ * EFAULT where the application's memory does.
+ */
+static STUB void copy_in(struct systrap_msg *m, int sig, uint64_t info, uint64_t uc)
+{
+	m->in_len = 0;
+	const struct k_siginfo *si = (const struct k_siginfo *)info;
+	const struct k_sigcontext *mc = &((const struct k_ucontext *)uc)->uc_mcontext;
+	long nr;
+	if (sig == SYSTRAP_SIGNO_PATCHED)
+		nr = (long)mc->rax;
+	else if (sig == 31 /* SIGSYS */ && si->code == 1 /* SYS_SECCOMP */ &&
+	         si->sys.arch == 0xc000003eU /* AUDIT_ARCH_X86_64 */)
+		nr = si->sys.syscall;
+	else
+		return;
+	int arg;
+	long size;
+	if (!copyin_arg(nr, &arg, &size))
+		return;
+	uint64_t a[6] = { mc->rdi, mc->rsi, mc->rdx, mc->r10, mc->r8, mc->r9 };
+	uint64_t addr = a[arg], len;
+	if (size == COPYIN_STRING)
+		len = 4096 - (addr & 4095);
+	else if (size < 0)
+		len = a[-2 - size];
+	else
+		len = (uint64_t)size;
+	if (addr == 0 || len == 0 || len > SYSTRAP_COPYIN_SIZE)
+		return;
+	uint64_t left = systrap_stub_copy((char *)m + SYSTRAP_COPYIN_OFF, (const void *)addr, len);
+	m->in_addr = addr;
+	m->in_len = (uint32_t)(len - left);
+}
+
 /* Posts a trap whose registers are in the frame uc and serves the sentry. */
 static STUB void trap(struct systrap_msg *m, int sig, uint64_t info, uint64_t uc)
 {
 	m->trap_tsc = __builtin_ia32_rdtsc();
+	copy_in(m, sig, info, uc);
 	m->signo = sig;
 	m->info = info;
 	m->uc = uc;
@@ -449,6 +600,12 @@ STUB void systrap_stub_handler(int sig, void *info, void *uc)
 {
 	struct systrap_msg *m = msg_of_sp();
 	uint64_t ip = ((struct k_ucontext *)uc)->uc_mcontext.rip;
+	/* copy_in's read of the application's memory faulted: it stops there. */
+	if ((sig == 11 /* SIGSEGV */ || sig == 7 /* SIGBUS */) &&
+	    ip >= (uint64_t)systrap_stub_copy && ip < (uint64_t)systrap_stub_copy_done) {
+		((struct k_ucontext *)uc)->uc_mcontext.rip = (uint64_t)systrap_stub_copy_done;
+		return;
+	}
 	/* The stub's own code traps only there, but for a new stub's int3 (SI_KERNEL). */
 	if (ip >= (uint64_t)__start_systrap_stub && ip < (uint64_t)__stop_systrap_stub &&
 	    !(sig == 5 /* SIGTRAP */ && ((struct k_siginfo *)info)->code == 0x80)) {

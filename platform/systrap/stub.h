@@ -42,7 +42,13 @@
 #define SYSTRAP_SLOT_SIZE   (64 * 1024) /* a power of two: a slot is found from rsp */
 #define SYSTRAP_MAX_SLOTS   512
 #define SYSTRAP_REGION_SIZE ((uint64_t)SYSTRAP_SLOT_SIZE * SYSTRAP_MAX_SLOTS)
-#define SYSTRAP_MSG_SIZE    4096 /* the message's page; the alternate stack follows */
+/*
+ * A slot: the message's page, the copy-in area (what the stub read of
+ * the call's arguments, msg.in_addr), then the alternate stack.
+ */
+#define SYSTRAP_COPYIN_OFF  4096
+#define SYSTRAP_COPYIN_SIZE 4096
+#define SYSTRAP_MSG_SIZE    (SYSTRAP_COPYIN_OFF + SYSTRAP_COPYIN_SIZE) /* up to the stack */
 
 enum systrap_state {
 	SYSTRAP_APP = 0,
@@ -110,6 +116,14 @@ struct systrap_msg {
 	uint32_t pending;
 	/* The trampoline's own: the application's rsp on entry, and where it returns. */
 	uint64_t app_rsp, ret_rip, ret_rsp;
+	/*
+	 * Set by the stub with a system call's EVENT: the copy-in area holds
+	 * the in_len bytes of application memory at in_addr, the argument the
+	 * call will read (a path, a struct), read by the stub as it trapped.
+	 */
+	uint64_t in_addr;
+	uint32_t in_len;
+	uint32_t in_pad;
 };
 
 /*

@@ -756,16 +756,34 @@ static int flush_own_ops(struct systrap_as *as)
 	return c->doomed ? -ENOMEM : 0;
 }
 
+/*
+ * A read of the application's memory: from what the calling thread's
+ * stub read ahead as its call trapped (stub.c's copy_in), when that holds
+ * all of it and the sentry wrote nothing into the as since (a tracer's
+ * PTRACE_POKEDATA, the call's own output), else with a host copy. What
+ * the stub read is the application's own bytes, in a slot the
+ * application can write too: like any memory of its own, it only
+ * changes what its own call sees.
+ */
 static ssize_t systrap_as_read(struct platform_as *pas, void *dst, uaddr_t src, size_t len)
 {
-	int err = flush_own_ops(to_as(pas));
+	struct systrap_as *as = to_as(pas);
+	struct systrap_ctx *c = tls_ctx;
+	if (c && c->as == as && len <= c->in_len && src >= c->in_addr &&
+	    src - c->in_addr <= c->in_len - len && atomic_load(&as->writes) == c->in_writes) {
+		memcpy(dst, (char *)msg_of(as, c->slot) + SYSTRAP_COPYIN_OFF + (src - c->in_addr),
+		       len);
+		return (ssize_t)len;
+	}
+	int err = flush_own_ops(as);
 	if (err < 0)
 		return err;
-	return stub_util_vm_copy(&to_as(pas)->pid, false, dst, src, len);
+	return stub_util_vm_copy(&as->pid, false, dst, src, len);
 }
 
 static ssize_t systrap_as_write(struct platform_as *pas, uaddr_t dst, const void *src, size_t len)
 {
+	atomic_fetch_add(&to_as(pas)->writes, 1);
 	int err = flush_own_ops(to_as(pas));
 	if (err < 0)
 		return err;
@@ -819,6 +837,7 @@ static enum platform_event systrap_ctx_switch(struct platform_ctx *pctx, struct 
 		c->gs_host = gs_host;
 	}
 	c->gs_applied = c->regs.gs_base;
+	systrap_copyin_drop(c);
 	/* Queued operations run before the application resumes: not a hand-off's cost. */
 	bool ran_ops = c->nops > 0;
 	uint64_t resumed = systrap_rdtsc();
@@ -862,6 +881,14 @@ static enum platform_event systrap_ctx_switch(struct platform_ctx *pctx, struct 
 		return PLATFORM_EV_DEAD;
 	}
 	c->trapped = false;
+	if (sig == SYSTRAP_SIGNO_PATCHED || sig == SIGSYS) {
+		/* Checked once, here: the application may rewrite its slot meanwhile. */
+		c->in_writes = atomic_load(&c->as->writes);
+		c->in_addr = m->in_addr;
+		c->in_len = MIN(m->in_len, SYSTRAP_COPYIN_SIZE);
+		if (c->in_addr + c->in_len < c->in_addr)
+			c->in_len = 0;
+	}
 	if (sig == SYSTRAP_SIGNO_PATCHED) {
 		/* The trampoline's frame: the number in rax, as `syscall` has it. */
 		regs_from_frame(c, uc, true);

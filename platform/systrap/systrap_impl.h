@@ -115,6 +115,8 @@ struct systrap_as {
 	uint8_t used[SYSTRAP_MAX_SLOTS]; /* slots taken */
 	_Atomic pid_t pid;               /* a live stub of the as, for process_vm_* */
 	atomic_int queued;               /* contexts with memory operations queued */
+	/* The sentry's writes into the as's memory, counted (what a stub read ahead is older). */
+	_Atomic uint64_t writes;
 	/*
 	 * Lending fds (systrap_lend_fd): a datagram socket pair, the sentry's
 	 * end and the one each stub holds; -1 until the first lend. lend_mu
@@ -156,6 +158,15 @@ struct systrap_ctx {
 	struct stub_lent_fds lent;       /* host fds lent to this stub process */
 	atomic_bool interrupted;
 	unsigned nops; /* memory operations queued in the slot (systrap_queue_op) */
+	/*
+	 * What the stub read ahead of the call the last event is (msg.in_addr):
+	 * in_len bytes at in_addr, in the slot's copy-in area, as they were
+	 * when the as had seen in_writes writes. 0 once the call may have
+	 * changed that memory otherwise (systrap_copyin_drop).
+	 */
+	uint64_t in_addr;
+	uint32_t in_len;
+	uint64_t in_writes;
 	int stub_sock; /* the stub's fd of its as's lend_sock[1], or -1 */
 	bool doomed;   /* a queued operation failed: the process dies at the next switch */
 };
@@ -178,6 +189,12 @@ static inline struct systrap_ctx *to_ctx(struct platform_ctx *p)
 static inline struct systrap_msg *msg_of(struct systrap_as *as, int slot)
 {
 	return (struct systrap_msg *)(as->region + (size_t)slot * SYSTRAP_SLOT_SIZE);
+}
+
+/* Forgets what c's stub read ahead: its call is about to change memory. */
+static inline void systrap_copyin_drop(struct systrap_ctx *c)
+{
+	c->in_len = 0;
 }
 
 static inline uaddr_t slot_stub_addr(int slot)
