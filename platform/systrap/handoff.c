@@ -267,6 +267,7 @@ void systrap_ops_ran(struct systrap_ctx *c)
 		return;
 	struct systrap_msg *m = msg_of(c->as, c->slot);
 	c->nops = 0;
+	c->out_used = 0;
 	atomic_fetch_sub(&c->as->queued, 1);
 	uint32_t failed = __atomic_load_n(&m->op_failed, __ATOMIC_RELAXED);
 	if (failed && !c->doomed) {

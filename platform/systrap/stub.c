@@ -160,6 +160,25 @@ static STUB void patch_site(uint64_t site, uint64_t code)
 }
 
 /*
+ * Copies len bytes between the application's memory and the slot;
+ * returns how many it could not (a fault there: the handler resumes the
+ * copy at systrap_stub_copy_done, with rcx what was left).
+ */
+uint64_t systrap_stub_copy(void *dst, const void *src, uint64_t len);
+extern const char systrap_stub_copy_done[] __attribute__((visibility("hidden")));
+/* clang-format off */
+NAKED uint64_t systrap_stub_copy(void *dst, const void *src, uint64_t len)
+{
+	__asm__ volatile(
+	        "mov %rdx, %rcx\n\t"
+	        "rep movsb\n"
+	        "systrap_stub_copy_done:\n\t"
+	        "mov %rcx, %rax\n\t"
+	        "ret\n\t");
+}
+/* clang-format on */
+
+/*
  * Runs the queued memory operations in order. Returns 1, or 0 at the
  * first that fails, with op_failed and op_err set. The count is read once
  * and bounded: the application can write its slot.
@@ -173,6 +192,15 @@ static STUB int run_ops(struct systrap_msg *m)
 		struct systrap_op *op = &m->ops[i];
 		if (op->nr == SYSTRAP_OP_PATCH) {
 			patch_site(op->args[0], op->args[1]);
+			continue;
+		}
+		if (op->nr == SYSTRAP_OP_COPY) {
+			uint64_t off = op->args[1], len = op->args[2];
+			if (off > SYSTRAP_COPYOUT_SIZE || len > SYSTRAP_COPYOUT_SIZE - off ||
+			    systrap_stub_copy((void *)op->args[0],
+			                      (const char *)m + SYSTRAP_COPYOUT_OFF + off, len))
+				((struct k_ucontext *)m->uc)->uc_mcontext.rax =
+				        (uint64_t)-14; /* EFAULT */
 			continue;
 		}
 		long ret =
@@ -252,25 +280,6 @@ static inline STUB struct systrap_msg *msg_of_sp(void)
 	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
 	return (struct systrap_msg *)(sp & ~((uintptr_t)SYSTRAP_SLOT_SIZE - 1));
 }
-
-/*
- * Copies len bytes from the application's memory at src to dst; returns
- * how many it could not (a fault there: the handler resumes the copy at
- * systrap_stub_copy_done, with rcx what was left).
- */
-uint64_t systrap_stub_copy(void *dst, const void *src, uint64_t len);
-extern const char systrap_stub_copy_done[] __attribute__((visibility("hidden")));
-/* clang-format off */
-NAKED uint64_t systrap_stub_copy(void *dst, const void *src, uint64_t len)
-{
-	__asm__ volatile(
-	        "mov %rdx, %rcx\n\t"
-	        "rep movsb\n"
-	        "systrap_stub_copy_done:\n\t"
-	        "mov %rcx, %rax\n\t"
-	        "ret\n\t");
-}
-/* clang-format on */
 
 #define COPYIN_STRING (-1) /* copyin_arg's size of a path: the rest of its page */
 

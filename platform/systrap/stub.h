@@ -44,11 +44,15 @@
 #define SYSTRAP_REGION_SIZE ((uint64_t)SYSTRAP_SLOT_SIZE * SYSTRAP_MAX_SLOTS)
 /*
  * A slot: the message's page, the copy-in area (what the stub read of
- * the call's arguments, msg.in_addr), then the alternate stack.
+ * the call's arguments, msg.in_addr), the copy-out area (what the stub
+ * writes into the application's memory, SYSTRAP_OP_COPY), then the
+ * alternate stack.
  */
-#define SYSTRAP_COPYIN_OFF  4096
-#define SYSTRAP_COPYIN_SIZE 4096
-#define SYSTRAP_MSG_SIZE    (SYSTRAP_COPYIN_OFF + SYSTRAP_COPYIN_SIZE) /* up to the stack */
+#define SYSTRAP_COPYIN_OFF   4096
+#define SYSTRAP_COPYIN_SIZE  4096
+#define SYSTRAP_COPYOUT_OFF  (SYSTRAP_COPYIN_OFF + SYSTRAP_COPYIN_SIZE)
+#define SYSTRAP_COPYOUT_SIZE 8192
+#define SYSTRAP_MSG_SIZE     (SYSTRAP_COPYOUT_OFF + SYSTRAP_COPYOUT_SIZE) /* up to the stack */
 
 enum systrap_state {
 	SYSTRAP_APP = 0,
@@ -252,6 +256,12 @@ struct systrap_factory_data {
  * the system-call site at args[0] (stub.c's patch_site).
  */
 #define SYSTRAP_OP_PATCH 1003
+/*
+ * A queued op: copies args[2] bytes at args[1] in the copy-out area to
+ * the application's args[0]. When that faults, the call the stub
+ * returns from fails with EFAULT (the frame's rax).
+ */
+#define SYSTRAP_OP_COPY 1004
 
 /* systrap_stub_clone's modes. */
 #define SYSTRAP_CLONE_THREAD 0

@@ -732,6 +732,35 @@ static int systrap_clone_attach(struct platform_clone *pc, struct platform_as **
 }
 
 /*
+ * When c's queue holds only copies (SYSTRAP_OP_COPY), makes them here
+ * with the host's copies, in order, and empties it: cheaper than asking
+ * the stub. Returns false, touching nothing, when it holds anything else.
+ * The queue is in the slot, which c's application (alone in its address
+ * space, and stopped) could only have written before its call: each
+ * copy's source is checked to lie in the copy-out area all the same.
+ */
+static bool apply_copies(struct systrap_ctx *c)
+{
+	struct systrap_msg *m = msg_of(c->as, c->slot);
+	for (unsigned i = 0; i < c->nops; i++) {
+		if (m->ops[i].nr != SYSTRAP_OP_COPY)
+			return false;
+	}
+	for (unsigned i = 0; i < c->nops; i++) {
+		uint64_t dst = m->ops[i].args[0], off = m->ops[i].args[1], len = m->ops[i].args[2];
+		if (off > SYSTRAP_COPYOUT_SIZE || len > SYSTRAP_COPYOUT_SIZE - off ||
+		    stub_util_vm_copy(&c->as->pid, true, (char *)m + SYSTRAP_COPYOUT_OFF + off, dst,
+		                      len) != (ssize_t)len)
+			c->out_fault = true;
+	}
+	m->nops = 0;
+	c->nops = 0;
+	c->out_used = 0;
+	atomic_fetch_sub(&c->as->queued, 1);
+	return true;
+}
+
+/*
  * Before the sentry touches the memory of as: the calling thread's own
  * queued operations run first (its mmap, then its write to the new
  * pages). Another thread's queue belongs to a call still in progress
@@ -750,6 +779,8 @@ static int flush_own_ops(struct systrap_as *as)
 		pthread_mutex_unlock(&as->mu);
 	}
 	if (!c || c->nops == 0)
+		return 0;
+	if (apply_copies(c))
 		return 0;
 	static const uint64_t none[6];
 	systrap_stub_call(c, SYSTRAP_CALL_FLUSH, none);
@@ -790,6 +821,30 @@ static ssize_t systrap_as_write(struct platform_as *pas, uaddr_t dst, const void
 	return stub_util_vm_copy(&to_as(pas)->pid, true, (void *)src, dst, len);
 }
 
+/*
+ * A write into private memory, by the calling thread's own call: queued
+ * as a copy the stub makes as it returns to the application (one `rep
+ * movsb` instead of a process_vm_writev), when the copy-out area and the
+ * queue have room (platform.h's as_write_private).
+ */
+static ssize_t systrap_as_write_private(struct platform_as *pas, uaddr_t dst, const void *src,
+                                        size_t len)
+{
+	struct systrap_as *as = to_as(pas);
+	struct systrap_ctx *c = tls_ctx;
+	if (c && c->as == as && len <= SYSTRAP_COPYOUT_SIZE - c->out_used) {
+		uint64_t args[6] = { dst, c->out_used, len };
+		/* Past out_used: unused bytes, whether the op is queued or not. */
+		memcpy((char *)msg_of(as, c->slot) + SYSTRAP_COPYOUT_OFF + c->out_used, src, len);
+		if (systrap_queue_op(c, SYSTRAP_OP_COPY, args)) {
+			c->out_used += (uint32_t)len;
+			atomic_fetch_add(&as->writes, 1);
+			return (ssize_t)len;
+		}
+	}
+	return systrap_as_write(pas, dst, src, len);
+}
+
 static enum platform_event systrap_ctx_switch(struct platform_ctx *pctx, struct platform_fault *out)
 {
 	struct systrap_ctx *c = to_ctx(pctx);
@@ -816,6 +871,13 @@ static enum platform_event systrap_ctx_switch(struct platform_ctx *pctx, struct 
 	/* A patched call returns by rt_sigreturn when the sentry changed more than rax. */
 	m->resume_full = c->regs_state == REGS_DIRTY || c->fp_dirty;
 	c->fp_dirty = false;
+	if (c->out_fault) {
+		/* A private file mapping past its file's end: the call fails, as on Linux. */
+		c->out_fault = false;
+		c->regs.rax = (uint64_t)-EFAULT;
+		if (c->regs_state == REGS_CLEAN)
+			c->regs_state = REGS_RAX_DIRTY;
+	}
 	if (c->regs_state != REGS_CLEAN) {
 		regs_to_frame(c, uc);
 		c->regs_state = REGS_CLEAN;
@@ -1002,6 +1064,7 @@ const struct platform_ops g_platform_systrap = {
 	.as_pread_fd = systrap_as_pread_fd,
 	.as_read = systrap_as_read,
 	.as_write = systrap_as_write,
+	.as_write_private = systrap_as_write_private,
 	.ctx_switch = systrap_ctx_switch,
 	.ctx_interrupt = systrap_ctx_interrupt,
 	.ctx_regs = systrap_ctx_regs,

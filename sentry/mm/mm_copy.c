@@ -5,7 +5,8 @@
  * could not use itself (unmapped, or without the needed permission) fails
  * with EFAULT before anything happens, exactly as copy_to_user does on
  * Linux, and a read(2) into a bad buffer consumes no input. Then one
- * platform copy moves the bytes.
+ * platform copy moves the bytes; a write into private memory only may
+ * be deferred by the platform (as_write_private).
  */
 #include <errno.h>
 #include <string.h>
@@ -13,9 +14,15 @@
 #include "common/abi/linux/mman.h"
 #include "sentry/mm/mm.h"
 
-/* Preconditions: mm->mu held. */
-static int check_access_locked(struct mm *mm, uaddr_t addr, uint64_t len, int prot)
+/*
+ * Returns 0 when the application could access [addr, addr + len) with
+ * prot, and says in *private whether all of it is private memory (no
+ * other process maps it), else -EFAULT.
+ * Preconditions: mm->mu held.
+ */
+static int check_access_locked(struct mm *mm, uaddr_t addr, uint64_t len, int prot, bool *private)
 {
+	*private = true;
 	if (len == 0)
 		return 0;
 	uaddr_t end = addr + len;
@@ -24,6 +31,8 @@ static int check_access_locked(struct mm *mm, uaddr_t addr, uint64_t len, int pr
 	for (struct vma *v = vma_find(&mm->vmas, addr); v; v = vma_next(v)) {
 		if (v->start > addr || (v->prot & prot) != prot)
 			return -EFAULT;
+		if (v->flags & VMA_SHARED)
+			*private = false;
 		if (v->end >= end)
 			return 0;
 		addr = v->end;
@@ -31,12 +40,18 @@ static int check_access_locked(struct mm *mm, uaddr_t addr, uint64_t len, int pr
 	return -EFAULT;
 }
 
-int mm_check_access(struct mm *mm, uaddr_t addr, uint64_t len, int prot)
+static int check_access(struct mm *mm, uaddr_t addr, uint64_t len, int prot, bool *private)
 {
 	pthread_mutex_lock(&mm->mu);
-	int err = check_access_locked(mm, addr, len, prot);
+	int err = check_access_locked(mm, addr, len, prot, private);
 	pthread_mutex_unlock(&mm->mu);
 	return err;
+}
+
+int mm_check_access(struct mm *mm, uaddr_t addr, uint64_t len, int prot)
+{
+	bool private;
+	return check_access(mm, addr, len, prot, &private);
 }
 
 uint64_t mm_access_prefix(struct mm *mm, uaddr_t addr, uint64_t len, int prot)
@@ -71,10 +86,14 @@ int mm_copy_out(struct mm *mm, uaddr_t addr, const void *src, size_t len)
 {
 	if (len == 0)
 		return 0;
-	int err = mm_check_access(mm, addr, len, LINUX_PROT_WRITE);
+	bool private;
+	int err = check_access(mm, addr, len, LINUX_PROT_WRITE, &private);
 	if (err < 0)
 		return err;
-	ssize_t n = mm->platform->as_write(mm->as, addr, src, len);
+	/* Private memory may take the write later, before anyone can see it (platform.h). */
+	ssize_t n = private && mm->platform->as_write_private
+	                    ? mm->platform->as_write_private(mm->as, addr, src, len)
+	                    : mm->platform->as_write(mm->as, addr, src, len);
 	return n == (ssize_t)len ? 0 : -EFAULT;
 }
 

@@ -1,7 +1,8 @@
 /*
- * plat_copyin: a call's arguments in memory are read as Linux reads them, wherever they lie
- * (systrap's stub reads a call's path or struct ahead, as it traps, up to the end of its page;
- * the sentry reads the rest):
+ * plat_copies: a call's arguments in memory are read, and its results written, as Linux does,
+ * wherever they lie (systrap's stub reads a call's path or struct ahead, as it traps, up to the
+ * end of its page, and writes results into private memory as it returns; the sentry does the
+ * rest):
  *  - a path that ends on the last byte of a page before a hole, one that starts a few bytes
  *    before the end of a page and goes on into the next, and one of PATH_MAX - 1 bytes that
  *    fills a page exactly, all name the file they spell;
@@ -14,13 +15,19 @@
  *  - a path rewritten by another thread while this one stats it in a loop gives one of the
  *    two files each time, never anything else;
  *  - a buffer the call reads that the same call wrote first (readlink into its own path):
- *    the path is read before the result is written.
+ *    the path is read before the result is written;
+ *  - recvmmsg whose first message lands on the second header's iovec pointer: the second
+ *    message goes where the first one said (Linux reads each header as it gets there);
+ *  - a result written into a private file mapping past the end of its file: EFAULT.
  */
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 #include "test.h"
 
@@ -143,7 +150,8 @@ static void *rewriter(void *arg)
 {
 	(void)arg;
 	for (unsigned i = 0; !atomic_load(&g_stop); i++) {
-		/* "/proc/self/exe" and "/proc/self/ex_" differ in one byte: either names a file or not. */
+		/* "/proc/self/exe" and "/proc/self/ex_" differ in one byte: either names a file or
+		 * not. */
 		__atomic_store_n(&g_path[13], (i & 1) ? 'e' : '_', __ATOMIC_RELAXED);
 	}
 	return NULL;
@@ -171,6 +179,54 @@ static void path_rewritten_meanwhile(void)
 	printf("rewritten path: %d found, %d missing\n", found, missing);
 }
 
+static void write_then_read_in_one_call(void)
+{
+	int sv[2];
+	char b1[16] = { 0 }, b2[16] = { 0 };
+	struct iovec first = { b1, sizeof(b1) }, alt = { b2, sizeof(b2) };
+	struct mmsghdr vec[2];
+
+	CHECK_SYS(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv));
+	memset(vec, 0, sizeof(vec));
+	/* The first datagram is a pointer, received right over vec[1].msg_hdr.msg_iov. */
+	struct iovec over = { &vec[1].msg_hdr.msg_iov, sizeof(void *) };
+	vec[0].msg_hdr.msg_iov = &over;
+	vec[0].msg_hdr.msg_iovlen = 1;
+	vec[1].msg_hdr.msg_iov = &first;
+	vec[1].msg_hdr.msg_iovlen = 1;
+	struct iovec *p = &alt;
+	CHECK_EQ(send(sv[1], &p, sizeof(p), 0), sizeof(p));
+	CHECK_EQ(send(sv[1], "second", 7, 0), 7);
+	CHECK_EQ(recvmmsg(sv[0], vec, 2, 0, NULL), 2);
+	CHECK(vec[1].msg_hdr.msg_iov == &alt);
+	CHECK_EQ(vec[1].msg_len, 7);
+	CHECK_STREQ(b2, "second");
+	CHECK_STREQ(b1, "");
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void result_past_end_of_file(void)
+{
+	char path[] = "/tmp/plat_copies_XXXXXX";
+	int fd = CHECK_SYS(mkstemp(path));
+
+	CHECK_SYS(unlink(path));
+	CHECK_SYS(ftruncate(fd, PAGE_SIZE));
+	char *m = (char *)CHECK_SYS(
+	        mmap(NULL, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0));
+	struct stat *st = (struct stat *)(m + PAGE_SIZE);
+	CHECK_ERR(syscall(SYS_fstat, fd, st), EFAULT);
+	/* Within the file it works, and the file does not see it (private). */
+	CHECK_SYS(syscall(SYS_fstat, fd, (struct stat *)m));
+	CHECK_EQ(((struct stat *)m)->st_size, PAGE_SIZE);
+	char byte;
+	CHECK_EQ(pread(fd, &byte, 1, 0), 1);
+	CHECK_EQ(byte, 0);
+	munmap(m, 2 * PAGE_SIZE);
+	close(fd);
+}
+
 int main(void)
 {
 	struct stat st;
@@ -181,6 +237,8 @@ int main(void)
 	same_buffer_in_and_out();
 	write_up_to_hole();
 	path_rewritten_meanwhile();
+	write_then_read_in_one_call();
+	result_past_end_of_file();
 	puts("ok");
 	return 0;
 }
