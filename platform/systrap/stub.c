@@ -31,6 +31,8 @@ _Static_assert(offsetof(struct systrap_msg, region_base) == SYSTRAP_MSG_REGION_B
                "stub.c's assembly");
 _Static_assert(SYSTRAP_REGION_SIZE == 0x2000000, "SYSTRAP_REGION_SIZE_HEX");
 _Static_assert(sizeof(struct systrap_msg) <= SYSTRAP_COPYIN_OFF, "the message's page");
+_Static_assert(SYSTRAP_MSG_SIZE + 16 * 1024 <= SYSTRAP_TFRAME_OFF,
+               "the trampoline's stack, below its frame");
 _Static_assert(offsetof(struct systrap_msg, tramp_entry) == SYSTRAP_MSG_TRAMP_ENTRY_OFF &&
                        offsetof(struct systrap_msg, tframe) == SYSTRAP_MSG_TFRAME_OFF &&
                        offsetof(struct systrap_msg, pending) == SYSTRAP_MSG_PENDING_OFF &&

@@ -28,7 +28,10 @@
  * application on RESUME, or before the next CALL. When one fails (the
  * host ran out of memory or of mappings), the stub stops there and posts
  * EVENT with signo SYSTRAP_SIGNO_OPFAILED instead of resuming, or
- * answers the CALL with the op's error; op_failed says which op.
+ * answers the CALL with the op's error; op_failed says which op. The
+ * queue also carries the call's writes into private memory
+ * (SYSTRAP_OP_COPY, from the copy-out area); as a system call traps, the
+ * stub reads the argument it will read first into the copy-in area.
  * Each side spins for a while before it sleeps on the futex, and says that
  * it sleeps (stub_sleeping, sentry_sleeping), so that the other side wakes
  * it only then: a store of state, then a load of the other's flag, on both
