@@ -42,6 +42,9 @@
  * every pointer a stub posts, and a clone's reported pid is proven before
  * the sentry keeps it (new_thread_stub, systrap_answer_dup).
  */
+#include <sys/statvfs.h>
+#include <sys/vfs.h>
+
 #include "platform/systrap/systrap_impl.h"
 
 /*
@@ -442,12 +445,15 @@ static const int g_memop_nr[PLATFORM_MEMOP_COUNT] = {
 /*
  * Whether a memory operation may be queued (systrap_queue_op): those whose
  * only host failure is running out of memory or of mappings, where Linux
- * itself would fail the process. A file mapping or mprotect that asks for
- * PROT_EXEC (a host noexec mount refuses it) or an mprotect that adds
- * PROT_WRITE (the host refuses it on a read-only shared file mapping) runs
- * at once, so that its error is the call's.
+ * itself would fail the process. A file mapping that asks for PROT_EXEC
+ * but for a file whose host filesystem is not known to allow it (a noexec
+ * mount refuses it: MEMOP_FILE, not MEMOP_FILE_EXEC_OK), an mprotect that asks for PROT_EXEC (the
+ * sentry does not know of which file) or one that adds PROT_WRITE (the host refuses it on a
+ * read-only shared file mapping) runs at once, so that its error is the call's.
  */
-static bool may_queue(long nr, const uint64_t a[6], bool file)
+enum memop_kind { MEMOP_MEMORY, MEMOP_FILE, MEMOP_FILE_EXEC_OK };
+
+static bool may_queue(long nr, const uint64_t a[6], enum memop_kind file)
 {
 	uint64_t prot = a[2], flags = a[3];
 	switch (nr) {
@@ -458,7 +464,7 @@ static bool may_queue(long nr, const uint64_t a[6], bool file)
 	case SYS_mmap:
 		if (flags & (MAP_POPULATE | MAP_LOCKED | MAP_HUGETLB))
 			return false;
-		if (file && (prot & PROT_EXEC))
+		if (file == MEMOP_FILE && (prot & PROT_EXEC))
 			return false;
 		return !((prot & PROT_WRITE) && (flags & MAP_TYPE) == MAP_PRIVATE &&
 		         !(flags & MAP_NORESERVE) && a[1] > QUEUE_MAX_COMMIT);
@@ -468,7 +474,7 @@ static bool may_queue(long nr, const uint64_t a[6], bool file)
 }
 
 /* Queues the operation when it may be, or runs it now (after the queue). */
-static long memop_call(struct systrap_ctx *c, long nr, const uint64_t a[6], bool file)
+static long memop_call(struct systrap_ctx *c, long nr, const uint64_t a[6], enum memop_kind file)
 {
 	if (may_queue(nr, a, file) && systrap_queue_op(c, nr, a))
 		return nr == SYS_mmap ? (long)a[0] : 0;
@@ -483,7 +489,7 @@ static long systrap_as_memop(struct platform_as *pas, enum platform_memop op,
 	memcpy(a, args, sizeof(a));
 	if (op == PLATFORM_MEMOP_MMAP)
 		a[3] |= MAP_FIXED;
-	return memop_call(systrap_ctx_of(to_as(pas)), g_memop_nr[op], a, false);
+	return memop_call(systrap_ctx_of(to_as(pas)), g_memop_nr[op], a, MEMOP_MEMORY);
 }
 
 /* c's stub fd for host_fd's open file description, lending it when it has none. */
@@ -517,7 +523,12 @@ static long systrap_as_mmap_fd(struct platform_as *pas, uaddr_t addr, uint64_t l
 	const uint64_t margs[6] = { addr,           len,
 		                    (uint64_t)prot, (uint64_t)(flags | MAP_FIXED),
 		                    (uint64_t)fd,   off };
-	return memop_call(c, SYS_mmap, margs, true);
+	/* ld.so maps each library's code PROT_EXEC: a CALL only on a noexec host filesystem. */
+	struct statfs sf;
+	enum memop_kind file = MEMOP_FILE;
+	if ((prot & PROT_EXEC) && fstatfs(host_fd, &sf) == 0 && !(sf.f_flags & ST_NOEXEC))
+		file = MEMOP_FILE_EXEC_OK;
+	return memop_call(c, SYS_mmap, margs, file);
 }
 
 /*

@@ -134,6 +134,8 @@ const struct confine_rule g_sentry_rules[] = {
 	         "glibc's fstat(): fstatat(fd, \"\", AT_EMPTY_PATH) of a host file"),
 	ALLOW_IF(statx, CONFINE_MASKED(2, AT_EMPTY_PATH, AT_EMPTY_PATH),
 	         "attributes of a donated gofer file, by fd (AT_EMPTY_PATH)"),
+	ALLOW(fstatfs, "whether a gofer file's host filesystem is noexec (systrap: a PROT_EXEC "
+	               "mapping of it need not be a CALL)"),
 	ALLOW(ftruncate, "tmpfs file sizes (memfds); systrap's shared regions"),
 	ALLOW(fallocate, "fallocate(2) on tmpfs and gofer files"),
 	ALLOW(fsync, "fsync(2) on gofer files"),

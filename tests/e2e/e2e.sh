@@ -21,6 +21,8 @@
 #   syscalls_doc         docs/syscalls.md is what `runsc syscalls --markdown` prints (DEMO names the doc)
 #   dynamic              dynamically linked Debian programs (ls, python3, sha256sum) and a #!
 #                        script print exactly what they print natively
+#   host_noexec          a PROT_EXEC mapping of a file on a host noexec filesystem fails with
+#                        EPERM as natively; one of an ordinary filesystem maps
 #   rootfs_overlay       files written, renamed and removed under / stay in the sandbox: the
 #                        host's files are untouched afterwards
 #   volume               a --volume bind mount shows the host directory, and writes reach it
@@ -248,6 +250,32 @@ dynamic)
 	printf '#!/usr/bin/python3 -S\nimport sys\nprint("script", sys.argv[1:])\n' >"$tmp/script"
 	chmod +x "$tmp/script"
 	same_output script "$tmp/script" one 'two three'
+	;;
+host_noexec)
+	# A file on a host filesystem mounted noexec, in a --volume that is not noexec in the
+	# sandbox: mapping it PROT_EXEC fails with EPERM, as natively, and a file of an ordinary
+	# filesystem maps (systrap queues a PROT_EXEC file mapping only when fstatfs says the
+	# host allows it; otherwise the error must be the call's).
+	mkdir "$tmp/nx"
+	mount -t tmpfs -o noexec,size=1m tmpfs "$tmp/nx" || fail "cannot mount a tmpfs"
+	trap 'umount "$tmp/nx"; rm -rf "$tmp"' EXIT
+	mkdir "$tmp/x"
+	head -c 8192 "$demo" >"$tmp/nx/f"
+	head -c 8192 "$demo" >"$tmp/x/f"
+	map='import mmap, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+try:
+    mmap.mmap(fd, 4096, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_EXEC)
+    print("mapped")
+except OSError as e:
+    print("errno", e.errno)'
+	for d in nx x; do
+		native=$(run python3 -c "$map" "$tmp/$d/f")
+		sandbox=$(run "$runsc" 'do' --volume "$tmp/$d:/mnt/$d" /usr/bin/python3 -c "$map" \
+			"/mnt/$d/f" 2>&1)
+		[ "$sandbox" = "$native" ] || fail "$d: native '$native', sandbox '$sandbox'"
+	done
+	[ "$(run python3 -c "$map" "$tmp/nx/f")" = "errno 1" ] || fail "the noexec mount maps PROT_EXEC"
 	;;
 rootfs_overlay)
 	probe=/runsc-e2e-overlay-$$
