@@ -118,13 +118,10 @@ long mm_copy_string_in(struct mm *mm, char *dst, uaddr_t addr, size_t max)
 
 size_t mm_copy_in_partial(struct mm *mm, void *dst, uaddr_t addr, size_t len)
 {
-	size_t done = 0;
-	while (done < len) {
-		uaddr_t cur = addr + done;
-		size_t chunk = MIN(len - done, PAGE_SIZE - (cur & (PAGE_SIZE - 1)));
-		if (mm_copy_in(mm, (char *)dst + done, cur, chunk) < 0)
-			break;
-		done += chunk;
-	}
-	return done;
+	/* One copy of the readable prefix; the host's stops at a page it cannot read. */
+	uint64_t n = mm_access_prefix(mm, addr, len, LINUX_PROT_READ);
+	if (n == 0)
+		return 0;
+	ssize_t got = mm->platform->as_read(mm->as, dst, addr, n);
+	return got > 0 ? (size_t)got : 0;
 }
