@@ -190,15 +190,14 @@ struct platform_ops {
 	ssize_t (*as_read)(struct platform_as *as, void *dst, uaddr_t src, size_t len);
 	ssize_t (*as_write)(struct platform_as *as, uaddr_t dst, const void *src, size_t len);
 	/*
-	 * Optional: as_write, into memory that the mm checked is private (no
-	 * other process maps it) and writable. The platform may apply it
-	 * later: the application sees it when its call returns, and the
+	 * Optional: as_write, into memory that the mm checked is private
+	 * anonymous memory (no other process maps it, no file backs it: the
+	 * host cannot refuse the write) and writable. The platform may apply
+	 * it later: the application sees it when its call returns, and the
 	 * calling thread's own as_read and as_write, a fork and the address
 	 * space's memory operations see it first. (Another thread of the
 	 * sentry may see the memory as it was before the call wrote it, as on
-	 * Linux while the call runs.) Should the host then refuse it (a
-	 * private file mapping past the end of its file), the call returns
-	 * EFAULT, as it would on Linux.
+	 * Linux while the call runs.)
 	 */
 	ssize_t (*as_write_private)(struct platform_as *as, uaddr_t dst, const void *src,
 	                            size_t len);

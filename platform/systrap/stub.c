@@ -180,6 +180,15 @@ NAKED uint64_t systrap_stub_copy(void *dst, const void *src, uint64_t len)
 }
 /* clang-format on */
 
+/* SYSTRAP_OP_COPY: 0, or -EFAULT (the bounds are read from the slot: checked). */
+static STUB long copy_out(struct systrap_msg *m, uint64_t dst, uint64_t off, uint64_t len)
+{
+	if (off > SYSTRAP_COPYOUT_SIZE || len > SYSTRAP_COPYOUT_SIZE - off)
+		return -14;
+	const char *src = (const char *)m + SYSTRAP_COPYOUT_OFF + off;
+	return systrap_stub_copy((void *)dst, src, len) ? -14 /* EFAULT */ : 0;
+}
+
 /*
  * Runs the queued memory operations in order. Returns 1, or 0 at the
  * first that fails, with op_failed and op_err set. The count is read once
@@ -196,18 +205,13 @@ static STUB int run_ops(struct systrap_msg *m)
 			patch_site(op->args[0], op->args[1]);
 			continue;
 		}
-		if (op->nr == SYSTRAP_OP_COPY) {
-			uint64_t off = op->args[1], len = op->args[2];
-			if (off > SYSTRAP_COPYOUT_SIZE || len > SYSTRAP_COPYOUT_SIZE - off ||
-			    systrap_stub_copy((void *)op->args[0],
-			                      (const char *)m + SYSTRAP_COPYOUT_OFF + off, len))
-				((struct k_ucontext *)m->uc)->uc_mcontext.rax =
-				        (uint64_t)-14; /* EFAULT */
-			continue;
-		}
-		long ret =
-		        sc6((long)op->nr, (long)op->args[0], (long)op->args[1], (long)op->args[2],
-		            (long)op->args[3], (long)op->args[4], (long)op->args[5]);
+		long ret;
+		if (op->nr == SYSTRAP_OP_COPY)
+			ret = copy_out(m, op->args[0], op->args[1], op->args[2]);
+		else
+			ret = sc6((long)op->nr, (long)op->args[0], (long)op->args[1],
+			          (long)op->args[2], (long)op->args[3], (long)op->args[4],
+			          (long)op->args[5]);
 		if (op->nr == NR_mmap ? ret != (long)op->args[0] : ret != 0) {
 			m->op_err = ret;
 			m->op_failed = i + 1;

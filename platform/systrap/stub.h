@@ -261,8 +261,8 @@ struct systrap_factory_data {
 #define SYSTRAP_OP_PATCH 1003
 /*
  * A queued op: copies args[2] bytes at args[1] in the copy-out area to
- * the application's args[0]. When that faults, the call the stub
- * returns from fails with EFAULT (the frame's rax).
+ * the application's args[0] (private anonymous memory: a fault there
+ * means that the sentry's tree and the host disagree, and fails the op).
  */
 #define SYSTRAP_OP_COPY 1004
 

@@ -748,7 +748,8 @@ static int systrap_clone_attach(struct platform_clone *pc, struct platform_as **
  * the stub. Returns false, touching nothing, when it holds anything else.
  * The queue is in the slot, which c's application (alone in its address
  * space, and stopped) could only have written before its call: each
- * copy's source is checked to lie in the copy-out area all the same.
+ * copy's source is checked to lie in the copy-out area all the same. A
+ * copy the host refuses dooms the process, as a failed queued op does.
  */
 static bool apply_copies(struct systrap_ctx *c)
 {
@@ -757,17 +758,24 @@ static bool apply_copies(struct systrap_ctx *c)
 		if (m->ops[i].nr != SYSTRAP_OP_COPY)
 			return false;
 	}
+	bool failed = false;
 	for (unsigned i = 0; i < c->nops; i++) {
 		uint64_t dst = m->ops[i].args[0], off = m->ops[i].args[1], len = m->ops[i].args[2];
 		if (off > SYSTRAP_COPYOUT_SIZE || len > SYSTRAP_COPYOUT_SIZE - off ||
 		    stub_util_vm_copy(&c->as->pid, true, (char *)m + SYSTRAP_COPYOUT_OFF + off, dst,
 		                      len) != (ssize_t)len)
-			c->out_fault = true;
+			failed = true;
 	}
 	m->nops = 0;
 	c->nops = 0;
 	c->out_used = 0;
 	atomic_fetch_sub(&c->as->queued, 1);
+	if (failed && !c->doomed) {
+		log_warn("systrap: the host refused a queued copy into stub %d's memory; the "
+		         "process is killed",
+		         c->tid);
+		c->doomed = true;
+	}
 	return true;
 }
 
@@ -792,7 +800,7 @@ static int flush_own_ops(struct systrap_as *as)
 	if (!c || c->nops == 0)
 		return 0;
 	if (apply_copies(c))
-		return 0;
+		return c->doomed ? -ENOMEM : 0;
 	static const uint64_t none[6];
 	systrap_stub_call(c, SYSTRAP_CALL_FLUSH, none);
 	return c->doomed ? -ENOMEM : 0;
@@ -882,13 +890,6 @@ static enum platform_event systrap_ctx_switch(struct platform_ctx *pctx, struct 
 	/* A patched call returns by rt_sigreturn when the sentry changed more than rax. */
 	m->resume_full = c->regs_state == REGS_DIRTY || c->fp_dirty;
 	c->fp_dirty = false;
-	if (c->out_fault) {
-		/* A private file mapping past its file's end: the call fails, as on Linux. */
-		c->out_fault = false;
-		c->regs.rax = (uint64_t)-EFAULT;
-		if (c->regs_state == REGS_CLEAN)
-			c->regs_state = REGS_RAX_DIRTY;
-	}
 	if (c->regs_state != REGS_CLEAN) {
 		regs_to_frame(c, uc);
 		c->regs_state = REGS_CLEAN;

@@ -169,8 +169,6 @@ struct systrap_ctx {
 	uint64_t in_writes;
 	/* Bytes of the copy-out area that queued SYSTRAP_OP_COPYs use. */
 	uint32_t out_used;
-	/* The sentry applied the queued copies itself, and one faulted: the call fails. */
-	bool out_fault;
 	int stub_sock; /* the stub's fd of its as's lend_sock[1], or -1 */
 	bool doomed;   /* a queued operation failed: the process dies at the next switch */
 };

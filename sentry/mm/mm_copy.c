@@ -5,8 +5,8 @@
  * could not use itself (unmapped, or without the needed permission) fails
  * with EFAULT before anything happens, exactly as copy_to_user does on
  * Linux, and a read(2) into a bad buffer consumes no input. Then one
- * platform copy moves the bytes; a write into private memory only may
- * be deferred by the platform (as_write_private).
+ * platform copy moves the bytes; a write into private anonymous memory
+ * only may be deferred by the platform (as_write_private).
  */
 #include <errno.h>
 #include <string.h>
@@ -16,8 +16,8 @@
 
 /*
  * Returns 0 when the application could access [addr, addr + len) with
- * prot, and says in *private whether all of it is private memory (no
- * other process maps it), else -EFAULT.
+ * prot, and says in *private whether all of it is private anonymous
+ * memory (no other process maps it, no file backs it), else -EFAULT.
  * Preconditions: mm->mu held.
  */
 static int check_access_locked(struct mm *mm, uaddr_t addr, uint64_t len, int prot, bool *private)
@@ -31,7 +31,7 @@ static int check_access_locked(struct mm *mm, uaddr_t addr, uint64_t len, int pr
 	for (struct vma *v = vma_find(&mm->vmas, addr); v; v = vma_next(v)) {
 		if (v->start > addr || (v->prot & prot) != prot)
 			return -EFAULT;
-		if (v->flags & VMA_SHARED)
+		if ((v->flags & VMA_SHARED) || !(v->flags & VMA_ANON))
 			*private = false;
 		if (v->end >= end)
 			return 0;
@@ -90,7 +90,7 @@ int mm_copy_out(struct mm *mm, uaddr_t addr, const void *src, size_t len)
 	int err = check_access(mm, addr, len, LINUX_PROT_WRITE, &private);
 	if (err < 0)
 		return err;
-	/* Private memory may take the write later, before anyone can see it (platform.h). */
+	/* Private anonymous memory may take it later, before anyone can see it (platform.h). */
 	ssize_t n = private && mm->platform->as_write_private
 	                    ? mm->platform->as_write_private(mm->as, addr, src, len)
 	                    : mm->platform->as_write(mm->as, addr, src, len);
