@@ -362,12 +362,9 @@ static inline STUB int copyin_arg(long nr, int *arg, long *size)
 		return 1;
 	case 1:  /* write */
 	case 18: /* pwrite64 */
+	case 42: /* connect: the address */
 	case 44: /* sendto */
-		*arg = 1;
-		*size = -2 - 2;
-		return 1;
-	case 42: /* connect */
-	case 49: /* bind */
+	case 49: /* bind: the address */
 		*arg = 1;
 		*size = -2 - 2;
 		return 1;
