@@ -29,7 +29,7 @@
  * host ran out of memory or of mappings), the stub stops there and posts
  * EVENT with signo SYSTRAP_SIGNO_OPFAILED instead of resuming, or
  * answers the CALL with the op's error; op_failed says which op. The
- * queue also carries the call's writes into private memory
+ * queue also carries the call's writes into private anonymous memory
  * (SYSTRAP_OP_COPY, from the copy-out area); as a system call traps, the
  * stub reads the argument it will read first into the copy-in area.
  * Each side spins for a while before it sleeps on the futex, and says that
