@@ -293,29 +293,45 @@ void stub_lent_init(struct stub_lent_fds *l)
 }
 
 long stub_lent_fd(struct stub_lent_fds *l, pid_t tid, int host_fd, const struct stub_lent_ops *ops,
-                  void *ctx)
+                  void *ctx, bool queue, int *reg)
 {
-	int victim = -1, oldest = 0;
+	int victim = -1, oldest = -1;
 	for (int i = 0; i < STUB_LENT_FDS; i++) {
-		if (l->e[i].stub_fd >= 0 && l->e[i].host_fd == host_fd) {
-			if (syscall(SYS_kcmp, getpid(), tid, KCMP_FILE, host_fd, l->e[i].stub_fd) ==
-			    0) {
+		int fd = l->e[i].stub_fd;
+		if (fd == STUB_LENT_QUEUED) {
+			if (l->e[i].host_fd == host_fd) {
+				*reg = i; /* lent earlier in this same call: mapped again */
+				return STUB_LENT_QUEUED;
+			}
+			continue; /* never the victim: its fd is on its way */
+		}
+		if (fd >= 0 && l->e[i].host_fd == host_fd) {
+			if (syscall(SYS_kcmp, getpid(), tid, KCMP_FILE, host_fd, fd) == 0) {
 				l->e[i].used = ++l->clock;
-				return l->e[i].stub_fd;
+				return fd;
 			}
 			victim = i; /* the number now names another file: this entry goes first */
 		}
-		if (l->e[i].stub_fd < 0 ||
+		if (oldest < 0 || fd < 0 ||
 		    (l->e[oldest].stub_fd >= 0 && l->e[i].used < l->e[oldest].used))
 			oldest = i;
 	}
 	if (victim < 0)
 		victim = oldest;
+	if (victim < 0)
+		return -EAGAIN; /* every entry queued: not with one mapping per call */
 	if (l->e[victim].stub_fd >= 0)
 		ops->close(ctx, l->e[victim].stub_fd);
-	long fd = ops->lend(ctx, host_fd);
-	l->e[victim].stub_fd = fd >= 0 ? (int)fd : -1;
+	long fd = ops->lend(ctx, host_fd, victim, queue);
+	l->e[victim].stub_fd = fd >= 0 || fd == STUB_LENT_QUEUED ? (int)fd : -1;
 	l->e[victim].host_fd = host_fd;
 	l->e[victim].used = ++l->clock;
+	*reg = victim;
 	return fd;
+}
+
+void stub_lent_resolve(struct stub_lent_fds *l, int reg, int stub_fd)
+{
+	if (reg >= 0 && reg < STUB_LENT_FDS && l->e[reg].stub_fd == STUB_LENT_QUEUED)
+		l->e[reg].stub_fd = stub_fd >= 0 ? stub_fd : -1;
 }

@@ -94,12 +94,15 @@ bool stub_util_is_fault_signal(int sig);
  * descriptions: a host fd number the sentry reused for another file never
  * hits a stale entry (the stub's copy keeps the old description alive
  * until it is evicted), and is evicted first. A clone's fd table is a
- * copy: so is its cache.
+ * copy: so is its cache. A platform may queue a lending with the mapping
+ * that needs it (systrap): the entry then waits, STUB_LENT_QUEUED, for
+ * the fd the stub got in its register, the entry's index.
  */
-#define STUB_LENT_FDS 4
+#define STUB_LENT_FDS    4
+#define STUB_LENT_QUEUED (-1000000)
 struct stub_lent_fds {
 	struct {
-		int stub_fd; /* -1: free */
+		int stub_fd; /* -1: free; or STUB_LENT_QUEUED */
 		int host_fd; /* the sentry's fd it was lent from */
 		uint64_t used;
 	} e[STUB_LENT_FDS];
@@ -110,7 +113,12 @@ void stub_lent_init(struct stub_lent_fds *l);
 
 /* What the cache needs of a platform, done in the stub of ctx. */
 struct stub_lent_ops {
-	long (*lend)(void *ctx, int host_fd); /* lends host_fd: the stub's fd, or -errno */
+	/*
+	 * Lends host_fd: the stub's fd, or -errno; or, when queue allows it,
+	 * STUB_LENT_QUEUED: the stub receives it into register reg as its
+	 * queue runs (stub_lent_resolve then).
+	 */
+	long (*lend)(void *ctx, int host_fd, int reg, bool queue);
 	void (*close)(void *ctx,
 	              int stub_fd); /* closes an evicted one, now or before the next call */
 };
@@ -119,9 +127,13 @@ struct stub_lent_ops {
  * The fd in stub tid (whose context is ctx) for host_fd's open file
  * description: a cached one, or host_fd lent now in place of the least
  * recently used entry (whose fd is closed in the stub). Returns the fd or
- * -errno.
+ * -errno; or, with queue (the caller queues its use of the fd too),
+ * STUB_LENT_QUEUED and in *reg the register the fd will be in.
+ * Preconditions: without queue, no entry is STUB_LENT_QUEUED.
  */
 long stub_lent_fd(struct stub_lent_fds *l, pid_t tid, int host_fd, const struct stub_lent_ops *ops,
-                  void *ctx);
+                  void *ctx, bool queue, int *reg);
+/* A queued lending into register reg is done: the stub's fd, or -1 if it failed. */
+void stub_lent_resolve(struct stub_lent_fds *l, int reg, int stub_fd);
 
 #endif /* PLATFORM_STUB_UTIL_H */

@@ -578,8 +578,9 @@ static void lent_close(void *ctx, int stub_fd)
 	inject((struct ptrace_ctx *)ctx, SYS_close, args);
 }
 
-static long lent_lend(void *ctx, int host_fd)
+static long lent_lend(void *ctx, int host_fd, int reg, bool queue)
 {
+	(void)reg, (void)queue; /* nothing is queued here */
 	return lend_fd((struct ptrace_ctx *)ctx, host_fd);
 }
 
@@ -587,7 +588,8 @@ static const struct stub_lent_ops g_lent_ops = { .lend = lent_lend, .close = len
 
 static long lent_fd_for(struct ptrace_ctx *c, int host_fd)
 {
-	return stub_lent_fd(&c->lent, c->tid, host_fd, &g_lent_ops, c);
+	int reg;
+	return stub_lent_fd(&c->lent, c->tid, host_fd, &g_lent_ops, c, false, &reg);
 }
 
 static long ptrace_as_mmap_fd(struct platform_as *pas, uaddr_t addr, uint64_t len, int prot,

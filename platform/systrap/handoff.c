@@ -269,6 +269,12 @@ void systrap_ops_ran(struct systrap_ctx *c)
 	c->nops = 0;
 	c->out_used = 0;
 	atomic_fetch_sub(&c->as->queued, 1);
+	/* The fds the queued lendings got (-1 for one that did not run: the sentry's). */
+	for (int i = 0; i < STUB_LENT_FDS; i++) {
+		if (c->lent.e[i].stub_fd == STUB_LENT_QUEUED)
+			stub_lent_resolve(&c->lent, i,
+			                  __atomic_load_n(&m->lent[i], __ATOMIC_RELAXED));
+	}
 	uint32_t failed = __atomic_load_n(&m->op_failed, __ATOMIC_RELAXED);
 	if (failed && !c->doomed) {
 		log_warn("systrap: the host refused a queued memory operation of stub %d "
@@ -394,27 +400,54 @@ int systrap_lend_socket(struct systrap_ctx *c)
 	return err;
 }
 
-/* The recvmsg of one lent fd, laid out in the slot's lend_buf (stub addresses). */
-struct lend_layout {
-	struct msghdr hdr;
-	struct iovec iov;
-	uint64_t seq;
-	union {
-		struct cmsghdr align;
-		uint8_t buf[CMSG_SPACE(sizeof(int))];
-	} ctl;
-};
-_Static_assert(sizeof(struct lend_layout) <= sizeof(((struct systrap_msg *)0)->lend_buf),
-               "lend_buf");
+/* stub.h's layout of a lending's recvmsg is libc's. */
+_Static_assert(offsetof(struct systrap_lend_layout, iov) == offsetof(struct msghdr, msg_iov) &&
+                       offsetof(struct systrap_lend_layout, iovlen) ==
+                               offsetof(struct msghdr, msg_iovlen) &&
+                       offsetof(struct systrap_lend_layout, control) ==
+                               offsetof(struct msghdr, msg_control) &&
+                       offsetof(struct systrap_lend_layout, controllen) ==
+                               offsetof(struct msghdr, msg_controllen) &&
+                       offsetof(struct systrap_lend_layout, flags) ==
+                               offsetof(struct msghdr, msg_flags) &&
+                       offsetof(struct systrap_lend_layout, iov_base) == sizeof(struct msghdr) &&
+                       offsetof(struct systrap_lend_layout, fd) -
+                                       offsetof(struct systrap_lend_layout, cmsg_len) ==
+                               CMSG_LEN(0) &&
+                       sizeof(struct systrap_lend_layout) -
+                                       offsetof(struct systrap_lend_layout, cmsg_len) ==
+                               CMSG_SPACE(sizeof(int)) &&
+                       sizeof(struct systrap_lend_layout) <=
+                               sizeof(((struct systrap_msg *)0)->lend_buf),
+               "struct systrap_lend_layout");
+
+/* Lays out the stub's recvmsg of one lent fd in c's lend_buf (stub addresses). */
+static struct systrap_lend_layout *lend_layout(struct systrap_ctx *c)
+{
+	struct systrap_lend_layout *l =
+	        (struct systrap_lend_layout *)msg_of(c->as, c->slot)->lend_buf;
+	uaddr_t base = slot_stub_addr(c->slot) + offsetof(struct systrap_msg, lend_buf);
+	memset(l, 0, sizeof(*l));
+	l->iov_base = base + offsetof(struct systrap_lend_layout, seq);
+	l->iov_len = sizeof(l->seq);
+	l->iov = base + offsetof(struct systrap_lend_layout, iov_base);
+	l->iovlen = 1;
+	l->control = base + offsetof(struct systrap_lend_layout, cmsg_len);
+	l->controllen = CMSG_SPACE(sizeof(int));
+	return l;
+}
 
 /*
  * Lends host_fd to c's stub: the sentry sends it on the lend socket with
- * a sequence number, and the stub receives it (one CALL, two thread
- * switches). A datagram that is not the one sent (left by a receive that
- * failed: the application can call the stub's recvmsg itself) is closed
- * and the next one read. Returns the fd in the stub, or -errno.
+ * a sequence number, and the stub receives it. With queue, and room in
+ * the queue, the stub does so as it resumes (SYSTRAP_OP_LEND, into its
+ * register reg, for a queued mapping: STUB_LENT_QUEUED); else now, in one
+ * CALL (two thread switches). A datagram that is not the one sent (left
+ * by a receive that failed: the application can call the stub's recvmsg
+ * itself) is closed and the next one read. Returns the fd in the stub,
+ * STUB_LENT_QUEUED, or -errno.
  */
-long systrap_lend_fd(struct systrap_ctx *c, int host_fd)
+long systrap_lend_fd(struct systrap_ctx *c, int host_fd, int reg, bool queue)
 {
 	struct systrap_as *as = c->as;
 	pthread_mutex_lock(&as->lend_mu);
@@ -441,20 +474,21 @@ long systrap_lend_fd(struct systrap_ctx *c, int host_fd)
 		ret = -errno;
 		goto out;
 	}
-	struct systrap_msg *m = msg_of(as, c->slot);
-	struct lend_layout *l = (struct lend_layout *)m->lend_buf;
-	uaddr_t base = slot_stub_addr(c->slot) + offsetof(struct systrap_msg, lend_buf);
+	uaddr_t hdr = slot_stub_addr(c->slot) + offsetof(struct systrap_msg, lend_buf);
+	if (queue) {
+		lend_layout(c);
+		msg_of(as, c->slot)->lent[reg % SYSTRAP_LENT_REGS] =
+		        -1; /* until the stub's is there */
+		const uint64_t args[6] = { (uint64_t)c->stub_sock, seq, (uint64_t)reg };
+		if (systrap_queue_op(c, SYSTRAP_OP_LEND, args)) {
+			ret = STUB_LENT_QUEUED;
+			goto out;
+		}
+	}
 	ret = -EAGAIN;
 	for (int tries = 0; tries < 4; tries++) {
-		memset(l, 0, sizeof(*l));
-		l->iov.iov_base = (void *)(base + offsetof(struct lend_layout, seq));
-		l->iov.iov_len = sizeof(l->seq);
-		l->hdr.msg_iov = (struct iovec *)(base + offsetof(struct lend_layout, iov));
-		l->hdr.msg_iovlen = 1;
-		l->hdr.msg_control = (void *)(base + offsetof(struct lend_layout, ctl));
-		l->hdr.msg_controllen = sizeof(l->ctl.buf);
-		const uint64_t args[6] = { (uint64_t)c->stub_sock,
-			                   base + offsetof(struct lend_layout, hdr),
+		struct systrap_lend_layout *l = lend_layout(c);
+		const uint64_t args[6] = { (uint64_t)c->stub_sock, hdr,
 			                   MSG_DONTWAIT | MSG_CMSG_CLOEXEC };
 		long n = systrap_stub_call(c, SYS_recvmsg, args);
 		if (n < 0) {
@@ -462,13 +496,12 @@ long systrap_lend_fd(struct systrap_ctx *c, int host_fd)
 			break;
 		}
 		/* Written by the stub's kernel, but readable and writable by the application. */
-		struct lend_layout got;
+		struct systrap_lend_layout got;
 		memcpy(&got, l, sizeof(got));
 		int fd = -1;
-		if (got.ctl.align.cmsg_level == SOL_SOCKET &&
-		    got.ctl.align.cmsg_type == SCM_RIGHTS &&
-		    got.ctl.align.cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&fd, CMSG_DATA(&got.ctl.align), sizeof(int));
+		if (got.cmsg_level == SOL_SOCKET && got.cmsg_type == SCM_RIGHTS &&
+		    got.cmsg_len == CMSG_LEN(sizeof(int)))
+			fd = got.fd;
 		if (n == sizeof(seq) && got.seq == seq && fd >= 0) {
 			ret = fd;
 			break;

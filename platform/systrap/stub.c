@@ -19,6 +19,7 @@
  *   - systrap_stub_restorer: the handlers' sa_restorer.
  * New stub threads and processes start in stub_clone's child path.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +61,7 @@ _Static_assert(8 + sizeof(struct k_ucontext) <= SYSTRAP_TFRAME_INFO &&
 #define NR_dup          32
 #define NR_clone        56
 #define NR_exit_group   231
+#define NR_recvmsg      47
 #define NR_sched_yield  24
 #define NR_futex        202
 #define NR_sigaltstack  131
@@ -190,6 +192,40 @@ static STUB long copy_out(struct systrap_msg *m, uint64_t dst, uint64_t off, uin
 }
 
 /*
+ * SYSTRAP_OP_LEND: receives the datagram numbered seq on sock into
+ * lent[reg]. 0, or -errno. The layout's pointers are the sentry's; the
+ * stub resets what the host's recvmsg writes before each try.
+ */
+static STUB long lend_recv(struct systrap_msg *m, uint64_t sock, uint64_t seq, uint64_t reg)
+{
+	struct systrap_lend_layout *l = (struct systrap_lend_layout *)m->lend_buf;
+	if (reg >= SYSTRAP_LENT_REGS)
+		return -22; /* EINVAL */
+	for (int tries = 0; tries < 4; tries++) {
+		l->controllen = 24; /* CMSG_SPACE(sizeof(int)) */
+		l->flags = 0;
+		l->seq = 0;
+		l->cmsg_len = 0;
+		l->fd = -1;
+		long n = sc6(NR_recvmsg, (long)sock, (long)l,
+		             0x40 | 0x40000000 /* MSG_DONTWAIT | MSG_CMSG_CLOEXEC */, 0, 0, 0);
+		if (n < 0)
+			return n;
+		int fd = l->cmsg_len == 20 /* CMSG_LEN(sizeof(int)) */ && l->cmsg_level == 1 &&
+		                         l->cmsg_type == 1 /* SOL_SOCKET, SCM_RIGHTS */
+		                 ? l->fd
+		                 : -1;
+		if (n == 8 && l->seq == seq && fd >= 0) {
+			m->lent[reg] = fd;
+			return 0;
+		}
+		if (fd >= 0)
+			sc3(NR_close, fd, 0, 0);
+	}
+	return -11; /* EAGAIN */
+}
+
+/*
  * Runs the queued memory operations in order. Returns 1, or 0 at the
  * first that fails, with op_failed and op_err set. The count is read once
  * and bounded: the application can write its slot.
@@ -206,13 +242,20 @@ static STUB int run_ops(struct systrap_msg *m)
 			continue;
 		}
 		long ret;
+		bool mmap = op->nr == NR_mmap || op->nr == SYSTRAP_OP_MMAP_LENT;
 		if (op->nr == SYSTRAP_OP_COPY)
 			ret = copy_out(m, op->args[0], op->args[1], op->args[2]);
+		else if (op->nr == SYSTRAP_OP_LEND)
+			ret = lend_recv(m, op->args[0], op->args[1], op->args[2]);
+		else if (op->nr == SYSTRAP_OP_MMAP_LENT)
+			ret = sc6(NR_mmap, (long)op->args[0], (long)op->args[1], (long)op->args[2],
+			          (long)op->args[3], m->lent[op->args[4] % SYSTRAP_LENT_REGS],
+			          (long)op->args[5]);
 		else
 			ret = sc6((long)op->nr, (long)op->args[0], (long)op->args[1],
 			          (long)op->args[2], (long)op->args[3], (long)op->args[4],
 			          (long)op->args[5]);
-		if (op->nr == NR_mmap ? ret != (long)op->args[0] : ret != 0) {
+		if (mmap ? ret != (long)op->args[0] : ret != 0) {
 			m->op_err = ret;
 			m->op_failed = i + 1;
 			m->nops = 0;

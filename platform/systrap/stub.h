@@ -71,6 +71,9 @@ enum systrap_state {
 /* msg.signo of a patched system call: uc is the trampoline frame, its number in rax. */
 #define SYSTRAP_SIGNO_PATCHED (-2)
 
+/* The registers of fds the stub received for queued mappings (SYSTRAP_OP_LEND). */
+#define SYSTRAP_LENT_REGS 4
+
 /* The most memory operations queued at once (msg.ops). */
 #define SYSTRAP_MAX_OPS 32
 struct systrap_op {
@@ -108,7 +111,7 @@ struct systrap_msg {
 	int64_t op_err;     /* that op's result */
 	struct systrap_op ops[SYSTRAP_MAX_OPS];
 	/* A lent fd's recvmsg: its header, data and control buffer, laid out by the sentry. */
-	uint64_t lend_buf[16];
+	uint64_t lend_buf[16]; /* struct systrap_lend_layout */
 	/*
 	 * Patched system calls (the trampoline, stub.c's systrap_stub_syscall,
 	 * which finds the message at %gs: the offsets below are its).
@@ -131,6 +134,8 @@ struct systrap_msg {
 	uint64_t in_addr;
 	uint32_t in_len;
 	uint32_t in_pad;
+	/* Set by the stub: the fds SYSTRAP_OP_LEND received, by register. */
+	int32_t lent[SYSTRAP_LENT_REGS];
 };
 
 /*
@@ -265,6 +270,33 @@ struct systrap_factory_data {
  * means that the sentry's tree and the host disagree, and fails the op).
  */
 #define SYSTRAP_OP_COPY 1004
+/*
+ * A queued op: receives the fd the sentry sent on the lend socket, the
+ * datagram whose number is args[1], from the stub's socket args[0] (the
+ * recvmsg laid out in lend_buf; a datagram with another number is
+ * closed and the next one read), into the register lent[args[2]], for
+ * the SYSTRAP_OP_MMAP_LENT that follows. And that one: mmap(args[0],
+ * args[1], args[2], args[3], lent[args[4]], args[5]).
+ */
+#define SYSTRAP_OP_LEND      1005
+#define SYSTRAP_OP_MMAP_LENT 1006
+
+/*
+ * A lending's recvmsg in lend_buf: a struct msghdr, its one iovec, the
+ * datagram's sequence number, and a control buffer for one fd
+ * (handoff.c checks the layout against libc's).
+ */
+struct systrap_lend_layout {
+	uint64_t name;
+	uint32_t namelen, pad0;
+	uint64_t iov, iovlen, control, controllen;
+	int32_t flags, pad1;
+	uint64_t iov_base, iov_len;
+	uint64_t seq;
+	uint64_t cmsg_len;
+	int32_t cmsg_level, cmsg_type;
+	int32_t fd, pad2;
+};
 
 /* systrap_stub_clone's modes. */
 #define SYSTRAP_CLONE_THREAD 0

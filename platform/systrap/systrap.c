@@ -501,33 +501,60 @@ static void lent_close(void *ctx, int stub_fd)
 	systrap_queue_or_call(c, SYS_close, args);
 }
 
-static long lent_lend(void *ctx, int host_fd)
+static long lent_lend(void *ctx, int host_fd, int reg, bool queue)
 {
-	return systrap_lend_fd((struct systrap_ctx *)ctx, host_fd);
+	return systrap_lend_fd((struct systrap_ctx *)ctx, host_fd, reg, queue);
 }
 
 static const struct stub_lent_ops g_lent_ops = { .lend = lent_lend, .close = lent_close };
 
-static long lent_fd_for(struct systrap_ctx *c, int host_fd)
+_Static_assert(SYSTRAP_LENT_REGS == STUB_LENT_FDS, "a register for each lent fd");
+
+static int flush_own_ops(struct systrap_as *as);
+
+/*
+ * c's stub fd for host_fd; with queue, possibly STUB_LENT_QUEUED (the
+ * fd will be in register *reg). Without, a lending still queued runs
+ * first: the caller needs the fd's number now.
+ */
+static long lent_fd_for(struct systrap_ctx *c, int host_fd, bool queue, int *reg)
 {
-	return stub_lent_fd(&c->lent, c->tid, host_fd, &g_lent_ops, c);
+	if (!queue) {
+		for (int i = 0; i < STUB_LENT_FDS; i++) {
+			if (c->lent.e[i].stub_fd != STUB_LENT_QUEUED)
+				continue;
+			int err = flush_own_ops(c->as);
+			if (err < 0)
+				return err;
+			break;
+		}
+	}
+	return stub_lent_fd(&c->lent, c->tid, host_fd, &g_lent_ops, c, queue, reg);
 }
 
 static long systrap_as_mmap_fd(struct platform_as *pas, uaddr_t addr, uint64_t len, int prot,
                                int flags, int host_fd, uint64_t off)
 {
 	struct systrap_ctx *c = systrap_ctx_of(to_as(pas));
-	long fd = lent_fd_for(c, host_fd);
-	if (fd < 0)
-		return fd;
-	const uint64_t margs[6] = { addr,           len,
-		                    (uint64_t)prot, (uint64_t)(flags | MAP_FIXED),
-		                    (uint64_t)fd,   off };
+	uint64_t margs[6] = { addr, len, (uint64_t)prot, (uint64_t)(flags | MAP_FIXED), 0, off };
 	/* ld.so maps each library's code PROT_EXEC: a CALL only on a noexec host filesystem. */
 	struct statfs sf;
 	enum memop_kind file = MEMOP_FILE;
 	if ((prot & PROT_EXEC) && fstatfs(host_fd, &sf) == 0 && !(sf.f_flags & ST_NOEXEC))
 		file = MEMOP_FILE_EXEC_OK;
+	/* A mapping that is queued queues its lending too, into a register of the stub's. */
+	bool queue = may_queue(SYS_mmap, margs, file);
+	int reg;
+	long fd = lent_fd_for(c, host_fd, queue, &reg);
+	if (fd == STUB_LENT_QUEUED) {
+		margs[4] = (uint64_t)reg;
+		if (systrap_queue_op(c, SYSTRAP_OP_MMAP_LENT, margs))
+			return (long)addr;
+		fd = lent_fd_for(c, host_fd, false, &reg); /* the queue is full: run it */
+	}
+	if (fd < 0)
+		return fd;
+	margs[4] = (uint64_t)fd;
 	return memop_call(c, SYS_mmap, margs, file);
 }
 
@@ -540,7 +567,8 @@ static long systrap_as_pread_fd(struct platform_as *pas, int host_fd, uaddr_t ds
                                 uint64_t off)
 {
 	struct systrap_ctx *c = systrap_ctx_of(to_as(pas));
-	long fd = lent_fd_for(c, host_fd);
+	int reg;
+	long fd = lent_fd_for(c, host_fd, false, &reg);
 	if (fd < 0)
 		return fd;
 	const uint64_t args[6] = { (uint64_t)fd, dst, len, off };

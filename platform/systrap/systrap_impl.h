@@ -264,7 +264,7 @@ bool systrap_queue_op(struct systrap_ctx *c, long nr, const uint64_t args[6]);
 void systrap_queue_or_call(struct systrap_ctx *c, long nr, const uint64_t args[6]);
 void systrap_ops_ran(struct systrap_ctx *c);
 int systrap_answer_dup(pid_t pid, int host_fd, bool *reaped);
-long systrap_lend_fd(struct systrap_ctx *c, int host_fd);
+long systrap_lend_fd(struct systrap_ctx *c, int host_fd, int reg, bool queue);
 int systrap_lend_socket(struct systrap_ctx *c);
 
 /* factory.c: init, the factory, and ready stubs. */
