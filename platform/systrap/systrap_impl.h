@@ -242,6 +242,20 @@ void systrap_kill_stub(struct systrap_ctx *c);
 
 /* The calling sentry thread's context in as (memory operations run there). */
 struct systrap_ctx *systrap_ctx_of(struct systrap_as *as);
+/* The calling sentry thread's context in as, or NULL (systrap_ctx_of: there must be one). */
+struct systrap_ctx *systrap_ctx_mine(struct systrap_as *as);
+/* The context the calling sentry thread last switched to (or made). */
+extern _Thread_local struct systrap_ctx *systrap_tls_ctx;
+
+/* memory.c: the platform's memory operations, lent fds and copies (platform.h). */
+long systrap_as_memop(struct platform_as *pas, enum platform_memop op, const uint64_t args[6]);
+long systrap_as_mmap_fd(struct platform_as *pas, uaddr_t addr, uint64_t len, int prot, int flags,
+                        int host_fd, uint64_t off);
+long systrap_as_pread_fd(struct platform_as *pas, int host_fd, uaddr_t dst, uint64_t len,
+                         uint64_t off);
+ssize_t systrap_as_read(struct platform_as *pas, void *dst, uaddr_t src, size_t len);
+ssize_t systrap_as_write(struct platform_as *pas, uaddr_t dst, const void *src, size_t len);
+ssize_t systrap_as_write_private(struct platform_as *pas, uaddr_t dst, const void *src, size_t len);
 
 /* patch.c: patched system calls. */
 struct systrap_patch;
