@@ -126,8 +126,7 @@ static long memop_call(struct systrap_ctx *c, long nr, const uint64_t a[6], enum
 	return systrap_stub_call(c, nr, a);
 }
 
-long systrap_as_memop(struct platform_as *pas, enum platform_memop op,
-                             const uint64_t args[6])
+long systrap_as_memop(struct platform_as *pas, enum platform_memop op, const uint64_t args[6])
 {
 	BUG_ON(op < 0 || op >= PLATFORM_MEMOP_COUNT);
 	uint64_t a[6];
@@ -175,8 +174,8 @@ static long lent_fd_for(struct systrap_ctx *c, int host_fd, bool queue, int *reg
 	return stub_lent_fd(&c->lent, c->tid, host_fd, &g_lent_ops, c, queue, reg);
 }
 
-long systrap_as_mmap_fd(struct platform_as *pas, uaddr_t addr, uint64_t len, int prot,
-                               int flags, int host_fd, uint64_t off)
+long systrap_as_mmap_fd(struct platform_as *pas, uaddr_t addr, uint64_t len, int prot, int flags,
+                        int host_fd, uint64_t off)
 {
 	struct systrap_ctx *c = systrap_ctx_of(to_as(pas));
 	uint64_t margs[6] = { addr, len, (uint64_t)prot, (uint64_t)(flags | MAP_FIXED), 0, off };
@@ -207,7 +206,7 @@ long systrap_as_mmap_fd(struct platform_as *pas, uaddr_t addr, uint64_t len, int
  * cache to the application's pages (mm.c's as_pread_fd).
  */
 long systrap_as_pread_fd(struct platform_as *pas, int host_fd, uaddr_t dst, uint64_t len,
-                                uint64_t off)
+                         uint64_t off)
 {
 	struct systrap_ctx *c = systrap_ctx_of(to_as(pas));
 	int reg;
@@ -260,8 +259,7 @@ ssize_t systrap_as_write(struct platform_as *pas, uaddr_t dst, const void *src, 
  * movsb` instead of a process_vm_writev), when the copy-out area and the
  * queue have room (platform.h's as_write_private).
  */
-ssize_t systrap_as_write_private(struct platform_as *pas, uaddr_t dst, const void *src,
-                                        size_t len)
+ssize_t systrap_as_write_private(struct platform_as *pas, uaddr_t dst, const void *src, size_t len)
 {
 	struct systrap_as *as = to_as(pas);
 	struct systrap_ctx *c = systrap_tls_ctx;
